@@ -1,0 +1,34 @@
+"""网上党校: the application factory."""
+
+from flask import Flask
+
+from school import config as _config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints in one list, errors, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(_config.load(app.instance_path, test_config))
+
+    from school import cli, errors, security, templating
+    from school.archive.views import bp as archive_bp
+    from school.auth.views import bp as auth_bp
+    from school.auth.views import load_user
+    from school.courses.views import bp as courses_bp
+    from school.extensions import csrf, db, limiter, login_manager
+    from school.orgs.views import bp as orgs_bp
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+
+    for blueprint in (auth_bp, courses_bp, archive_bp, orgs_bp):
+        app.register_blueprint(blueprint)
+
+    errors.register(app)
+    templating.register(app)
+    security.register(app)
+    cli.register(app)
+    return app

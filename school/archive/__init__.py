@@ -1,0 +1,1 @@
+"""The study archive (学习档案)."""

@@ -1,0 +1,64 @@
+"""The study archive (学习档案): an append-only ledger of everything a member studied."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from school.db import Base, Hours, UTCDateTime, utcnow
+
+ENTRY_KINDS = {"lesson": "课时学习", "course": "完成课程", "offline": "线下学习"}
+SOURCES = {"online": "线上", "offline": "线下"}
+
+
+class ArchiveEntry(Base):
+    """One line of the ledger. It snapshots what was studied; nothing here is ever updated.
+
+    ``course_id``/``lesson_id`` are plain references, not foreign keys, so deleting a course
+    neither blocks nor rewrites history. The migration adds triggers that refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "archive_entries"
+    __table_args__ = (
+        # One entry per member and online event (a lesson, a course) even under double submits.
+        UniqueConstraint("member_id", "dedupe_key"),
+        CheckConstraint("kind IN ('lesson', 'course', 'offline')", name="kind"),
+        CheckConstraint("source IN ('online', 'offline')", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    course_title: Mapped[str | None] = mapped_column(String(200))
+    # 学时 credited to the member's yearly total by this entry.
+    hours: Mapped[Decimal] = mapped_column(Hours)
+    course_id: Mapped[int | None] = mapped_column(Integer)
+    lesson_id: Mapped[int | None] = mapped_column(Integer)
+    dedupe_key: Mapped[str | None] = mapped_column(String(64))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+
+    @property
+    def kind_label(self) -> str:
+        return ENTRY_KINDS[self.kind]
+
+    @property
+    def source_label(self) -> str:
+        return SOURCES[self.source]
+
+
+class ArchiveAccess(Base):
+    """Who looked at whose archive: party membership and study records are sensitive."""
+
+    __tablename__ = "archive_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,143 @@
+"""Writing to and reading from the study archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from school.archive.models import ArchiveAccess, ArchiveEntry
+from school.auth.models import User
+from school.clock import to_local, year_bounds
+from school.db import db
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    year: int
+    hours: Decimal
+    quota: int
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.hours * 100 / self.quota)) if self.quota else 100
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(Decimal(0), Decimal(self.quota) - self.hours)
+
+    @property
+    def met(self) -> bool:
+        return self.hours >= self.quota
+
+
+def quota_for(member: User) -> int:
+    """Yearly 学时: 56 for branch secretaries and committee members, 32 for other members."""
+    key = "CADRE_QUOTA_HOURS" if member.is_cadre else "ANNUAL_QUOTA_HOURS"
+    return int(current_app.config[key])
+
+
+def append_online(
+    member: User,
+    *,
+    kind: str,
+    title: str,
+    course_title: str | None,
+    hours: Decimal,
+    completed_at: datetime,
+    dedupe_key: str,
+    course_id: int | None = None,
+    lesson_id: int | None = None,
+) -> ArchiveEntry | None:
+    """Append an online study event once; returns None when the same event is already there."""
+    existing = db.session.scalar(
+        select(ArchiveEntry).where(
+            ArchiveEntry.member_id == member.id, ArchiveEntry.dedupe_key == dedupe_key
+        )
+    )
+    if existing is not None:
+        return None
+    entry = ArchiveEntry(
+        member_id=member.id,
+        kind=kind,
+        source="online",
+        title=title,
+        course_title=course_title,
+        hours=hours,
+        completed_at=completed_at,
+        dedupe_key=dedupe_key,
+        course_id=course_id,
+        lesson_id=lesson_id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:  # another request recorded the same event a moment ago
+        return None
+    return entry
+
+
+def entries(member: User, year: int) -> list[ArchiveEntry]:
+    """The member's entries in a local calendar year, newest first."""
+    start, end = year_bounds(year)
+    return list(
+        db.session.scalars(
+            select(ArchiveEntry)
+            .where(
+                ArchiveEntry.member_id == member.id,
+                ArchiveEntry.completed_at >= start,
+                ArchiveEntry.completed_at < end,
+            )
+            .order_by(ArchiveEntry.completed_at.desc(), ArchiveEntry.id.desc())
+        )
+    )
+
+
+def year_summary(member: User, year: int) -> YearSummary:
+    """学时 credited in a local calendar year, against the member's quota."""
+    start, end = year_bounds(year)
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(ArchiveEntry.hours), 0)).where(
+            ArchiveEntry.member_id == member.id,
+            ArchiveEntry.completed_at >= start,
+            ArchiveEntry.completed_at < end,
+        )
+    )
+    return YearSummary(year=year, hours=Decimal(total or 0), quota=quota_for(member))
+
+
+def years_with_entries(member: User) -> list[int]:
+    """Local calendar years in which the member has entries, newest first."""
+    moments = db.session.scalars(
+        select(ArchiveEntry.completed_at).where(ArchiveEntry.member_id == member.id)
+    )
+    return sorted({to_local(m).year for m in moments}, reverse=True)
+
+
+def log_access(viewer: User, member: User) -> None:
+    """Record that someone other than the member opened the member's archive."""
+    if viewer.id != member.id:
+        db.session.add(ArchiveAccess(viewer_id=viewer.id, member_id=member.id))
+        db.session.flush()
+
+
+def append_offline(
+    member: User, *, title: str, hours: Decimal, completed_at: datetime, recorded_by: User
+) -> ArchiveEntry:
+    """Record offline study (a lecture, a training day) in the member's archive."""
+    entry = ArchiveEntry(
+        member_id=member.id,
+        kind="offline",
+        source="offline",
+        title=title,
+        hours=hours,
+        completed_at=completed_at,
+        recorded_by_id=recorded_by.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry

@@ -1,0 +1,92 @@
+"""``flask users``: accounts from the command line (the web UI for this comes later)."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from school.auth import services
+from school.auth.models import ROLES, User
+from school.db import db
+from school.orgs.models import STAFF_ROLES
+from school.orgs.services import find_org
+
+users = AppGroup("users", help="账号管理。")
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        raise click.ClickException(f"找不到用户 {username}。")
+    return user
+
+
+def _org(name: str | None):
+    if name is None:
+        return None
+    org = find_org(name)
+    if org is None:
+        raise click.ClickException(f"找不到党组织“{name}”。")
+    return org
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="姓名")
+@click.option("--role", type=click.Choice(sorted(ROLES)), default="member", show_default=True)
+@click.option("--org", "org_name", help="所在（流出地）党组织名称")
+@click.option("--host-org", "host_name", help="流入地党组织名称")
+@click.option("--cadre", is_flag=True, help="支部书记或委员（年度 56 学时）")
+@click.option("--password", help="不给出则生成一次性密码，首次登录须修改")
+def create(username, name, role, org_name, host_name, cadre, password):
+    """Create an account."""
+    try:
+        user, one_time = services.create_user(
+            username,
+            name,
+            password=password,
+            role=role,
+            home_org=_org(org_name),
+            host_org=_org(host_name),
+            is_cadre=cadre,
+        )
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"已创建用户 {user.username}（{user.role_label}）。")
+    if one_time:
+        click.echo(f"一次性密码：{one_time}（首次登录后须修改）")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(sorted(ROLES)))
+def set_role(username, role):
+    """Change an account's role: member, instructor or admin."""
+    user = _user(username)
+    services.set_role(user, role)
+    db.session.commit()
+    click.echo(f"{user.username} 的角色已设为{user.role_label}。")
+
+
+@users.command("grant")
+@click.argument("username")
+@click.argument("org_name")
+@click.option(
+    "--role", type=click.Choice(sorted(STAFF_ROLES)), default="secretary", show_default=True
+)
+def grant(username, org_name, role):
+    """Make USERNAME staff of ORG_NAME and its subtree."""
+    user = _user(username)
+    services.grant_staff(user, _org(org_name), role)
+    db.session.commit()
+    click.echo(f"{user.username} 现为“{org_name}”的{STAFF_ROLES[role]}。")
+
+
+@users.command("reset-password")
+@click.argument("username")
+def reset_password(username):
+    """Give USERNAME a one-time password that must be changed at the next login."""
+    user = _user(username)
+    one_time = services.reset_password(user)
+    db.session.commit()
+    click.echo(f"{user.username} 的一次性密码：{one_time}（首次登录后须修改）")

@@ -1,0 +1,48 @@
+"""Command-line groups: ``flask db``, ``flask users``, ``flask content``, ``flask demo``."""
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from school.auth.cli import users
+from school.courses.cli import content
+from school.demo.cli import demo
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+db_group = AppGroup("db", help="数据库迁移（Alembic）。")
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for the project's migrations against ``url``."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    cfg.attributes["database_url"] = url
+    return cfg
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    command.upgrade(alembic_config(str(current_app.config["DATABASE_URL"])), revision)
+    click.echo("数据库已是最新结构。")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+def revision(message: str) -> None:
+    """Autogenerate a new migration from the models (review it by hand before committing)."""
+    command.revision(
+        alembic_config(str(current_app.config["DATABASE_URL"])), message=message, autogenerate=True
+    )
+
+
+def register(app: Flask) -> None:
+    for group in (db_group, users, content, demo):
+        app.cli.add_command(group)

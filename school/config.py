@@ -1,0 +1,106 @@
+"""Configuration defaults. Every value can be overridden from the environment.
+
+Environment variables use the same names as the keys below (``DATABASE_URL``, ``SECRET_KEY``,
+``SESSION_COOKIE_SECURE`` ...). They are documented in the README.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    # "sqlite:///" paths are relative to the instance folder when not absolute.
+    "DATABASE_URL": "sqlite:///school.db",
+    "SECRET_KEY": None,
+    "CONTENT_DIR": None,  # defaults to <project>/content
+    "MEDIA_DIR": None,  # defaults to <instance>/media
+    "TIMEZONE": "Asia/Shanghai",
+    # Seconds a member must spend on a lesson before marking it studied, for lessons that do not
+    # set their own ``min_minutes``. Checked on the server.
+    "MIN_STUDY_SECONDS": 30,
+    "ANNUAL_QUOTA_HOURS": 32,
+    "CADRE_QUOTA_HOURS": 56,
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DAYS": 14,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    # Largest media file (video, PDF) that ``flask content import`` accepts, in megabytes.
+    "MAX_MEDIA_MB": 500,
+}
+
+_BOOL = {"1": True, "true": True, "yes": True, "on": True}
+
+
+def _coerce(default: object, raw: str) -> object:
+    if isinstance(default, bool):
+        return _BOOL.get(raw.strip().lower(), False)
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]:
+    """Build the app configuration: defaults, then the environment, then explicit overrides."""
+    cfg: dict[str, object] = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(key)
+        if raw is not None and raw != "":
+            cfg[key] = _coerce(default, raw) if default is not None else raw
+    cfg.update(overrides or {})
+
+    instance = Path(instance_path)
+    project = Path(__file__).resolve().parent.parent
+    cfg["CONTENT_DIR"] = str(cfg["CONTENT_DIR"] or project / "content")
+    cfg["MEDIA_DIR"] = str(cfg["MEDIA_DIR"] or instance / "media")
+    cfg["DATABASE_URL"] = _instance_relative_sqlite(str(cfg["DATABASE_URL"]), instance)
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+
+    cfg.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
+        # Never longer than 30 days, whatever the environment asks for.
+        REMEMBER_COOKIE_DURATION=timedelta(days=min(int(cfg["REMEMBER_COOKIE_DAYS"]), 30)),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The token is bound to the session instead of a clock, so a member who reads a lesson
+        # for two hours can still submit (Flask-WTF's default expires tokens after one hour).
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    return cfg
+
+
+def _instance_relative_sqlite(url: str, instance: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        path = url[len(prefix) :]
+        if path and path != ":memory:":
+            instance.mkdir(parents=True, exist_ok=True)
+            return prefix + str(instance / path)
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the secret key from the instance folder, creating it on first run."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: link() fails if the key exists,
+    # so when two workers start at once both end up with the first one's complete key.
+    tmp = instance / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Courses: catalogue, lessons, progress and the content importer."""

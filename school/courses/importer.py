@@ -1,0 +1,190 @@
+"""``flask content import``: bring content/ into the database, idempotently and per course."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from school.courses.models import Course, Lesson, Module, Theme
+from school.courses.sources import (
+    CourseSource,
+    LessonSource,
+    Problem,
+    SourceError,
+    read_course,
+    read_themes,
+)
+from school.db import db, utcnow
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def import_content(root: Path, media_dir: Path, max_media_bytes: int) -> ImportReport:
+    """Import every course folder under ``root``; a course with any problem is skipped whole."""
+    report = ImportReport()
+    try:
+        themes = read_themes(root)
+    except SourceError as exc:
+        report.problems += exc.problems
+        return report
+    theme_rows = {t.slug: _apply_theme(t, report) for t in themes}
+
+    sources: dict[str, CourseSource] = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            source = read_course(folder, root, set(theme_rows), max_media_bytes)
+        except SourceError as exc:
+            report.problems += exc.problems
+            continue
+        if source.slug in sources:
+            other = sources[source.slug].folder.name
+            report.problems.append(
+                Problem(
+                    f"{root.name}/{folder.name}/course.md",
+                    None,
+                    f"课程 slug {source.slug} 已被 {other} 使用。",
+                )
+            )
+            continue
+        sources[source.slug] = source
+
+    for source in sources.values():
+        with db.session.begin_nested():
+            changes = _apply_course(source, theme_rows[source.theme], media_dir)
+        label = f"《{source.title}》({source.slug})"
+        if changes is None:
+            report.created.append(label)
+        elif changes:
+            report.changed.append(f"{label}：{'；'.join(changes)}")
+        else:
+            report.unchanged.append(label)
+    return report
+
+
+def _assign(obj, values: dict, changes: list[str], label: str) -> None:
+    """Set only the attributes that differ, noting which ones did."""
+    changed = [key for key, value in values.items() if getattr(obj, key) != value]
+    for key in changed:
+        setattr(obj, key, values[key])
+    if changed:
+        changes.append(f"{label} {'、'.join(changed)}")
+
+
+def _apply_theme(source, report: ImportReport) -> Theme:
+    theme = db.session.scalar(select(Theme).where(Theme.slug == source.slug))
+    if theme is None:
+        theme = Theme(slug=source.slug)
+        db.session.add(theme)
+    _assign(
+        theme,
+        {"title": source.title, "summary": source.summary, "position": source.position},
+        [],
+        "",
+    )
+    db.session.flush()
+    return theme
+
+
+def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[str] | None:
+    """Create or update one course; return None when created, else the list of changes."""
+    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+    created = course is None
+    if course is None:
+        course = Course(slug=source.slug)
+        db.session.add(course)
+    changes: list[str] = []
+    _assign(
+        course,
+        {
+            "title": source.title,
+            "summary": source.summary,
+            "body_md": source.body,
+            "theme_id": theme.id,
+            "hours": source.hours,
+            "position": source.position,
+            "status": source.status,
+        },
+        changes,
+        "课程",
+    )
+    db.session.flush()
+
+    modules = {m.title: m for m in course.modules}
+    titles = list(dict.fromkeys(lesson.module for lesson in source.lessons))
+    for position, title in enumerate(titles):
+        module = modules.get(title)
+        if module is None:
+            module = modules[title] = Module(title=title, position=position)
+            course.modules.append(module)
+        elif module.position != position:
+            module.position = position
+
+    existing = {lesson.slug: lesson for lesson in course.lessons}
+    for src in source.lessons:
+        lesson = existing.pop(src.slug, None)
+        if lesson is None:
+            lesson = Lesson(slug=src.slug, course=course)
+            db.session.add(lesson)
+            if not created:
+                changes.append(f"新增课时 {src.slug}")
+        before = len(changes)
+        _assign(
+            lesson, _lesson_values(src, modules[src.module], media_dir), changes, f"课时 {src.slug}"
+        )
+        if created:
+            del changes[before:]
+    for lesson in existing.values():
+        if not lesson.retired:
+            lesson.retired = True
+            changes.append(f"下线课时 {lesson.slug}")
+    if changes and not created:
+        course.updated_at = utcnow()
+    db.session.flush()
+    return None if created else changes
+
+
+def _lesson_values(src: LessonSource, module: Module, media_dir: Path) -> dict:
+    return {
+        "title": src.title,
+        "module": module,
+        "kind": src.kind,
+        "body_md": src.body,
+        "hours": src.hours,
+        "position": src.position,
+        "required": src.required,
+        "min_seconds": src.min_seconds,
+        "media_name": _store_media(src.media, media_dir) if src.media else None,
+        "media_type": src.media_type,
+        "retired": False,
+    }
+
+
+def _store_media(path: Path, media_dir: Path) -> str:
+    """Copy a media file into the content-addressed media store; the same bytes are stored once."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    name = f"{digest.hexdigest()[:40]}{path.suffix.lower()}"
+    target = media_dir / name
+    if not target.exists():
+        media_dir.mkdir(parents=True, exist_ok=True)
+        tmp = media_dir / f".{name}.{os.getpid()}"
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    return name

@@ -1,0 +1,201 @@
+"""Catalogue, progress and lesson completion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from school.archive import services as archive
+from school.auth.models import User
+from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Theme
+from school.db import db, utcnow
+
+
+class StudyTimeTooShort(Exception):
+    """The member asked to mark a lesson studied before its minimum study time."""
+
+    def __init__(self, remaining_seconds: int) -> None:
+        super().__init__(remaining_seconds)
+        self.remaining_seconds = remaining_seconds
+
+
+class NotStudiable(Exception):
+    """The lesson cannot be completed (draft course or retired lesson)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else self.done * 100 // self.total
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    newly_done: bool
+    course_completed: bool
+
+
+def catalogue(user: User) -> list[tuple[Theme, list[Course]]]:
+    """Themes in order with the courses the user may see, empty themes left out."""
+    query = select(Course).join(Course.theme).order_by(Theme.position, Course.position, Course.id)
+    if not user.is_instructor:
+        query = query.where(Course.status == "published")
+    grouped: dict[int, tuple[Theme, list[Course]]] = {}
+    for course in db.session.scalars(query):
+        grouped.setdefault(course.theme_id, (course.theme, []))[1].append(course)
+    return list(grouped.values())
+
+
+def get_course(slug: str) -> Course | None:
+    """A course by slug, whatever its state (callers check permissions)."""
+    return db.session.scalar(select(Course).where(Course.slug == slug))
+
+
+def get_lesson(course: Course, slug: str) -> Lesson | None:
+    """An active lesson of the course by slug."""
+    return next((les for les in course.active_lessons if les.slug == slug), None)
+
+
+def _required_ids(course_ids: list[int]):
+    return select(Lesson.id).where(
+        Lesson.course_id.in_(course_ids), Lesson.required.is_(True), Lesson.retired.is_(False)
+    )
+
+
+def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
+    """Required lessons done and in total for each course, in two grouped queries."""
+    ids = [c.id for c in courses]
+    if not ids:
+        return {}
+    totals = dict(
+        db.session.execute(
+            select(Lesson.course_id, func.count())
+            .where(Lesson.id.in_(_required_ids(ids)))
+            .group_by(Lesson.course_id)
+        ).all()
+    )
+    done = dict(
+        db.session.execute(
+            select(Lesson.course_id, func.count())
+            .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
+            .where(LessonCompletion.user_id == user.id, Lesson.id.in_(_required_ids(ids)))
+            .group_by(Lesson.course_id)
+        ).all()
+    )
+    return {cid: Progress(done=done.get(cid, 0), total=totals.get(cid, 0)) for cid in ids}
+
+
+def completed_lesson_ids(user: User, course: Course) -> set[int]:
+    """Ids of the course's lessons the user has studied."""
+    return set(
+        db.session.scalars(
+            select(LessonCompletion.lesson_id)
+            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+            .where(LessonCompletion.user_id == user.id, Lesson.course_id == course.id)
+        )
+    )
+
+
+def course_completion(user: User, course: Course) -> CourseCompletion | None:
+    """The user's completion of the course, if any."""
+    return db.session.scalar(
+        select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
+        )
+    )
+
+
+def min_seconds(lesson: Lesson) -> int:
+    """How long a member must stay on the lesson before marking it studied."""
+    if lesson.min_seconds is not None:
+        return lesson.min_seconds
+    return int(current_app.config["MIN_STUDY_SECONDS"])
+
+
+def complete_lesson(
+    member: User, lesson: Lesson, opened_at: datetime, now: datetime | None = None
+) -> CompletionResult:
+    """Record that the member studied the lesson, once, and complete the course when it is due.
+
+    Double clicks, two tabs and replays give one completion and one archive entry.
+    """
+    now = now or utcnow()
+    course = lesson.course
+    if not course.is_published or lesson.retired:
+        raise NotStudiable()
+    # Serialise one member's completions: two tabs finishing the last two lessons at the same
+    # moment must still see each other's work and complete the course exactly once.
+    db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
+
+    if _lesson_done(member, lesson):
+        return CompletionResult(newly_done=False, course_completed=False)
+    waited = (now - opened_at).total_seconds()
+    if waited < min_seconds(lesson):
+        raise StudyTimeTooShort(int(min_seconds(lesson) - waited + 0.999))
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                LessonCompletion(user_id=member.id, lesson_id=lesson.id, completed_at=now)
+            )
+    except IntegrityError:  # a concurrent request got there first
+        return CompletionResult(newly_done=False, course_completed=False)
+    archive.append_online(
+        member,
+        kind="lesson",
+        title=lesson.title,
+        course_title=course.title,
+        hours=lesson.hours,
+        completed_at=now,
+        dedupe_key=f"lesson:{lesson.id}",
+        course_id=course.id,
+        lesson_id=lesson.id,
+    )
+    return CompletionResult(
+        newly_done=True, course_completed=_complete_course_if_due(member, course, now)
+    )
+
+
+def _lesson_done(member: User, lesson: Lesson) -> bool:
+    return (
+        db.session.scalar(
+            select(LessonCompletion.id).where(
+                LessonCompletion.user_id == member.id, LessonCompletion.lesson_id == lesson.id
+            )
+        )
+        is not None
+    )
+
+
+def _complete_course_if_due(member: User, course: Course, now: datetime) -> bool:
+    if not progress(member, [course])[course.id].complete:
+        return False
+    if course_completion(member, course) is not None:
+        return False
+    db.session.add(CourseCompletion(user_id=member.id, course_id=course.id, completed_at=now))
+    db.session.flush()
+    # Lesson entries already credit the 学时; the course entry marks the milestone (0 学时) so
+    # the year total counts every hour exactly once.
+    archive.append_online(
+        member,
+        kind="course",
+        title=course.title,
+        course_title=course.title,
+        hours=0,
+        completed_at=now,
+        dedupe_key=f"course:{course.id}",
+        course_id=course.id,
+    )
+    return True

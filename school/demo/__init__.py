@@ -1,0 +1,1 @@
+"""Demo organisations and accounts for trying the school out (``flask demo load``)."""

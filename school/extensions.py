@@ -1,0 +1,22 @@
+"""Extension objects, created unbound and bound to the app in create_app."""
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from school.db import db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.login_message_category = "info"
+# A stolen session cookie used from another browser is logged out.
+login_manager.session_protection = "strong"
+
+csrf = CSRFProtect()
+
+# Storage comes from RATELIMIT_STORAGE_URI: memory:// for one process, redis:// for several.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+__all__ = ["csrf", "db", "limiter", "login_manager"]

@@ -1,0 +1,20 @@
+"""Every model, imported in one place so Alembic and the app see the whole schema."""
+
+from school.archive.models import ArchiveAccess, ArchiveEntry
+from school.auth.models import User
+from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
+from school.orgs.models import Organisation, StaffGrant
+
+__all__ = [
+    "ArchiveAccess",
+    "ArchiveEntry",
+    "Course",
+    "CourseCompletion",
+    "Lesson",
+    "LessonCompletion",
+    "Module",
+    "Organisation",
+    "StaffGrant",
+    "Theme",
+    "User",
+]

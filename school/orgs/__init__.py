@@ -1,0 +1,1 @@
+"""Organisations and the staff pages scoped to them."""

@@ -1,0 +1,75 @@
+"""The organisation tree and staff grants (who manages which subtree)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from school.db import Base, UTCDateTime, utcnow
+
+ORG_KINDS = {
+    "city": "市委",
+    "district": "县区委",
+    "township": "乡镇（街道）党委",
+    "branch": "党支部",
+    "work_committee": "流动党员工作委员会",
+    "outbound_branch": "驻外党支部",
+}
+
+STAFF_ROLES = {"secretary": "书记", "organiser": "组织委员", "viewer": "查看员"}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('city', 'district', 'township', 'branch', 'work_committee', "
+            "'outbound_branch')",
+            name="kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    # Materialised path of ids, "/1/4/9/": a subtree is one indexed prefix match on both databases.
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    city: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+
+    @property
+    def kind_label(self) -> str:
+        return ORG_KINDS[self.kind]
+
+    def contains(self, other: Organisation | None) -> bool:
+        """True when ``other`` is this organisation or lies in its subtree."""
+        return other is not None and other.path.startswith(self.path)
+
+
+class StaffGrant(Base):
+    """A staff role held in one organisation; it applies to the organisation's whole subtree."""
+
+    __tablename__ = "staff_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "org_id"),
+        CheckConstraint("role IN ('secretary', 'organiser', 'viewer')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def role_label(self) -> str:
+        return STAFF_ROLES[self.role]

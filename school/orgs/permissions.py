@@ -1,0 +1,42 @@
+"""Who may see and manage which members: always derived from the organisation tree."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from school.auth.models import User
+
+_MANAGING_ROLES = {"secretary", "organiser"}
+
+
+def _member_orgs(member: User):
+    return [org for org in (member.home_org, member.host_org) if org is not None]
+
+
+def can_view_member(viewer: User, member: User) -> bool:
+    """Admins, and staff of the member's home or host organisation (or any ancestor of them)."""
+    if viewer.is_admin:
+        return True
+    return any(g.org.contains(org) for g in viewer.staff_grants for org in _member_orgs(member))
+
+
+def can_view_archive(viewer: User, member: User) -> bool:
+    """A member sees their own archive; staff see the archives of members in their scope."""
+    return viewer.id == member.id or can_view_member(viewer, member)
+
+
+def can_reset_password(viewer: User, member: User) -> bool:
+    """Secretaries and organisers of the member's organisations, and admins.
+
+    Nobody resets their own password this way (they change it), and only admins reset admins.
+    """
+    if viewer.id == member.id:
+        return False
+    if viewer.is_admin or member.is_admin:
+        return viewer.is_admin
+    return any(
+        g.role in _MANAGING_ROLES and g.org.contains(org)
+        for g in viewer.staff_grants
+        for org in _member_orgs(member)
+    )

@@ -1,0 +1,40 @@
+"""Response headers and request guards that apply to every page."""
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+
+# Everything is served from this site: no CDN, no inline script or style.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; object-src 'none'; frame-src 'self'; frame-ancestors 'self'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+# Pages a member with a one-time password may still open.
+_PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _PASSWORD_CHANGE_EXEMPT
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if current_user.is_authenticated and "Cache-Control" not in response.headers:
+            # Personal pages must not be kept by shared caches or shown after logout.
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,3 @@
+from school import create_app
+
+app = create_app()
