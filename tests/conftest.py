@@ -1,0 +1,109 @@
+"""Fixtures: an app per test on each backend, every test inside a transaction rolled back after.
+
+Every test runs on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from school import create_app
+from school.db import db, make_engine
+from tests.databases import BACKENDS, drop_database, migrate, new_database
+
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory) -> Iterator[str]:
+    """One migrated database per backend for the whole run."""
+    url = new_database(backend, tmp_path_factory.mktemp("db"))
+    migrate(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str):
+    engine = make_engine({"DATABASE_URL": database_url})
+    yield engine
+    engine.dispose()
+
+
+def app_config(database_url: str, tmp_path, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "MIN_STUDY_SECONDS": 0,
+        "FAST_PASSWORD_HASHING": True,
+        "RATELIMIT_ENABLED": False,
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "CONTENT_DIR": str(tmp_path / "content"),
+        **overrides,
+    }
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    """Tests override this fixture to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(engine, database_url, tmp_path, config_overrides) -> Iterator[Flask]:
+    """The app with its sessions bound to one transaction that is rolled back after the test."""
+    app = create_app(app_config(database_url, tmp_path, **config_overrides))
+    connection = engine.connect()
+    transaction = connection.begin()
+    db.bind_to(app, connection)
+    yield app
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    """Read a CSRF token the way a browser gets one: from a form on a page."""
+    response = client.get(page)
+    if response.status_code == 302:  # logged in: /login redirects, use a page with a form
+        response = client.get("/account/password")
+    match = _TOKEN.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD):
+    response = post(client, "/login", {"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def world(app: Flask):
+    from tests.factories import build_world
+
+    with app.app_context():
+        return build_world()
