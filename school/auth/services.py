@@ -91,16 +91,12 @@ def create_user(
         is_cadre=is_cadre,
         password_hash="",
     )
-    one_time = None
-    if password is None:
-        db.session.add(user)
-        one_time = reset_password(user)
-    else:
+    if password is not None:
         check_new_password(user, password)
         user.password_hash = hash_password(password)
-        db.session.add(user)
+    db.session.add(user)
     db.session.flush()
-    return user, one_time
+    return user, None if password is not None else reset_password(user)
 
 
 def set_role(user: User, role: str) -> None:

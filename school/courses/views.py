@@ -115,6 +115,8 @@ def lesson(slug: str, lesson_slug: str):
 @login_required
 def complete(slug: str, lesson_slug: str):
     lesson = _load_lesson(slug, lesson_slug)  # CSRF is checked for every POST by CSRFProtect
+    if not can_study(current_user, lesson.course):
+        abort(404)
     here = url_for("courses.lesson", slug=slug, lesson_slug=lesson_slug)
     opened = _opened_at(lesson, start=False)
     if opened is None:

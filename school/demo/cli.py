@@ -11,17 +11,18 @@ from school.archive.services import append_offline
 from school.auth import services as accounts
 from school.auth.models import User
 from school.db import db, utcnow
-from school.orgs.services import create_org
+from school.orgs.services import create_org, find_org
 
 demo = AppGroup("demo", help="演示数据。")
 
+DEMO_CITY = "青川市委"
 DEMO_PASSWORD = "dangxiao2026"  # noqa: S105 - published in the README on purpose
 
 
 @demo.command("load")
 def load() -> None:
     """Create the demo organisation tree and one account per role (once)."""
-    if db.session.scalar(select(User.id).where(User.username == "admin")) is not None:
+    if find_org(DEMO_CITY) is not None:
         click.echo("演示数据已存在，跳过。")
         return
     if db.session.scalar(select(func.count(User.id))):
@@ -29,7 +30,7 @@ def load() -> None:
             "数据库里已有账号，为安全起见不加载演示数据（演示账号的密码是公开的）。"
         )
 
-    city = create_org("青川市委", "city", city="青川")
+    city = create_org(DEMO_CITY, "city", city="青川")
     east = create_org("东城区委", "district", city, city="青川")
     east_street = create_org("东城街道党工委", "township", east, city="青川")
     east_branch = create_org("东城街道第一党支部", "branch", east_street, city="青川")

@@ -108,12 +108,10 @@ def test_renaming_or_deleting_a_course_never_rewrites_the_archive(app, world):
 def test_the_database_refuses_to_change_or_remove_archive_entries(app, world):
     with app.app_context():
         _complete(world.member, "rules", "one")
-        with pytest.raises(Exception, match="append-only"):
-            with db.session.begin_nested():
-                db.session.execute(update(ArchiveEntry).values(hours=99))
-        with pytest.raises(Exception, match="append-only"):
-            with db.session.begin_nested():
-                db.session.execute(ArchiveEntry.__table__.delete())
+        with pytest.raises(Exception, match="append-only"), db.session.begin_nested():
+            db.session.execute(update(ArchiveEntry).values(hours=99))
+        with pytest.raises(Exception, match="append-only"), db.session.begin_nested():
+            db.session.execute(ArchiveEntry.__table__.delete())
         [entry] = _entries(world.member)
         assert entry.hours == 1
 

@@ -1,0 +1,74 @@
+"""Real concurrency on a committed database: two requests at the same moment, one record."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from school import create_app
+from school.archive.models import ArchiveEntry
+from school.auth.models import User
+from school.courses import services
+from school.courses.models import CourseCompletion, LessonCompletion
+from school.db import db, utcnow
+from tests.conftest import app_config
+from tests.databases import drop_database, migrate, new_database
+from tests.factories import build_world
+
+
+@pytest.fixture
+def committed_app(backend, tmp_path):
+    url = new_database(backend, tmp_path)
+    migrate(url)
+    app = create_app(app_config(url, tmp_path))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    drop_database(url)
+
+
+def _race(app, member_id: int, lesson_slugs: list[str]) -> list[BaseException]:
+    barrier = threading.Barrier(len(lesson_slugs))
+    errors: list[BaseException] = []
+
+    def complete(slug: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            with app.app_context():
+                member = db.session.get(User, member_id)
+                lesson = services.get_lesson(services.get_course("rules"), slug)
+                services.complete_lesson(member, lesson, utcnow())
+                db.session.commit()
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=complete, args=(slug,)) for slug in lesson_slugs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(model.id)))
+
+
+def test_same_lesson_completed_twice_at_once_gives_one_record(committed_app):
+    with committed_app.app_context():
+        world = build_world()
+    assert _race(committed_app, world.member, ["one"] * 4) == []
+    assert _count(committed_app, LessonCompletion) == 1
+    assert _count(committed_app, ArchiveEntry) == 1
+
+
+def test_last_two_lessons_in_two_tabs_complete_the_course_once(committed_app):
+    with committed_app.app_context():
+        world = build_world()
+    assert _race(committed_app, world.member, ["one", "two"]) == []
+    assert _count(committed_app, LessonCompletion) == 2
+    assert _count(committed_app, CourseCompletion) == 1
+    with committed_app.app_context():
+        kinds = sorted(db.session.scalars(select(ArchiveEntry.kind)))
+    assert kinds == ["course", "lesson", "lesson"]

@@ -1,0 +1,123 @@
+"""Studying through the web: lesson pages, marking lessons, media for phones."""
+
+from sqlalchemy import func, select
+
+from school.archive.models import ArchiveEntry
+from school.courses.models import Lesson, LessonCompletion
+from school.db import db
+from tests.conftest import csrf_token, login, post
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(model.id)))
+
+
+def test_member_studies_a_course_through_the_pages(app, client, world):
+    login(client, "member")
+    page = client.get("/courses/rules").get_data(as_text=True)
+    assert "开始学习：课时 one" in page and "0/2 课时" in page
+    client.get("/courses/rules/one")
+    response = post(client, "/courses/rules/one/complete")
+    assert response.headers["Location"] == "/courses/rules/two"
+    assert "已记录：《课时 one》，1 学时。" in client.get("/courses/rules/two").get_data(as_text=True)
+    post(client, "/courses/rules/two/complete")
+    page = client.get("/courses/rules").get_data(as_text=True)
+    assert "恭喜！您已完成课程《课程 rules》" in page and "2/2 课时" in page
+
+
+def test_double_submit_and_a_second_tab_give_one_record(app, client, world):
+    login(client, "member")
+    client.get("/courses/rules/one")
+    token = csrf_token(client)
+    second_tab = app.test_client()
+    login(second_tab, "member")
+    second_tab.get("/courses/rules/one")
+    for tab in (client, client, second_tab):
+        response = tab.post("/courses/rules/one/complete", data={"csrf_token": token if tab is client
+                                                                  else csrf_token(tab)})
+        assert response.status_code == 302
+    assert _count(app, LessonCompletion) == 1
+    assert _count(app, ArchiveEntry) == 1
+
+
+def test_marking_without_opening_the_lesson_is_refused(app, client, world):
+    login(client, "member")
+    response = post(client, "/courses/rules/one/complete")
+    assert response.headers["Location"] == "/courses/rules/one"
+    assert "请先阅读本课内容" in client.get("/courses/rules/one").get_data(as_text=True)
+    assert _count(app, LessonCompletion) == 0
+
+
+def test_minimum_study_time_counts_from_the_first_visit(app, client, world):
+    app.config["MIN_STUDY_SECONDS"] = 600
+    login(client, "member")
+    page = client.get("/courses/rules/one").get_data(as_text=True)
+    assert 'data-wait="600"' in page or 'data-wait="599"' in page
+    post(client, "/courses/rules/one/complete")
+    assert "秒后再标记为已学" in client.get("/courses/rules/one").get_data(as_text=True)
+    assert _count(app, LessonCompletion) == 0
+
+
+def test_expired_csrf_token_keeps_the_member_on_a_page_that_explains(app, client, world):
+    login(client, "member")
+    client.get("/courses/rules/one")
+    response = client.post(
+        "/courses/rules/one/complete",
+        data={"csrf_token": "expired"},
+        headers={"Referer": "http://localhost/courses/rules/one"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "页面已过期" in page and 'href="/courses/rules/one"' in page
+    assert _count(app, LessonCompletion) == 0
+
+
+def test_foreign_referer_is_not_offered_as_the_way_back(client, world):
+    login(client, "member")
+    response = client.post(
+        "/courses/rules/one/complete",
+        data={"csrf_token": "expired"},
+        headers={"Referer": "https://evil.example/phish"},
+    )
+    assert "evil.example" not in response.get_data(as_text=True)
+
+
+def _video_lesson(app, tmp_path) -> int:
+    media = tmp_path / "media"
+    media.mkdir(exist_ok=True)
+    (media / "abc.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "one"))
+        lesson.kind, lesson.media_name, lesson.media_type = "video", "abc.mp4", "video/mp4"
+        db.session.commit()
+        return lesson.id
+
+
+def test_video_is_served_with_range_requests_so_phones_can_seek(app, client, world, tmp_path):
+    lesson_id = _video_lesson(app, tmp_path)
+    login(client, "member")
+    assert f'src="/media/lessons/{lesson_id}"' in client.get("/courses/rules/one").get_data(
+        as_text=True
+    )
+    with client.get(f"/media/lessons/{lesson_id}", headers={"Range": "bytes=100-199"}) as response:
+        assert response.status_code == 206
+        assert response.headers["Content-Range"].startswith("bytes 100-199/")
+        assert len(response.data) == 100
+        assert response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_media_of_a_draft_course_is_hidden_from_members(app, client, world, tmp_path):
+    lesson_id = _video_lesson(app, tmp_path)
+    with app.app_context():
+        db.session.get(Lesson, lesson_id).course.status = "draft"
+        db.session.commit()
+    login(client, "member")
+    assert client.get(f"/media/lessons/{lesson_id}").status_code == 404
+
+
+def test_unknown_pages_answer_in_chinese_without_internals(client, world):
+    response = client.get("/no/such/page")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "页面不存在" in page
+    assert "Traceback" not in page and "werkzeug" not in page.lower()
