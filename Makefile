@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint bench clean
+.PHONY: run test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,9 @@ run: $(VENV)/.installed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check school tests bench wsgi.py migrations/env.py
-	$(BIN)/ruff format --check school tests bench wsgi.py migrations/env.py
+	$(BIN)/ruff check school tests wsgi.py migrations/env.py
+	$(BIN)/ruff format --check school tests wsgi.py migrations/env.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
-bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,7 +8,16 @@ import pytest
 
 from tests.conftest import login, post
 
-ROLES = ["anonymous", "member", "floating", "instructor", "secretary", "committee", "viewer", "admin"]
+ROLES = [
+    "anonymous",
+    "member",
+    "floating",
+    "instructor",
+    "secretary",
+    "committee",
+    "viewer",
+    "admin",
+]
 
 # (method, url template, {role: status}); "*" is the status for roles not listed.
 MATRIX = [
@@ -18,31 +27,73 @@ MATRIX = [
     ("GET", "/courses/no-such-course", {"anonymous": 302, "*": 404}),
     ("GET", "/courses/rules/no-such-lesson", {"anonymous": 302, "*": 404}),
     ("GET", "/courses/draft-course", {"anonymous": 302, "instructor": 200, "admin": 200, "*": 404}),
-    ("GET", "/courses/draft-course/one", {"anonymous": 302, "instructor": 200, "admin": 200,
-                                          "*": 404}),
+    (
+        "GET",
+        "/courses/draft-course/one",
+        {"anonymous": 302, "instructor": 200, "admin": 200, "*": 404},
+    ),
     ("POST", "/courses/rules/one/complete", {"anonymous": 302, "*": 302}),
-    ("POST", "/courses/draft-course/one/complete", {"anonymous": 302, "instructor": 404,
-                                                    "admin": 404, "*": 404}),
+    (
+        "POST",
+        "/courses/draft-course/one/complete",
+        {"anonymous": 302, "instructor": 404, "admin": 404, "*": 404},
+    ),
     ("GET", "/archive/", {"anonymous": 302, "*": 200}),
     ("GET", "/archive/print", {"anonymous": 302, "*": 200}),
     # The member in branch A: their branch's staff and admins may look, nobody else.
-    ("GET", "/archive/members/{member}", {"anonymous": 302, "member": 200, "secretary": 200,
-                                          "viewer": 200, "admin": 200, "*": 404}),
-    ("GET", "/archive/members/{member}/print", {"anonymous": 302, "member": 200,
-                                                "secretary": 200, "viewer": 200, "admin": 200,
-                                                "*": 404}),
+    (
+        "GET",
+        "/archive/members/{member}",
+        {"anonymous": 302, "member": 200, "secretary": 200, "viewer": 200, "admin": 200, "*": 404},
+    ),
+    (
+        "GET",
+        "/archive/members/{member}/print",
+        {"anonymous": 302, "member": 200, "secretary": 200, "viewer": 200, "admin": 200, "*": 404},
+    ),
     # The floating member: home branch B, host branch under the work committee.
-    ("GET", "/archive/members/{floating}", {"anonymous": 302, "floating": 200, "committee": 200,
-                                            "admin": 200, "*": 404}),
+    (
+        "GET",
+        "/archive/members/{floating}",
+        {"anonymous": 302, "floating": 200, "committee": 200, "admin": 200, "*": 404},
+    ),
     ("GET", "/archive/members/999999", {"anonymous": 302, "*": 404}),
-    ("GET", "/manage/members", {"anonymous": 302, "secretary": 200, "committee": 200,
-                                "viewer": 200, "admin": 200, "*": 403}),
-    ("POST", "/manage/members/{member}/reset-password", {"anonymous": 302, "secretary": 200,
-                                                        "admin": 200, "viewer": 403,
-                                                        "committee": 404, "*": 403}),
-    ("POST", "/manage/members/{floating}/reset-password", {"anonymous": 302, "committee": 200,
-                                                          "admin": 200, "secretary": 404,
-                                                          "viewer": 404, "*": 403}),
+    (
+        "GET",
+        "/manage/members",
+        {
+            "anonymous": 302,
+            "secretary": 200,
+            "committee": 200,
+            "viewer": 200,
+            "admin": 200,
+            "*": 403,
+        },
+    ),
+    (
+        "POST",
+        "/manage/members/{member}/reset-password",
+        {
+            "anonymous": 302,
+            "secretary": 200,
+            "admin": 200,
+            "viewer": 403,
+            "committee": 404,
+            "*": 403,
+        },
+    ),
+    (
+        "POST",
+        "/manage/members/{floating}/reset-password",
+        {
+            "anonymous": 302,
+            "committee": 200,
+            "admin": 200,
+            "secretary": 404,
+            "viewer": 404,
+            "*": 403,
+        },
+    ),
     ("GET", "/account/password", {"anonymous": 302, "*": 200}),
     ("POST", "/logout", {"anonymous": 302, "*": 302}),
 ]
@@ -59,7 +110,9 @@ USERNAMES = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX])
+@pytest.mark.parametrize(
+    ("method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX]
+)
 def test_authorization_matrix(client, world, role, method, url, expected):
     if role != "anonymous":
         login(client, USERNAMES[role])

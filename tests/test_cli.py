@@ -51,7 +51,14 @@ def test_demo_load_creates_the_tree_and_accounts_once(app, tmp_path):
     assert "跳过" in _run(app, "demo", "load").output
     with app.app_context():
         kinds = set(db.session.scalars(select(Organisation.kind)))
-        assert kinds == {"city", "district", "township", "branch", "work_committee", "outbound_branch"}
+        assert kinds == {
+            "city",
+            "district",
+            "township",
+            "branch",
+            "work_committee",
+            "outbound_branch",
+        }
         roles = {u.username: u for u in db.session.scalars(select(User))}
         assert {"admin", "jiaoyuan", "shuji", "gongwei", "dangyuan", "liudong"} <= set(roles)
         assert roles["liudong"].host_org is not None

@@ -24,7 +24,7 @@ XSS = [
     '<form action="https://evil.example"><input name="p"></form>',
     '<object data="evil.swf"></object><embed src="evil.swf">',
     '<meta http-equiv="refresh" content="0;url=https://evil.example">',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     '<p title="</p><script>alert(1)</script>">x</p>',
     "<<script>script>alert(1)<</script>/script>",
     '<a href="#" onclick="alert(1)">x</a>',
@@ -32,9 +32,25 @@ XSS = [
     '<base href="https://evil.example/">',
 ]
 
-FORBIDDEN = ["<script", "onerror", "onload", "onclick", "ontoggle", "javascript:", "vbscript:",
-             "data:", "<iframe", "<style", "style=", "<form", "<object", "<embed", "<meta",
-             "<base", "<svg"]
+FORBIDDEN = [
+    "<script",
+    "onerror",
+    "onload",
+    "onclick",
+    "ontoggle",
+    "javascript:",
+    "vbscript:",
+    "data:",
+    "<iframe",
+    "<style",
+    "style=",
+    "<form",
+    "<object",
+    "<embed",
+    "<meta",
+    "<base",
+    "<svg",
+]
 
 
 @pytest.mark.parametrize("source", XSS)
@@ -45,7 +61,11 @@ def test_dangerous_markup_never_survives(source):
 
 
 def test_tables_code_and_footnotes_render():
-    html = str(render("| 项目 | 学时 |\n|---|---|\n| 讲座 | 4 |\n\n```\ncode\n```\n\n正文[^1]\n\n[^1]: 注释"))
+    html = str(
+        render(
+            "| 项目 | 学时 |\n|---|---|\n| 讲座 | 4 |\n\n```\ncode\n```\n\n正文[^1]\n\n[^1]: 注释"
+        )
+    )
     assert "<table>" in html and "<td>讲座</td>" in html
     assert "<pre><code>code" in html
     assert 'class="footnote"' in html and "注释" in html

@@ -26,10 +26,26 @@ def _offline(app, member_id: int, title: str, hours, when: datetime, by: int) ->
 
 def test_year_total_counts_local_years_and_tenths_exactly(app, world):
     # 2025-12-31 17:00 UTC is already 2026-01-01 in China: it belongs to 2026.
-    _offline(app, world.member, "跨年夜讲座", "0.5", datetime(2025, 12, 31, 17, 0, tzinfo=UTC), world.secretary)
-    _offline(app, world.member, "年末培训", "8", datetime(2025, 12, 31, 15, 0, tzinfo=UTC), world.secretary)
+    _offline(
+        app,
+        world.member,
+        "跨年夜讲座",
+        "0.5",
+        datetime(2025, 12, 31, 17, 0, tzinfo=UTC),
+        world.secretary,
+    )
+    _offline(
+        app,
+        world.member,
+        "年末培训",
+        "8",
+        datetime(2025, 12, 31, 15, 0, tzinfo=UTC),
+        world.secretary,
+    )
     for _ in range(3):
-        _offline(app, world.member, "夜校", "0.1", datetime(2026, 3, 1, tzinfo=UTC), world.secretary)
+        _offline(
+            app, world.member, "夜校", "0.1", datetime(2026, 3, 1, tzinfo=UTC), world.secretary
+        )
     with app.app_context():
         member = db.session.get(User, world.member)
         assert services.year_summary(member, 2025).hours == Decimal(8)
@@ -44,7 +60,9 @@ def test_quota_is_56_for_cadres_and_32_for_members(app, world):
 
 
 def test_archive_page_shows_entries_total_and_quota_filtered_by_year(app, client, world):
-    _offline(app, world.member, "春节返乡集中培训", 8, datetime(2025, 2, 1, tzinfo=UTC), world.secretary)
+    _offline(
+        app, world.member, "春节返乡集中培训", 8, datetime(2025, 2, 1, tzinfo=UTC), world.secretary
+    )
     _offline(app, world.member, "支部党课", 4, datetime(2026, 2, 1, tzinfo=UTC), world.secretary)
     login(client, "member")
     page = client.get("/archive/?year=2025").get_data(as_text=True)
@@ -63,9 +81,14 @@ def test_out_of_range_year_falls_back_to_this_year(client, world):
 
 
 def test_member_never_sees_another_members_archive_and_nothing_is_logged(app, client, world):
-    _offline(app, world.other_member, "秘密标记-XYZ", 4, datetime(2026, 2, 1, tzinfo=UTC), world.admin)
+    _offline(
+        app, world.other_member, "秘密标记-XYZ", 4, datetime(2026, 2, 1, tzinfo=UTC), world.admin
+    )
     login(client, "member")
-    for url in (f"/archive/members/{world.other_member}", f"/archive/members/{world.other_member}/print"):
+    for url in (
+        f"/archive/members/{world.other_member}",
+        f"/archive/members/{world.other_member}/print",
+    ):
         response = client.get(url)
         assert response.status_code == 404
         assert "秘密标记-XYZ" not in response.get_data(as_text=True)

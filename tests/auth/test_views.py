@@ -20,7 +20,9 @@ def test_member_logs_in_and_out(client, world):
 
 
 @pytest.mark.parametrize("username", ["member", "nobody"])
-def test_wrong_credentials_get_one_message_whether_or_not_the_account_exists(client, world, username):
+def test_wrong_credentials_get_one_message_whether_or_not_the_account_exists(
+    client, world, username
+):
     response = post(client, "/login", {"username": username, "password": "wrong-password"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -116,7 +118,9 @@ def test_bad_password_changes_are_refused_and_change_nothing(
     login(client, "member")
     with app.app_context():
         before = db.session.get(User, world.member).password_hash
-    response = post(client, "/account/password", {"current": current, "new": new, "confirm": confirm})
+    response = post(
+        client, "/account/password", {"current": current, "new": new, "confirm": confirm}
+    )
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     with app.app_context():
@@ -132,7 +136,11 @@ def test_one_time_password_must_be_changed_before_anything_else(app, client, wor
     assert response.headers["Location"] == "/account/password"
     assert client.get("/").headers["Location"] == "/account/password"
     assert client.get("/archive/").headers["Location"] == "/account/password"
-    post(client, "/account/password", {"current": one_time, "new": "mine-at-last-1", "confirm": "mine-at-last-1"})
+    post(
+        client,
+        "/account/password",
+        {"current": one_time, "new": "mine-at-last-1", "confirm": "mine-at-last-1"},
+    )
     assert client.get("/").status_code == 200
     with app.app_context():
         assert db.session.get(User, world.member).must_change_password is False
@@ -150,8 +158,12 @@ def test_cookies_are_httponly_lax_and_remember_me_is_capped(app, client, world):
     assert app.config["REMEMBER_COOKIE_DURATION"] <= timedelta(days=30)
     response = client.post(
         "/login",
-        data={"username": "member", "password": PASSWORD, "remember": "y",
-              "csrf_token": csrf_token(client)},
+        data={
+            "username": "member",
+            "password": PASSWORD,
+            "remember": "y",
+            "csrf_token": csrf_token(client),
+        },
     )
     cookies = response.headers.getlist("Set-Cookie")
     session_cookie = next(c for c in cookies if c.startswith("session="))
@@ -186,6 +198,8 @@ def test_pages_send_protective_headers(client, world):
 def test_password_equal_to_the_username_is_refused(app, client, world):
     login(client, "committee")
     response = post(
-        client, "/account/password", {"current": PASSWORD, "new": "Committee", "confirm": "Committee"}
+        client,
+        "/account/password",
+        {"current": PASSWORD, "new": "Committee", "confirm": "Committee"},
     )
     assert "新密码不能与用户名相同" in response.get_data(as_text=True)

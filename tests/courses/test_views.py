@@ -20,7 +20,9 @@ def test_member_studies_a_course_through_the_pages(app, client, world):
     client.get("/courses/rules/one")
     response = post(client, "/courses/rules/one/complete")
     assert response.headers["Location"] == "/courses/rules/two"
-    assert "已记录：《课时 one》，1 学时。" in client.get("/courses/rules/two").get_data(as_text=True)
+    assert "已记录：《课时 one》，1 学时。" in client.get("/courses/rules/two").get_data(
+        as_text=True
+    )
     post(client, "/courses/rules/two/complete")
     page = client.get("/courses/rules").get_data(as_text=True)
     assert "恭喜！您已完成课程《课程 rules》" in page and "2/2 课时" in page
@@ -34,8 +36,10 @@ def test_double_submit_and_a_second_tab_give_one_record(app, client, world):
     login(second_tab, "member")
     second_tab.get("/courses/rules/one")
     for tab in (client, client, second_tab):
-        response = tab.post("/courses/rules/one/complete", data={"csrf_token": token if tab is client
-                                                                  else csrf_token(tab)})
+        response = tab.post(
+            "/courses/rules/one/complete",
+            data={"csrf_token": token if tab is client else csrf_token(tab)},
+        )
         assert response.status_code == 302
     assert _count(app, LessonCompletion) == 1
     assert _count(app, ArchiveEntry) == 1

@@ -7,9 +7,19 @@ from school.orgs.services import members_in_scope
 
 
 def _users(app, world):
-    return {name: db.session.get(User, getattr(world, name)) for name in (
-        "member", "other_member", "floating", "instructor", "secretary", "committee_secretary",
-        "viewer", "admin")}
+    return {
+        name: db.session.get(User, getattr(world, name))
+        for name in (
+            "member",
+            "other_member",
+            "floating",
+            "instructor",
+            "secretary",
+            "committee_secretary",
+            "viewer",
+            "admin",
+        )
+    }
 
 
 def test_scope_follows_the_organisation_tree(app, world):
