@@ -91,8 +91,13 @@ class _File:
         self.body = ""
         self._read()
 
-    def problem(self, message: str, key: str | None = None, line: int | None = None) -> None:
-        self.problems.append(Problem(self.name, line or self.lines.get(key or "", 1), message))
+    def problem(
+        self, message: str, key: str | None = None, line: int | object | None = ...
+    ) -> None:
+        """Record a problem at ``line``, at the line of ``key``, or (line=None) for the file."""
+        if line is ...:
+            line = self.lines.get(key, 1) if key else 1
+        self.problems.append(Problem(self.name, line, message))
 
     def _read(self) -> None:
         raw = self.path.read_bytes()
@@ -118,7 +123,10 @@ class _File:
             node = yaml.compose(front, Loader=yaml.SafeLoader)
             data = yaml.safe_load(front)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
+            mark = exc.problem_mark
+            # An unclosed quote is noticed at the end of the text; where it opened is the news.
+            if exc.context_mark and (mark is None or mark.index >= len(front.rstrip())):
+                mark = exc.context_mark
             line = mark.line + 2 if mark else 1
             self.problem(f"前置信息不是合法的 YAML（{exc.problem or exc.context}）。", line=line)
             return
@@ -159,6 +167,8 @@ class _File:
         value = self.text(key, required=default is None, limit=64) or default or ""
         if value and not SLUG.match(value):
             self.problem(f"{key} 只能由小写英文字母、数字和连字符组成：{value}", key=key)
+        elif len(value) > 64:
+            self.problem(f"{key} 过长（{len(value)} 个字符，最多 64 个）：{value}", key=key)
         return value
 
     def hours(self, key: str = "hours") -> Decimal:
@@ -215,12 +225,15 @@ def read_themes(root: Path) -> list[ThemeSource]:
         if not isinstance(item, dict) or not item.get("slug") or not item.get("title"):
             problems.append(Problem(name, line, "每个专题都需要 slug 和 title。"))
             continue
-        slug = str(item["slug"])
-        if not SLUG.match(slug) or slug in seen:
-            problems.append(Problem(name, line, f"专题 slug 不合法或重复：{slug}"))
+        slug, title = str(item["slug"]), str(item["title"])
+        if not SLUG.match(slug) or len(slug) > 64 or slug in seen:
+            problems.append(Problem(name, line, f"专题 slug 不合法、过长或重复：{slug}"))
+            continue
+        if len(title) > 100 or len(str(item.get("summary", ""))) > 300:
+            problems.append(Problem(name, line, "专题标题最多 100 字，简介最多 300 字。"))
             continue
         seen.add(slug)
-        themes.append(ThemeSource(slug, str(item["title"]), str(item.get("summary", "")), position))
+        themes.append(ThemeSource(slug, title, str(item.get("summary", "")), position))
     if problems:
         raise SourceError(problems)
     return themes
@@ -256,7 +269,9 @@ def read_course(folder: Path, root: Path, themes: set[str], max_media_bytes: int
         course.summary = cf.text("summary", required=False, limit=300)
     problems = list(cf.problems)
 
-    lesson_files = sorted(p for p in folder.glob("*.md") if p.name != "course.md")
+    lesson_files = sorted(
+        (p for p in folder.glob("*.md") if p.name != "course.md"), key=_lesson_order
+    )
     if not lesson_files:
         problems.append(Problem(cf.name, None, "课程没有任何课时文件（NN-英文名.md）。"))
     seen_slugs: dict[str, str] = {}
@@ -291,6 +306,12 @@ def read_course(folder: Path, root: Path, themes: set[str], max_media_bytes: int
     if problems:
         raise SourceError(problems)
     return course
+
+
+def _lesson_order(path: Path) -> tuple[int, str]:
+    """Lessons sort by their number (2 before 10); misnamed files last, to be reported."""
+    match = LESSON_FILE.match(path.name)
+    return (int(match.group(1)) if match else 10_000, path.name)
 
 
 def _read_lesson(
@@ -367,7 +388,7 @@ def _media(lf: _File, folder: Path, kind: str, max_bytes: int) -> tuple[Path | N
     size = candidate.stat().st_size
     if size > max_bytes:
         lf.problem(
-            f"文件过大（{size // 1_048_576} MB，最多 {max_bytes // 1_048_576} MB）：{name}",
+            f"文件过大（{size / 1_048_576:.1f} MB，最多 {max_bytes / 1_048_576:.1f} MB）：{name}",
             key="file",
         )
         return None, None

@@ -203,8 +203,9 @@ def test_member_studies_a_course_and_finds_it_in_the_archive(
         page.get_by_role("button", name="登录", exact=True).click()
         expect(page).to_have_url(f"{server.url}/")
 
-        # The catalogue: nothing studied yet this year; find the course by its visible title.
-        expect(page.locator(".quota-numbers")).to_contain_text("0 / 32")
+        # The catalogue: nothing studied yet this year (the whole text, so "10 / 32" would fail);
+        # then find the course by its visible title.
+        expect(page.locator(".quota-numbers")).to_have_text("0 / 32 学时")
         _check_fits_phone(page, "the catalogue")
         _screenshot(page, backend, "catalogue")
         page.locator("a.course-link", has_text=COURSE_TITLE).click()
@@ -250,6 +251,6 @@ def test_member_studies_a_course_and_finds_it_in_the_archive(
         course_rows = ledger.locator("tr.kind-course")
         expect(course_rows).to_have_count(1)
         expect(course_rows).to_contain_text(f"完成课程《{COURSE_TITLE}》")
-        expect(page.locator(".quota-numbers")).to_contain_text(f"{LESSON_COUNT} / 32")
+        expect(page.locator(".quota-numbers")).to_have_text(f"{LESSON_COUNT} / 32 学时")
         _check_fits_phone(page, "the archive")
         _screenshot(page, backend, "archive")

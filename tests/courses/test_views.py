@@ -1,5 +1,6 @@
 """Studying through the web: lesson pages, marking lessons, media for phones."""
 
+import pytest
 from sqlalchemy import func, select
 
 from school.archive.models import ArchiveEntry
@@ -125,3 +126,26 @@ def test_unknown_pages_answer_in_chinese_without_internals(client, world):
     page = response.get_data(as_text=True)
     assert response.status_code == 404 and "页面不存在" in page
     assert "Traceback" not in page and "werkzeug" not in page.lower()
+
+
+class TestServerError:
+    @pytest.fixture
+    def config_overrides(self):
+        # Let the error handler answer instead of the test client re-raising the exception.
+        return {"PROPAGATE_EXCEPTIONS": False}
+
+    def test_crash_shows_a_chinese_page_and_no_internals(self, app, client, world):
+        @app.get("/boom")
+        def boom():
+            raise RuntimeError("secret internal detail")
+
+        response = client.get("/boom")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 500 and "服务器出错了" in page
+        assert "secret internal detail" not in page and "Traceback" not in page
+
+
+def test_forbidden_page_is_in_chinese(client, world):
+    login(client, "member")
+    response = client.get("/manage/members")
+    assert response.status_code == 403 and "没有权限" in response.get_data(as_text=True)
