@@ -11,8 +11,9 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 login_manager.login_message_category = "info"
-# A stolen session cookie used from another browser is logged out.
-login_manager.session_protection = "strong"
+# "basic": a session seen from a new address or browser is marked not fresh. "strong" would log a
+# member out whenever their phone switches between Wi-Fi and mobile data.
+login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()
 

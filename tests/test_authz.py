@@ -5,7 +5,11 @@
 """
 
 import pytest
+from sqlalchemy import select
 
+from school.auth.models import User
+from school.courses.models import Course, Lesson
+from school.db import db
 from tests.conftest import login, post
 
 ROLES = [
@@ -94,6 +98,13 @@ MATRIX = [
             "*": 403,
         },
     ),
+    ("GET", "/media/lessons/{media}", {"anonymous": 302, "*": 200}),
+    (
+        "GET",
+        "/media/lessons/{draft_media}",
+        {"anonymous": 302, "instructor": 200, "admin": 200, "*": 404},
+    ),
+    ("GET", "/login", {"anonymous": 200, "*": 302}),
     ("GET", "/account/password", {"anonymous": 302, "*": 200}),
     ("POST", "/logout", {"anonymous": 302, "*": 302}),
 ]
@@ -113,21 +124,52 @@ USERNAMES = {
 @pytest.mark.parametrize(
     ("method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX]
 )
-def test_authorization_matrix(client, world, role, method, url, expected):
+def test_authorization_matrix(client, world, media, role, method, url, expected):
     if role != "anonymous":
         login(client, USERNAMES[role])
-    target = url.format(member=world.member, floating=world.floating)
-    response = client.get(target) if method == "GET" else post(client, target)
-    want = expected.get(role, expected["*"])
-    assert response.status_code == want, (role, method, target)
-    if want == 302 and role == "anonymous":
-        assert response.headers["Location"].startswith("/login")
+    target = url.format(member=world.member, floating=world.floating, **media)
+    with client.get(target) if method == "GET" else post(client, target) as response:
+        want = expected.get(role, expected["*"])
+        assert response.status_code == want, (role, method, target)
+        if want == 302 and role == "anonymous":
+            assert response.headers["Location"].startswith("/login")
+
+
+@pytest.fixture
+def media(app, world, tmp_path) -> dict[str, int]:
+    """A PDF lesson in the published course and one in the draft course."""
+    (tmp_path / "media").mkdir(exist_ok=True)
+    (tmp_path / "media" / "doc.pdf").write_bytes(b"%PDF-1.4 test")
+    ids = {}
+    with app.app_context():
+        for key, course_slug in (("media", "rules"), ("draft_media", "draft-course")):
+            lesson = db.session.scalar(
+                select(Lesson)
+                .join(Course)
+                .where(Course.slug == course_slug, Lesson.slug == "extra")
+            )
+            lesson.kind, lesson.media_name, lesson.media_type = (
+                "document",
+                "doc.pdf",
+                "application/pdf",
+            )
+            ids[key] = lesson.id
+        db.session.commit()
+    return ids
+
+
+def test_every_route_is_in_the_matrix(app):
+    """A new endpoint must be added to the matrix above before it can ship."""
+    covered = set()
+    adapter = app.url_map.bind("localhost")
+    for method, url, _ in MATRIX:
+        sample = url.format(member=1, floating=1, media=1, draft_media=1)
+        covered.add(adapter.match(sample, method=method)[0])
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert endpoints - covered == set()
 
 
 def test_refused_reset_changes_nothing(app, client, world):
-    from school.auth.models import User
-    from school.db import db
-
     with app.app_context():
         before = db.session.get(User, world.member).password_hash
     login(client, "viewer")
