@@ -19,6 +19,8 @@ DEFAULTS: dict[str, object] = {
     # Seconds a member must spend on a lesson before marking it studied, for lessons that do not
     # set their own ``min_minutes``. Checked on the server.
     "MIN_STUDY_SECONDS": 30,
+    # Seconds after a quiz deadline during which answers already sent are still accepted.
+    "QUIZ_GRACE_SECONDS": 10,
     "ANNUAL_QUOTA_HOURS": 32,
     "CADRE_QUOTA_HOURS": 56,
     "SESSION_COOKIE_SECURE": False,

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from school.db import Base, Hours, UTCDateTime, utcnow
 
-ENTRY_KINDS = {"lesson": "课时学习", "course": "完成课程", "offline": "线下学习"}
+ENTRY_KINDS = {"lesson": "课时学习", "course": "完成课程", "quiz": "测验", "offline": "线下学习"}
 SOURCES = {"online": "线上", "offline": "线下"}
 
 
@@ -25,7 +33,7 @@ class ArchiveEntry(Base):
     __table_args__ = (
         # One entry per member and online event (a lesson, a course) even under double submits.
         UniqueConstraint("member_id", "dedupe_key"),
-        CheckConstraint("kind IN ('lesson', 'course', 'offline')", name="kind"),
+        CheckConstraint("kind IN ('lesson', 'course', 'quiz', 'offline')", name="kind"),
         CheckConstraint("source IN ('online', 'offline')", name="source"),
     )
 
@@ -37,6 +45,10 @@ class ArchiveEntry(Base):
     course_title: Mapped[str | None] = mapped_column(String(200))
     # 学时 credited to the member's yearly total by this entry.
     hours: Mapped[Decimal] = mapped_column(Hours)
+    # Quiz attempts: the score out of max_score and whether it passed.
+    score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4, asdecimal=True))
+    max_score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4, asdecimal=True))
+    passed: Mapped[bool | None] = mapped_column(Boolean)
     course_id: Mapped[int | None] = mapped_column(Integer)
     lesson_id: Mapped[int | None] = mapped_column(Integer)
     dedupe_key: Mapped[str | None] = mapped_column(String(64))

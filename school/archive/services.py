@@ -52,6 +52,9 @@ def append_online(
     dedupe_key: str,
     course_id: int | None = None,
     lesson_id: int | None = None,
+    score: Decimal | None = None,
+    max_score: Decimal | None = None,
+    passed: bool | None = None,
 ) -> ArchiveEntry | None:
     """Append an online study event once; returns None when the same event is already there."""
     existing = db.session.scalar(
@@ -72,6 +75,9 @@ def append_online(
         dedupe_key=dedupe_key,
         course_id=course_id,
         lesson_id=lesson_id,
+        score=score,
+        max_score=max_score,
+        passed=passed,
     )
     try:
         with db.session.begin_nested():
@@ -141,3 +147,31 @@ def append_offline(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def append_quiz(
+    member: User,
+    *,
+    attempt_id: int,
+    title: str,
+    course_title: str | None,
+    course_id: int | None,
+    score: Decimal,
+    max_score: Decimal,
+    passed: bool,
+    completed_at: datetime,
+) -> ArchiveEntry | None:
+    """Record a graded quiz attempt (score and pass/fail; quizzes credit no 学时)."""
+    return append_online(
+        member,
+        kind="quiz",
+        title=title,
+        course_title=course_title,
+        hours=Decimal(0),
+        completed_at=completed_at,
+        dedupe_key=f"attempt:{attempt_id}",
+        course_id=course_id,
+        score=score,
+        max_score=max_score,
+        passed=passed,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from school.archive import services as archive
 from school.auth.models import User
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Theme
 from school.db import db, utcnow
+from school.quizzes.models import Attempt, Quiz
 
 
 class StudyTimeTooShort(Exception):
@@ -74,27 +76,46 @@ def _required_ids(course_ids: list[int]):
     )
 
 
+def _required_quizzes(course_ids: list[int]):
+    # Only published exams count; practice quizzes never block completion.
+    return select(Quiz.id).where(
+        Quiz.course_id.in_(course_ids),
+        Quiz.kind == "exam",
+        Quiz.required.is_(True),
+        Quiz.status == "published",
+    )
+
+
 def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
-    """Required lessons done and in total for each course, in two grouped queries."""
+    """Required lessons and exams done and in total for each course, in grouped queries."""
     ids = [c.id for c in courses]
     if not ids:
         return {}
-    totals = dict(
-        db.session.execute(
-            select(Lesson.course_id, func.count())
-            .where(Lesson.id.in_(_required_ids(ids)))
-            .group_by(Lesson.course_id)
-        ).all()
+    totals: Counter[int] = Counter()
+    done: Counter[int] = Counter()
+    lesson_totals = select(Lesson.course_id, func.count()).where(Lesson.id.in_(_required_ids(ids)))
+    lesson_done = (
+        select(Lesson.course_id, func.count())
+        .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
+        .where(LessonCompletion.user_id == user.id, Lesson.id.in_(_required_ids(ids)))
     )
-    done = dict(
-        db.session.execute(
-            select(Lesson.course_id, func.count())
-            .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
-            .where(LessonCompletion.user_id == user.id, Lesson.id.in_(_required_ids(ids)))
-            .group_by(Lesson.course_id)
-        ).all()
+    quiz_totals = select(Quiz.course_id, func.count()).where(Quiz.id.in_(_required_quizzes(ids)))
+    quiz_done = select(Quiz.course_id, func.count(func.distinct(Quiz.id))).where(
+        Quiz.id.in_(_required_quizzes(ids)),
+        Quiz.id.in_(
+            select(Attempt.quiz_id).where(
+                Attempt.user_id == user.id, Attempt.passed.is_(True), Attempt.preview.is_(False)
+            )
+        ),
     )
-    return {cid: Progress(done=done.get(cid, 0), total=totals.get(cid, 0)) for cid in ids}
+    for counter, query, column in (
+        (totals, lesson_totals, Lesson.course_id),
+        (done, lesson_done, Lesson.course_id),
+        (totals, quiz_totals, Quiz.course_id),
+        (done, quiz_done, Quiz.course_id),
+    ):
+        counter.update(dict(db.session.execute(query.group_by(column)).all()))
+    return {cid: Progress(done=done[cid], total=totals[cid]) for cid in ids}
 
 
 def completed_lesson_ids(user: User, course: Course) -> set[int]:
@@ -164,7 +185,7 @@ def complete_lesson(
         lesson_id=lesson.id,
     )
     return CompletionResult(
-        newly_done=True, course_completed=_complete_course_if_due(member, course, now)
+        newly_done=True, course_completed=complete_course_if_due(member, course, now)
     )
 
 
@@ -179,7 +200,8 @@ def _lesson_done(member: User, lesson: Lesson) -> bool:
     )
 
 
-def _complete_course_if_due(member: User, course: Course, now: datetime) -> bool:
+def complete_course_if_due(member: User, course: Course, now: datetime) -> bool:
+    """Record the course as completed when every required lesson and exam is done (once)."""
     if not progress(member, [course])[course.id].complete:
         return False
     if course_completion(member, course) is not None:

@@ -1,0 +1,317 @@
+"""The attempt state machine: start, save, check (practice), finish, grade. The server decides.
+
+open --save--> open --submit / deadline--> finished. Every transition locks the attempt row, so
+a save racing a submit, two tabs submitting, or a double click all end in one graded attempt.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from school.archive import services as archive
+from school.auth.models import User
+from school.courses.services import complete_course_if_due
+from school.db import db, utcnow
+from school.quizzes.models import Attempt, AttemptQuestion, Category, Question, Quiz
+from school.quizzes.types import QUESTION_TYPES
+
+# Option order and random draws must not be predictable from outside.
+_rng = random.SystemRandom()
+
+
+class QuizUnavailable(Exception):
+    """The quiz is not published, not open yet, or closed."""
+
+
+class AttemptLimitReached(Exception):
+    """The member has used every attempt the quiz allows."""
+
+
+class AttemptClosed(Exception):
+    """The attempt is finished (submitted or past its deadline): answers are no longer taken."""
+
+
+class AlreadyGraded(Exception):
+    """The answer has a grade already; the archive entry built on it is not rewritten."""
+
+
+class NotEnoughQuestions(Exception):
+    """A random slot asks for more questions than its category holds."""
+
+
+def grace() -> timedelta:
+    """Slack after the deadline for answers already on their way from a slow phone connection."""
+    return timedelta(seconds=int(current_app.config["QUIZ_GRACE_SECONDS"]))
+
+
+def _lock_member(member: User) -> None:
+    # One member's starts are serialised: two tabs pressing "start" get the same attempt.
+    db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
+
+
+def _lock(attempt: Attempt) -> Attempt:
+    db.session.execute(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
+    db.session.refresh(attempt)
+    return attempt
+
+
+def open_attempt(member: User, quiz: Quiz) -> Attempt | None:
+    """The member's open attempt at the quiz, if any."""
+    return db.session.scalar(
+        select(Attempt).where(
+            Attempt.quiz_id == quiz.id, Attempt.user_id == member.id, Attempt.state == "open"
+        )
+    )
+
+
+def attempts_of(member: User, quiz: Quiz) -> list[Attempt]:
+    """The member's attempts at the quiz, newest first (previews included only for staff)."""
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.user_id == member.id)
+            .order_by(Attempt.number.desc())
+        )
+    )
+
+
+def used_attempts(member: User, quiz: Quiz) -> int:
+    """Finished attempts that count against the limit (previews do not)."""
+    return db.session.scalar(
+        select(func.count(Attempt.id)).where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == member.id,
+            Attempt.preview.is_(False),
+        )
+    )
+
+
+def _draw(quiz: Quiz) -> list[tuple]:
+    """(question, mark) for every place in the quiz, random slots drawn now."""
+    chosen: list[tuple] = []
+    used: set[int] = set()
+    for slot in quiz.slots:
+        if slot.question is not None:
+            chosen.append((slot.question, slot.mark))
+            used.add(slot.question.id)
+            continue
+        query = select(Question).join(Category).where(Question.retired.is_(False))
+        if slot.include_subcategories:
+            query = query.where(
+                (Category.id == slot.category_id)
+                | Category.path.startswith(slot.category.path + "/", autoescape=True)
+            )
+        else:
+            query = query.where(Category.id == slot.category_id)
+        pool = [q for q in db.session.scalars(query) if q.id not in used]
+        if len(pool) < slot.draw_count:
+            raise NotEnoughQuestions(slot.category.path)
+        for question in _rng.sample(pool, slot.draw_count):
+            chosen.append((question, slot.mark))
+            used.add(question.id)
+    return chosen
+
+
+def start_attempt(
+    member: User, quiz: Quiz, now: datetime | None = None, *, preview: bool = False
+) -> Attempt:
+    """Return the member's open attempt, or start a new one if the quiz allows it."""
+    now = now or utcnow()
+    _lock_member(member)
+    current = open_attempt(member, quiz)
+    if current is not None:
+        finish_if_overdue(current, now)
+        if current.is_open:
+            return current
+    if not preview and not quiz.is_open(now):
+        raise QuizUnavailable()
+    if (
+        not preview
+        and quiz.attempts_allowed
+        and used_attempts(member, quiz) >= quiz.attempts_allowed
+    ):
+        raise AttemptLimitReached()
+
+    number = (
+        db.session.scalar(
+            select(func.max(Attempt.number)).where(
+                Attempt.quiz_id == quiz.id, Attempt.user_id == member.id
+            )
+        )
+        or 0
+    ) + 1
+    attempt = Attempt(
+        quiz=quiz,
+        user_id=member.id,
+        number=number,
+        preview=preview,
+        started_at=now,
+        deadline_at=quiz.deadline_for(now),
+    )
+    for position, (question, slot_mark) in enumerate(_draw(quiz), 1):
+        version = question.current
+        qtype = QUESTION_TYPES[version.qtype]
+        mark = (
+            Decimal(0)
+            if not qtype.answerable
+            else (slot_mark if slot_mark is not None else version.default_mark)
+        )
+        attempt.questions.append(
+            AttemptQuestion(
+                position=position,
+                version=version,
+                mark=mark,
+                layout=qtype.layout(version.data, quiz.shuffle_options, _rng),
+            )
+        )
+    attempt.max_score = sum((aq.mark for aq in attempt.questions), Decimal(0))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # another request started it a moment ago: use that one
+        existing = open_attempt(member, quiz)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def _check_open(attempt: Attempt, now: datetime) -> None:
+    if not attempt.is_open:
+        raise AttemptClosed()
+    if attempt.deadline_at is not None and now > attempt.deadline_at + grace():
+        finish_attempt(attempt, attempt.deadline_at)
+        raise AttemptClosed()
+
+
+def save_answers(
+    attempt: Attempt, values: dict[int, list[str]], now: datetime | None = None
+) -> datetime:
+    """Store answers for the given positions; returns the time they were saved."""
+    now = now or utcnow()
+    _lock(attempt)
+    _check_open(attempt, now)
+    by_position = {aq.position: aq for aq in attempt.questions}
+    for position, raw in values.items():
+        aq = by_position.get(position)
+        if aq is None or aq.checked:
+            continue  # unknown question, or a practice answer already checked and locked
+        qtype = QUESTION_TYPES[aq.version.qtype]
+        if qtype.answerable:
+            aq.answer = qtype.read_answer(aq.version.data, aq.layout, raw)
+            aq.saved_at = now
+    db.session.flush()
+    return now
+
+
+def check_answer(attempt: Attempt, position: int, now: datetime | None = None) -> AttemptQuestion:
+    """Practice quizzes: grade one saved answer now and lock it, so feedback cannot be farmed."""
+    now = now or utcnow()
+    _lock(attempt)
+    _check_open(attempt, now)
+    if not attempt.quiz.is_practice:
+        raise AttemptClosed()
+    aq = next(aq for aq in attempt.questions if aq.position == position)
+    if not aq.checked:
+        aq.checked = True
+        aq.fraction = QUESTION_TYPES[aq.version.qtype].grade(aq.version.data, aq.answer)
+    db.session.flush()
+    return aq
+
+
+def finish_if_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Finish an open attempt whose deadline has passed, with what was saved."""
+    now = now or utcnow()
+    if attempt.is_open and attempt.deadline_at is not None and now > attempt.deadline_at + grace():
+        finish_attempt(attempt, attempt.deadline_at)
+        return True
+    return False
+
+
+def finish_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submit: grade what was saved. A second submit changes nothing."""
+    now = now or utcnow()
+    _lock(attempt)
+    if not attempt.is_open:
+        return attempt
+    for aq in attempt.questions:
+        if not aq.checked:
+            aq.fraction = QUESTION_TYPES[aq.version.qtype].grade(aq.version.data, aq.answer)
+    attempt.state = "finished"
+    attempt.finished_at = now
+    _settle(attempt, now)
+    db.session.flush()
+    return attempt
+
+
+def _settle(attempt: Attempt, now: datetime) -> None:
+    """Total the score once every answer is graded; then archive it and update completion."""
+    if any(aq.fraction is None for aq in attempt.questions):
+        return  # an essay waits for an instructor
+    attempt.score = sum((aq.score for aq in attempt.questions), Decimal(0))
+    quiz = attempt.quiz
+    attempt.passed = (
+        attempt.max_score == 0 or attempt.score * 100 >= attempt.max_score * quiz.pass_percent
+    )
+    if attempt.preview:
+        return
+    member = db.session.get(User, attempt.user_id)
+    course = quiz.course if quiz.course_id else None
+    archive.append_quiz(
+        member,
+        attempt_id=attempt.id,
+        title=quiz.title,
+        course_title=course.title if course else None,
+        course_id=quiz.course_id,
+        score=attempt.score,
+        max_score=attempt.max_score,
+        passed=attempt.passed,
+        completed_at=attempt.finished_at or now,
+    )
+    if course is not None and attempt.passed and quiz.kind == "exam" and quiz.required:
+        complete_course_if_due(member, course, now)
+
+
+def grade_essay(
+    aq: AttemptQuestion, fraction: Decimal, comment: str, grader: User, now: datetime | None = None
+) -> Attempt:
+    """An instructor's grade for an essay answer; the attempt settles when nothing is left."""
+    now = now or utcnow()
+    attempt = _lock(aq.attempt)
+    if attempt.is_open:
+        raise AttemptClosed()
+    if aq.fraction is not None:
+        raise AlreadyGraded()
+    aq.fraction = max(Decimal(0), min(Decimal(1), fraction))
+    aq.comment = comment
+    aq.graded_by_id = grader.id
+    aq.graded_at = now
+    _settle(attempt, now)
+    db.session.flush()
+    return attempt
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    answers: bool  # right answers and per-answer feedback
+    score: bool
+
+
+def review_policy(attempt: Attempt, now: datetime | None = None) -> ReviewPolicy:
+    """What the member may see of a finished attempt now, by the quiz's review setting."""
+    now = now or utcnow()
+    if attempt.is_open:
+        return ReviewPolicy(answers=False, score=False)
+    quiz = attempt.quiz
+    if attempt.preview or quiz.is_practice or quiz.review == "immediate":
+        return ReviewPolicy(answers=True, score=True)
+    if quiz.review == "after_close":
+        return ReviewPolicy(answers=quiz.close_at is not None and now >= quiz.close_at, score=True)
+    return ReviewPolicy(answers=False, score=True)

@@ -1,0 +1,419 @@
+"""The question type registry: each type knows its data, its input, how to read and grade answers.
+
+The database stores the key (``QuestionVersion.qtype``) and a JSON ``data`` dict whose shape the
+type owns. Fractions are stored as decimal strings. Answers refer to options by their index in
+``data``, never by the shuffled position shown, so a reshuffle cannot change a grade.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from school.quizzes.formats.parsed import ParsedAnswer, ParsedQuestion
+
+ONE, ZERO = Decimal(1), Decimal(0)
+
+
+def _clamp(value: Decimal) -> Decimal:
+    # Negative weights penalise wrong choices, but a question never scores below 0 or above 1.
+    return max(ZERO, min(ONE, value))
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value))
+
+
+class QuestionType:
+    key: str = ""
+    label: str = ""
+    # False for essays (an instructor grades them) and descriptions (nothing to answer).
+    auto_graded = True
+    answerable = True
+
+    def validate(self, pq: ParsedQuestion) -> list[str]:
+        """Problems (in Chinese) that keep a parsed question out of the bank."""
+        return []
+
+    def to_data(self, pq: ParsedQuestion) -> dict:
+        """The JSON stored in QuestionVersion.data."""
+        return {}
+
+    def to_parsed_answers(self, data: dict) -> list[ParsedAnswer]:
+        """The answers of stored data, for export."""
+        return []
+
+    def layout(self, data: dict, shuffle: bool, rng: random.Random) -> dict:
+        """How this attempt shows the question (option order), fixed when the attempt starts."""
+        return {}
+
+    def read_answer(self, data: dict, layout: dict, values: list[str]) -> dict | None:
+        """Turn submitted form values into a stored answer; None when nothing was answered."""
+        return None
+
+    def grade(self, data: dict, answer: dict | None) -> Decimal | None:
+        """The fraction of the mark earned, 0..1; None when a person must grade it."""
+        return ZERO
+
+    def feedback(self, data: dict, answer: dict | None) -> list[str]:
+        """Per-answer feedback for the member's answer (shown only when review allows)."""
+        return []
+
+    def right_answer(self, data: dict) -> str:
+        """The right answer in words, for review."""
+        return ""
+
+
+# --- choices -----------------------------------------------------------------------------------
+
+
+class _Options(QuestionType):
+    def to_data(self, pq):
+        return {
+            "options": [
+                {"text": a.text, "fraction": str(a.fraction), "feedback": a.feedback}
+                for a in pq.answers
+            ]
+        }
+
+    def to_parsed_answers(self, data):
+        return [
+            ParsedAnswer(text=o["text"], fraction=_dec(o["fraction"]), feedback=o["feedback"])
+            for o in data["options"]
+        ]
+
+    def layout(self, data, shuffle, rng):
+        order = list(range(len(data["options"])))
+        if shuffle:
+            rng.shuffle(order)
+        return {"order": order}
+
+    def read_answer(self, data, layout, values):
+        valid = set(range(len(data["options"])))
+        chosen = sorted({int(v) for v in values if v.isdigit() and int(v) in valid})
+        return {"choices": chosen} if chosen else None
+
+    def grade(self, data, answer):
+        if not answer:
+            return ZERO
+        return _clamp(sum((_dec(data["options"][i]["fraction"]) for i in answer["choices"]), ZERO))
+
+    def feedback(self, data, answer):
+        if not answer:
+            return []
+        return [f for i in answer["choices"] if (f := data["options"][i]["feedback"])]
+
+    def right_answer(self, data):
+        return "；".join(o["text"] for o in data["options"] if _dec(o["fraction"]) > 0)
+
+
+class SingleChoice(_Options):
+    key, label = "single", "单选题"
+
+    def validate(self, pq):
+        problems = []
+        if len(pq.answers) < 2:
+            problems.append("单选题至少需要两个选项")
+        if not any(a.fraction == ONE for a in pq.answers):
+            problems.append("单选题需要一个得满分的正确选项")
+        return problems
+
+    def read_answer(self, data, layout, values):
+        return super().read_answer(data, layout, values[:1])
+
+
+class MultipleChoice(_Options):
+    key, label = "multiple", "多选题"
+
+    def validate(self, pq):
+        problems = []
+        if len(pq.answers) < 2:
+            problems.append("多选题至少需要两个选项")
+        positive = sum((a.fraction for a in pq.answers if a.fraction > 0), ZERO)
+        if abs(positive - ONE) > Decimal("0.0001"):
+            problems.append(f"多选题正确选项的分值之和应为 100%，现为 {positive * 100:.1f}%")
+        if any(a.fraction < -1 or a.fraction > 1 for a in pq.answers):
+            problems.append("选项分值应在 -100% 到 100% 之间")
+        return problems
+
+
+TRUE_FALSE_LABELS = {"true": "正确", "false": "错误"}
+
+
+class TrueFalse(QuestionType):
+    key, label = "truefalse", "判断题"
+
+    def validate(self, pq):
+        texts = sorted(a.text for a in pq.answers)
+        if texts != ["false", "true"] or sum(a.fraction for a in pq.answers) != ONE:
+            return ["判断题需要“正确”“错误”两个答案，其中一个得满分"]
+        return []
+
+    def to_data(self, pq):
+        return {a.text: {"fraction": str(a.fraction), "feedback": a.feedback} for a in pq.answers}
+
+    def to_parsed_answers(self, data):
+        return [
+            ParsedAnswer(text=k, fraction=_dec(data[k]["fraction"]), feedback=data[k]["feedback"])
+            for k in ("true", "false")
+        ]
+
+    def read_answer(self, data, layout, values):
+        value = values[0] if values else ""
+        return {"choice": value} if value in ("true", "false") else None
+
+    def grade(self, data, answer):
+        return _clamp(_dec(data[answer["choice"]]["fraction"])) if answer else ZERO
+
+    def feedback(self, data, answer):
+        return (
+            [data[answer["choice"]]["feedback"]]
+            if answer and data[answer["choice"]]["feedback"]
+            else []
+        )
+
+    def right_answer(self, data):
+        return TRUE_FALSE_LABELS["true" if _dec(data["true"]["fraction"]) == ONE else "false"]
+
+
+# --- typed answers -----------------------------------------------------------------------------
+
+# Chinese punctuation read as its ASCII twin, so "党章。" and "党章." are the same answer.
+_PUNCTUATION = str.maketrans(
+    {
+        "。": ".",
+        "、": ",",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "《": "<",
+        "》": ">",
+        "【": "[",
+        "】": "]",
+        "—": "-",
+        "～": "~",
+    }
+)
+_EDGE_PUNCTUATION = " .,;:!?\"'`()[]<>-~"
+
+
+def normalise(text: str, case_sensitive: bool = False) -> str:
+    """Full-width to half-width, Chinese punctuation to ASCII, spaces and edge punctuation off."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
+    text = re.sub(r"\s+", " ", text).strip(_EDGE_PUNCTUATION)
+    return text if case_sensitive else text.casefold()
+
+
+def _wildcard(pattern: str, case_sensitive: bool) -> re.Pattern:
+    # Moodle's short answers treat * as "any text"; everything else matches literally.
+    parts = [re.escape(normalise(p, case_sensitive)) for p in pattern.split("*")]
+    return re.compile("^" + ".*".join(parts) + "$", re.DOTALL)
+
+
+class FillIn(QuestionType):
+    key, label = "fillin", "填空题"
+
+    def validate(self, pq):
+        if not any(a.fraction == ONE for a in pq.answers):
+            return ["填空题需要至少一个得满分的标准答案"]
+        return []
+
+    def to_data(self, pq):
+        return {
+            "case_sensitive": pq.case_sensitive,
+            "answers": [
+                {"text": a.text, "fraction": str(a.fraction), "feedback": a.feedback}
+                for a in pq.answers
+            ],
+        }
+
+    def to_parsed_answers(self, data):
+        return _Options.to_parsed_answers(self, {"options": data["answers"]})
+
+    def read_answer(self, data, layout, values):
+        value = (values[0] if values else "").strip()[:1000]
+        return {"text": value} if value else None
+
+    def _match(self, data, answer) -> dict | None:
+        if not answer:
+            return None
+        given = normalise(answer["text"], data["case_sensitive"])
+        ranked = sorted(data["answers"], key=lambda a: _dec(a["fraction"]), reverse=True)
+        return next(
+            (a for a in ranked if _wildcard(a["text"], data["case_sensitive"]).match(given)), None
+        )
+
+    def grade(self, data, answer):
+        match = self._match(data, answer)
+        return _clamp(_dec(match["fraction"])) if match else ZERO
+
+    def feedback(self, data, answer):
+        match = self._match(data, answer)
+        return [match["feedback"]] if match and match["feedback"] else []
+
+    def right_answer(self, data):
+        return " 或 ".join(a["text"] for a in data["answers"] if _dec(a["fraction"]) == ONE)
+
+
+def _number(text: str) -> Decimal | None:
+    cleaned = unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+class Numerical(QuestionType):
+    key, label = "numerical", "数值题"
+
+    def validate(self, pq):
+        problems = []
+        for a in pq.answers:
+            if a.text != "*" and _number(a.text) is None:
+                problems.append(f"数值题的答案不是数字：{a.text}")
+        if not any(a.fraction == ONE for a in pq.answers):
+            problems.append("数值题需要至少一个得满分的答案")
+        return problems
+
+    def to_data(self, pq):
+        return {
+            "answers": [
+                {
+                    "value": a.text,
+                    "tolerance": str(a.tolerance or 0),
+                    "fraction": str(a.fraction),
+                    "feedback": a.feedback,
+                }
+                for a in pq.answers
+            ]
+        }
+
+    def to_parsed_answers(self, data):
+        return [
+            ParsedAnswer(
+                text=a["value"],
+                fraction=_dec(a["fraction"]),
+                feedback=a["feedback"],
+                tolerance=_dec(a["tolerance"]),
+            )
+            for a in data["answers"]
+        ]
+
+    def read_answer(self, data, layout, values):
+        value = (values[0] if values else "").strip()[:100]
+        return {"text": value} if value else None
+
+    def _match(self, data, answer):
+        if not answer:
+            return None
+        given = _number(answer["text"])
+        for a in sorted(data["answers"], key=lambda a: _dec(a["fraction"]), reverse=True):
+            if a["value"] == "*":
+                return a
+            if given is not None and abs(given - _dec(a["value"])) <= _dec(a["tolerance"]):
+                return a
+        return None
+
+    def grade(self, data, answer):
+        match = self._match(data, answer)
+        return _clamp(_dec(match["fraction"])) if match else ZERO
+
+    def feedback(self, data, answer):
+        match = self._match(data, answer)
+        return [match["feedback"]] if match and match["feedback"] else []
+
+    def right_answer(self, data):
+        best = [a for a in data["answers"] if _dec(a["fraction"]) == ONE and a["value"] != "*"]
+        return " 或 ".join(
+            a["value"] + (f" ± {a['tolerance']}" if _dec(a["tolerance"]) else "") for a in best
+        )
+
+
+class Matching(QuestionType):
+    key, label = "matching", "匹配题"
+
+    def validate(self, pq):
+        real = [a for a in pq.answers if a.text.strip()]
+        if len(real) < 2 or any(not (a.match or "").strip() for a in pq.answers):
+            return ["匹配题至少需要两对完整的匹配项"]
+        return []
+
+    def to_data(self, pq):
+        return {"pairs": [{"left": a.text, "right": a.match or ""} for a in pq.answers]}
+
+    def to_parsed_answers(self, data):
+        return [ParsedAnswer(text=p["left"], fraction=ONE, match=p["right"]) for p in data["pairs"]]
+
+    def _lefts(self, data) -> list[int]:
+        return [i for i, p in enumerate(data["pairs"]) if p["left"].strip()]
+
+    def layout(self, data, shuffle, rng):
+        rights = sorted({p["right"] for p in data["pairs"]})
+        rng.shuffle(rights)
+        lefts = self._lefts(data)
+        if shuffle:
+            rng.shuffle(lefts)
+        return {"lefts": lefts, "rights": rights}
+
+    def read_answer(self, data, layout, values):
+        # values: "left_index:right_position" pairs from the form's selects.
+        chosen = {}
+        for value in values:
+            left, _, right = value.partition(":")
+            if (
+                left.isdigit()
+                and right.isdigit()
+                and int(right) < len(layout["rights"])
+                and int(left) in self._lefts(data)
+            ):
+                chosen[left] = layout["rights"][int(right)]
+        return {"pairs": chosen} if chosen else None
+
+    def grade(self, data, answer):
+        lefts = self._lefts(data)
+        if not answer or not lefts:
+            return ZERO
+        right = sum(1 for i in lefts if answer["pairs"].get(str(i)) == data["pairs"][i]["right"])
+        return (Decimal(right) / len(lefts)).quantize(Decimal("0.0000001"))
+
+    def right_answer(self, data):
+        return "；".join(f"{p['left']} → {p['right']}" for p in data["pairs"] if p["left"].strip())
+
+
+class Essay(QuestionType):
+    key, label = "essay", "简答题"
+    auto_graded = False
+
+    def read_answer(self, data, layout, values):
+        value = (values[0] if values else "").strip()[:20000]
+        return {"text": value} if value else None
+
+    def grade(self, data, answer):
+        return None if answer else ZERO
+
+
+class Description(QuestionType):
+    key, label = "description", "说明"
+    answerable = False
+
+    def grade(self, data, answer):
+        return ZERO
+
+
+QUESTION_TYPES: dict[str, QuestionType] = {
+    t.key: t
+    for t in (
+        SingleChoice(),
+        MultipleChoice(),
+        TrueFalse(),
+        FillIn(),
+        Numerical(),
+        Matching(),
+        Essay(),
+        Description(),
+    )
+}
