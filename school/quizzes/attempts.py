@@ -263,7 +263,7 @@ def _settle(attempt: Attempt, now: datetime) -> None:
     if attempt.preview:
         return
     member = db.session.get(User, attempt.user_id)
-    course = quiz.course if quiz.course_id else None
+    course = quiz.course
     archive.append_quiz(
         member,
         attempt_id=attempt.id,

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from school.courses.models import Course, Module
 from school.db import Base, UTCDateTime, utcnow
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -167,6 +168,8 @@ class Quiz(Base):
     slots: Mapped[list[QuizSlot]] = relationship(
         back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
     )
+    course: Mapped[Course | None] = relationship()
+    module: Mapped[Module | None] = relationship()
 
     @property
     def is_practice(self) -> bool:
