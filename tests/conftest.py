@@ -102,6 +102,18 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture
+def committed_app(backend, tmp_path) -> Iterator[Flask]:
+    """An app on its own freshly migrated database whose commits are real, for races."""
+    url = new_database(backend, tmp_path)
+    migrate(url)
+    app = create_app(app_config(url, tmp_path))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    drop_database(url)
+
+
+@pytest.fixture
 def world(app: Flask):
     from tests.factories import build_world
 

@@ -2,29 +2,14 @@
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
-from school import create_app
 from school.archive.models import ArchiveEntry
 from school.auth.models import User
 from school.courses import services
 from school.courses.models import CourseCompletion, LessonCompletion
 from school.db import db, utcnow
-from tests.conftest import app_config
-from tests.databases import drop_database, migrate, new_database
 from tests.factories import build_world
-
-
-@pytest.fixture
-def committed_app(backend, tmp_path):
-    url = new_database(backend, tmp_path)
-    migrate(url)
-    app = create_app(app_config(url, tmp_path))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    drop_database(url)
 
 
 def _race(app, member_id: int, lesson_slugs: list[str]) -> list[BaseException]:
