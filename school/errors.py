@@ -1,7 +1,7 @@
 """Error pages in Chinese that say what happened and nothing about the internals."""
 
-from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from school.urls import local_path
 
@@ -27,6 +27,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
+        if request.accept_mimetypes.best == "application/json":
+            # Background saves (quiz answers) get a fresh token and retry: nothing is lost.
+            return jsonify(error="csrf", csrf_token=generate_csrf()), 400
         # An expired or missing token: explain, and offer the way back. A form the member was
         # filling in is still in the browser's history, so "back" keeps the text.
         return (

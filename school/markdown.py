@@ -65,9 +65,24 @@ _CONFIG = {"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处"}}
 
 def render(text: str) -> Markup:
     """Render Markdown to HTML that is safe to insert into a page."""
-    html = _markdown.markdown(
-        text, extensions=_EXTENSIONS, extension_configs=_CONFIG, output_format="html"
+    return sanitise(
+        _markdown.markdown(
+            text, extensions=_EXTENSIONS, extension_configs=_CONFIG, output_format="html"
+        )
     )
+
+
+def render_as(text: str, text_format: str) -> Markup:
+    """Render text in the format it was written in: imported questions may be HTML or plain."""
+    if text_format in ("html", "moodle"):
+        return sanitise(text)
+    if text_format == "plain":
+        return Markup("<p>%s</p>") % text
+    return render(text)
+
+
+def sanitise(html: str) -> Markup:
+    """Reduce HTML to the allow-list: no scripts, handlers, styles or dangerous URLs."""
     clean = nh3.clean(
         html,
         tags=_TAGS,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from flask import Flask
 
 from school.clock import to_local
-from school.markdown import render
+from school.markdown import render, render_as
 
 
 def format_hours(value: Decimal | int | float | None) -> str:
@@ -30,3 +30,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(render, "markdown")
+    app.add_template_filter(render_as, "question_text")

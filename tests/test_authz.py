@@ -4,13 +4,17 @@
 403 where the page exists but the role may not use it, 302 to login for anonymous users.
 """
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import db
+from school.quizzes import attempts as svc
 from tests.conftest import login, post
+from tests.quizzes import factories as f
 
 ROLES = [
     "anonymous",
@@ -105,6 +109,22 @@ MATRIX = [
         {"anonymous": 302, "instructor": 200, "admin": 200, "*": 404},
     ),
     ("GET", "/login", {"anonymous": 200, "*": 302}),
+    ("GET", "/quizzes/", {"anonymous": 302, "*": 200}),
+    ("GET", "/quizzes/{quiz}", {"anonymous": 302, "*": 200}),
+    ("GET", "/quizzes/{draft_quiz}", {"anonymous": 302, "instructor": 200, "admin": 200, "*": 404}),
+    ("POST", "/quizzes/{quiz}/start", {"anonymous": 302, "*": 302}),
+    (
+        "POST",
+        "/quizzes/{draft_quiz}/start",
+        {"anonymous": 302, "instructor": 302, "admin": 302, "*": 404},
+    ),
+    # The member's own attempts: everyone else is told they do not exist.
+    ("GET", "/attempts/{attempt}", {"anonymous": 302, "member": 200, "*": 404}),
+    ("POST", "/attempts/{attempt}/save", {"anonymous": 302, "member": 302, "*": 404}),
+    ("POST", "/attempts/{attempt}/check/1", {"anonymous": 302, "member": 302, "*": 404}),
+    ("GET", "/attempts/{attempt}/summary", {"anonymous": 302, "member": 200, "*": 404}),
+    ("POST", "/attempts/{attempt}/submit", {"anonymous": 302, "member": 302, "*": 404}),
+    ("GET", "/attempts/{finished}/result", {"anonymous": 302, "member": 200, "*": 404}),
     ("GET", "/account/password", {"anonymous": 302, "*": 200}),
     ("POST", "/logout", {"anonymous": 302, "*": 302}),
 ]
@@ -124,10 +144,10 @@ USERNAMES = {
 @pytest.mark.parametrize(
     ("method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX]
 )
-def test_authorization_matrix(client, world, media, role, method, url, expected):
+def test_authorization_matrix(client, world, objects, role, method, url, expected):
     if role != "anonymous":
         login(client, USERNAMES[role])
-    target = url.format(member=world.member, floating=world.floating, **media)
+    target = url.format(member=world.member, floating=world.floating, **objects)
     with client.get(target) if method == "GET" else post(client, target) as response:
         want = expected.get(role, expected["*"])
         assert response.status_code == want, (role, method, target)
@@ -136,8 +156,8 @@ def test_authorization_matrix(client, world, media, role, method, url, expected)
 
 
 @pytest.fixture
-def media(app, world, tmp_path) -> dict[str, int]:
-    """A PDF lesson in the published course and one in the draft course."""
+def objects(app, world, tmp_path) -> dict[str, int]:
+    """PDF lessons, quizzes and the member's attempts that the matrix points at."""
     (tmp_path / "media").mkdir(exist_ok=True)
     (tmp_path / "media" / "doc.pdf").write_bytes(b"%PDF-1.4 test")
     ids = {}
@@ -154,6 +174,13 @@ def media(app, world, tmp_path) -> dict[str, int]:
                 "application/pdf",
             )
             ids[key] = lesson.id
+        member = db.session.get(User, world.member)
+        practice = f.make_quiz([f.single()], kind="practice")
+        ids["attempt"] = svc.start_attempt(member, practice).id
+        quiz = f.make_quiz([f.truefalse()])
+        ids["quiz"] = quiz.id
+        ids["finished"] = svc.finish_attempt(svc.start_attempt(member, quiz)).id
+        ids["draft_quiz"] = f.make_quiz([f.single()], status="draft").id
         db.session.commit()
     return ids
 
@@ -163,7 +190,7 @@ def test_every_route_is_in_the_matrix(app):
     covered = set()
     adapter = app.url_map.bind("localhost")
     for method, url, _ in MATRIX:
-        sample = url.format(member=1, floating=1, media=1, draft_media=1)
+        sample = re.sub(r"\{\w+\}", "1", url)
         covered.add(adapter.match(sample, method=method)[0])
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
     assert endpoints - covered == set()

@@ -65,6 +65,10 @@ class QuestionType:
         """The right answer in words, for review."""
         return ""
 
+    def answer_text(self, data: dict, answer: dict | None) -> str:
+        """The member's answer in words."""
+        return answer.get("text", "") if answer else ""
+
 
 # --- choices -----------------------------------------------------------------------------------
 
@@ -107,6 +111,9 @@ class _Options(QuestionType):
 
     def right_answer(self, data):
         return "；".join(o["text"] for o in data["options"] if _dec(o["fraction"]) > 0)
+
+    def answer_text(self, data, answer):
+        return "；".join(data["options"][i]["text"] for i in answer["choices"]) if answer else ""
 
 
 class SingleChoice(_Options):
@@ -173,6 +180,9 @@ class TrueFalse(QuestionType):
             if answer and data[answer["choice"]]["feedback"]
             else []
         )
+
+    def answer_text(self, data, answer):
+        return TRUE_FALSE_LABELS[answer["choice"]] if answer else ""
 
     def right_answer(self, data):
         return TRUE_FALSE_LABELS["true" if _dec(data["true"]["fraction"]) == ONE else "false"]
@@ -382,6 +392,13 @@ class Matching(QuestionType):
 
     def right_answer(self, data):
         return "；".join(f"{p['left']} → {p['right']}" for p in data["pairs"] if p["left"].strip())
+
+    def answer_text(self, data, answer):
+        if not answer:
+            return ""
+        return "；".join(
+            f"{data['pairs'][int(i)]['left']} → {right}" for i, right in answer["pairs"].items()
+        )
 
 
 class Essay(QuestionType):

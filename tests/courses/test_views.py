@@ -17,7 +17,7 @@ def _count(app, model) -> int:
 def test_member_studies_a_course_through_the_pages(app, client, world):
     login(client, "member")
     page = client.get("/courses/rules").get_data(as_text=True)
-    assert "开始学习：课时 one" in page and "0/2 课时" in page
+    assert "开始学习：课时 one" in page and "已完成 0/2" in page
     client.get("/courses/rules/one")
     response = post(client, "/courses/rules/one/complete")
     assert response.headers["Location"] == "/courses/rules/two"
@@ -26,7 +26,7 @@ def test_member_studies_a_course_through_the_pages(app, client, world):
     )
     post(client, "/courses/rules/two/complete")
     page = client.get("/courses/rules").get_data(as_text=True)
-    assert "恭喜！您已完成课程《课程 rules》" in page and "2/2 课时" in page
+    assert "恭喜！您已完成课程《课程 rules》" in page and "已完成 2/2" in page
 
 
 def test_double_submit_and_a_second_tab_give_one_record(app, client, world):

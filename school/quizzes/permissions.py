@@ -1,0 +1,26 @@
+"""Who may take, preview and manage quizzes, and see attempts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from school.auth.models import User
+    from school.quizzes.models import Attempt, Quiz
+
+
+def can_view_quiz(user: User, quiz: Quiz) -> bool:
+    """Published quizzes (in published courses) for everyone; everything for instructors."""
+    if user.is_instructor:
+        return True
+    return quiz.status == "published" and (quiz.course is None or quiz.course.is_published)
+
+
+def can_preview(user: User, quiz: Quiz) -> bool:
+    """Instructors and admins try a quiz as a member would, without it counting."""
+    return user.is_instructor
+
+
+def can_see_attempt(user: User, attempt: Attempt) -> bool:
+    """An attempt belongs to its member; anyone else is told it does not exist."""
+    return attempt.user_id == user.id
