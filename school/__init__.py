@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
     from school.orgs.views import bp as orgs_bp
+    from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
 
     db.init_app(app)
@@ -25,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
 
-    for blueprint in (auth_bp, courses_bp, quizzes_bp, archive_bp, orgs_bp):
+    for blueprint in (auth_bp, courses_bp, quizzes_bp, quiz_manage_bp, archive_bp, orgs_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from school.auth.cli import users
 from school.courses.cli import content
 from school.demo.cli import demo
+from school.quizzes.cli import quiz
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -44,5 +45,5 @@ def revision(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users, content, demo):
+    for group in (db_group, users, content, quiz, demo):
         app.cli.add_command(group)

@@ -1,0 +1,226 @@
+"""Assembling quizzes and editing questions from the instructor's forms."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from school.auth.models import User
+from school.courses.models import Module
+from school.db import db
+from school.quizzes import bank
+from school.quizzes.formats.parsed import ParsedAnswer, ParsedQuestion
+from school.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    Category,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizSlot,
+)
+
+
+def form_to_parsed(data: dict) -> ParsedQuestion:
+    """The question editor's fields as a ParsedQuestion (validated by the bank like imports)."""
+    qtype = data["qtype"]
+    rows = [r for r in data["answers"] if (r["text"] or "").strip() or (r["match"] or "").strip()]
+    if qtype == "truefalse":
+        right = data["truefalse"]
+        answers = [ParsedAnswer(v, Decimal(1 if v == right else 0)) for v in ("true", "false")]
+    else:
+        answers = [
+            ParsedAnswer(
+                text=(r["text"] or "").strip(),
+                fraction=(r["percent"] if r["percent"] is not None else Decimal(0)) / 100,
+                feedback=(r["feedback"] or "").strip(),
+                match=(r["match"] or "").strip() if qtype == "matching" else None,
+                tolerance=r["tolerance"] if qtype == "numerical" else None,
+            )
+            for r in rows
+        ]
+    return ParsedQuestion(
+        qtype=qtype,
+        text=data["text"].strip(),
+        name=(data["name"] or "").strip(),
+        answers=answers if qtype not in ("essay", "description") else [],
+        general_feedback=(data["general_feedback"] or "").strip(),
+        tags=_split_tags(data["tags"] or ""),
+        default_mark=data["default_mark"],
+        case_sensitive=bool(data["case_sensitive"]),
+    )
+
+
+def _split_tags(text: str) -> list[str]:
+    for sep in "，、;；":
+        text = text.replace(sep, ",")
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def parsed_to_form(question: Question) -> dict:
+    """Form data for editing the current version of a question."""
+    pq = bank.to_parsed(question)
+    rows = [
+        {
+            "text": a.text,
+            "match": a.match or "",
+            "percent": a.fraction * 100,
+            "tolerance": a.tolerance,
+            "feedback": a.feedback,
+        }
+        for a in pq.answers
+        if pq.qtype != "truefalse"
+    ]
+    right = next((a.text for a in pq.answers if a.fraction == 1), "true")
+    return {
+        "qtype": pq.qtype,
+        "category": question.category.path,
+        "name": pq.name,
+        "text": pq.text,
+        "truefalse": right,
+        "case_sensitive": pq.case_sensitive,
+        "general_feedback": pq.general_feedback,
+        "default_mark": pq.default_mark,
+        "tags": "，".join(pq.tags),
+        "answers": rows,
+    }
+
+
+def apply_quiz_settings(quiz: Quiz, data: dict, zone: ZoneInfo) -> None:
+    """Copy the settings form onto a quiz (times are entered in the school's time zone)."""
+
+    def aware(value: datetime | None) -> datetime | None:
+        return value.replace(tzinfo=zone) if value else None
+
+    placement = data["placement"] or ""
+    kind, _, ident = placement.partition(":")
+    quiz.title = data["title"].strip()
+    quiz.description = data["description"] or ""
+    quiz.course_id = int(ident) if kind == "c" else None
+    quiz.module_id = None
+    if kind == "m":
+        module = db.session.get(Module, int(ident))
+        quiz.module_id, quiz.course_id = module.id, module.course_id
+    quiz.kind = data["kind"]
+    quiz.status = data["status"]
+    quiz.required = bool(data["required"])
+    minutes = data["time_limit_minutes"]
+    quiz.time_limit_seconds = minutes * 60 if minutes else None
+    quiz.attempts_allowed = data["attempts_allowed"]
+    quiz.pass_percent = data["pass_percent"]
+    quiz.open_at, quiz.close_at = aware(data["open_at"]), aware(data["close_at"])
+    quiz.review = data["review"]
+    quiz.one_per_page = bool(data["one_per_page"])
+    quiz.shuffle_options = bool(data["shuffle_options"])
+    db.session.flush()
+
+
+def _next_position(quiz: Quiz) -> int:
+    return max((s.position for s in quiz.slots), default=0) + 1
+
+
+def add_fixed(quiz: Quiz, questions: list[Question], mark: Decimal | None) -> int:
+    """Append questions to the quiz, skipping ones already in it; returns how many were added."""
+    present = {s.question_id for s in quiz.slots}
+    added = 0
+    for question in questions:
+        if question.id in present or question.retired:
+            continue
+        quiz.slots.append(QuizSlot(position=_next_position(quiz), question=question, mark=mark))
+        present.add(question.id)
+        added += 1
+    db.session.flush()
+    return added
+
+
+def add_random(
+    quiz: Quiz, category: Category, count: int, include_subcategories: bool, mark: Decimal | None
+) -> QuizSlot:
+    """Append a slot that draws ``count`` questions from the category when an attempt starts."""
+    slot = QuizSlot(
+        position=_next_position(quiz),
+        category=category,
+        draw_count=count,
+        include_subcategories=include_subcategories,
+        mark=mark,
+    )
+    quiz.slots.append(slot)
+    db.session.flush()
+    return slot
+
+
+def remove_slot(quiz: Quiz, slot: QuizSlot) -> None:
+    """Remove a slot and close the gap; attempts already started keep their questions."""
+    quiz.slots.remove(slot)
+    db.session.flush()
+    # Two steps so the unique (quiz, position) constraint never sees a duplicate mid-update.
+    for offset, remaining in enumerate(quiz.slots, 1):
+        remaining.position = -offset
+    db.session.flush()
+    for remaining in quiz.slots:
+        remaining.position = -remaining.position
+    db.session.flush()
+
+
+def pending_essays(limit: int = 100) -> list[AttemptQuestion]:
+    """Essay answers in finished attempts that still wait for a grade, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AttemptQuestion)
+            .join(Attempt)
+            .join(QuestionVersion)
+            .where(
+                Attempt.state == "finished",
+                AttemptQuestion.fraction.is_(None),
+                QuestionVersion.qtype == "essay",
+            )
+            .order_by(Attempt.finished_at, AttemptQuestion.id)
+            .limit(limit)
+        )
+    )
+
+
+def question_counts() -> dict[int, int]:
+    """Active questions per category id."""
+    return dict(
+        db.session.execute(
+            select(Question.category_id, func.count())
+            .where(Question.retired.is_(False))
+            .group_by(Question.category_id)
+        ).all()
+    )
+
+
+# --- uploads waiting for the instructor's confirmation ----------------------------------------
+
+_UPLOAD_TTL = 24 * 3600
+
+
+def stash_upload(folder: Path, user: User, data: bytes) -> str:
+    """Keep an uploaded file until the preview is confirmed; returns its token."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.upload"):
+        if time.time() - old.stat().st_mtime > _UPLOAD_TTL:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(16)
+    (folder / f"{user.id}-{token}.upload").write_bytes(data)
+    return token
+
+
+def take_upload(folder: Path, user: User, token: str) -> bytes | None:
+    """The stashed file for this user and token (another user's token finds nothing)."""
+    if not token.replace("-", "").replace("_", "").isalnum():
+        return None
+    path = folder / f"{user.id}-{token}.upload"
+    return path.read_bytes() if path.is_file() else None
+
+
+def drop_upload(folder: Path, user: User, token: str) -> None:
+    """Forget a stashed upload once it was imported."""
+    (folder / f"{user.id}-{token}.upload").unlink(missing_ok=True)

@@ -1,0 +1,114 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from school.quizzes.models import QUIZ_KINDS, REVIEW_MODES
+from school.quizzes.types import QUESTION_TYPES
+
+
+def options(pairs) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ImportForm(FlaskForm):
+    file = FileField("题目文件", validators=[FileRequired("请选择要导入的文件。")])
+    category = StringField("导入到分类", validators=[Length(max=200)], default="默认")
+    fmt = SelectField(
+        "文件格式",
+        choices=options(
+            [
+                ("", "按扩展名自动判断"),
+                ("gift", "GIFT（Moodle）"),
+                ("aiken", "Aiken"),
+                ("xlsx", "Excel 表格"),
+            ]
+        ),
+        default="",
+    )
+
+
+class AnswerRow(Form):
+    text = StringField("内容", validators=[Length(max=2000)])
+    match = StringField("匹配项", validators=[Length(max=500)])
+    percent = DecimalField("得分 %", places=4, validators=[Optional(), NumberRange(-100, 100)])
+    tolerance = DecimalField("误差", places=4, validators=[Optional(), NumberRange(0)])
+    feedback = StringField("反馈", validators=[Length(max=1000)])
+
+
+class QuestionForm(FlaskForm):
+    qtype = SelectField("题型", choices=options((k, t.label) for k, t in QUESTION_TYPES.items()))
+    category = StringField("分类", validators=[DataRequired("请填写分类。"), Length(max=200)])
+    name = StringField("题目名称（可选）", validators=[Length(max=255)])
+    text = TextAreaField(
+        "题干（Markdown）", validators=[DataRequired("题干不能为空。"), Length(max=20000)]
+    )
+    truefalse = SelectField("判断题答案", choices=options([("true", "正确"), ("false", "错误")]))
+    case_sensitive = BooleanField("填空题区分大小写")
+    general_feedback = TextAreaField("解析", validators=[Length(max=5000)])
+    default_mark = DecimalField(
+        "分值", places=2, default=1, validators=[InputRequired("请填写分值。"), NumberRange(0, 100)]
+    )
+    tags = StringField("考点（用逗号分隔）", validators=[Length(max=500)])
+    answers = FieldList(FormField(AnswerRow), min_entries=8, max_entries=8)
+
+
+class QuizForm(FlaskForm):
+    title = StringField("测验名称", validators=[DataRequired("请填写测验名称。"), Length(max=200)])
+    description = TextAreaField("说明（Markdown）", validators=[Length(max=5000)])
+    placement = SelectField("所属课程单元", choices=[], validate_choice=True)
+    kind = SelectField("类型", choices=options(QUIZ_KINDS.items()))
+    status = SelectField("状态", choices=options([("draft", "草稿"), ("published", "发布")]))
+    required = BooleanField("必考（通过后课程才算完成）", default=True)
+    time_limit_minutes = IntegerField(
+        "限时（分钟，留空不限时）", validators=[Optional(), NumberRange(1, 600)]
+    )
+    attempts_allowed = IntegerField(
+        "允许次数（0 为不限）", default=0, validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    pass_percent = IntegerField(
+        "及格分（百分制）", default=60, validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    open_at = DateTimeLocalField("开放时间", validators=[Optional()])
+    close_at = DateTimeLocalField("截止时间", validators=[Optional()])
+    review = SelectField("答案公布", choices=options(REVIEW_MODES.items()))
+    one_per_page = BooleanField("每页一题（手机上更好用）", default=True)
+    shuffle_options = BooleanField("打乱选项顺序", default=True)
+
+
+class FixedSlotForm(FlaskForm):
+    question_ids = StringField("题目编号", validators=[DataRequired("请选择题目。")])
+    mark = DecimalField(
+        "每题分值（留空用题目默认分值）", places=2, validators=[Optional(), NumberRange(0, 100)]
+    )
+
+
+class RandomSlotForm(FlaskForm):
+    category = SelectField("从分类", choices=[], coerce=int)
+    draw_count = IntegerField(
+        "随机抽取题数", default=5, validators=[InputRequired(), NumberRange(1, 200)]
+    )
+    include_subcategories = BooleanField("包括子分类", default=True)
+    mark = DecimalField(
+        "每题分值（留空用题目默认分值）", places=2, validators=[Optional(), NumberRange(0, 100)]
+    )
+
+
+class GradeForm(FlaskForm):
+    percent = DecimalField(
+        "得分 %", places=1, validators=[InputRequired("请给出得分。"), NumberRange(0, 100)]
+    )
+    comment = TextAreaField("评语", validators=[Length(max=2000)])
