@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -10,11 +11,16 @@ from sqlalchemy import func, select
 from school.archive.services import append_offline
 from school.auth import services as accounts
 from school.auth.models import User
+from school.courses.models import Course
 from school.db import db, utcnow
 from school.orgs.services import create_org, find_org
+from school.quizzes import bank, building
+from school.quizzes.formats import gift
+from school.quizzes.models import Question, Quiz
 
 demo = AppGroup("demo", help="演示数据。")
 
+QUESTIONS = Path(__file__).resolve().parent / "questions"
 DEMO_CITY = "青川市委"
 DEMO_PASSWORD = "dangxiao2026"  # noqa: S105 - published in the README on purpose
 
@@ -64,5 +70,39 @@ def load() -> None:
         completed_at=utcnow() - timedelta(days=40),
         recorded_by=secretary,
     )
+    _demo_quizzes()
     db.session.commit()
-    click.echo("已加载演示党组织和账号（密码见 README）。")
+    click.echo("已加载演示党组织、账号和测验（密码见 README）。")
+
+
+def _demo_quizzes() -> None:
+    """An end-of-course exam for the floating-member rules course and a standalone practice."""
+    exam_questions = _questions("floating-member-rules.gift")
+    course = db.session.scalar(select(Course).where(Course.slug == "floating-member-rules"))
+    exam = Quiz(
+        title="《流动党员管理须知》结业测验",
+        description="共 8 题，10 分钟内完成，60 分及格。可以答 3 次，交卷后即可查看答案和解析。",
+        course_id=course.id if course else None,
+        kind="exam",
+        status="published",
+        time_limit_seconds=600,
+        attempts_allowed=3,
+        pass_percent=60,
+    )
+    db.session.add(exam)
+    building.add_fixed(exam, exam_questions, None)
+    practice_questions = _questions("party-knowledge-practice.gift")
+    practice = Quiz(
+        title="党章党规知识练习",
+        description="每次从题库随机抽 5 题，每题可以马上核对答案，不限次数。",
+        kind="practice",
+        status="published",
+        required=False,
+    )
+    db.session.add(practice)
+    building.add_random(practice, practice_questions[0].category, 5, True, None)
+
+
+def _questions(name: str) -> list[Question]:
+    data = (QUESTIONS / name).read_bytes()
+    return bank.add_questions(gift.parse(data), category=None, by=None).questions
