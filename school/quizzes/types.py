@@ -223,7 +223,28 @@ def _wildcard(pattern: str, case_sensitive: bool) -> re.Pattern:
     return re.compile("^" + ".*".join(parts) + "$", re.DOTALL)
 
 
-class FillIn(QuestionType):
+class _TypedAnswer(QuestionType):
+    """A typed answer graded by the best-scoring accepted answer it matches."""
+
+    limit = 1000
+
+    def _match(self, data: dict, answer: dict | None) -> dict | None:
+        raise NotImplementedError
+
+    def read_answer(self, data, layout, values):
+        value = (values[0] if values else "").strip()[: self.limit]
+        return {"text": value} if value else None
+
+    def grade(self, data, answer):
+        match = self._match(data, answer)
+        return _clamp(_dec(match["fraction"])) if match else ZERO
+
+    def feedback(self, data, answer):
+        match = self._match(data, answer)
+        return [match["feedback"]] if match and match["feedback"] else []
+
+
+class FillIn(_TypedAnswer):
     key, label = "fillin", "填空题"
 
     def validate(self, pq):
@@ -243,11 +264,7 @@ class FillIn(QuestionType):
     def to_parsed_answers(self, data):
         return _Options.to_parsed_answers(self, {"options": data["answers"]})
 
-    def read_answer(self, data, layout, values):
-        value = (values[0] if values else "").strip()[:1000]
-        return {"text": value} if value else None
-
-    def _match(self, data, answer) -> dict | None:
+    def _match(self, data, answer):
         if not answer:
             return None
         given = normalise(answer["text"], data["case_sensitive"])
@@ -255,14 +272,6 @@ class FillIn(QuestionType):
         return next(
             (a for a in ranked if _wildcard(a["text"], data["case_sensitive"]).match(given)), None
         )
-
-    def grade(self, data, answer):
-        match = self._match(data, answer)
-        return _clamp(_dec(match["fraction"])) if match else ZERO
-
-    def feedback(self, data, answer):
-        match = self._match(data, answer)
-        return [match["feedback"]] if match and match["feedback"] else []
 
     def right_answer(self, data):
         return " 或 ".join(a["text"] for a in data["answers"] if _dec(a["fraction"]) == ONE)
@@ -277,8 +286,9 @@ def _number(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
-class Numerical(QuestionType):
+class Numerical(_TypedAnswer):
     key, label = "numerical", "数值题"
+    limit = 100
 
     def validate(self, pq):
         problems = []
@@ -313,10 +323,6 @@ class Numerical(QuestionType):
             for a in data["answers"]
         ]
 
-    def read_answer(self, data, layout, values):
-        value = (values[0] if values else "").strip()[:100]
-        return {"text": value} if value else None
-
     def _match(self, data, answer):
         if not answer:
             return None
@@ -327,14 +333,6 @@ class Numerical(QuestionType):
             if given is not None and abs(given - _dec(a["value"])) <= _dec(a["tolerance"]):
                 return a
         return None
-
-    def grade(self, data, answer):
-        match = self._match(data, answer)
-        return _clamp(_dec(match["fraction"])) if match else ZERO
-
-    def feedback(self, data, answer):
-        match = self._match(data, answer)
-        return [match["feedback"]] if match and match["feedback"] else []
 
     def right_answer(self, data):
         best = [a for a in data["answers"] if _dec(a["fraction"]) == ONE and a["value"] != "*"]
