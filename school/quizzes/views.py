@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from school.clock import to_local
 from school.db import db, utcnow
 from school.quizzes import attempts as svc
 from school.quizzes.models import Attempt, Quiz
@@ -148,7 +149,11 @@ def save(attempt_id: int):
         return redirect(result)
     db.session.commit()
     if _wants_json():
-        return jsonify(ok=True, saved_at=saved_at.isoformat())
+        return jsonify(
+            ok=True,
+            saved_at=saved_at.isoformat(),
+            saved_at_local=to_local(saved_at).strftime("%H:%M:%S"),
+        )
     page = request.form.get("page", 1, type=int)
     go = request.form.get("go", "stay")
     if go == "summary":

@@ -13,9 +13,8 @@
   var retryDelay = 2000;
 
   function say(text) { if (status) status.textContent = text; }
-  function clock(date) {
-    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2) + ":" +
-      ("0" + date.getSeconds()).slice(-2);
+  function remaining(seconds) {
+    return "剩余 " + Math.floor(seconds / 60) + " 分 " + ("0" + (seconds % 60)).slice(-2) + " 秒";
   }
 
   function save() {
@@ -32,7 +31,7 @@
       saving = false;
       if (result.status === 200) {
         retryDelay = 2000;
-        say("已自动保存 " + clock(new Date()));
+        say("已自动保存 " + result.data.saved_at_local);
         if (dirty) schedule(200);
       } else if (result.data.error === "csrf") {
         // The page outlived its token: take the fresh one and send the same answers again.
@@ -67,11 +66,12 @@
     var ends = Date.now() + left * 1000;
     var tick = function () {
       var seconds = Math.max(0, Math.round((ends - Date.now()) / 1000));
-      timer.textContent = "剩余 " + Math.floor(seconds / 60) + ":" + ("0" + (seconds % 60)).slice(-2);
+      timer.textContent = remaining(seconds);
       if (seconds <= 60) timer.classList.add("timer-low");
       if (seconds <= 0) {
-        // Time is up: save what is on the page, then let the server finish the attempt.
-        save().then(function () { window.location.href = form.getAttribute("data-summary"); });
+        // Time is up: save what is on the page, then hand the attempt in.
+        say("时间到，正在交卷……");
+        save().then(function () { document.getElementById("timeup-form").submit(); });
         return;
       }
       setTimeout(tick, 1000);

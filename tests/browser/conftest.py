@@ -1,0 +1,100 @@
+"""Browser fixtures: one server per test module and backend, one Chromium, a phone page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE_WIDTH,
+    PROJECT,
+    Server,
+    flask,
+    free_port,
+    wait_until_up,
+)
+from tests.databases import drop_database, new_database
+
+
+@pytest.fixture(scope="module")
+def server(backend: str, tmp_path_factory) -> Iterator[Server]:
+    """`make run` on a fresh database of this backend, served on a free local port."""
+    tmp = tmp_path_factory.mktemp(f"server-{backend}")
+    database_url = new_database(backend, tmp)
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "browser-test-secret",
+        # The browser clicks faster than a member reads; the wait itself is tested elsewhere.
+        "MIN_STUDY_SECONDS": "0",
+        "RATELIMIT_ENABLED": "false",
+        "MEDIA_DIR": str(tmp / "media"),
+        # Set explicitly so a CONTENT_DIR in the caller's environment cannot swap the courses.
+        "CONTENT_DIR": str(PROJECT / "content"),
+    }
+    # A debugger or reloader would fork a second process that terminate() does not stop.
+    env.pop("FLASK_DEBUG", None)
+    log = tmp / "server.log"
+    process = None
+    try:
+        flask(env, "db", "upgrade")
+        flask(env, "content", "import")
+        flask(env, "demo", "load")
+        url = f"http://127.0.0.1:{free_port()}"
+        port = url.rsplit(":", 1)[1]
+        with log.open("w") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", port],
+                cwd=PROJECT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until_up(url, process, log)
+        yield Server(url=url, log=log, database_url=database_url)
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        drop_database(database_url)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        # Not a skip: a browser test that silently does not run is worse than a red build.
+        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package to run this test")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": PHONE_WIDTH, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    # Every page is local and small: a missing element should fail in seconds, not 30.
+    # (Playwright's expect() already gives up after 5 s.)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,99 @@
+"""Shared pieces of the browser tests: the real app in a subprocess, Debian's Chromium."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+PROJECT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+# Switches that stop Chromium from calling home: the CI machines and sandboxes have no network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+MEMBER = ("dangyuan", "dangxiao2026")  # made by `flask demo load`, published in the README
+PHONE_WIDTH = 390
+STARTUP_SECONDS = 20
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    database_url: str  # tests may reach past the app, e.g. to move a quiz deadline
+
+    @contextmanager
+    def log_on_failure(self) -> Iterator[None]:
+        """Print the server's log when the block fails: a 500 only explains itself there."""
+        try:
+            yield
+        except BaseException:
+            print(f"--- server log ({self.log}) ---\n{self.log.read_text(errors='replace')}")
+            raise
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def flask(env: dict[str, str], *args: str) -> None:
+    """Run one `flask` command the way `make run` does; fail with its output if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"flask {' '.join(args)} exited with {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/login", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"the server did not answer /login within {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+def check_fits_phone(page: Page, what: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"{what} scrolls sideways: {width} px wide at {PHONE_WIDTH} px"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a full-page screenshot to test-artifacts/ for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
