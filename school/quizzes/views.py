@@ -215,10 +215,15 @@ def result(attempt_id: int):
         db.session.commit()
     if attempt.is_open:
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    quiz = attempt.quiz
+    used = svc.used_attempts(current_user, quiz)
     return render_template(
         "quizzes/result.html",
         attempt=attempt,
-        quiz=attempt.quiz,
+        quiz=quiz,
         policy=svc.review_policy(attempt),
         types=QUESTION_TYPES,
+        can_retry=quiz.is_open(utcnow())
+        and (not quiz.attempts_allowed or used < quiz.attempts_allowed),
+        left=max(0, quiz.attempts_allowed - used) if quiz.attempts_allowed else None,
     )
