@@ -13,7 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school import cli, errors, security, templating
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
-    from school.auth.views import load_user
+    from school.auth.views import load_user, unauthorized
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
     from school.orgs.views import bp as orgs_bp
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
 
     for blueprint in (auth_bp, courses_bp, quizzes_bp, quiz_manage_bp, archive_bp, orgs_bp):
         app.register_blueprint(blueprint)

@@ -9,8 +9,6 @@ from school.db import db
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录。"
-login_manager.login_message_category = "info"
 # "basic": a session seen from a new address or browser is marked not fresh. "strong" would log a
 # member out whenever their phone switches between Wi-Fi and mobile data.
 login_manager.session_protection = "basic"

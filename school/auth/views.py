@@ -1,5 +1,14 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 
 from school.auth import services
 from school.auth.forms import ChangePasswordForm, LoginForm
@@ -20,6 +29,17 @@ def load_user(session_id: str) -> User | None:
     if user is None or user.auth_version != int(version) or not user.active:
         return None
     return user
+
+
+def unauthorized():
+    """Not logged in: pages go to the login form; background saves get JSON they can act on."""
+    if request.accept_mimetypes.best == "application/json":
+        # A redirect to an HTML login page would look like a network error to the quiz page.
+        return jsonify(
+            error="login", message="登录已过期，请在新窗口重新登录，本页答案会随后保存。"
+        ), 401
+    flash("请先登录。", "info")
+    return redirect(login_url("auth.login", request.url))
 
 
 def _login_limit() -> str:

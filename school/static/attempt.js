@@ -37,6 +37,10 @@
         // The page outlived its token: take the fresh one and send the same answers again.
         form.querySelector("input[name=csrf_token]").value = result.data.csrf_token;
         schedule(0);
+      } else if (result.data.error === "login") {
+        // Logged out (another device, an expired session): keep the answers and keep trying.
+        say(result.data.message);
+        schedule(15000);
       } else if (result.data.error === "closed") {
         say(result.data.message);
         window.location.href = result.data.redirect;

@@ -173,3 +173,22 @@ def test_closed_quiz_start_is_refused_with_a_message(app, client, world, closed)
     response = post(client, f"/quizzes/{quiz_id}/start")
     assert response.headers["Location"].endswith(f"/quizzes/{quiz_id}")
     assert "不开放" in client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+
+
+def test_a_logged_out_background_save_gets_json_not_a_login_page(app, client, world):
+    quiz_id = _quiz(app)
+    login(client, "member")
+    attempt_id = _start(client, quiz_id)
+    token = csrf_token(client)
+    post(client, "/logout")
+    url, headers = f"/attempts/{attempt_id}/save", {"Accept": "application/json"}
+    # The logout ended the session the token belonged to: the page gets a fresh token ...
+    stale = client.post(url, data={"present": "1", "q1": "0", "csrf_token": token}, headers=headers)
+    assert stale.status_code == 400 and stale.json["error"] == "csrf"
+    # ... and, retrying, learns it must log in again, as JSON rather than a login page.
+    again = client.post(
+        url,
+        data={"present": "1", "q1": "0", "csrf_token": stale.json["csrf_token"]},
+        headers=headers,
+    )
+    assert again.status_code == 401 and again.json["error"] == "login"
