@@ -146,6 +146,12 @@ MATRIX = [
     ("POST", "/manage/quizzes/{quiz}/slots/fixed", TEACH_POST),
     ("POST", "/manage/quizzes/{quiz}/slots/random", TEACH_POST),
     ("POST", "/manage/quizzes/{quiz}/slots/{slot}/delete", TEACH_POST),
+    ("GET", "/manage/quizzes/{quiz}/stats", TEACH),
+    (
+        "GET",
+        "/manage/quizzes/999999/stats",
+        {"anonymous": 302, "instructor": 404, "admin": 404, "*": 403},
+    ),
     ("GET", "/manage/grading/", TEACH),
     ("GET", "/manage/grading/{essay}", TEACH),
     ("POST", "/manage/grading/{essay}", TEACH),

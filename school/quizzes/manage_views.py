@@ -21,7 +21,7 @@ from school.clock import local_zone, to_local
 from school.courses.models import Course
 from school.db import db
 from school.quizzes import attempts as svc
-from school.quizzes import bank, building
+from school.quizzes import bank, building, statistics
 from school.quizzes.formats import excel, gift
 from school.quizzes.formats.parsed import FormatError
 from school.quizzes.forms import (
@@ -402,6 +402,17 @@ def slot_delete(quiz_id: int, slot_id: int):
     db.session.commit()
     flash("已移除。已经开始的答题不受影响。", "info")
     return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
+
+
+@bp.get("/quizzes/<int:quiz_id>/stats")
+def quiz_stats(quiz_id: int):
+    quiz = _load_quiz(quiz_id)
+    return render_template(
+        "quizzes/manage/stats.html",
+        quiz=quiz,
+        stats=statistics.quiz_statistics(quiz),
+        questions=statistics.question_statistics(quiz),
+    )
 
 
 # --- grading -----------------------------------------------------------------------------------
