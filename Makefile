@@ -27,8 +27,8 @@ run: $(VENV)/.installed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check school tests wsgi.py migrations/env.py
-	$(BIN)/ruff format --check school tests wsgi.py migrations/env.py
+	$(BIN)/ruff check school tests bench wsgi.py migrations/env.py
+	$(BIN)/ruff format --check school tests bench wsgi.py migrations/env.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
