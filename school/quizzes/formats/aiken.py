@@ -35,13 +35,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from school.quizzes.formats.gift import decode_text
 from school.quizzes.formats.parsed import (
     FormatError,
     FormatProblem,
     ParsedAnswer,
     ParsedQuestion,
 )
+from school.quizzes.formats.text import decode_text
 
 __all__ = ["parse"]
 
