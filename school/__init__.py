@@ -16,6 +16,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.auth.views import load_user, unauthorized
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
+    from school.forum.views import bp as forum_bp
+    from school.notifications.views import bp as notifications_bp
     from school.orgs.views import bp as orgs_bp
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
@@ -27,7 +29,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
 
-    for blueprint in (auth_bp, courses_bp, quizzes_bp, quiz_manage_bp, archive_bp, orgs_bp):
+    for blueprint in (
+        auth_bp,
+        courses_bp,
+        quizzes_bp,
+        quiz_manage_bp,
+        forum_bp,
+        archive_bp,
+        orgs_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -15,12 +15,18 @@ DEFAULTS: dict[str, object] = {
     "SECRET_KEY": None,
     "CONTENT_DIR": None,  # defaults to <project>/content
     "MEDIA_DIR": None,  # defaults to <instance>/media
+    "UPLOAD_DIR": None,  # defaults to <instance>/uploads: forum images, pending quiz imports
     "TIMEZONE": "Asia/Shanghai",
     # Seconds a member must spend on a lesson before marking it studied, for lessons that do not
     # set their own ``min_minutes``. Checked on the server.
     "MIN_STUDY_SECONDS": 30,
     # Seconds after a quiz deadline during which answers already sent are still accepted.
     "QUIZ_GRACE_SECONDS": 10,
+    # Boards: days without a staff reply before an item is overdue; boards held for approval.
+    "FORUM_OVERDUE_DAYS": 7,
+    "FORUM_PREMODERATED": "",
+    # Log the email each notification would send (no mail server is configured yet).
+    "NOTIFY_EMAIL": False,
     "ANNUAL_QUOTA_HOURS": 32,
     "CADRE_QUOTA_HOURS": 56,
     "SESSION_COOKIE_SECURE": False,
@@ -56,6 +62,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]
     project = Path(__file__).resolve().parent.parent
     cfg["CONTENT_DIR"] = str(cfg["CONTENT_DIR"] or project / "content")
     cfg["MEDIA_DIR"] = str(cfg["MEDIA_DIR"] or instance / "media")
+    cfg["UPLOAD_DIR"] = str(cfg["UPLOAD_DIR"] or instance / "uploads")
     cfg["DATABASE_URL"] = _instance_relative_sqlite(str(cfg["DATABASE_URL"]), instance)
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(instance)

@@ -3,6 +3,8 @@
 from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
+from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
+from school.notifications.models import Notification
 from school.orgs.models import Organisation, StaffGrant
 from school.quizzes.models import (
     Attempt,
@@ -16,8 +18,10 @@ from school.quizzes.models import (
 )
 
 __all__ = [
+    "AbuseReport",
     "ArchiveAccess",
     "ArchiveEntry",
+    "Attachment",
     "Attempt",
     "AttemptQuestion",
     "Category",
@@ -26,13 +30,18 @@ __all__ = [
     "Lesson",
     "LessonCompletion",
     "Module",
+    "Notification",
     "Organisation",
+    "Post",
     "Question",
     "QuestionVersion",
     "Quiz",
     "QuizSlot",
+    "Revision",
     "StaffGrant",
     "Tag",
     "Theme",
+    "Thread",
+    "ThreadEvent",
     "User",
 ]

@@ -49,6 +49,7 @@ def app_config(database_url: str, tmp_path, **overrides) -> dict:
         "FAST_PASSWORD_HASHING": True,
         "RATELIMIT_ENABLED": False,
         "MEDIA_DIR": str(tmp_path / "media"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
         "CONTENT_DIR": str(tmp_path / "content"),
         **overrides,
     }

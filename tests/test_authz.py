@@ -4,14 +4,19 @@
 403 where the page exists but the role may not use it, 302 to login for anonymous users.
 """
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import db
+from school.forum import services as forum
+from school.forum.attachments import store_image
+from school.forum.models import Attachment
 from school.quizzes import attempts as svc
 from tests.conftest import login, post
 from tests.quizzes import factories as f
@@ -28,6 +33,16 @@ ROLES = [
 ]
 
 # (method, url template, {role: status}); "*" is the status for roles not listed.
+# The member's private suggestion in branch A: the author, that branch's staff and admins.
+THREAD = {"anonymous": 302, "member": 200, "secretary": 200, "viewer": 200, "admin": 200, "*": 404}
+THREAD_POST = {
+    "anonymous": 302,
+    "member": 302,
+    "secretary": 302,
+    "viewer": 302,
+    "admin": 302,
+    "*": 404,
+}
 TEACH = {"anonymous": 302, "instructor": 200, "admin": 200, "*": 403}
 TEACH_POST = {"anonymous": 302, "instructor": 302, "admin": 302, "*": 403}
 MATRIX = [
@@ -155,7 +170,33 @@ MATRIX = [
     ("GET", "/manage/grading/", TEACH),
     ("GET", "/manage/grading/{essay}", TEACH),
     ("POST", "/manage/grading/{essay}", TEACH),
+    # Everyone has an inbox; another user's notification is as missing as one that never was
+    # (tests/notifications checks that with a real notification).
+    ("GET", "/notifications/", {"anonymous": 302, "*": 200}),
+    ("GET", "/notifications/999999", {"anonymous": 302, "*": 404}),
+    ("POST", "/notifications/read-all", {"anonymous": 302, "*": 302}),
     ("GET", "/account/password", {"anonymous": 302, "*": 200}),
+    ("GET", "/forum/", {"anonymous": 302, "*": 200}),
+    ("GET", "/forum/mine", {"anonymous": 302, "*": 200}),
+    ("GET", "/forum/qa/", {"anonymous": 302, "*": 200}),
+    ("GET", "/forum/nope/", {"anonymous": 302, "*": 404}),
+    ("GET", "/forum/qa/new", {"anonymous": 302, "*": 200}),
+    ("POST", "/forum/suggestion/new", {"anonymous": 302, "*": 200}),  # empty: shown again
+    ("GET", "/forum/threads/{thread}", THREAD),
+    ("POST", "/forum/threads/{thread}/reply", THREAD_POST),
+    ("POST", "/forum/threads/{thread}/state", THREAD_POST),
+    ("POST", "/forum/threads/{thread}/assign", {"anonymous": 302, "*": 404}),  # no assignee
+    ("POST", "/forum/threads/{thread}/accept/{reply}", THREAD_POST),
+    ("POST", "/forum/threads/{thread}/withdraw", THREAD_POST),
+    ("POST", "/forum/threads/{thread}/moderate", THREAD_POST),
+    ("POST", "/forum/threads/{thread}/report", THREAD_POST),
+    ("POST", "/forum/posts/{reply}/publish", THREAD_POST),
+    ("GET", "/forum/attachments/{attachment}", THREAD),
+    (
+        "GET",
+        "/forum/queue",
+        {"anonymous": 302, "member": 403, "floating": 403, "*": 200},
+    ),
     ("POST", "/logout", {"anonymous": 302, "*": 302}),
 ]
 
@@ -217,8 +258,31 @@ def objects(app, world, tmp_path) -> dict[str, int]:
         ids["essay"] = svc.finish_attempt(essay).questions[0].id
         ids["finished"] = svc.finish_attempt(svc.start_attempt(member, quiz)).id
         ids["draft_quiz"] = f.make_quiz([f.single()], status="draft").id
+        thread = forum.create_thread(member, forum.NewThread("suggestion", "建议", "内容"))
+        ids["thread"] = thread.id
+        secretary = db.session.get(User, world.secretary)
+        ids["reply"] = forum.reply(secretary, thread, "已收到。").id
+        image = store_image(_png(), "a.png", tmp_path / "uploads" / "forum")
+        attachment = Attachment(
+            thread_id=thread.id,
+            stored_name=image.name,
+            original_name="a.png",
+            mime=image.mime,
+            size=image.size,
+            width=1,
+            height=1,
+        )
+        db.session.add(attachment)
+        db.session.flush()
+        ids["attachment"] = attachment.id
         db.session.commit()
     return ids
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), "red").save(out, "PNG")
+    return out.getvalue()
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from school.auth.models import User
 from school.courses.models import Course, Lesson, Module, Theme
 from school.courses.sources import (
     CourseSource,
@@ -63,6 +64,13 @@ def import_content(root: Path, media_dir: Path, max_media_bytes: int) -> ImportR
             continue
         sources[source.slug] = source
 
+    for slug, source in list(sources.items()):
+        missing = _unknown_users(source.instructors)
+        if missing:
+            file, line = source.instructors_at
+            report.problems.append(Problem(file, line, f"找不到教员账号：{'、'.join(missing)}"))
+            del sources[slug]
+
     for source in sources.values():
         with db.session.begin_nested():
             changes = _apply_course(source, theme_rows[source.theme], media_dir)
@@ -74,6 +82,19 @@ def import_content(root: Path, media_dir: Path, max_media_bytes: int) -> ImportR
         else:
             report.unchanged.append(label)
     return report
+
+
+def _users(usernames: list[str]) -> list[User]:
+    if not usernames:
+        return []
+    found = db.session.scalars(select(User).where(User.username.in_(usernames))).all()
+    by_name = {u.username: u for u in found}
+    return [by_name[n] for n in usernames if n in by_name]
+
+
+def _unknown_users(usernames: list[str]) -> list[str]:
+    known = {u.username for u in _users(usernames)}
+    return [n for n in usernames if n not in known]
 
 
 def _assign(obj, values: dict, changes: list[str], label: str) -> None:
@@ -103,6 +124,8 @@ def _apply_theme(source, report: ImportReport) -> Theme:
 def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[str] | None:
     """Create or update one course; return None when created, else the list of changes."""
     course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+    # Looked up before a new course is added: a query would flush it half-filled.
+    instructors = _users(source.instructors)
     created = course is None
     if course is None:
         course = Course(slug=source.slug)
@@ -118,6 +141,7 @@ def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[s
             "hours": source.hours,
             "position": source.position,
             "status": source.status,
+            "instructors": instructors,
         },
         changes,
         "课程",

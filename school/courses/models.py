@@ -5,12 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from school.auth.models import User
 from school.db import Base, Hours, UTCDateTime, utcnow
 
 LESSON_KINDS = {"text": "图文", "video": "视频", "document": "文档"}
+
+# Instructors who answer members' questions about a course (set in the course's front matter).
+course_instructors = Table(
+    "course_instructors",
+    Base.metadata,
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Theme(Base):
@@ -51,6 +70,7 @@ class Course(Base):
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
     )
+    instructors: Mapped[list[User]] = relationship(secondary=course_instructors)
 
     @property
     def is_published(self) -> bool:

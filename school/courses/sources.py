@@ -14,7 +14,7 @@ import yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-COURSE_KEYS = {"slug", "title", "theme", "hours", "order", "status", "summary"}
+COURSE_KEYS = {"slug", "title", "theme", "hours", "order", "status", "summary", "instructors"}
 LESSON_KEYS = {"slug", "title", "module", "hours", "kind", "required", "min_minutes", "file"}
 MEDIA_TYPES = {
     "video": {".mp4": "video/mp4", ".webm": "video/webm"},
@@ -75,6 +75,9 @@ class CourseSource:
     summary: str
     body: str
     lessons: list[LessonSource] = field(default_factory=list)
+    # Usernames of the instructors who answer questions about the course, and where they stand.
+    instructors: list[str] = field(default_factory=list)
+    instructors_at: tuple[str, int | None] = ("", None)
 
 
 class _File:
@@ -188,6 +191,15 @@ class _File:
             return Decimal(0)
         return hours
 
+    def names(self, key: str) -> list[str]:
+        value = self.meta.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(f"字段 {key} 应为用户名列表，例如 [jiaoyuan]。", key=key)
+            return []
+        return [v.strip() for v in value]
+
     def integer(self, key: str, default: int, minimum: int = 0) -> int:
         value = self.meta.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
@@ -267,6 +279,8 @@ def read_course(folder: Path, root: Path, themes: set[str], max_media_bytes: int
         course.position = cf.integer("order", 0)
         course.status = cf.choice("status", {"draft", "published"})
         course.summary = cf.text("summary", required=False, limit=300)
+        course.instructors = cf.names("instructors")
+        course.instructors_at = (cf.name, cf.lines.get("instructors"))
     problems = list(cf.problems)
 
     lesson_files = sorted(

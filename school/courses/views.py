@@ -20,6 +20,7 @@ from school.courses import services
 from school.courses.models import Course, Lesson
 from school.courses.permissions import can_study, can_view_course
 from school.db import db, utcnow
+from school.forum.services import course_faq
 from school.quizzes.services import course_quizzes, passed_quiz_ids
 from school.templating import format_hours
 
@@ -88,6 +89,7 @@ def course(slug: str):
         ],
         course_level_quizzes=[q for q in quizzes if q.module_id is None],
         passed=passed_quiz_ids(current_user, quizzes),
+        faq=course_faq(course),
         done=done,
         next_lesson=next_lesson,
         progress=services.progress(current_user, [course])[course.id],

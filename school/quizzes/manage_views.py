@@ -58,7 +58,7 @@ def _instructors_only():
 
 
 def _uploads() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+    return Path(current_app.config["UPLOAD_DIR"]) / "imports"
 
 
 def _categories() -> list[Category]:

@@ -678,3 +678,24 @@ def test_the_cli_refuses_a_folder_that_does_not_exist(app, tmp_path):
     result = _cli(app, tmp_path / "nowhere")
     assert result.exit_code == 1
     assert "找不到内容文件夹" in result.output
+
+
+def test_course_instructors_are_named_by_username(app, root):
+    from tests.factories import make_user
+
+    with app.app_context():
+        make_user("teacher", role="instructor")
+        db.session.commit()
+    write(root, {"rules": rules(instructors=["teacher"])})
+    assert run(app, root).problems == []
+    with app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "rules"))
+        assert [u.username for u in course.instructors] == ["teacher"]
+
+
+def test_unknown_instructors_keep_the_course_out(app, root):
+    write(root, {"rules": rules(instructors=["nobody"])})
+    [problem] = run(app, root).problems
+    assert (problem.file, problem.line) == ("content/rules/course.md", 9)
+    assert "nobody" in problem.message
+    assert course_count(app) == 0

@@ -1,0 +1,1 @@
+"""Boards: Q&A, suggestions, situation reports and help requests."""

@@ -1,0 +1,50 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from school.forum.models import HELP_CATEGORIES
+from school.forum.services import BODY_MAX, TITLE_MAX
+from school.quizzes.forms import options
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(
+        "标题",
+        validators=[
+            DataRequired("请填写标题。"),
+            Length(max=TITLE_MAX, message=f"标题最多 {TITLE_MAX} 个字。"),
+        ],
+    )
+    body = TextAreaField(
+        "内容",
+        validators=[
+            DataRequired("请填写内容。"),
+            Length(max=BODY_MAX, message=f"内容最多 {BODY_MAX} 个字。"),
+        ],
+    )
+    anonymous = BooleanField("对其他党员匿名（经办党组织仍可看到您的姓名）")
+    public = BooleanField("公开这个问题（其他党员也能看到问答）")
+    target = RadioField(
+        "提交给",
+        choices=options([("home", "流出地（所在）党组织"), ("host", "流入地党组织")]),
+        default="home",
+    )
+    help_category = SelectField(
+        "求助类别", choices=options([("", "请选择"), *HELP_CATEGORIES.items()])
+    )
+    image = FileField("附图（可选，JPG/PNG/GIF/WebP，5 MB 以内）")
+    client_token = HiddenField()
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        "回复",
+        validators=[
+            DataRequired("请填写回复内容。"),
+            Length(max=BODY_MAX, message=f"内容最多 {BODY_MAX} 个字。"),
+        ],
+    )
+    note = BooleanField("内部备注（只有经办人员能看到）")
+    image = FileField("附图（可选）")
+    client_token = HiddenField()

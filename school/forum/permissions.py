@@ -1,0 +1,97 @@
+"""Who may see, answer and move which thread: derived from the organisation tree and roles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from school.auth.models import User
+    from school.forum.models import Post, Thread
+
+_MANAGING = {"secretary", "organiser"}
+# Members may withdraw their own item while it is still open.
+_WITHDRAWABLE = {"pending", "submitted", "accepted", "in_progress"}
+
+
+def handles(user: User, thread: Thread) -> bool:
+    """The thread's handlers: admins, staff of its organisation's subtree, or its instructors."""
+    if user.is_admin:
+        return True
+    if thread.org is not None:
+        return any(g.org.contains(thread.org) for g in user.staff_grants)
+    # A question about a course goes to its instructors (any instructor if none is named).
+    if not user.is_instructor:
+        return False
+    named = thread_instructor_ids(thread)
+    return not named or user.id in named
+
+
+def thread_instructor_ids(thread: Thread) -> set[int]:
+    """Ids of the instructors named on the thread's course (empty: every instructor)."""
+    return {u.id for u in thread.course.instructors} if thread.course is not None else set()
+
+
+def manages(user: User, thread: Thread) -> bool:
+    """Handlers who may also assign and change state (viewers only read)."""
+    if user.is_admin or thread.org is None:
+        return handles(user, thread)
+    return any(g.role in _MANAGING and g.org.contains(thread.org) for g in user.staff_grants)
+
+
+def is_public(thread: Thread) -> bool:
+    """Open to every member: public questions, and suggestions that got a published reply."""
+    if thread.hidden or not thread.approved or thread.state == "withdrawn":
+        return False
+    if thread.board == "qa":
+        return thread.visibility == "public"
+    return thread.board == "suggestion" and any(
+        p.public_reply and not p.hidden for p in thread.posts
+    )
+
+
+def can_view(user: User, thread: Thread) -> bool:
+    """The author, the handlers, and every member for public threads."""
+    return thread.author_id == user.id or handles(user, thread) or is_public(thread)
+
+
+def sees_identity(user: User, thread: Thread) -> bool:
+    """Anonymous authors, and every ticket's author, are known only to themselves and handlers."""
+    if thread.author_id == user.id or handles(user, thread):
+        return True
+    return not (thread.anonymous or thread.is_ticket)
+
+
+def visible_posts(user: User, thread: Thread) -> list[Post]:
+    """Posts the user may read: internal notes and hidden posts only for handlers."""
+    if handles(user, thread):
+        return list(thread.posts)
+    posts = [p for p in thread.posts if not p.is_note and not p.hidden]
+    if thread.author_id != user.id and thread.board == "suggestion":
+        posts = [p for p in posts if p.public_reply]
+    return posts
+
+
+def can_reply(user: User, thread: Thread) -> bool:
+    """Replies go to open, unlocked, visible threads: by the author, handlers, or peers on Q&A."""
+    if thread.locked or thread.hidden or thread.state in ("closed", "withdrawn"):
+        return False
+    if thread.author_id == user.id or handles(user, thread):
+        return True
+    return thread.board == "qa" and is_public(thread)
+
+
+def can_withdraw(user: User, thread: Thread) -> bool:
+    """Members withdraw their own items while they are still being handled."""
+    return thread.author_id == user.id and thread.state in _WITHDRAWABLE
+
+
+def can_accept(user: User, thread: Thread, post: Post) -> bool:
+    """The asker accepts an answer to their question, once it has one."""
+    return (
+        thread.board == "qa"
+        and thread.author_id == user.id
+        and post.thread_id == thread.id
+        and post.author_id != user.id
+        and not post.is_note
+        and thread.state in ("pending", "answered")
+    )

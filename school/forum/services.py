@@ -1,0 +1,517 @@
+"""Boards: creating and routing items, replies, the ticket workflow, moderation and queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from school.auth.models import User
+from school.courses.models import Course, Lesson, course_instructors
+from school.db import db, utcnow
+from school.forum.models import (
+    BOARDS,
+    HELP_CATEGORIES,
+    AbuseReport,
+    Post,
+    Revision,
+    Thread,
+    ThreadEvent,
+)
+from school.forum.permissions import (
+    can_accept,
+    can_reply,
+    can_withdraw,
+    handles,
+    manages,
+    sees_identity,
+)
+from school.notifications.services import notify
+from school.orgs.models import Organisation, StaffGrant
+
+TITLE_MAX, BODY_MAX = 120, 20_000
+# Moves staff may make on tickets; members only withdraw (and accept answers on questions).
+TICKET_MOVES = {
+    "submitted": {"accepted", "in_progress", "replied", "closed"},
+    "accepted": {"in_progress", "replied", "closed"},
+    "in_progress": {"replied", "closed"},
+    "replied": {"in_progress", "closed"},
+    "closed": {"in_progress"},
+}
+QA_MOVES = {
+    "pending": {"answered", "resolved"},
+    "answered": {"resolved", "pending"},
+    "resolved": {"answered"},
+}
+
+
+class ForumError(Exception):
+    """A request the boards refuse; the message is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class NewThread:
+    board: str
+    title: str
+    body: str
+    anonymous: bool = False
+    public: bool = False
+    to_host: bool = False  # tickets: the member sends it to the host organisation
+    course: Course | None = None
+    lesson: Lesson | None = None
+    help_category: str | None = None
+    client_token: str | None = None
+
+
+def _check_text(title: str | None, body: str) -> None:
+    if title is not None and not title.strip():
+        raise ForumError("标题不能为空。")
+    if title is not None and len(title) > TITLE_MAX:
+        raise ForumError(f"标题最多 {TITLE_MAX} 个字。")
+    if not body.strip():
+        raise ForumError("内容不能为空。")
+    if len(body) > BODY_MAX:
+        raise ForumError(f"内容最多 {BODY_MAX} 个字，请精简或分几次发送。")
+
+
+def _premoderated(board: str) -> bool:
+    boards = str(current_app.config.get("FORUM_PREMODERATED", ""))
+    return board in {b.strip() for b in boards.split(",")}
+
+
+def handlers(thread: Thread) -> list[User]:
+    """Everyone who handles the thread: staff of its organisation and ancestors, or instructors."""
+    if thread.org is not None:
+        ancestors = [int(i) for i in thread.org.path.strip("/").split("/")]
+        return list(
+            db.session.scalars(
+                select(User)
+                .join(StaffGrant, StaffGrant.user_id == User.id)
+                .where(StaffGrant.org_id.in_(ancestors), User.active.is_(True))
+                .distinct()
+            )
+        )
+    named = thread.course.instructors if thread.course is not None else []
+    return named or list(
+        db.session.scalars(select(User).where(User.role == "instructor", User.active.is_(True)))
+    )
+
+
+def _event(thread: Thread, actor: User, action: str, detail: str = "", internal=False) -> None:
+    db.session.add(
+        ThreadEvent(
+            thread_id=thread.id, actor_id=actor.id, action=action, detail=detail, internal=internal
+        )
+    )
+
+
+def _url(thread: Thread) -> str:
+    return f"/forum/threads/{thread.id}"
+
+
+def create_thread(author: User, new: NewThread, now: datetime | None = None) -> Thread:
+    """File a question or ticket, route it, and tell its handlers; a resent form files it once."""
+    now = now or utcnow()
+    if new.board not in BOARDS:
+        raise ForumError("没有这个栏目。")
+    _check_text(new.title, new.body)
+    if new.client_token:
+        existing = db.session.scalar(
+            select(Thread).where(
+                Thread.author_id == author.id, Thread.client_token == new.client_token
+            )
+        )
+        if existing is not None:
+            return existing
+    if new.board == "help" and new.help_category not in HELP_CATEGORIES:
+        raise ForumError("请选择求助的类别。")
+    thread = Thread(
+        board=new.board,
+        title=new.title.strip(),
+        body_md=new.body,
+        author_id=author.id,
+        # Tickets are always anonymous to peers (see permissions.sees_identity).
+        anonymous=new.anonymous and new.board == "qa",
+        # Only questions can be public; tickets reach everyone only through a published reply.
+        visibility="public" if new.board == "qa" and new.public else "private",
+        state="pending" if new.board == "qa" else "submitted",
+        help_category=new.help_category if new.board == "help" else None,
+        approved=not _premoderated(new.board),
+        client_token=new.client_token,
+        created_at=now,
+        last_activity_at=now,
+    )
+    if new.board == "qa" and new.course is not None:
+        thread.course, thread.lesson = new.course, new.lesson
+    else:
+        org = author.host_org if new.to_host and author.host_org else author.home_org
+        if org is None:
+            raise ForumError("您的账号还没有所属党组织，无法提交。请联系管理员。")
+        thread.org = org
+    try:
+        with db.session.begin_nested():
+            db.session.add(thread)
+    except IntegrityError:  # the same form arrived twice at once
+        return db.session.scalar(
+            select(Thread).where(
+                Thread.author_id == author.id, Thread.client_token == new.client_token
+            )
+        )
+    notify(
+        handlers(thread),
+        "new",
+        f"新的{thread.board_label}：{thread.title}",
+        _url(thread),
+        exclude=author,
+    )
+    return thread
+
+
+def reply(
+    user: User,
+    thread: Thread,
+    body: str,
+    *,
+    note: bool = False,
+    client_token: str | None = None,
+    now: datetime | None = None,
+) -> Post:
+    """Add a reply (or, for handlers, an internal note); answers move the thread along."""
+    now = now or utcnow()
+    if client_token:
+        existing = db.session.scalar(
+            select(Post).where(Post.author_id == user.id, Post.client_token == client_token)
+        )
+        if existing is not None:
+            return existing
+    if not can_reply(user, thread):
+        raise ForumError("这个主题已锁定或已关闭，不能再回复。")
+    staff = handles(user, thread)
+    if note and not staff:
+        raise ForumError("只有经办人员可以写内部备注。")
+    _check_text(None, body)
+    post = Post(
+        thread_id=thread.id,
+        author_id=user.id,
+        body_md=body,
+        kind="note" if note else "reply",
+        official=staff and not note,
+        client_token=client_token,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(post)
+    except IntegrityError:
+        return db.session.scalar(
+            select(Post).where(Post.author_id == user.id, Post.client_token == client_token)
+        )
+    db.session.expire(thread, ["posts"])
+    if note:
+        return post  # internal: no state change, and the member is never told
+    thread.last_activity_at = now
+    if staff:
+        thread.first_reply_at = thread.first_reply_at or now
+        if thread.state in ("pending", "submitted", "accepted", "in_progress"):
+            thread.state = "answered" if thread.board == "qa" else "replied"
+        notify(
+            [thread.author],
+            "reply",
+            f"您的{thread.board_label}“{thread.title}”有了答复",
+            _url(thread),
+            exclude=user,
+        )
+    else:
+        notify(handlers(thread), "reply", f"“{thread.title}”有新的回复", _url(thread), exclude=user)
+    db.session.flush()
+    return post
+
+
+def accept(user: User, thread: Thread, post: Post) -> None:
+    """The asker accepts an answer: the question is resolved."""
+    if not can_accept(user, thread, post):
+        raise ForumError("只有提问人可以采纳答复。")
+    for other in thread.posts:
+        other.accepted = other.id == post.id
+    thread.state, thread.closed_at = "resolved", utcnow()
+    _event(thread, user, "accept", "提问人采纳了答复")
+    notify(
+        [post.author], "answer", f"您在“{thread.title}”的答复被采纳了", _url(thread), exclude=user
+    )
+    db.session.flush()
+
+
+def withdraw(user: User, thread: Thread) -> None:
+    """The member takes back their own open item."""
+    if not can_withdraw(user, thread):
+        raise ForumError("只能撤回自己尚未办结的事项。")
+    thread.state, thread.closed_at = "withdrawn", utcnow()
+    _event(thread, user, "withdraw", "提交人撤回")
+    db.session.flush()
+
+
+def change_state(user: User, thread: Thread, to_state: str) -> None:
+    """Move a thread through its workflow; only managing staff may, along allowed moves."""
+    moves = TICKET_MOVES if thread.is_ticket else QA_MOVES
+    if not manages(user, thread):
+        raise ForumError("您不能更改这个事项的状态。")
+    if to_state not in moves.get(thread.state, set()):
+        raise ForumError("不能从当前状态转到这个状态。")
+    before = thread.state_label
+    thread.state = to_state
+    thread.closed_at = utcnow() if to_state in ("closed", "resolved") else None
+    _event(thread, user, "state", f"{before} → {thread.state_label}")
+    notify(
+        [thread.author],
+        "state",
+        f"您的{thread.board_label}“{thread.title}”：{thread.state_label}",
+        _url(thread),
+        exclude=user,
+    )
+    db.session.flush()
+
+
+def assign(user: User, thread: Thread, assignee: User) -> None:
+    """Give a ticket to one handler; accepting a new ticket happens on the way."""
+    if not manages(user, thread) or not thread.is_ticket:
+        raise ForumError("您不能分派这个事项。")
+    if not handles(assignee, thread):
+        raise ForumError("只能分派给负责这个事项的党组织的工作人员。")
+    thread.assignee_id = assignee.id
+    _event(thread, user, "assign", f"分派给 {assignee.name}", internal=True)
+    if thread.state == "submitted":
+        thread.state = "accepted"
+        _event(thread, user, "state", "已提交 → 已受理")
+        notify(
+            [thread.author],
+            "state",
+            f"您的{thread.board_label}“{thread.title}”已受理",
+            _url(thread),
+            exclude=user,
+        )
+    notify([assignee], "assigned", f"分派给您：{thread.title}", _url(thread), exclude=user)
+    db.session.flush()
+
+
+MODERATION = {
+    "hide": ("hidden", True, "隐藏"),
+    "unhide": ("hidden", False, "取消隐藏"),
+    "lock": ("locked", True, "锁定"),
+    "unlock": ("locked", False, "解锁"),
+    "pin": ("pinned", True, "置顶"),
+    "unpin": ("pinned", False, "取消置顶"),
+    "approve": ("approved", True, "审核通过"),
+}
+
+
+def moderate(user: User, thread: Thread, action: str) -> None:
+    """Hide, lock, pin or approve a thread."""
+    if action not in MODERATION or not handles(user, thread):
+        raise ForumError("您不能管理这个主题。")
+    field, value, label = MODERATION[action]
+    setattr(thread, field, value)
+    _event(thread, user, action, label)
+    db.session.flush()
+
+
+def promote_faq(user: User, thread: Thread) -> None:
+    """Make a good public question part of its course's FAQ."""
+    if not handles(user, thread) or thread.board != "qa" or thread.visibility != "public":
+        raise ForumError("只有公开的咨询可以设为常见问题。")
+    thread.faq = True
+    _event(thread, user, "faq", "设为常见问题")
+    notify(
+        [thread.author],
+        "faq",
+        f"您的提问“{thread.title}”被选为常见问题",
+        _url(thread),
+        exclude=user,
+    )
+    db.session.flush()
+
+
+def publish_reply(user: User, post: Post) -> None:
+    """Suggestions of general interest: make a staff reply readable by every member."""
+    thread = post.thread
+    if thread.board != "suggestion" or not post.official or not manages(user, thread):
+        raise ForumError("只有经办人员的正式答复可以公开。")
+    post.public_reply = True
+    _event(thread, user, "publish", "公开答复")
+    db.session.flush()
+
+
+def edit_post(user: User, post: Post, body: str) -> None:
+    """Edit a post, keeping what it said before."""
+    if post.author_id != user.id and not handles(user, post.thread):
+        raise ForumError("只能修改自己的内容。")
+    _check_text(None, body)
+    if body != post.body_md:
+        db.session.add(Revision(post_id=post.id, body_md=post.body_md, edited_by_id=user.id))
+        post.body_md, post.edited_at = body, utcnow()
+    db.session.flush()
+
+
+def report_abuse(user: User, thread: Thread, post: Post | None, reason: str) -> None:
+    """Flag a thread or post to its moderators, once per member."""
+    reason = reason.strip()[:300] or "未说明"
+    exists = db.session.scalar(
+        select(AbuseReport.id).where(
+            AbuseReport.reporter_id == user.id,
+            AbuseReport.thread_id == thread.id,
+            AbuseReport.post_id == post.id if post else AbuseReport.post_id.is_(None),
+        )
+    )
+    if exists is None:
+        db.session.add(
+            AbuseReport(
+                thread_id=thread.id,
+                post_id=post.id if post else None,
+                reporter_id=user.id,
+                reason=reason,
+            )
+        )
+        notify(
+            handlers(thread),
+            "report",
+            f"有人举报了“{thread.title}”中的内容",
+            _url(thread),
+            exclude=user,
+        )
+    db.session.flush()
+
+
+def author_label(viewer: User, thread: Thread) -> str:
+    """The author's name, or 匿名党员 for viewers who may not know it."""
+    return thread.author.name if sees_identity(viewer, thread) else "匿名党员"
+
+
+# --- lists and the staff queue -----------------------------------------------------------------
+
+
+def overdue_before(now: datetime | None = None) -> datetime:
+    """Open items filed before this moment without a staff reply are overdue."""
+    days = int(current_app.config["FORUM_OVERDUE_DAYS"])
+    return (now or utcnow()) - timedelta(days=days)
+
+
+def _handled_by(user: User) -> Select:
+    query = select(Thread)
+    if user.is_admin:
+        return query
+    paths = [g.org.path for g in user.staff_grants]
+    conditions = []
+    if paths:
+        org = select(Organisation.id).where(
+            or_(*[Organisation.path.startswith(p, autoescape=True) for p in paths])
+        )
+        conditions.append(Thread.org_id.in_(org))
+    if user.is_instructor:
+        # Course questions go to the named instructors, or to every instructor when none is.
+        named = select(course_instructors.c.course_id)
+        mine = select(course_instructors.c.course_id).where(course_instructors.c.user_id == user.id)
+        conditions.append(
+            and_(
+                Thread.org_id.is_(None),
+                or_(
+                    Thread.course_id.in_(mine),
+                    Thread.course_id.not_in(named),
+                    Thread.course_id.is_(None),
+                ),
+            )
+        )
+    return query.where(or_(*conditions)) if conditions else query.where(False)
+
+
+@dataclass(frozen=True)
+class Queue:
+    threads: list[Thread]
+    total: int
+    counts: dict[str, int]
+    overdue: int
+
+
+def queue(
+    user: User,
+    *,
+    board: str | None = None,
+    state: str | None = None,
+    overdue_only: bool = False,
+    page: int = 1,
+    per_page: int = 30,
+) -> Queue:
+    """Everything routed to the user's organisations (or courses), filtered, with counts."""
+    base = _handled_by(user)
+    late = and_(
+        Thread.first_reply_at.is_(None),
+        Thread.created_at < overdue_before(),
+        Thread.state.not_in(["resolved", "closed", "withdrawn"]),
+    )
+    scoped = base.subquery()
+    counts = dict(
+        db.session.execute(select(scoped.c.board, func.count()).group_by(scoped.c.board)).all()
+    )
+    overdue = db.session.scalar(select(func.count()).select_from(base.where(late).subquery()))
+    filtered = base
+    if board:
+        filtered = filtered.where(Thread.board == board)
+    if state:
+        filtered = filtered.where(Thread.state == state)
+    if overdue_only:
+        filtered = filtered.where(late)
+    total = db.session.scalar(select(func.count()).select_from(filtered.subquery()))
+    threads = db.session.scalars(
+        filtered.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Queue(list(threads), total, counts, overdue)
+
+
+def public_threads(board: str, page: int = 1, per_page: int = 30) -> tuple[list[Thread], int]:
+    """Public, approved, visible questions of a board, pinned first, newest activity next."""
+    query = select(Thread).where(
+        Thread.board == board,
+        Thread.visibility == "public",
+        Thread.approved.is_(True),
+        Thread.hidden.is_(False),
+        Thread.state != "withdrawn",
+    )
+    if board == "suggestion":
+        published = select(Post.thread_id).where(
+            Post.public_reply.is_(True), Post.hidden.is_(False)
+        )
+        query = select(Thread).where(
+            Thread.board == "suggestion", Thread.hidden.is_(False), Thread.id.in_(published)
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    threads = db.session.scalars(
+        query.order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(threads), total
+
+
+def my_threads(user: User) -> list[Thread]:
+    """The member's own questions and tickets, newest activity first."""
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .where(Thread.author_id == user.id)
+            .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+        )
+    )
+
+
+def course_faq(course: Course) -> list[Thread]:
+    """The questions about a course that instructors promoted to its FAQ."""
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .where(Thread.course_id == course.id, Thread.faq.is_(True), Thread.hidden.is_(False))
+            .order_by(Thread.id)
+        )
+    )

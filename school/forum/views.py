@@ -1,0 +1,357 @@
+"""Boards: lists, new items, threads with replies, the workflow buttons, the staff queue."""
+
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from school.auth.models import User
+from school.courses.models import Lesson
+from school.db import db, utcnow
+from school.forum import services
+from school.forum.attachments import AttachmentRejected, open_path, store_image
+from school.forum.forms import ReplyForm, ThreadForm
+from school.forum.models import (
+    BOARDS,
+    HELP_CATEGORIES,
+    STATES,
+    Attachment,
+    Post,
+    Thread,
+    ThreadEvent,
+)
+from school.forum.permissions import (
+    can_accept,
+    can_reply,
+    can_view,
+    can_withdraw,
+    handles,
+    is_public,
+    manages,
+    visible_posts,
+)
+from school.forum.services import ForumError
+
+bp = Blueprint("forum", __name__, url_prefix="/forum", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _members_only():
+    return None
+
+
+def _uploads() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "forum"
+
+
+def _load_thread(thread_id: int) -> Thread:
+    thread = db.session.get(Thread, thread_id)
+    # Private items answer 404 to everyone else: whether they exist is not theirs to know.
+    if thread is None or not can_view(current_user, thread):
+        abort(404)
+    return thread
+
+
+def _board(board: str) -> str:
+    if board not in BOARDS:
+        abort(404)
+    return board
+
+
+def _attach(thread: Thread, post: Post | None, upload) -> None:
+    if upload is None or not upload.filename:
+        return
+    stored = store_image(upload.read(), upload.filename, _uploads())
+    db.session.add(
+        Attachment(
+            thread_id=thread.id,
+            post_id=post.id if post else None,
+            stored_name=stored.name,
+            original_name=stored.original_name,
+            mime=stored.mime,
+            size=stored.size,
+            width=stored.width,
+            height=stored.height,
+        )
+    )
+
+
+@bp.get("/")
+def index():
+    return render_template(
+        "forum/index.html", boards=BOARDS, mine=services.my_threads(current_user)[:5]
+    )
+
+
+@bp.get("/mine")
+def mine():
+    return render_template("forum/mine.html", threads=services.my_threads(current_user))
+
+
+@bp.get("/<board>/")
+def board(board: str):
+    board = _board(board)
+    page = max(1, request.args.get("page", 1, type=int))
+    threads, total = services.public_threads(board, page)
+    return render_template(
+        "forum/board.html",
+        board=board,
+        label=BOARDS[board],
+        threads=threads,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // 30)),
+    )
+
+
+@bp.route("/<board>/new", methods=["GET", "POST"])
+def new(board: str):
+    board = _board(board)
+    lesson = (
+        db.session.get(Lesson, request.args.get("lesson", 0, type=int)) if board == "qa" else None
+    )
+    if lesson is not None and (lesson.retired or not lesson.course.is_published):
+        lesson = None
+    form = ThreadForm()
+    if request.method == "GET":
+        form.client_token.data = secrets.token_urlsafe(16)
+    if form.validate_on_submit():
+        try:
+            thread = services.create_thread(
+                current_user,
+                services.NewThread(
+                    board=board,
+                    title=form.title.data,
+                    body=form.body.data,
+                    anonymous=form.anonymous.data,
+                    public=form.public.data,
+                    to_host=form.target.data == "host",
+                    course=lesson.course if lesson else None,
+                    lesson=lesson,
+                    help_category=form.help_category.data or None,
+                    client_token=form.client_token.data or None,
+                ),
+            )
+            if not thread.attachments:  # a resent form already carried its image
+                _attach(thread, None, form.image.data)
+        except (ForumError, AttachmentRejected) as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash("已提交。有答复时会在“消息”里通知您。", "success")
+            return redirect(url_for("forum.thread", thread_id=thread.id))
+    return render_template(
+        "forum/new.html",
+        board=board,
+        label=BOARDS[board],
+        form=form,
+        lesson=lesson,
+        has_host=current_user.host_org is not None,
+        categories=HELP_CATEGORIES,
+    )
+
+
+@bp.get("/threads/<int:thread_id>")
+def thread(thread_id: int):
+    thread = _load_thread(thread_id)
+    form = ReplyForm()
+    form.client_token.data = secrets.token_urlsafe(16)
+    staff = handles(current_user, thread)
+    return render_template(
+        "forum/thread.html",
+        thread=thread,
+        posts=visible_posts(current_user, thread),
+        author=services.author_label(current_user, thread),
+        form=form,
+        staff=staff,
+        managing=manages(current_user, thread),
+        can_reply=can_reply(current_user, thread),
+        can_withdraw=can_withdraw(current_user, thread),
+        can_accept=lambda post: can_accept(current_user, thread, post),
+        moves=sorted(
+            (services.TICKET_MOVES if thread.is_ticket else services.QA_MOVES).get(
+                thread.state, set()
+            )
+        ),
+        states=STATES,
+        events=[e for e in thread_events(thread) if staff or not e.internal],
+        assignees=services.handlers(thread) if staff and thread.is_ticket else [],
+        overdue=thread.is_open
+        and thread.first_reply_at is None
+        and thread.created_at < services.overdue_before(),
+        days_open=(utcnow() - thread.created_at).days,
+        public=is_public(thread),
+    )
+
+
+def thread_events(thread: Thread):
+    return db.session.scalars(
+        select(ThreadEvent).where(ThreadEvent.thread_id == thread.id).order_by(ThreadEvent.id)
+    ).all()
+
+
+def _back(thread: Thread):
+    return redirect(url_for("forum.thread", thread_id=thread.id))
+
+
+def _act(thread: Thread, action, success: str):
+    try:
+        action()
+    except ForumError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return _back(thread)
+
+
+@bp.post("/threads/<int:thread_id>/reply")
+def reply(thread_id: int):
+    thread = _load_thread(thread_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "warning")
+        return _back(thread)
+
+    def act():
+        post = services.reply(
+            current_user,
+            thread,
+            form.body.data,
+            note=form.note.data,
+            client_token=form.client_token.data or None,
+        )
+        try:
+            if not post.attachments:
+                _attach(thread, post, form.image.data)
+        except AttachmentRejected as exc:
+            raise ForumError(str(exc)) from None
+
+    return _act(thread, act, "已发送。")
+
+
+@bp.post("/threads/<int:thread_id>/state")
+def state(thread_id: int):
+    thread = _load_thread(thread_id)
+    target = request.form.get("to", "")
+    return _act(thread, lambda: services.change_state(current_user, thread, target), "状态已更新。")
+
+
+@bp.post("/threads/<int:thread_id>/assign")
+def assign(thread_id: int):
+    thread = _load_thread(thread_id)
+    assignee = db.session.get(User, request.form.get("assignee", 0, type=int))
+    if assignee is None:
+        abort(404)
+    return _act(thread, lambda: services.assign(current_user, thread, assignee), "已分派。")
+
+
+@bp.post("/threads/<int:thread_id>/accept/<int:post_id>")
+def accept(thread_id: int, post_id: int):
+    thread = _load_thread(thread_id)
+    post = db.session.get(Post, post_id)
+    if (
+        post is None
+        or post.thread_id != thread.id
+        or post not in visible_posts(current_user, thread)
+    ):
+        abort(404)
+    return _act(thread, lambda: services.accept(current_user, thread, post), "已采纳，问题已解决。")
+
+
+@bp.post("/threads/<int:thread_id>/withdraw")
+def withdraw(thread_id: int):
+    thread = _load_thread(thread_id)
+    return _act(thread, lambda: services.withdraw(current_user, thread), "已撤回。")
+
+
+@bp.post("/threads/<int:thread_id>/moderate")
+def moderate(thread_id: int):
+    thread = _load_thread(thread_id)
+    action = request.form.get("action", "")
+    if action == "faq":
+        return _act(thread, lambda: services.promote_faq(current_user, thread), "已设为常见问题。")
+    return _act(thread, lambda: services.moderate(current_user, thread, action), "已处理。")
+
+
+@bp.post("/posts/<int:post_id>/publish")
+def publish(post_id: int):
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    thread = _load_thread(post.thread_id)
+    return _act(thread, lambda: services.publish_reply(current_user, post), "答复已公开。")
+
+
+@bp.post("/threads/<int:thread_id>/report")
+def report(thread_id: int):
+    thread = _load_thread(thread_id)
+    post = db.session.get(Post, request.form.get("post", 0, type=int))
+    if post is not None and post not in visible_posts(current_user, thread):
+        abort(404)
+    return _act(
+        thread,
+        lambda: services.report_abuse(current_user, thread, post, request.form.get("reason", "")),
+        "感谢反映，管理人员会尽快处理。",
+    )
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    item = db.session.get(Attachment, attachment_id)
+    if item is None:
+        abort(404)
+    thread = _load_thread(item.thread_id)
+    post = db.session.get(Post, item.post_id) if item.post_id else None
+    if post is not None and post not in visible_posts(current_user, thread):
+        abort(404)
+    path = open_path(_uploads(), item.stored_name)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=item.mime, max_age=0)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.get("/queue")
+def queue():
+    if not (current_user.is_staff or current_user.is_instructor):
+        abort(403)
+    board = request.args.get("board") if request.args.get("board") in BOARDS else None
+    state = request.args.get("state") if request.args.get("state") in STATES else None
+    overdue_only = request.args.get("overdue") == "1"
+    page = max(1, request.args.get("page", 1, type=int))
+    result = services.queue(
+        current_user, board=board, state=state, overdue_only=overdue_only, page=page
+    )
+    return render_template(
+        "forum/queue.html",
+        result=result,
+        board=board,
+        state=state,
+        overdue_only=overdue_only,
+        boards=BOARDS,
+        states=STATES,
+        page=page,
+        pages=max(1, -(-result.total // 30)),
+        late_before=services.overdue_before(),
+        author=lambda t: services.author_label(current_user, t),
+    )
