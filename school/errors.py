@@ -32,6 +32,13 @@ def register(app: Flask) -> None:
             return jsonify(error="csrf", csrf_token=generate_csrf()), 400
         # An expired or missing token: explain, and offer the way back. A form the member was
         # filling in is still in the browser's history, so "back" keeps the text.
+        # Only forms with a written text (posts, replies): never echo passwords back.
+        chosen = any(f.filename for f in request.files.values())
+        if request.method == "POST" and "body" in request.form and not chosen:
+            # A long reply typed on a page that outlived its token: show the same form again
+            # with the text kept and a fresh token, so one tap sends it.
+            fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+            return render_template("resubmit.html", action=request.path, fields=fields), 400
         return (
             render_template(
                 "error.html",

@@ -352,3 +352,22 @@ def test_staff_queue_counts_and_overdue(app, client, world):
         db.session.commit()
     page = _client(app, "secretary").get("/forum/queue?overdue=1").get_data(as_text=True)
     assert "很久没人理" in page and "新的反映" not in page and "已超期 1" in page
+
+
+def test_an_expired_token_on_a_long_reply_keeps_the_text_to_resend(app, client, world):
+    login(client, "member")
+    thread_id = _new(client, "suggestion", title="长回复")
+    text = "我想补充很多内容。" * 30
+    stale = client.post(
+        f"/forum/threads/{thread_id}/reply",
+        data={"body": text, "client_token": "t-9", "csrf_token": "expired"},
+    )
+    page = stale.get_data(as_text=True)
+    assert stale.status_code == 400 and text in page and "重新提交" in page
+    assert _count(app, Post) == 0
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resent = client.post(
+        f"/forum/threads/{thread_id}/reply",
+        data={"body": text, "client_token": "t-9", "csrf_token": token},
+    )
+    assert resent.status_code == 302 and _count(app, Post) == 1
