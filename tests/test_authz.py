@@ -191,6 +191,11 @@ MATRIX = [
     ("POST", "/forum/threads/{thread}/moderate", THREAD_POST),
     ("POST", "/forum/threads/{thread}/report", THREAD_POST),
     ("POST", "/forum/posts/{reply}/publish", THREAD_POST),
+    # Editing: the author (thread) or the post's author and the handlers; others never see it.
+    ("GET", "/forum/threads/{thread}/edit", THREAD),
+    ("POST", "/forum/threads/{thread}/edit", THREAD),  # empty form: shown again
+    ("GET", "/forum/posts/{reply}/edit", {**THREAD, "member": 403}),
+    ("POST", "/forum/posts/{reply}/hide", THREAD_POST),
     ("GET", "/forum/attachments/{attachment}", THREAD),
     (
         "GET",

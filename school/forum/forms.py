@@ -48,3 +48,8 @@ class ReplyForm(FlaskForm):
     note = BooleanField("内部备注（只有经办人员能看到）")
     image = FileField("附图（可选）")
     client_token = HiddenField()
+
+
+class EditForm(FlaskForm):
+    title = StringField("标题", validators=[DataRequired("请填写标题。"), Length(max=TITLE_MAX)])
+    body = TextAreaField("内容", validators=[DataRequired("请填写内容。"), Length(max=BODY_MAX)])

@@ -354,6 +354,50 @@ def edit_post(user: User, post: Post, body: str) -> None:
     db.session.flush()
 
 
+def edit_thread(user: User, thread: Thread, title: str, body: str) -> None:
+    """Edit a thread's title and text, keeping what it said before."""
+    if thread.author_id != user.id and not handles(user, thread):
+        raise ForumError("只能修改自己的内容。")
+    _check_text(title, body)
+    if (title, body) != (thread.title, thread.body_md):
+        db.session.add(
+            Revision(
+                thread_id=thread.id,
+                title=thread.title,
+                body_md=thread.body_md,
+                edited_by_id=user.id,
+            )
+        )
+        thread.title, thread.body_md = title.strip(), body
+    db.session.flush()
+
+
+def hide_post(user: User, post: Post, hidden: bool) -> None:
+    """Moderators hide a single post (it stays in the record for staff)."""
+    if not handles(user, post.thread):
+        raise ForumError("您不能管理这个主题。")
+    post.hidden = hidden
+    _event(
+        post.thread,
+        user,
+        "hide_post" if hidden else "unhide_post",
+        "隐藏了一条回复" if hidden else "恢复了一条回复",
+    )
+    db.session.flush()
+
+
+def revisions(thread: Thread) -> list[Revision]:
+    """Earlier versions of the thread and its posts, newest first."""
+    post_ids = [p.id for p in thread.posts]
+    return list(
+        db.session.scalars(
+            select(Revision)
+            .where(or_(Revision.thread_id == thread.id, Revision.post_id.in_(post_ids)))
+            .order_by(Revision.edited_at.desc(), Revision.id.desc())
+        )
+    )
+
+
 def report_abuse(user: User, thread: Thread, post: Post | None, reason: str) -> None:
     """Flag a thread or post to its moderators, once per member."""
     reason = reason.strip()[:300] or "未说明"

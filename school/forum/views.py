@@ -22,7 +22,7 @@ from school.courses.models import Lesson
 from school.db import db, utcnow
 from school.forum import services
 from school.forum.attachments import AttachmentRejected, open_path, store_image
-from school.forum.forms import ReplyForm, ThreadForm
+from school.forum.forms import EditForm, ReplyForm, ThreadForm
 from school.forum.models import (
     BOARDS,
     HELP_CATEGORIES,
@@ -189,6 +189,7 @@ def thread(thread_id: int):
         ),
         states=STATES,
         events=[e for e in thread_events(thread) if staff or not e.internal],
+        revisions=services.revisions(thread) if staff else [],
         assignees=services.handlers(thread) if staff and thread.is_ticket else [],
         overdue=thread.is_open
         and thread.first_reply_at is None
@@ -298,6 +299,55 @@ def publish(post_id: int):
         abort(404)
     thread = _load_thread(post.thread_id)
     return _act(thread, lambda: services.publish_reply(current_user, post), "答复已公开。")
+
+
+def _load_post(post_id: int) -> tuple[Thread, Post]:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    thread = _load_thread(post.thread_id)
+    if post not in visible_posts(current_user, thread):
+        abort(404)
+    return thread, post
+
+
+@bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
+def edit_thread(thread_id: int):
+    thread = _load_thread(thread_id)
+    if thread.author_id != current_user.id and not handles(current_user, thread):
+        abort(403)
+    form = EditForm(
+        data=None if request.method == "POST" else {"title": thread.title, "body": thread.body_md}
+    )
+    if form.validate_on_submit():
+        return _act(
+            thread,
+            lambda: services.edit_thread(current_user, thread, form.title.data, form.body.data),
+            "已修改。",
+        )
+    return render_template("forum/edit.html", form=form, thread=thread, with_title=True)
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int):
+    thread, post = _load_post(post_id)
+    if post.author_id != current_user.id and not handles(current_user, thread):
+        abort(403)
+    form = EditForm(
+        data=None if request.method == "POST" else {"title": thread.title, "body": post.body_md}
+    )
+    if form.validate_on_submit():
+        return _act(
+            thread, lambda: services.edit_post(current_user, post, form.body.data), "已修改。"
+        )
+    return render_template("forum/edit.html", form=form, thread=thread, with_title=False)
+
+
+@bp.post("/posts/<int:post_id>/hide")
+def hide_post(post_id: int):
+    thread, post = _load_post(post_id)
+    hidden = request.form.get("hidden") != "0"
+    return _act(thread, lambda: services.hide_post(current_user, post, hidden), "已处理。")
 
 
 @bp.post("/threads/<int:thread_id>/report")

@@ -371,3 +371,27 @@ def test_an_expired_token_on_a_long_reply_keeps_the_text_to_resend(app, client, 
         data={"body": text, "client_token": "t-9", "csrf_token": token},
     )
     assert resent.status_code == 302 and _count(app, Post) == 1
+
+
+def test_edits_keep_history_for_staff_and_hidden_posts_leave_the_members_view(app, client, world):
+    login(client, "member")
+    thread_id = _new(client, "qa", title="原标题", body="原来的内容", public="y")
+    post(client, f"/forum/threads/{thread_id}/edit", {"title": "新标题", "body": "改过的内容"})
+    secretary = _client(app, "secretary")
+    staff_page = secretary.get(f"/forum/threads/{thread_id}").get_data(as_text=True)
+    assert "改过的内容" in staff_page and "原来的内容" in staff_page  # the history
+    assert "原来的内容" not in client.get(f"/forum/threads/{thread_id}").get_data(as_text=True)
+    # Another member cannot edit it.
+    other = _client(app, "other")
+    assert other.get(f"/forum/threads/{thread_id}/edit").status_code == 403
+    post(
+        other,
+        f"/forum/threads/{thread_id}/reply",
+        {"body": f"不当言论 {SECRET}"},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        reply_id = db.session.scalar(select(Post.id).where(Post.thread_id == thread_id))
+    post(secretary, f"/forum/posts/{reply_id}/hide", {"hidden": "1"})
+    assert SECRET not in client.get(f"/forum/threads/{thread_id}").get_data(as_text=True)
+    assert SECRET in secretary.get(f"/forum/threads/{thread_id}").get_data(as_text=True)
