@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from school import create_app
 from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import db
@@ -18,7 +19,8 @@ from school.forum import services as forum
 from school.forum.attachments import store_image
 from school.forum.models import Attachment
 from school.quizzes import attempts as svc
-from tests.conftest import login, post
+from tests.conftest import app_config, login, post
+from tests.factories import build_world
 from tests.quizzes import factories as f
 
 ROLES = [
@@ -220,7 +222,9 @@ USERNAMES = {
 @pytest.mark.parametrize(
     ("method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX]
 )
-def test_authorization_matrix(client, world, objects, role, method, url, expected):
+def test_authorization_matrix(matrix, role, method, url, expected):
+    app, world, objects = matrix
+    client = app.test_client()
     if role != "anonymous":
         login(client, USERNAMES[role])
     target = url.format(member=world.member, floating=world.floating, **objects)
@@ -231,8 +235,31 @@ def test_authorization_matrix(client, world, objects, role, method, url, expecte
             assert response.headers["Location"].startswith("/login")
 
 
+@pytest.fixture(scope="module")
+def matrix_world(engine, database_url, tmp_path_factory):
+    """One school for the whole matrix (per backend): built once, each test in a savepoint."""
+    tmp_path = tmp_path_factory.mktemp("matrix")
+    app = create_app(app_config(database_url, tmp_path))
+    connection = engine.connect()
+    outer = connection.begin()
+    db.bind_to(app, connection)
+    with app.app_context():
+        world = build_world()
+    yield app, connection, world, _objects(app, world, tmp_path)
+    outer.rollback()
+    connection.close()
+
+
 @pytest.fixture
-def objects(app, world, tmp_path) -> dict[str, int]:
+def matrix(matrix_world):
+    """What a test changes (a reset password, a submitted attempt) is rolled back after it."""
+    app, connection, world, objects = matrix_world
+    savepoint = connection.begin_nested()
+    yield app, world, objects
+    savepoint.rollback()
+
+
+def _objects(app, world, tmp_path) -> dict[str, int]:
     """PDF lessons, quizzes and the member's attempts that the matrix points at."""
     (tmp_path / "media").mkdir(exist_ok=True)
     (tmp_path / "media" / "doc.pdf").write_bytes(b"%PDF-1.4 test")
@@ -290,8 +317,9 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_every_route_is_in_the_matrix(app):
+def test_every_route_is_in_the_matrix(matrix):
     """A new endpoint must be added to the matrix above before it can ship."""
+    app = matrix[0]
     covered = set()
     adapter = app.url_map.bind("localhost")
     for method, url, _ in MATRIX:
@@ -301,7 +329,9 @@ def test_every_route_is_in_the_matrix(app):
     assert endpoints - covered == set()
 
 
-def test_refused_reset_changes_nothing(app, client, world):
+def test_refused_reset_changes_nothing(matrix):
+    app, world, _ = matrix
+    client = app.test_client()
     with app.app_context():
         before = db.session.get(User, world.member).password_hash
     login(client, "viewer")
