@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, abort, current_app, has_app_context
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -106,6 +106,13 @@ class Database:
     @property
     def engine(self) -> Engine:
         return current_app.extensions["school.db"].engine
+
+    def get_or_404(self, model, ident):
+        """Load a row by primary key for a view, or answer 404."""
+        row = self.session.get(model, ident)
+        if row is None:
+            abort(404)
+        return row
 
     def bind_to(self, app: Flask, bind: Engine | Connection) -> None:
         """Point the app's sessions at another engine or connection (tests use a transaction)."""

@@ -134,16 +134,9 @@ def question_new():
     return _question_form_page(form, None)
 
 
-def _load_question(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
-    return question
-
-
 @bp.route("/bank/<int:question_id>/edit", methods=["GET", "POST"])
 def question_edit(question_id: int):
-    question = _load_question(question_id)
+    question = db.get_or_404(Question, question_id)
     form = QuestionForm(
         data=None if request.method == "POST" else building.parsed_to_form(question)
     )
@@ -155,7 +148,7 @@ def question_edit(question_id: int):
 
 @bp.post("/bank/<int:question_id>/retire")
 def question_retire(question_id: int):
-    question = _load_question(question_id)
+    question = db.get_or_404(Question, question_id)
     question.retired = True
     db.session.commit()
     flash("题目已停用：不再出现在题库和新的随机抽题中。", "info")
@@ -315,16 +308,9 @@ def _dates_wrong(form: QuizForm) -> bool:
     return False
 
 
-def _load_quiz(quiz_id: int) -> Quiz:
-    quiz = db.session.get(Quiz, quiz_id)
-    if quiz is None:
-        abort(404)
-    return quiz
-
-
 @bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
 def quiz_edit(quiz_id: int):
-    quiz = _load_quiz(quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     form = _quiz_form(quiz)
     if form.validate_on_submit() and not _dates_wrong(form):
         if form.status.data == "published" and not quiz.slots:
@@ -350,7 +336,7 @@ def quiz_edit(quiz_id: int):
 
 @bp.post("/quizzes/<int:quiz_id>/slots/fixed")
 def slot_fixed(quiz_id: int):
-    quiz = _load_quiz(quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     form = FixedSlotForm()
     ids = [
         int(i)
@@ -369,7 +355,7 @@ def slot_fixed(quiz_id: int):
 
 @bp.post("/quizzes/<int:quiz_id>/slots/random")
 def slot_random(quiz_id: int):
-    quiz = _load_quiz(quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     form = RandomSlotForm()
     form.category.choices = options((c.id, c.path) for c in _categories())
     if not form.validate_on_submit():
@@ -394,7 +380,7 @@ def slot_random(quiz_id: int):
 
 @bp.post("/quizzes/<int:quiz_id>/slots/<int:slot_id>/delete")
 def slot_delete(quiz_id: int, slot_id: int):
-    quiz = _load_quiz(quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     slot = db.session.get(QuizSlot, slot_id)
     if slot is None or slot.quiz_id != quiz.id:
         abort(404)
@@ -406,7 +392,7 @@ def slot_delete(quiz_id: int, slot_id: int):
 
 @bp.get("/quizzes/<int:quiz_id>/stats")
 def quiz_stats(quiz_id: int):
-    quiz = _load_quiz(quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     return render_template(
         "quizzes/manage/stats.html",
         quiz=quiz,
