@@ -65,8 +65,10 @@ class Thread(Base):
         ),
         # A double-submitted form (two clicks, a resent request) creates one thread.
         UniqueConstraint("author_id", "client_token"),
-        # The lists page by board and recency; the staff queue by organisation and state.
-        Index("ix_threads_board_activity", "board", "last_activity_at"),
+        # The board lists sort pinned first, then by recency; the staff queue by recency; both
+        # page deep into 10,000 threads (bench/forum_list.py).
+        Index("ix_threads_board_pinned_activity", "board", "pinned", "last_activity_at", "id"),
+        Index("ix_threads_activity", "last_activity_at", "id"),
         Index("ix_threads_org_state", "org_id", "state"),
         {"sqlite_autoincrement": True},
     )

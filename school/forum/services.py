@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, selectinload
 
 from school.auth.models import User
 from school.courses.models import Course, Lesson, course_instructors
@@ -435,6 +436,17 @@ def author_label(viewer: User, thread: Thread) -> str:
 # --- lists and the staff queue -----------------------------------------------------------------
 
 
+# Lists show titles, names and states: load those for the whole page at once, and leave the
+# bodies (hundreds of characters each) in the database.
+_LIST_OPTIONS = (
+    defer(Thread.body_md),
+    selectinload(Thread.author),
+    selectinload(Thread.assignee),
+    selectinload(Thread.org),
+    selectinload(Thread.course).selectinload(Course.instructors),
+)
+
+
 def overdue_before(now: datetime | None = None) -> datetime:
     """Open items filed before this moment without a staff reply are overdue."""
     days = int(current_app.config["FORUM_OVERDUE_DAYS"])
@@ -507,7 +519,8 @@ def queue(
         filtered = filtered.where(late)
     total = db.session.scalar(select(func.count()).select_from(filtered.subquery()))
     threads = db.session.scalars(
-        filtered.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+        filtered.options(*_LIST_OPTIONS)
+        .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
@@ -532,7 +545,8 @@ def public_threads(board: str, page: int = 1, per_page: int = 30) -> tuple[list[
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     threads = db.session.scalars(
-        query.order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+        query.options(*_LIST_OPTIONS)
+        .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
@@ -545,6 +559,7 @@ def my_threads(user: User) -> list[Thread]:
         db.session.scalars(
             select(Thread)
             .where(Thread.author_id == user.id)
+            .options(*_LIST_OPTIONS)
             .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         )
     )

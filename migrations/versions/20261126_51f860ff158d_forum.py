@@ -1,8 +1,8 @@
 """forum
 
-Revision ID: 8ef23b591d82
+Revision ID: 51f860ff158d
 Revises: a1b2c3d4e5f6
-Create Date: 2026-11-26 13:47:58.905689
+Create Date: 2026-11-26 14:36:18.553340
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import school.db
 
 
-revision = '8ef23b591d82'
+revision = '51f860ff158d'
 down_revision = 'a1b2c3d4e5f6'
 branch_labels = None
 depends_on = None
@@ -64,8 +64,9 @@ def upgrade() -> None:
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.create_index('ix_threads_activity', ['last_activity_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_threads_author_id'), ['author_id'], unique=False)
-        batch_op.create_index('ix_threads_board_activity', ['board', 'last_activity_at'], unique=False)
+        batch_op.create_index('ix_threads_board_pinned_activity', ['board', 'pinned', 'last_activity_at', 'id'], unique=False)
         batch_op.create_index('ix_threads_org_state', ['org_id', 'state'], unique=False)
 
     op.create_table('posts',
@@ -184,8 +185,9 @@ def downgrade() -> None:
     op.drop_table('posts')
     with op.batch_alter_table('threads', schema=None) as batch_op:
         batch_op.drop_index('ix_threads_org_state')
-        batch_op.drop_index('ix_threads_board_activity')
+        batch_op.drop_index('ix_threads_board_pinned_activity')
         batch_op.drop_index(batch_op.f('ix_threads_author_id'))
+        batch_op.drop_index('ix_threads_activity')
 
     op.drop_table('threads')
     op.drop_table('course_instructors')
