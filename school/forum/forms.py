@@ -30,8 +30,11 @@ class ThreadForm(FlaskForm):
         choices=options([("home", "流出地（所在）党组织"), ("host", "流入地党组织")]),
         default="home",
     )
+    # Only the help board shows it; the other boards post without it.
     help_category = SelectField(
-        "求助类别", choices=options([("", "请选择"), *HELP_CATEGORIES.items()])
+        "求助类别",
+        choices=options([("", "请选择"), *HELP_CATEGORIES.items()]),
+        default="",
     )
     image = FileField("附图（可选，JPG/PNG/GIF/WebP，5 MB 以内）")
     client_token = HiddenField()

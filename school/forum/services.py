@@ -344,10 +344,18 @@ def publish_reply(user: User, post: Post) -> None:
     db.session.flush()
 
 
+def _check_editable(user: User, thread: Thread, author_id: int) -> None:
+    if handles(user, thread):
+        return
+    if author_id != user.id:
+        raise ForumError("只能修改自己的内容。")
+    if not thread.is_open:
+        raise ForumError("事项已办结，不能再修改。")
+
+
 def edit_post(user: User, post: Post, body: str) -> None:
     """Edit a post, keeping what it said before."""
-    if post.author_id != user.id and not handles(user, post.thread):
-        raise ForumError("只能修改自己的内容。")
+    _check_editable(user, post.thread, post.author_id)
     _check_text(None, body)
     if body != post.body_md:
         db.session.add(Revision(post_id=post.id, body_md=post.body_md, edited_by_id=user.id))
@@ -357,8 +365,7 @@ def edit_post(user: User, post: Post, body: str) -> None:
 
 def edit_thread(user: User, thread: Thread, title: str, body: str) -> None:
     """Edit a thread's title and text, keeping what it said before."""
-    if thread.author_id != user.id and not handles(user, thread):
-        raise ForumError("只能修改自己的内容。")
+    _check_editable(user, thread, thread.author_id)
     _check_text(title, body)
     if (title, body) != (thread.title, thread.body_md):
         db.session.add(
