@@ -1,4 +1,10 @@
-"""The one Markdown -> safe HTML function. Every user- or author-written text goes through it."""
+"""The one Markdown -> safe HTML function. Every user- or author-written text goes through it.
+
+Rendering is a pure function of the text, so results are cached: a quiz page shows the same
+questions to hundreds of members.
+"""
+
+from functools import lru_cache
 
 import markdown as _markdown
 import nh3
@@ -63,6 +69,7 @@ _CLASSES = {"div": {"footnote"}}
 _CONFIG = {"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处"}}
 
 
+@lru_cache(maxsize=512)
 def render(text: str) -> Markup:
     """Render Markdown to HTML that is safe to insert into a page."""
     return sanitise(
@@ -72,6 +79,7 @@ def render(text: str) -> Markup:
     )
 
 
+@lru_cache(maxsize=512)
 def render_as(text: str, text_format: str) -> Markup:
     """Render text in the format it was written in: imported questions may be HTML or plain."""
     if text_format in ("html", "moodle"):

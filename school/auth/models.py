@@ -39,9 +39,8 @@ class User(UserMixin, Base):
 
     home_org: Mapped[Organisation | None] = relationship(foreign_keys=[home_org_id])
     host_org: Mapped[Organisation | None] = relationship(foreign_keys=[host_org_id])
-    staff_grants: Mapped[list[StaffGrant]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded when a permission asks, not on every request (a quiz save never needs them).
+    staff_grants: Mapped[list[StaffGrant]] = relationship(cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in

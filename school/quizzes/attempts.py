@@ -14,6 +14,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from school.archive import services as archive
 from school.auth.models import User
@@ -56,10 +57,17 @@ def _lock_member(member: User) -> None:
     db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
 
 
-def _lock(attempt: Attempt) -> Attempt:
-    db.session.execute(select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
-    db.session.refresh(attempt)
-    return attempt
+def _lock(attempt: Attempt, *, with_questions: bool = False) -> Attempt:
+    # One statement both locks the row and reloads it, so a save racing a submit sees the truth.
+    query = (
+        select(Attempt)
+        .where(Attempt.id == attempt.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if with_questions:
+        query = query.options(selectinload(Attempt.questions).joinedload(AttemptQuestion.version))
+    return db.session.scalars(query).one()
 
 
 def open_attempt(member: User, quiz: Quiz) -> Attempt | None:
@@ -198,7 +206,18 @@ def save_answers(
     now = now or utcnow()
     _lock(attempt)
     _check_open(attempt, now)
-    by_position = {aq.position: aq for aq in attempt.questions}
+    # Only the questions on the page: a save is the hottest request of an exam.
+    by_position = {
+        aq.position: aq
+        for aq in db.session.scalars(
+            select(AttemptQuestion)
+            .where(
+                AttemptQuestion.attempt_id == attempt.id,
+                AttemptQuestion.position.in_(list(values)),
+            )
+            .options(joinedload(AttemptQuestion.version))
+        )
+    }
     for position, raw in values.items():
         aq = by_position.get(position)
         if aq is None or aq.checked:
@@ -238,7 +257,7 @@ def finish_if_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
 def finish_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     """Submit: grade what was saved. A second submit changes nothing."""
     now = now or utcnow()
-    _lock(attempt)
+    _lock(attempt, with_questions=True)
     if not attempt.is_open:
         return attempt
     for aq in attempt.questions:
