@@ -1,0 +1,1070 @@
+"""Quiz load benchmark: many members start the same quiz within a minute.
+
+The requirement (from the issue): with 300 members starting the same quiz within a minute on this
+machine's two cores, no request fails and saving an answer stays under 100 ms at the median.
+
+What one run does:
+
+1. makes a fresh database (PostgreSQL by default, ``--sqlite`` for a temporary SQLite file),
+   migrates it, and adds the members and one published 20-question quiz with a 30-minute limit;
+2. serves the app with gunicorn on 127.0.0.1 (``--workers N``), as the README deploys it;
+3. logs every member in first (argon2 is deliberately slow and is not what the issue measures),
+   then, in the measured phase, lets the members arrive spread over ``--spread`` seconds: each
+   starts the quiz, opens every question page, saves an answer on it (the JSON autosave) after a
+   short think time, submits and opens the result;
+4. prints latency percentiles per request kind, the failures, where the CPU went and what the
+   server itself reported, and checks in the database that nothing was lost;
+5. stops the server and drops the database.
+
+Run from the project root: ``.venv/bin/python -m bench.quiz_load [--sqlite] [--workers N]``.
+The exit status is 0 only when the requirement is met and the database check passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import math
+import os
+import platform
+import random
+import re
+import shlex
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import Engine, make_url
+
+from school import create_app
+from school.archive.models import ArchiveEntry
+from school.auth.passwords import PRODUCTION
+from school.auth.services import create_user
+from school.cli import alembic_config
+from school.db import db
+from school.quizzes.models import Attempt, AttemptQuestion, QuestionVersion
+from tests.quizzes import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Throwaway values for a throwaway database that is dropped at the end of the run.
+SECRET_KEY = "bench-quiz-load-secret"  # noqa: S105
+PASSWORD = "bench-password-2026"  # noqa: S105
+SAVE_TARGET_SECONDS = 0.100
+# gunicorn's own worker timeout is 30 s: a request still waiting after that has failed anyway.
+REQUEST_TIMEOUT = 35.0
+MEASURED_KINDS = ("start", "page", "save", "nav", "submit", "result")
+
+# Auto-graded types only: an answered essay leaves the attempt ungraded, which would skip the
+# grading and archive writes that make submit the heaviest request.
+QUESTION_MIX = ("single", "multiple", "truefalse", "fillin", "numerical", "matching")
+# Form values a member sends per type. Choices refer to option indices in the question data;
+# a matching value is "left index:position in the shown list", valid for every shuffle.
+ANSWERS: dict[str, list[str]] = {
+    "single": ["0"],
+    "multiple": ["0", "1"],
+    "truefalse": ["true"],
+    "fillin": ["党章"],
+    "numerical": ["32"],
+    "matching": ["0:0", "1:1"],
+}
+
+
+def stored_as_sent(qtype: str, answer: dict | None) -> bool:
+    """Whether the stored answer is the one ANSWERS sent for this type."""
+    if answer is None:
+        return False
+    expected: dict[str, object] = {
+        "single": {"choices": [0]},
+        "multiple": {"choices": [0, 1]},
+        "truefalse": {"choice": "true"},
+        "fillin": {"text": "党章"},
+        "numerical": {"text": "32"},
+    }
+    if qtype == "matching":
+        return set(answer.get("pairs", {})) == {"0", "1"}
+    return answer == expected[qtype]
+
+
+@dataclass(frozen=True)
+class Options:
+    sqlite: bool
+    workers: int
+    members: int
+    questions: int
+    spread: float
+    think_min: float
+    think_max: float
+    budget: float
+    seed: int
+    admin_url: str
+    browser_navigation: bool
+    one_page: bool
+    csv_path: Path | None
+    wait_idle: float
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.quiz_load", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--sqlite", action="store_true", help="temporary SQLite file database")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--members", type=int, default=300)
+    parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--spread", type=float, default=60.0, help="arrival window, seconds")
+    parser.add_argument("--think-min", type=float, default=0.5, help="seconds before a save")
+    parser.add_argument("--think-max", type=float, default=1.5)
+    parser.add_argument(
+        "--budget", type=float, default=290.0, help="seconds after which every request stops"
+    )
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--admin-url", default=ADMIN_URL, help="PostgreSQL server to use")
+    parser.add_argument(
+        "--browser-navigation",
+        action="store_true",
+        help="also post the form with 下一题 after each autosave, as a browser does (kind 'nav')",
+    )
+    parser.add_argument(
+        "--one-page",
+        action="store_true",
+        help="all questions on one page: the attempt page is loaded once, then 20 saves",
+    )
+    parser.add_argument("--csv", type=Path, help="write every request's sample to this file")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        help="wait up to this many seconds for the machine to be idle (<20%% busy) first",
+    )
+    args = parser.parse_args(argv)
+    if not args.sqlite:
+        host = make_url(args.admin_url).host
+        if host not in (None, "127.0.0.1", "localhost", "::1"):
+            parser.error("the benchmark only talks to a PostgreSQL server on this machine")
+    return Options(
+        sqlite=args.sqlite,
+        workers=args.workers,
+        members=args.members,
+        questions=args.questions,
+        spread=args.spread,
+        think_min=args.think_min,
+        think_max=args.think_max,
+        budget=args.budget,
+        seed=args.seed,
+        admin_url=args.admin_url,
+        browser_navigation=args.browser_navigation,
+        one_page=args.one_page,
+        csv_path=args.csv,
+        wait_idle=args.wait_idle,
+    )
+
+
+# --- database -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(opts: Options, workdir: Path) -> Iterator[str]:
+    """A migrated empty database of its own, dropped afterwards whatever happens."""
+    if opts.sqlite:
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        command_upgrade(url)
+        yield url  # the file goes with workdir
+        return
+    name = f"bench_load_{os.getpid()}"
+    admin = create_engine(opts.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(opts.admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        command_upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def command_upgrade(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    quiz_id: int
+    usernames: list[str]
+    qtypes: list[str]  # by position - 1
+
+
+def populate(url: str, opts: Options, workdir: Path) -> Dataset:
+    """Members with real argon2 password hashes and one published quiz."""
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET_KEY,
+            # create_user hashes with the fast parameters here; every account then gets one hash
+            # made with the production parameters, so logins cost what they cost in production
+            # while setup does not spend 300 x 0.12 s hashing the same password.
+            "FAST_PASSWORD_HASHING": True,
+            "MEDIA_DIR": str(workdir / "media"),
+        }
+    )
+    qtypes = [QUESTION_MIX[i % len(QUESTION_MIX)] for i in range(opts.questions)]
+    with app.app_context():
+        real_hash = PRODUCTION.hash(PASSWORD)
+        usernames = []
+        for i in range(opts.members):
+            user, _ = create_user(f"bench{i:04d}", f"测试党员{i:04d}", password=PASSWORD)
+            user.password_hash = real_hash
+            usernames.append(user.username)
+        quiz = factories.make_quiz(
+            [getattr(factories, qtype)() for qtype in qtypes],
+            title="负载测试：党章知识",
+            time_limit_seconds=30 * 60,
+            one_per_page=not opts.one_page,
+        )
+        db.session.commit()
+        quiz_id = quiz.id
+        db.engine.dispose()
+    return Dataset(quiz_id=quiz_id, usernames=usernames, qtypes=qtypes)
+
+
+@dataclass
+class Check:
+    ok: bool
+    lines: list[str]
+
+
+def verify(url: str, data: Dataset) -> Check:
+    """Exactly one finished, graded attempt per member, every answer stored as sent, archived."""
+    engine = create_engine(url)
+    problems: list[str] = []
+    try:
+        with engine.connect() as conn:
+            attempts = conn.execute(
+                select(
+                    Attempt.id, Attempt.user_id, Attempt.state, Attempt.score, Attempt.preview
+                ).where(Attempt.quiz_id == data.quiz_id)
+            ).all()
+            rows = conn.execute(
+                select(
+                    AttemptQuestion.attempt_id,
+                    AttemptQuestion.position,
+                    AttemptQuestion.answer,
+                    AttemptQuestion.saved_at,
+                    QuestionVersion.qtype,
+                )
+                .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+                .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+                .where(Attempt.quiz_id == data.quiz_id)
+            ).all()
+            archived = conn.execute(
+                select(ArchiveEntry.dedupe_key).where(ArchiveEntry.kind == "quiz")
+            ).all()
+    finally:
+        engine.dispose()
+
+    finished = [a for a in attempts if a.state == "finished" and not a.preview]
+    graded = [a for a in finished if a.score is not None]
+    members = {a.user_id for a in attempts}
+    good: Counter[int] = Counter()
+    for row in rows:
+        if row.saved_at is not None and stored_as_sent(row.qtype, row.answer):
+            good[row.attempt_id] += 1
+    complete = [a for a in attempts if good[a.id] == len(data.qtypes)]
+    saved = sum(good.values())
+    keys = {k for (k,) in archived}
+    archived_ok = sum(1 for a in finished if f"attempt:{a.id}" in keys)
+    expected = len(data.usernames)
+    facts = [
+        f"attempts: {len(attempts)} (members with an attempt: {len(members)})",
+        f"finished and graded: {len(graded)} of {expected}",
+        f"answers stored as sent: {saved} of {expected * len(data.qtypes)}"
+        f" ({len(complete)} attempts with all {len(data.qtypes)})",
+        f"archive entries for the attempts: {archived_ok}",
+    ]
+    if len(attempts) != expected or len(members) != expected:
+        problems.append("not exactly one attempt per member")
+    if len(graded) != expected:
+        problems.append("not every attempt finished and graded")
+    if len(complete) != expected:
+        problems.append("answers missing or different from what was sent")
+    if archived_ok != expected:
+        problems.append("archive entries missing")
+    return Check(ok=not problems, lines=facts + [f"PROBLEM: {p}" for p in problems])
+
+
+# --- server -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving wsgi:app from the project root, as the README deploys it."""
+
+    def __init__(self, url: str, workers: int, workdir: Path) -> None:
+        self.port = free_port()
+        self.access_log = workdir / "access.log"
+        self.error_log = workdir / "error.log"
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{HOST}:{self.port}",
+            # %(D)s is the time the worker spent on the request, so the client's latency can be
+            # split into service time and time waiting for a free worker.
+            "--access-logfile",
+            str(self.access_log),
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(D)s",
+            "--error-logfile",
+            str(self.error_log),
+            "wsgi:app",
+        ]
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET_KEY,
+            "RATELIMIT_ENABLED": "false",
+            "MIN_STUDY_SECONDS": "0",
+            "MEDIA_DIR": str(workdir / "media"),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.error_tail()}")
+            with suppress(OSError):
+                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+                conn.request("GET", "/login")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return self
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn did not answer within 30 s:\n{self.error_tail()}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def error_tail(self, lines: int = 30) -> str:
+        if not self.error_log.exists():
+            return ""
+        return "\n".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
+
+    def pids(self) -> set[int]:
+        assert self.process is not None
+        master = self.process.pid
+        return {master} | {pid for pid, ppid, _ in processes() if ppid == master}
+
+
+# --- what the machine did -------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def processes() -> Iterator[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with suppress(OSError):
+                stat = Path(entry.path, "stat").read_text()
+                name = stat[stat.index("(") + 1 : stat.rindex(")")]
+                yield int(entry.name), int(stat[stat.rindex(")") + 2 :].split()[1]), name
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of one process, 0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])  # without guest time, which is already counted in user
+    return (total - idle) / TICK, total / TICK
+
+
+@dataclass
+class CpuSnapshot:
+    busy: float
+    total: float
+    server: float
+    postgres: float
+    client: float
+
+
+def postgres_processes(database: str) -> Iterator[int]:
+    """This benchmark's backends and the server's shared background processes, not other
+    databases' backends: other sessions may be using the same server at the same time."""
+    for pid, _, name in processes():
+        if name != "postgres":
+            continue
+        with suppress(OSError):
+            title = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+            if database in title.split():
+                yield pid
+            elif "(" not in title and "[local]" not in title and "worker" not in title:
+                yield pid  # postmaster, WAL writer, checkpointer: they work for us too
+
+
+def cpu_snapshot(server: Server, database: str | None) -> CpuSnapshot:
+    busy, total = machine_busy()
+    postgres = sum(cpu_seconds(pid) for pid in postgres_processes(database)) if database else 0
+    return CpuSnapshot(
+        busy=busy,
+        total=total,
+        server=sum(cpu_seconds(pid) for pid in server.pids()),
+        postgres=postgres,
+        client=sum(os.times()[:2]),
+    )
+
+
+class LockSampler:
+    """Samples pg_stat_activity twice a second: who is waiting on a lock, and in which query."""
+
+    def __init__(self, admin_url: str, database: str) -> None:
+        self.engine: Engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.database = database
+        self.samples = 0
+        self.max_active = 0
+        self.max_lock_waits = 0
+        self.lock_wait_samples = 0
+        self.waiting_queries: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        query = text(
+            "SELECT state, wait_event_type, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+            "FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
+        )
+        with self.engine.connect() as conn:
+            while not self._stop.wait(0.5):
+                rows = conn.execute(query, {"db": self.database}).all()
+                self.samples += 1
+                self.max_active = max(self.max_active, sum(r[0] == "active" for r in rows))
+                waits = [r[2] for r in rows if r[1] == "Lock"]
+                self.max_lock_waits = max(self.max_lock_waits, len(waits))
+                self.lock_wait_samples += bool(waits)
+                self.waiting_queries.update(waits)
+
+
+# --- the members ----------------------------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+ATTEMPT = re.compile(r"^/attempts/(\d+)$")
+
+
+@dataclass(frozen=True)
+class Sample:
+    member: int
+    kind: str
+    started: float  # seconds since the measured phase began
+    latency: float
+    status: int
+    error: str
+
+
+class Failed(Exception):
+    """A request did not get the answer a browser would need to carry on."""
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def location(self) -> str:
+        parts = urlsplit(self.headers.get("Location", ""))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class Browser:
+    """One member's browser: its cookies and the CSRF token of the last page it showed.
+
+    A new connection per request: gunicorn's sync workers close it after every response anyway.
+    """
+
+    def __init__(self, index: int, port: int, clock: Callable[[], float]) -> None:
+        self.index = index
+        self.port = port
+        self.clock = clock
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.samples: list[Sample] = []
+
+    def send(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        form: list[tuple[str, str]] | None = None,
+        *,
+        json_reply: bool = False,
+    ) -> Response:
+        headers = {"User-Agent": "bench-quiz-load", "Accept": "text/html"}
+        if json_reply:
+            headers["Accept"] = "application/json"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        began = time.perf_counter()
+        started = self.clock()
+        try:
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                raw = conn.getresponse()
+                response = Response(raw.status, raw.msg, raw.read())
+            finally:
+                conn.close()
+        except (OSError, http.client.HTTPException) as exc:
+            latency = time.perf_counter() - began
+            self.samples.append(Sample(self.index, kind, started, latency, 0, repr(exc)))
+            raise Failed(f"{kind}: {exc!r}") from exc
+        latency = time.perf_counter() - began
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value:
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+        self.samples.append(Sample(self.index, kind, started, latency, response.status, ""))
+        return response
+
+    def fail(self, what: str, detail: str) -> None:
+        """Mark the last request failed (whatever its status) and stop this member."""
+        last = self.samples[-1]
+        self.samples[-1] = Sample(
+            last.member, last.kind, last.started, last.latency, last.status, detail
+        )
+        raise Failed(f"{what}: {detail}")
+
+    def expect(self, response: Response, status: int, what: str) -> None:
+        if response.status != status:
+            self.fail(what, f"expected {status}, got {response.status} {response.location()}")
+
+    def read_token(self, response: Response) -> None:
+        match = CSRF.search(response.body.decode(errors="replace"))
+        if match is None:
+            raise Failed("no CSRF token on the page")
+        self.csrf = match.group(1)
+
+
+def log_in(browser: Browser, username: str, quiz_id: int) -> None:
+    """What a member does before the exam: log in and open the quiz's page."""
+    page = browser.send("login", "GET", "/login")
+    browser.expect(page, 200, "login page")
+    browser.read_token(page)
+    form = [("username", username), ("password", PASSWORD), ("csrf_token", browser.csrf)]
+    done = browser.send("login", "POST", "/login", form)
+    browser.expect(done, 302, "login")
+    if done.location().startswith("/login"):
+        browser.fail("login", "refused")
+    quiz = browser.send("quiz", "GET", f"/quizzes/{quiz_id}")
+    browser.expect(quiz, 200, "quiz page")
+    browser.read_token(quiz)
+
+
+def take_quiz(
+    browser: Browser, data: Dataset, opts: Options, rng: random.Random, stop_at: float
+) -> None:
+    """Start, answer every question with autosave (page by page, or all on one page), submit,
+    read the result."""
+
+    def in_time() -> None:
+        if time.monotonic() > stop_at:
+            raise Failed("run budget exhausted")
+
+    in_time()
+    started = browser.send(
+        "start", "POST", f"/quizzes/{data.quiz_id}/start", [("csrf_token", browser.csrf)]
+    )
+    browser.expect(started, 302, "start")
+    match = ATTEMPT.match(started.location())
+    if match is None:
+        browser.fail("start", f"redirected to {started.location()}")
+    attempt = started.location()
+    next_page: str | None = None
+    for position, qtype in enumerate(data.qtypes, 1):
+        in_time()
+        if not opts.one_page or position == 1:
+            page = browser.send("page", "GET", next_page or f"{attempt}?page={position}")
+            browser.expect(page, 200, "attempt page")
+            browser.read_token(page)
+        time.sleep(rng.uniform(opts.think_min, opts.think_max))
+        in_time()
+        shown = 1 if opts.one_page else position
+        form = [("csrf_token", browser.csrf), ("page", str(shown)), ("present", str(position))]
+        form += [(f"q{position}", value) for value in ANSWERS[qtype]]
+        saved = browser.send("save", "POST", f"{attempt}/save", form, json_reply=True)
+        browser.expect(saved, 200, "save")
+        try:
+            confirmed = json.loads(saved.body).get("ok") is True
+        except ValueError:
+            confirmed = False
+        if not confirmed:
+            browser.fail("save", f"answered {saved.body[:200]!r}")
+        if opts.browser_navigation and not opts.one_page and position < len(data.qtypes):
+            # The 下一题 button posts the whole form again and follows the redirect.
+            moved = browser.send("nav", "POST", f"{attempt}/save", [*form, ("go", "next")])
+            browser.expect(moved, 302, "next question")
+            next_page = moved.location()
+    in_time()
+    submitted = browser.send("submit", "POST", f"{attempt}/submit", [("csrf_token", browser.csrf)])
+    browser.expect(submitted, 302, "submit")
+    result = browser.send("result", "GET", submitted.location())
+    browser.expect(result, 200, "result")
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    if not values:
+        return math.nan
+    return values[max(0, math.ceil(q / 100 * len(values)) - 1)]
+
+
+def ms(seconds: float) -> str:
+    if math.isnan(seconds):
+        return "-"
+    value = seconds * 1000
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+ACCESS_KINDS = [
+    ("POST", re.compile(r"^/quizzes/\d+/start$"), "start"),
+    ("GET", re.compile(r"^/attempts/\d+$"), "page"),
+    ("POST", re.compile(r"^/attempts/\d+/save$"), "save"),  # the nav posts land here too
+    ("POST", re.compile(r"^/attempts/\d+/submit$"), "submit"),
+    ("GET", re.compile(r"^/attempts/\d+/result$"), "result"),
+    ("POST", re.compile(r"^/login$"), "login"),
+]
+
+
+def server_times(access_log: Path) -> dict[str, list[float]]:
+    """Seconds the workers spent per request kind, from gunicorn's access log."""
+    times: dict[str, list[float]] = defaultdict(list)
+    if not access_log.exists():
+        return times
+    for line in access_log.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        method, path, _, micros = parts
+        for want, pattern, kind in ACCESS_KINDS:
+            if method == want and pattern.match(path):
+                times[kind].append(int(micros) / 1e6)
+                break
+    for values in times.values():
+        values.sort()
+    return times
+
+
+def server_problems(error_log: Path) -> Counter[str]:
+    found: Counter[str] = Counter()
+    if error_log.exists():
+        for line in error_log.read_text(errors="replace").splitlines():
+            for marker in ("WORKER TIMEOUT", "Traceback", "[ERROR]", "[CRITICAL]"):
+                if marker in line:
+                    found[marker] += 1
+    return found
+
+
+def machine_facts(opts: Options) -> list[str]:
+    kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    memory = f"{kib / 1024 / 1024:.1f} GiB"
+    facts = [
+        f"date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"cpus: {os.cpu_count()} (load generator on the same cores), memory: {memory}",
+        f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}",
+    ]
+    if not opts.sqlite:
+        engine = create_engine(opts.admin_url)
+        try:
+            with engine.connect() as conn:
+                facts.append(f"postgresql {conn.execute(text('SHOW server_version')).scalar()}")
+        finally:
+            engine.dispose()
+    return facts
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def busy_percent(seconds: float = 3.0) -> float:
+    """How busy the whole machine is over the next few seconds."""
+    busy, total = machine_busy()
+    time.sleep(seconds)
+    busy2, total2 = machine_busy()
+    return 100 * (busy2 - busy) / max(total2 - total, 1e-9)
+
+
+def wait_for_quiet(limit: float) -> float:
+    """Other jobs on a shared machine skew every number: give them a chance to finish."""
+    deadline = time.monotonic() + limit
+    quiet: list[float] = []
+    while True:
+        busy = busy_percent()
+        # Nine quiet seconds in a row, not a lull between two test runs.
+        quiet = [*quiet, busy] if busy < 20 else []
+        if len(quiet) >= 3 or time.monotonic() > deadline:
+            return max(quiet or [busy])
+        print(f"machine {busy:.0f}% busy, waiting", file=sys.stderr)
+
+
+def run(opts: Options) -> int:
+    quiet = wait_for_quiet(opts.wait_idle)
+    began = time.monotonic()
+    stop_at = began + opts.budget
+    rng = random.Random(opts.seed)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-quiz-load-"))
+    out: list[str] = []
+    say = out.append
+    backend = "sqlite" if opts.sqlite else "postgresql"
+    try:
+        facts = machine_facts(opts)
+        facts.append(f"machine {quiet:.0f}% busy with other work just before the run")
+        with fresh_database(opts, workdir) as url:
+            data = populate(url, opts, workdir)
+            setup_seconds = time.monotonic() - began
+            print(f"setup done in {setup_seconds:.0f} s", file=sys.stderr)
+            with Server(url, opts.workers, workdir) as server:
+                phase_start = [time.monotonic()]
+
+                def clock() -> float:
+                    return time.monotonic() - phase_start[0]
+
+                browsers = [Browser(i, server.port, clock) for i in range(opts.members)]
+                login_began = time.monotonic()
+                login_failures = log_in_everyone(browsers, data)
+                login_seconds = time.monotonic() - login_began
+                print(f"logins done in {login_seconds:.0f} s", file=sys.stderr)
+                login_samples = [s for b in browsers for s in b.samples]
+                for browser in browsers:
+                    browser.samples = []
+
+                database = None if opts.sqlite else make_url(url).database
+                sampler = LockSampler(opts.admin_url, database) if database else None
+                arrivals = sorted(rng.uniform(0, opts.spread) for _ in browsers)
+                seeds = [rng.randrange(2**32) for _ in browsers]
+                member_errors: dict[int, str] = {}
+                before = cpu_snapshot(server, database)
+                phase_start[0] = time.monotonic()
+                threads = []
+                with sampler if sampler else nullcontext():
+                    for browser, arrival, seed in zip(browsers, arrivals, seeds, strict=True):
+                        if browser.index in login_failures:
+                            continue
+                        thread = threading.Thread(
+                            target=member,
+                            args=(browser, data, opts, arrival, seed, stop_at, member_errors),
+                            daemon=True,
+                        )
+                        thread.start()
+                        threads.append(thread)
+                    for thread in threads:
+                        thread.join(timeout=max(0.0, stop_at - time.monotonic()) + REQUEST_TIMEOUT)
+                    phase_seconds = clock()
+                    after = cpu_snapshot(server, database)
+                time.sleep(0.5)  # let the workers write their last access-log lines
+                served = server_times(server.access_log)
+                problems = server_problems(server.error_log)
+            check = verify(url, data)
+
+        samples = [s for b in browsers for s in b.samples]
+        if opts.csv_path:
+            write_csv(opts.csv_path, login_samples + samples)
+        ok = report(
+            say,
+            opts=opts,
+            backend=backend,
+            facts=facts,
+            samples=samples,
+            login_samples=login_samples,
+            login_seconds=login_seconds,
+            login_failures=login_failures,
+            member_errors=member_errors,
+            phase_seconds=phase_seconds,
+            cpu=(before, after),
+            served=served,
+            problems=problems,
+            sampler=sampler,
+            check=check,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        print("\n".join(out))
+    return 0 if ok else 1
+
+
+def log_in_everyone(browsers: list[Browser], data: Dataset) -> dict[int, str]:
+    """Log every member in with a few parallel clients; returns the members that failed."""
+    failures: dict[int, str] = {}
+    pending = list(browsers)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                browser = pending.pop()
+            try:
+                log_in(browser, data.usernames[browser.index], data.quiz_id)
+            except Failed as exc:
+                failures[browser.index] = str(exc)
+
+    # Eight clients keep every worker busy; argon2 makes each login take ~0.1 s of CPU.
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    return failures
+
+
+def member(
+    browser: Browser,
+    data: Dataset,
+    opts: Options,
+    arrival: float,
+    seed: int,
+    stop_at: float,
+    errors: dict[int, str],
+) -> None:
+    delay = arrival - browser.clock()
+    if delay > 0:
+        time.sleep(delay)
+    try:
+        take_quiz(browser, data, opts, random.Random(seed), stop_at)
+    except Failed as exc:
+        errors[browser.index] = str(exc)
+
+
+def write_csv(path: Path, samples: list[Sample]) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["member", "kind", "started_s", "latency_ms", "status", "error"])
+        for s in samples:
+            writer.writerow(
+                [s.member, s.kind, f"{s.started:.3f}", f"{s.latency * 1000:.2f}", s.status, s.error]
+            )
+
+
+def is_failure(sample: Sample) -> bool:
+    return bool(sample.error) or not 200 <= sample.status < 400
+
+
+def report(
+    say: Callable[[str], None],
+    *,
+    opts: Options,
+    backend: str,
+    facts: list[str],
+    samples: list[Sample],
+    login_samples: list[Sample],
+    login_seconds: float,
+    login_failures: dict[int, str],
+    member_errors: dict[int, str],
+    phase_seconds: float,
+    cpu: tuple[CpuSnapshot, CpuSnapshot],
+    served: dict[str, list[float]],
+    problems: Counter[str],
+    sampler: LockSampler | None,
+    check: Check,
+) -> bool:
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    failures: Counter[str] = Counter()
+    for s in samples:
+        by_kind[s.kind].append(s.latency)
+        if is_failure(s):
+            failures[s.kind] += 1
+    for values in by_kind.values():
+        values.sort()
+    failed = sum(failures.values()) + len(login_failures)
+    save_p50 = percentile(by_kind["save"], 50)
+    met = failed == 0 and not member_errors and save_p50 < SAVE_TARGET_SECONDS and check.ok
+
+    command = "python -m bench.quiz_load " + shlex.join(sys.argv[1:])
+    say(f"### {backend}, {opts.workers} gunicorn workers")
+    say("")
+    say(f"`{command.strip()}`")
+    say("")
+    for fact in facts:
+        say(f"- {fact}")
+    if opts.one_page:
+        flow = "all on one page: the page loaded once, then a save per question"
+    else:
+        flow = "one per page: page + save" + (" + 下一题 post" if opts.browser_navigation else "")
+        flow += " per question"
+    say(
+        f"- {opts.members} members, {opts.questions} questions ({flow}), arrivals "
+        f"uniform over {opts.spread:.0f} s, think {opts.think_min}-{opts.think_max} s per answer"
+    )
+    logins = sorted(s.latency for s in login_samples if s.kind == "login")
+    say(
+        f"- before the measured phase: {len(login_samples)} login requests in "
+        f"{login_seconds:.0f} s (p50 {ms(percentile(logins, 50))} ms, argon2 at production "
+        f"cost), {len(login_failures)} members failed to log in"
+    )
+    say(
+        f"- measured phase: {phase_seconds:.0f} s, {len(samples)} requests "
+        f"({len(samples) / phase_seconds:.0f}/s), **{sum(failures.values())} failed**, "
+        f"{len(member_errors)} members did not finish"
+    )
+    say("")
+    say(
+        "| kind | requests | failed | p50 ms | p95 ms | p99 ms | max ms | worker p50 | worker p95 |"
+    )
+    say("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in MEASURED_KINDS:
+        values = by_kind.get(kind)
+        if not values:
+            continue
+        worker = served.get(kind, []) if kind != "nav" else []
+        say(
+            f"| {kind} | {len(values)} | {failures[kind]} | {ms(percentile(values, 50))} | "
+            f"{ms(percentile(values, 95))} | {ms(percentile(values, 99))} | {ms(values[-1])} | "
+            f"{ms(percentile(worker, 50))} | {ms(percentile(worker, 95))} |"
+        )
+    say("")
+    say(
+        '"worker" columns: time inside the gunicorn worker (access log %(D)s); the rest of the '
+        "client's latency is waiting for a free worker, connecting and the client's own threads."
+    )
+    say("")
+    verdict = "MET" if met else "NOT MET"
+    say(
+        f"**Requirement {verdict}**: save p50 {ms(save_p50)} ms (target < 100 ms), "
+        f"{failed} failed requests (target 0)."
+    )
+    say("")
+    before, after = cpu
+    wall = after.total - before.total
+    ours = {
+        "gunicorn": after.server - before.server,
+        "postgres (this database and its background processes)": after.postgres - before.postgres,
+        "load generator": after.client - before.client,
+    }
+    if opts.sqlite:
+        del ours["postgres (this database and its background processes)"]
+    # Whatever else ran on the machine meanwhile (other jobs, other databases) slows us down too.
+    ours["everything else on the machine"] = max(0.0, after.busy - before.busy - sum(ours.values()))
+    say(
+        f"- CPU in the measured phase: {wall:.0f} core-seconds available, "
+        f"{100 * (after.busy - before.busy) / wall:.0f}% busy: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ours.items())
+    )
+    # Near the worker count with idle CPU left: requests wait on each other, not on the CPU.
+    inside = sum(sum(served.get(kind, [])) for kind in MEASURED_KINDS)
+    say(
+        f"- workers busy on average: {inside / phase_seconds:.1f} of {opts.workers} "
+        "(time inside workers from the access log / length of the measured phase)"
+    )
+    if sampler is not None:
+        top = "; ".join(f"{n}× `{q}`" for q, n in sampler.waiting_queries.most_common(3))
+        say(
+            f"- PostgreSQL (sampled every 0.5 s, {sampler.samples} samples): at most "
+            f"{sampler.max_active} active sessions; lock waits seen in "
+            f"{sampler.lock_wait_samples} samples, at most {sampler.max_lock_waits} at once"
+            + (f": {top}" if top else "")
+        )
+    say(
+        "- gunicorn error log: "
+        + (", ".join(f"{n}× {m}" for m, n in problems.items()) if problems else "clean")
+    )
+    for kind, count in failures.most_common():
+        examples = Counter(
+            s.error or str(s.status) for s in samples if s.kind == kind and is_failure(s)
+        )
+        say(
+            f"- failures of {kind}: {count}: "
+            + "; ".join(f"{n}× {e}" for e, n in examples.most_common(3))
+        )
+    if member_errors:
+        reasons = Counter(member_errors.values()).most_common(3)
+        say("- members that stopped: " + "; ".join(f"{n}× {e}" for e, n in reasons))
+    say("- database check: " + "; ".join(check.lines))
+    say("")
+    return met
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(parse_options(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
