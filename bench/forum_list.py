@@ -46,6 +46,7 @@ from school.forum import services as forum
 from school.forum.models import Post, Thread
 from school.orgs.models import Organisation, StaffGrant
 from school.orgs.services import create_org
+from tests.conftest import app_config
 from tests.databases import migrate
 
 THREADS = 10_000
@@ -132,19 +133,8 @@ class Built:
 
 
 def _app(url: str, tmp: Path):
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench-secret",
-            # Login is set-up here, not what is measured: cheap argon2 parameters.
-            "FAST_PASSWORD_HASHING": True,
-            "RATELIMIT_ENABLED": False,
-            "MEDIA_DIR": str(tmp / "media"),
-            "UPLOAD_DIR": str(tmp / "uploads"),
-            "CONTENT_DIR": str(tmp / "content"),
-        }
-    )
+    # Login is set-up here, not what is measured: the tests' cheap argon2 parameters.
+    return create_app(app_config(url, tmp))
 
 
 def build(app, seed: int = 20261126) -> Built:

@@ -35,6 +35,7 @@ from school.quizzes import bank
 from school.quizzes.models import Attempt, AttemptQuestion, Quiz, QuizSlot
 from school.quizzes.statistics import question_statistics, quiz_statistics
 from school.quizzes.types import QUESTION_TYPES
+from tests.conftest import app_config
 from tests.databases import migrate
 from tests.quizzes import factories as f
 
@@ -183,18 +184,7 @@ def build(url: str, seed: int = 20261126) -> int:
 
 
 def _app(url: str):
-    tmp = Path(tempfile.gettempdir())
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench-secret",
-            "FAST_PASSWORD_HASHING": True,
-            "RATELIMIT_ENABLED": False,
-            "MEDIA_DIR": str(tmp / "bench-media"),
-            "CONTENT_DIR": str(tmp / "bench-content"),
-        }
-    )
+    return create_app(app_config(url, Path(tempfile.gettempdir())))
 
 
 def measure(url: str, quiz_id: int, runs: int = RUNS) -> dict[str, list[float]]:
