@@ -3,6 +3,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
 
+from school.db import db
 from school.urls import local_path
 
 MESSAGES = {
@@ -17,6 +18,10 @@ MESSAGES = {
 
 
 def _page(code: int):
+    if code == 500:
+        # The request may have died inside a failed transaction (PostgreSQL then refuses every
+        # query); the page itself still needs the database for the header.
+        db.session.rollback()
     title, text = MESSAGES[code]
     return render_template("error.html", code=code, title=title, text=text), code
 
