@@ -254,6 +254,19 @@ def finish_if_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
     return False
 
 
+def finish_overdue(now: datetime | None = None) -> int:
+    """Finish every open attempt past its deadline with what was saved; returns how many."""
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        select(Attempt).where(
+            Attempt.state == "open",
+            Attempt.deadline_at.is_not(None),
+            Attempt.deadline_at < now - grace(),
+        )
+    ).all()
+    return sum(finish_if_overdue(attempt, now) for attempt in overdue)
+
+
 def finish_attempt(attempt: Attempt, now: datetime | None = None) -> Attempt:
     """Submit: grade what was saved. A second submit changes nothing."""
     now = now or utcnow()

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from school.db import db
-from school.quizzes import bank
+from school.quizzes import attempts, bank
 from school.quizzes.formats import excel, gift
 from school.quizzes.formats.parsed import FormatError
 from school.quizzes.imports import PARSERS, parse_file
@@ -77,6 +77,14 @@ def export_command(category: str, output: Path) -> None:
     else:
         output.write_text(gift.dump(parsed), encoding="utf-8")
     click.echo(f"已导出 {len(parsed)} 题到 {output}。")
+
+
+@quiz.command("close-overdue")
+def close_overdue_command() -> None:
+    """Finish attempts whose time is up (run from cron; pages also do this when visited)."""
+    count = attempts.finish_overdue()
+    db.session.commit()
+    click.echo(f"已按保存的答案交卷：{count} 份。")
 
 
 @quiz.command("template")

@@ -252,3 +252,19 @@ def test_review_policy_follows_the_quiz_setting(app, world):
         assert svc.review_policy(attempt, utcnow() + timedelta(hours=2)).answers is True
         quiz.review = "never"
         assert svc.review_policy(attempt, utcnow() + timedelta(hours=2)).answers is False
+
+
+def test_close_overdue_finishes_abandoned_attempts_from_the_command_line(app, world):
+    with app.app_context():
+        quiz = _all_types_quiz(time_limit_seconds=60)
+        start = utcnow() - timedelta(hours=1)
+        old = svc.start_attempt(_member(world), quiz, start)
+        svc.save_answers(old, {1: ["0"]}, start + timedelta(seconds=5))
+        fresh = svc.start_attempt(db.session.get(User, world.other_member), quiz)
+        db.session.commit()
+        old_id, fresh_id = old.id, fresh.id
+    result = app.test_cli_runner().invoke(args=["quiz", "close-overdue"])
+    assert result.exit_code == 0 and "1 份" in result.output
+    with app.app_context():
+        old, fresh = db.session.get(Attempt, old_id), db.session.get(Attempt, fresh_id)
+        assert (old.state, old.score) == ("finished", 1) and fresh.state == "open"
