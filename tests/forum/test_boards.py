@@ -395,3 +395,36 @@ def test_edits_keep_history_for_staff_and_hidden_posts_leave_the_members_view(ap
     post(secretary, f"/forum/posts/{reply_id}/hide", {"hidden": "1"})
     assert SECRET not in client.get(f"/forum/threads/{thread_id}").get_data(as_text=True)
     assert SECRET in secretary.get(f"/forum/threads/{thread_id}").get_data(as_text=True)
+
+
+class TestPremoderation:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"FORUM_PREMODERATED": "qa"}
+
+    def test_new_questions_wait_for_approval_before_peers_see_them(self, app, client, world):
+        login(client, "member")
+        thread_id = _new(client, "qa", title="待审核的问题", public="y")
+        peer = _client(app, "other")
+        assert peer.get(f"/forum/threads/{thread_id}").status_code == 404
+        assert "待审核的问题" not in peer.get("/forum/qa/").get_data(as_text=True)
+        post(
+            _client(app, "secretary"), f"/forum/threads/{thread_id}/moderate", {"action": "approve"}
+        )
+        assert peer.get(f"/forum/threads/{thread_id}").status_code == 200
+
+
+def test_abuse_reports_reach_the_handlers_once(app, client, world):
+    from school.forum.models import AbuseReport
+
+    login(client, "member")
+    thread_id = _new(client, "qa", title="公开讨论", public="y")
+    peer = _client(app, "other")
+    for _ in range(2):
+        post(peer, f"/forum/threads/{thread_id}/report", {"reason": "广告"})
+    assert _count(app, AbuseReport) == 1
+    with app.app_context():
+        texts = db.session.scalars(
+            select(Notification.text).where(Notification.user_id == world.secretary)
+        ).all()
+    assert any("举报" in t for t in texts)
