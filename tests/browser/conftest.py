@@ -13,11 +13,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.browser.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    PHONE_WIDTH,
     PROJECT,
     Server,
     flask,
     free_port,
+    phone,
     wait_until_up,
 )
 from tests.databases import drop_database, new_database
@@ -84,17 +84,5 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": PHONE_WIDTH, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
-    # Every page is local and small: a missing element should fail in seconds, not 30.
-    # (Playwright's expect() already gives up after 5 s.)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+    with phone(browser, server) as page:
+        yield page

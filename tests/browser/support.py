@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 PROJECT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT / "test-artifacts"
@@ -97,3 +97,23 @@ def screenshot(page: Page, name: str) -> None:
     """Save a full-page screenshot to test-artifacts/ for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+@contextmanager
+def phone(browser: Browser, server: Server) -> Iterator[Page]:
+    """A phone-sized page with its own cookies: one person's phone."""
+    context = browser.new_context(
+        base_url=server.url,
+        viewport={"width": PHONE_WIDTH, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
+    # Every page is local and small: a missing element should fail in seconds, not 30.
+    # (Playwright's expect() already gives up after 5 s.)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -19,16 +19,14 @@ The server is the real app on a fresh database per backend, loaded like ``make r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.support import (
     MEMBER,
-    PHONE_WIDTH,
     Server,
     check_fits_phone,
+    phone,
     screenshot,
 )
 
@@ -47,24 +45,6 @@ ANSWER = "可以通过支部的线上缴费渠道按月交纳，也可以委托�
 
 def _screenshot(page: Page, backend: str, name: str) -> None:
     screenshot(page, f"board-journey-{backend}-{name}")
-
-
-@contextmanager
-def _phone(browser: Browser, server: Server) -> Iterator[Page]:
-    """Another person's phone: the same settings as the ``page`` fixture, its own cookies."""
-    context = browser.new_context(
-        base_url=server.url,
-        viewport={"width": PHONE_WIDTH, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _log_in(page: Page, server: Server, username: str) -> None:
@@ -136,7 +116,7 @@ def test_help_request_goes_to_the_host_side_and_back(
         expect(member.locator(".thread-head")).to_contain_text("工资拖欠")
 
         # 赵振华 handles what is sent to the host side: it waits in his queue with the name.
-        with _phone(browser, server) as staff:
+        with phone(browser, server) as staff:
             _log_in(staff, server, "gongwei")
             _nav(staff, "咨询").tap()
             staff.get_by_role("link", name="待办事项（经办人员）").tap()
@@ -192,12 +172,12 @@ def test_help_request_goes_to_the_host_side_and_back(
         _screenshot(member, backend, "thread")
 
         # Neither the home branch (it went to the host side) nor another member may know of it.
-        with _phone(browser, server) as home:
+        with phone(browser, server) as home:
             _log_in(home, server, "shuji")
             _is_not_found(home, thread_url)
             home.goto("/forum/queue")
             expect(home.locator("ul.thread-list")).not_to_contain_text(HELP_TITLE)
-        with _phone(browser, server) as other:
+        with phone(browser, server) as other:
             _log_in(other, server, MEMBER[0])
             _is_not_found(other, thread_url)
 
@@ -227,7 +207,7 @@ def test_public_question_is_anonymous_answered_and_accepted(
         expect(asker.locator(".thread-head")).to_contain_text("· 公开")  # not "· 不公开"
 
         # Another member finds it on the board, and nowhere is it signed with her name.
-        with _phone(browser, server) as peer:
+        with phone(browser, server) as peer:
             _log_in(peer, server, "liudong")
             _nav(peer, "咨询").tap()
             _board_card(peer, "咨询答疑").get_by_role("link", name="看看大家的问答").tap()
@@ -244,7 +224,7 @@ def test_public_question_is_anonymous_answered_and_accepted(
 
         # Her branch (东城街道第一党支部) has no secretary among the demo accounts: only the
         # system administrator handles it.
-        with _phone(browser, server) as admin:
+        with phone(browser, server) as admin:
             _log_in(admin, server, "admin")
             admin.goto("/forum/queue?board=qa")
             card = admin.locator("li.thread-card", has_text=QA_TITLE)
