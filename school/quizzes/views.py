@@ -47,9 +47,7 @@ def index():
     query = select(Quiz).where(Quiz.course_id.is_(None)).order_by(Quiz.id.desc())
     if not current_user.is_instructor:
         query = query.where(Quiz.status == "published")
-    return render_template(
-        "quizzes/index.html", quizzes=db.session.scalars(query).all(), now=utcnow()
-    )
+    return render_template("quizzes/index.html", quizzes=db.session.scalars(query).all())
 
 
 @bp.get("/quizzes/<int:quiz_id>")
@@ -69,7 +67,6 @@ def quiz(quiz_id: int):
         left=None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - used),
         is_open=quiz.is_open(utcnow()),
         can_preview=can_preview(current_user, quiz),
-        policy=svc.review_policy,
     )
 
 
