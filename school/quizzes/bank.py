@@ -47,8 +47,11 @@ def _tags(names: list[str]) -> list[Tag]:
     return tags
 
 
-def check(questions: list[ParsedQuestion]) -> list[FormatProblem]:
-    """Problems that keep parsed questions out of the bank (the formats check syntax only)."""
+def check(questions: list[ParsedQuestion], *, editing: int | None = None) -> list[FormatProblem]:
+    """Problems that keep parsed questions out of the bank (the formats check syntax only).
+
+    ``editing``: the question being edited, whose own idnumber is no clash.
+    """
     problems = []
     for number, pq in enumerate(questions, 1):
         where = pq.line if pq.line is not None else None
@@ -61,7 +64,7 @@ def check(questions: list[ParsedQuestion]) -> list[FormatProblem]:
             problems.append(FormatProblem(where, f"{label}：题干不能为空"))
         problems += [FormatProblem(where, f"{label}：{p}") for p in qtype.validate(pq)]
         if pq.idnumber and db.session.scalar(
-            select(Question.id).where(Question.idnumber == pq.idnumber)
+            select(Question.id).where(Question.idnumber == pq.idnumber, Question.id != editing)
         ):
             problems.append(FormatProblem(where, f"{label}：题目编号 {pq.idnumber} 已存在"))
     return problems
@@ -118,9 +121,7 @@ def add_questions(
 
 def edit_question(question: Question, pq: ParsedQuestion, by: User | None) -> QuestionVersion:
     """Save an edit as a new version; attempts keep pointing at the version they showed."""
-    if pq.idnumber == question.idnumber:
-        pq.idnumber = None  # its own number is not a clash
-    problems = check([pq])
+    problems = check([pq], editing=question.id)
     if problems:
         raise FormatError(problems)
     if pq.idnumber:
