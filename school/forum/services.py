@@ -394,6 +394,18 @@ def hide_post(user: User, post: Post, hidden: bool) -> None:
     db.session.flush()
 
 
+def events(thread: Thread) -> list[ThreadEvent]:
+    """The thread's workflow history, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ThreadEvent)
+            .where(ThreadEvent.thread_id == thread.id)
+            .options(selectinload(ThreadEvent.actor))
+            .order_by(ThreadEvent.id)
+        )
+    )
+
+
 def revisions(thread: Thread) -> list[Revision]:
     """Earlier versions of the thread and its posts, newest first."""
     post_ids = [p.id for p in thread.posts]

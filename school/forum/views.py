@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from school.auth.models import User
 from school.courses.models import Lesson
@@ -30,7 +29,6 @@ from school.forum.models import (
     Attachment,
     Post,
     Thread,
-    ThreadEvent,
 )
 from school.forum.permissions import (
     can_accept,
@@ -50,7 +48,7 @@ bp = Blueprint("forum", __name__, url_prefix="/forum", template_folder="template
 @bp.before_request
 @login_required
 def _members_only():
-    return None
+    """Every board page needs a login; login_required answers for anonymous visitors."""
 
 
 def _uploads() -> Path:
@@ -188,7 +186,7 @@ def thread(thread_id: int):
             )
         ),
         states=STATES,
-        events=[e for e in thread_events(thread) if staff or not e.internal],
+        events=[e for e in services.events(thread) if staff or not e.internal],
         revisions=services.revisions(thread) if staff else [],
         assignees=services.handlers(thread) if staff and thread.is_ticket else [],
         overdue=thread.is_open
@@ -197,12 +195,6 @@ def thread(thread_id: int):
         days_open=(utcnow() - thread.created_at).days,
         public=is_public(thread),
     )
-
-
-def thread_events(thread: Thread):
-    return db.session.scalars(
-        select(ThreadEvent).where(ThreadEvent.thread_id == thread.id).order_by(ThreadEvent.id)
-    ).all()
 
 
 def _back(thread: Thread):
