@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from school.auth import services as accounts
 from school.auth.models import User
@@ -25,7 +26,11 @@ def members():
     page = max(1, request.args.get("page", 1, type=int))
     query = members_in_scope(current_user)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = db.session.scalars(
+        query.options(selectinload(User.home_org), selectinload(User.host_org))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
     return render_template(
         "orgs/members.html",
         members=rows,
