@@ -14,13 +14,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
+    from school.cards.views import bp as cards_bp
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
     from school.forum.views import bp as forum_bp
+    from school.members.roster_views import bp as roster_bp
+    from school.members.views import bp as members_bp
     from school.notifications.views import bp as notifications_bp
     from school.orgs.views import bp as orgs_bp
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
+    from school.reports.followup_views import bp as followup_bp
+    from school.reports.views import bp as reports_bp
 
     db.init_app(app)
     csrf.init_app(app)
@@ -37,6 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         forum_bp,
         archive_bp,
         orgs_bp,
+        members_bp,
+        roster_bp,
+        cards_bp,
+        reports_bp,
+        followup_bp,
         notifications_bp,
     ):
         app.register_blueprint(blueprint)

@@ -2,10 +2,12 @@
 
 from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
+from school.cards.models import MemberCard
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
+from school.members.models import FlowEvent, ManagementNote
 from school.notifications.models import Notification
-from school.orgs.models import Organisation, StaffGrant
+from school.orgs.models import AuditEntry, Organisation, StaffGrant
 from school.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -16,6 +18,7 @@ from school.quizzes.models import (
     QuizSlot,
     Tag,
 )
+from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
 
 __all__ = [
     "AbuseReport",
@@ -24,11 +27,17 @@ __all__ = [
     "Attachment",
     "Attempt",
     "AttemptQuestion",
+    "AuditEntry",
+    "Bulletin",
     "Category",
     "Course",
     "CourseCompletion",
+    "CourseProgress",
+    "FlowEvent",
     "Lesson",
     "LessonCompletion",
+    "ManagementNote",
+    "MemberCard",
     "Module",
     "Notification",
     "Organisation",
@@ -37,6 +46,7 @@ __all__ = [
     "QuestionVersion",
     "Quiz",
     "QuizSlot",
+    "Reminder",
     "Revision",
     "StaffGrant",
     "Tag",
@@ -44,4 +54,5 @@ __all__ = [
     "Thread",
     "ThreadEvent",
     "User",
+    "YearProgress",
 ]

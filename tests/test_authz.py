@@ -19,9 +19,15 @@ from school.forum import services as forum
 from school.forum.attachments import store_image
 from school.forum.models import Attachment
 from school.quizzes import attempts as svc
+from tests.cards import authz_cases as cards_cases
 from tests.conftest import app_config, login, post
 from tests.factories import build_world
+from tests.members import authz_cases as members_cases
+from tests.members import roster_authz_cases as roster_cases
+from tests.orgs import authz_cases as orgs_cases
 from tests.quizzes import factories as f
+from tests.reports import authz_cases as reports_cases
+from tests.reports import bulletin_authz_cases as bulletin_cases
 
 ROLES = [
     "anonymous",
@@ -47,7 +53,7 @@ THREAD_POST = {
 }
 TEACH = {"anonymous": 302, "instructor": 200, "admin": 200, "*": 403}
 TEACH_POST = {"anonymous": 302, "instructor": 302, "admin": 302, "*": 403}
-MATRIX = [
+CORE = [
     ("GET", "/", {"anonymous": 302, "*": 200}),
     ("GET", "/courses/rules", {"anonymous": 302, "*": 200}),
     ("GET", "/courses/rules/one", {"anonymous": 302, "*": 200}),
@@ -87,7 +93,7 @@ MATRIX = [
     ("GET", "/archive/members/999999", {"anonymous": 302, "*": 404}),
     (
         "GET",
-        "/manage/members",
+        "/manage/members/",
         {
             "anonymous": 302,
             "secretary": 200,
@@ -207,6 +213,17 @@ MATRIX = [
     ("POST", "/logout", {"anonymous": 302, "*": 302}),
 ]
 
+# Each feature keeps its own cases (and the objects they point at) beside its tests.
+FEATURES = [
+    orgs_cases,
+    members_cases,
+    roster_cases,
+    cards_cases,
+    reports_cases,
+    bulletin_cases,
+]
+MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
+
 USERNAMES = {
     "member": "member",
     "floating": "floating",
@@ -259,7 +276,7 @@ def matrix(matrix_world):
     savepoint.rollback()
 
 
-def _objects(app, world, tmp_path) -> dict[str, int]:
+def _objects(app, world, tmp_path) -> dict[str, int | str]:
     """PDF lessons, quizzes and the member's attempts that the matrix points at."""
     (tmp_path / "media").mkdir(exist_ok=True)
     (tmp_path / "media" / "doc.pdf").write_bytes(b"%PDF-1.4 test")
@@ -307,6 +324,9 @@ def _objects(app, world, tmp_path) -> dict[str, int]:
         db.session.add(attachment)
         db.session.flush()
         ids["attachment"] = attachment.id
+        for feature in FEATURES:
+            if hasattr(feature, "objects"):
+                ids.update(feature.objects(world, tmp_path))
         db.session.commit()
     return ids
 

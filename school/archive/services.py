@@ -14,6 +14,7 @@ from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
 from school.clock import to_local, year_bounds
 from school.db import db
+from school.reports import progress
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def append_online(
             db.session.add(entry)
     except IntegrityError:  # another request recorded the same event a moment ago
         return None
+    progress.record_entry(entry)
     return entry
 
 
@@ -146,6 +148,7 @@ def append_offline(
     )
     db.session.add(entry)
     db.session.flush()
+    progress.record_entry(entry)
     return entry
 
 

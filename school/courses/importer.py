@@ -142,6 +142,7 @@ def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[s
             "position": source.position,
             "status": source.status,
             "instructors": instructors,
+            "deadline": source.deadline,
         },
         changes,
         "课程",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -14,7 +15,17 @@ import yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE = re.compile(r"^(\d{1,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-COURSE_KEYS = {"slug", "title", "theme", "hours", "order", "status", "summary", "instructors"}
+COURSE_KEYS = {
+    "slug",
+    "title",
+    "theme",
+    "hours",
+    "order",
+    "status",
+    "summary",
+    "instructors",
+    "deadline",
+}
 LESSON_KEYS = {"slug", "title", "module", "hours", "kind", "required", "min_minutes", "file"}
 MEDIA_TYPES = {
     "video": {".mp4": "video/mp4", ".webm": "video/webm"},
@@ -78,6 +89,8 @@ class CourseSource:
     # Usernames of the instructors who answer questions about the course, and where they stand.
     instructors: list[str] = field(default_factory=list)
     instructors_at: tuple[str, int | None] = ("", None)
+    # A campaign's completion deadline (a local date), or None for regular study.
+    deadline: date | None = None
 
 
 class _File:
@@ -191,6 +204,13 @@ class _File:
             return Decimal(0)
         return hours
 
+    def calendar_date(self, key: str) -> date | None:
+        value = self.meta.get(key)
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return value
+        self.problem(f"{key} 应为日期，写作 2026-12-31：{value}", key=key)
+        return None
+
     def names(self, key: str) -> list[str]:
         value = self.meta.get(key, [])
         if isinstance(value, str):
@@ -281,6 +301,7 @@ def read_course(folder: Path, root: Path, themes: set[str], max_media_bytes: int
         course.summary = cf.text("summary", required=False, limit=300)
         course.instructors = cf.names("instructors")
         course.instructors_at = (cf.name, cf.lines.get("instructors"))
+        course.deadline = cf.calendar_date("deadline")
     problems = list(cf.problems)
 
     lesson_files = sorted(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.db import Base, UTCDateTime, utcnow
@@ -40,9 +40,21 @@ class Organisation(Base):
     # Materialised path of ids, "/1/4/9/": a subtree is one indexed prefix match on both databases.
     path: Mapped[str] = mapped_column(String(255), index=True, default="")
     city: Mapped[str | None] = mapped_column(String(50))
+    # 组织代码: the unambiguous key in rosters, where many branches share a name like 第一党支部.
+    code: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Closed and merged organisations stay in the table: archives, bulletins and the audit log
+    # still name them.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A plain reference (organisations are never deleted): a foreign key here would need a
+    # rebuild of the table that every other table references on SQLite.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
-    parent: Mapped[Organisation | None] = relationship(remote_side=[id])
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
     @property
     def kind_label(self) -> str:
@@ -73,3 +85,35 @@ class StaffGrant(Base):
     @property
     def role_label(self) -> str:
         return STAFF_ROLES[self.role]
+
+
+AUDIT_ACTIONS = {
+    "org.create": "新建组织",
+    "org.rename": "更名",
+    "org.move": "调整隶属",
+    "org.merge": "合并",
+    "org.close": "撤销",
+    "staff.grant": "授予管理角色",
+    "staff.revoke": "撤销管理角色",
+}
+
+
+class AuditEntry(Base):
+    """Who changed the tree or a staff grant, when and what: appended, never updated."""
+
+    __tablename__ = "org_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    action: Mapped[str] = mapped_column(String(30))
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # A readable summary in Chinese, written at the time ("更名：一支部 → 第一党支部").
+    detail: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from school.auth.models import User
+    from school.orgs.models import Organisation
 
 _MANAGING_ROLES = {"secretary", "organiser"}
 
@@ -39,4 +40,35 @@ def can_reset_password(viewer: User, member: User) -> bool:
         g.role in _MANAGING_ROLES and g.org.contains(org)
         for g in viewer.staff_grants
         for org in _member_orgs(member)
+    )
+
+
+def can_manage_member(viewer: User, member: User) -> bool:
+    """Secretaries and organisers of the member's home or host organisation (or above), admins.
+
+    They edit the registry entry, record flow events and see the full phone number.
+    """
+    if viewer.is_admin:
+        return True
+    return any(
+        g.role in _MANAGING_ROLES and g.org.contains(org)
+        for g in viewer.staff_grants
+        for org in _member_orgs(member)
+    )
+
+
+def can_see_phone(viewer: User, member: User) -> bool:
+    """The member and the staff who manage them; everyone else who may see them gets it masked."""
+    return viewer.id == member.id or (not viewer.is_admin and can_manage_member(viewer, member))
+
+
+def can_view_org(viewer: User, org: Organisation) -> bool:
+    """Admins see every organisation; staff see the subtrees of their grants."""
+    return viewer.is_admin or any(g.org.contains(org) for g in viewer.staff_grants)
+
+
+def can_manage_org(viewer: User, org: Organisation) -> bool:
+    """Admins, and secretaries or organisers of the organisation or an ancestor."""
+    return viewer.is_admin or any(
+        g.role in _MANAGING_ROLES and g.org.contains(org) for g in viewer.staff_grants
     )

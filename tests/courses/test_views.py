@@ -147,5 +147,5 @@ class TestServerError:
 
 def test_forbidden_page_is_in_chinese(client, world):
     login(client, "member")
-    response = client.get("/manage/members")
+    response = client.get("/manage/members/")
     assert response.status_code == 403 and "没有权限" in response.get_data(as_text=True)

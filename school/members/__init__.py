@@ -1,0 +1,1 @@
+"""The member registry: profiles, flow events, management notes and roster import."""

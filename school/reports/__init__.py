@@ -1,0 +1,1 @@
+"""Completion reports over precomputed progress, overdue lists, reminders and bulletins."""

@@ -1,0 +1,47 @@
+"""Which members a report over an organisation covers: always derived from the tree.
+
+A floating member is counted by both sides: the home organisation (流出地), which keeps the
+membership, and the host organisation (流入地), which manages them day to day.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+
+from school.auth.models import User
+from school.db import db
+from school.orgs.models import Organisation
+
+RELATIONS = {"both": "全部（流出地或流入地）", "home": "组织关系在本组织", "host": "流入本组织"}
+
+
+def subtree_ids(org: Organisation) -> Select[tuple[int]]:
+    """Ids of the organisation and everything below it (one indexed prefix scan)."""
+    return select(Organisation.id).where(Organisation.path.startswith(org.path, autoescape=True))
+
+
+def covers(org: Organisation, relation: str = "both", floating_only: bool = False):
+    """A WHERE clause on User: the members a report over ``org`` includes.
+
+    Admin accounts are never counted: they run the site, they are not its learners.
+    """
+    home = User.home_org_id.in_(subtree_ids(org))
+    host = User.host_org_id.in_(subtree_ids(org))
+    side: ColumnElement[bool] = {"home": home, "host": host}.get(relation, or_(home, host))
+    clause = and_(side, User.active.is_(True), User.role != "admin")
+    return and_(clause, User.is_floating.is_(True)) if floating_only else clause
+
+
+def report_roots(viewer: User) -> list[Organisation]:
+    """The organisations a viewer's reports start from: the top of each subtree they may see."""
+    if viewer.is_admin:
+        return list(
+            db.session.scalars(
+                select(Organisation)
+                .where(Organisation.parent_id.is_(None), Organisation.closed_at.is_(None))
+                .order_by(Organisation.id)
+            )
+        )
+    orgs = sorted({g.org for g in viewer.staff_grants}, key=lambda o: o.path)
+    # A grant inside another grant's subtree adds nothing.
+    return [o for o in orgs if not any(p is not o and p.contains(o) for p in orgs)]

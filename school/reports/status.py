@@ -1,0 +1,54 @@
+"""Yearly 学时 status against the quota, as SQL so pages filter, sort and count in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import Integer, case, func, type_coerce
+
+from school.auth.models import User
+from school.reports.models import YearProgress
+
+STATUSES = {
+    "met": "已达标",
+    "on_track": "进度正常",
+    "behind": "进度落后",
+    "not_started": "未开始",
+}
+
+
+def elapsed_fraction(year: int, today: date) -> float:
+    """How much of the year has passed: the share of the quota a member should have by now."""
+    if year < today.year:
+        return 1.0
+    if year > today.year:
+        return 0.0
+    start = date(year, 1, 1)
+    return ((today - start).days + 1) / ((date(year + 1, 1, 1) - start).days)
+
+
+def quota_tenths():
+    """The member's yearly quota in tenths of a 学时 (56 for cadres, 32 for other members)."""
+    cadre = int(current_app.config["CADRE_QUOTA_HOURS"]) * 10
+    member = int(current_app.config["ANNUAL_QUOTA_HOURS"]) * 10
+    return case((User.is_cadre.is_(True), cadre), else_=member)
+
+
+def hours_tenths():
+    """The year's 学时 in tenths, 0 for members with no progress row (use with an outer join)."""
+    return func.coalesce(type_coerce(YearProgress.hours, Integer), 0)
+
+
+def status_expr(year: int, today: date):
+    """met / on_track / behind / not_started for each member row of a report query."""
+    hours = hours_tenths()
+    quota = quota_tenths()
+    # Integer arithmetic in per-mille, identical on both databases.
+    due = int(elapsed_fraction(year, today) * 1000)
+    return case(
+        (hours <= 0, "not_started"),
+        (hours >= quota, "met"),
+        (hours * 1000 >= quota * due, "on_track"),
+        else_="behind",
+    )
