@@ -1,4 +1,4 @@
-"""Command-line groups: ``flask db``, ``flask users``, ``flask content``, ``flask demo``."""
+"""Command-line groups: ``flask db``, ``users``, ``content``, ``quiz``, ``demo``, ``reports``."""
 
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from school.auth.cli import users
 from school.courses.cli import content
 from school.demo.cli import demo
 from school.quizzes.cli import quiz
+from school.reports.cli import reports
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -45,5 +46,5 @@ def revision(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users, content, quiz, demo):
+    for group in (db_group, users, content, quiz, demo, reports):
         app.cli.add_command(group)

@@ -166,27 +166,34 @@ def upgrade() -> None:
     with op.batch_alter_table('year_progress', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_year_progress_year'), ['year'], unique=False)
 
-    with op.batch_alter_table('courses', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('deadline', sa.Date(), nullable=True))
-
-    with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('code', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('closed_at', school.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_organisations_code'), ['code'], unique=True)
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('membership_no', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('gender', sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column('phone', sa.String(length=20), nullable=True))
-        batch_op.add_column(sa.Column('joined_party_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('is_floating', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('current_city', sa.String(length=50), nullable=True))
-        batch_op.add_column(sa.Column('flowed_out_on', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('flow_reason', sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column('certificate_no', sa.String(length=50), nullable=True))
-        batch_op.add_column(sa.Column('photo_name', sa.String(length=100), nullable=True))
-        batch_op.create_index(batch_op.f('ix_users_is_floating'), ['is_floating'], unique=False)
-        batch_op.create_index(batch_op.f('ix_users_membership_no'), ['membership_no'], unique=True)
+    # Plain ALTER TABLE ADD COLUMN on both databases: a batch rebuild of users or organisations
+    # (which every other table references) fails on SQLite as soon as there is data.
+    op.add_column('courses', sa.Column('deadline', sa.Date(), nullable=True))
+    op.add_column('organisations', sa.Column('code', sa.String(length=32), nullable=True))
+    op.add_column('organisations', sa.Column('closed_at', school.db.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('organisations', sa.Column('merged_into_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_organisations_code'), 'organisations', ['code'], unique=True)
+    op.add_column('users', sa.Column('membership_no', sa.String(length=32), nullable=True))
+    gender_check = "gender IS NULL OR gender IN ('male', 'female')"
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite adds a CHECK only as part of the new column's own definition.
+        op.execute(
+            'ALTER TABLE users ADD COLUMN gender VARCHAR(10) '
+            f'CONSTRAINT ck_users_gender CHECK ({gender_check})'
+        )
+    else:
+        op.add_column('users', sa.Column('gender', sa.String(length=10), nullable=True))
+        op.create_check_constraint(op.f('ck_users_gender'), 'users', gender_check)
+    op.add_column('users', sa.Column('phone', sa.String(length=20), nullable=True))
+    op.add_column('users', sa.Column('joined_party_on', sa.Date(), nullable=True))
+    op.add_column('users', sa.Column('is_floating', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('users', sa.Column('current_city', sa.String(length=50), nullable=True))
+    op.add_column('users', sa.Column('flowed_out_on', sa.Date(), nullable=True))
+    op.add_column('users', sa.Column('flow_reason', sa.String(length=200), nullable=True))
+    op.add_column('users', sa.Column('certificate_no', sa.String(length=50), nullable=True))
+    op.add_column('users', sa.Column('photo_name', sa.String(length=100), nullable=True))
+    op.create_index(op.f('ix_users_is_floating'), 'users', ['is_floating'], unique=False)
+    op.create_index(op.f('ix_users_membership_no'), 'users', ['membership_no'], unique=True)
     # Members who already had a host organisation were floating.
     op.execute(
         'UPDATE users SET is_floating = true WHERE host_org_id IS NOT NULL'
@@ -237,28 +244,18 @@ def _backfill_progress() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_membership_no'))
-        batch_op.drop_index(batch_op.f('ix_users_is_floating'))
-        batch_op.drop_column('photo_name')
-        batch_op.drop_column('certificate_no')
-        batch_op.drop_column('flow_reason')
-        batch_op.drop_column('flowed_out_on')
-        batch_op.drop_column('current_city')
-        batch_op.drop_column('is_floating')
-        batch_op.drop_column('joined_party_on')
-        batch_op.drop_column('phone')
-        batch_op.drop_column('gender')
-        batch_op.drop_column('membership_no')
-
-    with op.batch_alter_table('organisations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organisations_code'))
-        batch_op.drop_column('merged_into_id')
-        batch_op.drop_column('closed_at')
-        batch_op.drop_column('code')
-
-    with op.batch_alter_table('courses', schema=None) as batch_op:
-        batch_op.drop_column('deadline')
+    # Indexes first, then columns, in place (see upgrade on why not a batch rebuild).
+    op.drop_index(op.f('ix_users_membership_no'), table_name='users')
+    op.drop_index(op.f('ix_users_is_floating'), table_name='users')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint(op.f('ck_users_gender'), 'users', type_='check')
+    for name in ('photo_name', 'certificate_no', 'flow_reason', 'flowed_out_on', 'current_city',
+                 'is_floating', 'joined_party_on', 'phone', 'gender', 'membership_no'):
+        op.drop_column('users', name)
+    op.drop_index(op.f('ix_organisations_code'), table_name='organisations')
+    for name in ('merged_into_id', 'closed_at', 'code'):
+        op.drop_column('organisations', name)
+    op.drop_column('courses', 'deadline')
 
     with op.batch_alter_table('year_progress', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_year_progress_year'))
