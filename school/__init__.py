@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
     from school.forum.views import bp as forum_bp
+    from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
     from school.notifications.views import bp as notifications_bp
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         archive_bp,
         orgs_bp,
         members_bp,
+        profile_bp,
         roster_bp,
         cards_bp,
         reports_bp,

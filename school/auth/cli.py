@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from school.auth import services
 from school.auth.models import ROLES, User
 from school.db import db
+from school.orgs import services as orgs
 from school.orgs.models import STAFF_ROLES
 from school.orgs.services import find_org
 
@@ -27,6 +28,14 @@ def _org(name: str | None):
     if org is None:
         raise click.ClickException(f"找不到党组织“{name}”。")
     return org
+
+
+def _staff_org(text: str):
+    """Grants name the organisation by its code or its unique full name."""
+    try:
+        return orgs.lookup_org(text)
+    except orgs.OrgError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @users.command("create")
@@ -75,11 +84,30 @@ def set_role(username, role):
     "--role", type=click.Choice(sorted(STAFF_ROLES)), default="secretary", show_default=True
 )
 def grant(username, org_name, role):
-    """Make USERNAME staff of ORG_NAME and its subtree."""
+    """Make USERNAME staff of ORG_NAME (code or full name) and its subtree; audited."""
     user = _user(username)
-    services.grant_staff(user, _org(org_name), role)
+    org = _staff_org(org_name)
+    try:
+        orgs.grant(None, user, org, role)
+    except orgs.OrgError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"{user.username} 现为“{org_name}”的{STAFF_ROLES[role]}。")
+    click.echo(f"{user.username} 现为“{org.name}”的{STAFF_ROLES[role]}。")
+
+
+@users.command("revoke")
+@click.argument("username")
+@click.argument("org_name")
+def revoke(username, org_name):
+    """Take USERNAME's staff role at ORG_NAME (code or full name) away; audited."""
+    user = _user(username)
+    org = _staff_org(org_name)
+    grant = next((g for g in user.staff_grants if g.org_id == org.id), None)
+    if grant is None:
+        raise click.ClickException(f"{user.username} 在“{org.name}”没有管理角色。")
+    orgs.revoke(None, grant)
+    db.session.commit()
+    click.echo(f"已撤销 {user.username} 在“{org.name}”的管理角色。")
 
 
 @users.command("reset-password")

@@ -1,0 +1,69 @@
+"""Forms of the member registry. The services check the rules; these only read the input."""
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from school.auth.models import GENDERS
+from school.members.models import FLOW_KINDS
+from school.members.services import NOTE_MAX
+from school.quizzes.forms import options
+
+
+class LocalDateField(DateField):
+    """A date input whose parse error is in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("日期格式不正确，请按 2024-05-01 的格式填写。") from error
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=50)])
+    gender = SelectField(
+        "性别",
+        choices=options([("", "未填写"), *GENDERS.items()]),
+        default="",
+        invalid_choice_message="性别只能是男或女。",
+    )
+    phone = StringField("联系电话", validators=[Length(max=20, message="电话号码太长。")])
+    joined_party_on = LocalDateField("入党日期", validators=[Optional()])
+    membership_no = StringField("党员编号", validators=[Length(max=32, message="党员编号太长。")])
+    certificate_no = StringField(
+        "流动党员活动证号", validators=[Length(max=50, message="活动证号太长。")]
+    )
+    current_city = StringField("现所在城市", validators=[Length(max=50)])
+    flowed_out_on = LocalDateField("外出日期", validators=[Optional()])
+    flow_reason = StringField("外出原因", validators=[Length(max=200)])
+
+
+class FlowForm(FlaskForm):
+    kind = SelectField(
+        "流动类型",
+        choices=options(FLOW_KINDS.items()),
+        invalid_choice_message="请选择流动类型。",
+    )
+    occurred_on = LocalDateField("发生日期", validators=[DataRequired("请填写发生日期。")])
+    org = StringField("党组织（组织代码或全称）", validators=[Length(max=100)])
+    city = StringField("城市", validators=[Length(max=50)])
+    note = StringField("说明（外出时填写外出原因）", validators=[Length(max=200)])
+
+
+class NoteForm(FlaskForm):
+    org = SelectField(
+        "以哪个党组织的名义",
+        choices=[],
+        coerce=int,
+        invalid_value_message="请选择以哪个党组织的名义记录。",
+        invalid_choice_message="请选择以哪个党组织的名义记录。",
+    )
+    occurred_on = LocalDateField("日期", validators=[DataRequired("请填写日期。")])
+    body = TextAreaField(
+        "管理记录",
+        validators=[
+            DataRequired("请填写记录内容。"),
+            Length(max=NOTE_MAX, message=f"记录内容最多 {NOTE_MAX} 个字。"),
+        ],
+    )

@@ -1,0 +1,392 @@
+"""The member registry: profile edits, flow events, management notes and the staff list query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from school.archive.models import ArchiveAccess
+from school.auth.models import GENDERS, User
+from school.cards.models import MemberCard
+from school.clock import to_local
+from school.db import db, utcnow
+from school.members.models import FLOW_KINDS, FlowEvent, ManagementNote
+from school.orgs.models import Organisation
+from school.orgs.permissions import can_view_org
+from school.orgs.services import OrgError, lookup_org
+from school.reports.scope import covers, report_roots
+
+PAGE_SIZE = 50
+NOTE_MAX = 2000
+_MANAGING_ROLES = {"secretary", "organiser"}
+# 11-digit mainland mobile numbers, and landlines with an area code: 0571-12345678.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}")
+CARD_STATES = {"valid": "有效", "expired": "已过期", "revoked": "已撤销", "none": "未申领"}
+
+
+class RegistryError(ValueError):
+    """A registry change that cannot be made; the message is for the user."""
+
+
+def today() -> date:
+    """The school's local calendar date."""
+    return to_local(utcnow()).date()
+
+
+def mask_phone(phone: str | None) -> str:
+    """A phone number with its middle hidden: 138****5678, 0571-****5678."""
+    text = "".join((phone or "").split())
+    if not text:
+        return ""
+    # Always four stars, so the mask does not give the length away.
+    head, dash, tail = text.rpartition("-")
+    if dash and head:
+        return f"{head}-****{tail[-4:] if len(tail) > 4 else ''}"
+    if len(text) >= 8:
+        return f"{text[:3]}****{text[-4:]}"
+    if len(text) >= 5:
+        return f"****{text[-2:]}"
+    return "****"
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """Check a phone number and return it without spaces; None when empty."""
+    text = "".join((phone or "").split())
+    if not text:
+        return None
+    if not (_MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text)):
+        raise RegistryError(
+            "电话号码格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0571-12345678）。"
+        )
+    return text
+
+
+def _not_future(value: date | None, label: str) -> None:
+    if value is not None and value > today():
+        raise RegistryError(f"{label}不能晚于今天。")
+
+
+def _text(value: str | None, label: str, limit: int) -> str | None:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise RegistryError(f"{label}最多 {limit} 个字。")
+    return text or None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The registry fields staff may edit directly; organisations change only by flow events."""
+
+    name: str
+    gender: str | None = None
+    phone: str | None = None
+    joined_party_on: date | None = None
+    membership_no: str | None = None
+    certificate_no: str | None = None
+    current_city: str | None = None
+    flowed_out_on: date | None = None
+    flow_reason: str | None = None
+
+
+def update_profile(actor: User, member: User, data: Profile) -> User:
+    """Check every field first, then change the member's registry entry in one go."""
+    name = _text(data.name, "姓名", 50)
+    if not name:
+        raise RegistryError("请填写姓名。")
+    gender = data.gender or None
+    if gender is not None and gender not in GENDERS:
+        raise RegistryError("性别只能是男或女。")
+    phone = normalise_phone(data.phone)
+    _not_future(data.joined_party_on, "入党日期")
+    _not_future(data.flowed_out_on, "外出日期")
+    membership_no = _text(data.membership_no, "党员编号", 32)
+    if membership_no is not None:
+        clash = db.session.scalar(
+            select(User.id).where(User.membership_no == membership_no, User.id != member.id)
+        )
+        if clash is not None:
+            raise RegistryError(f"党员编号 {membership_no} 已被其他党员使用。")
+    values = {
+        "name": name,
+        "gender": gender,
+        "phone": phone,
+        "joined_party_on": data.joined_party_on,
+        "membership_no": membership_no,
+        "certificate_no": _text(data.certificate_no, "流动党员活动证号", 50),
+        "current_city": _text(data.current_city, "所在城市", 50),
+        "flowed_out_on": data.flowed_out_on,
+        "flow_reason": _text(data.flow_reason, "外出原因", 200),
+    }
+    for key, value in values.items():
+        setattr(member, key, value)
+    db.session.flush()
+    return member
+
+
+def find_org(text: str | None, viewer: User | None = None) -> Organisation:
+    """An organisation by its code or exact name; a name shared by several needs the code."""
+    try:
+        return lookup_org(text or "", viewer)
+    except OrgError as exc:
+        raise RegistryError(str(exc)) from exc
+
+
+def _needs(org: Organisation | None, message: str) -> Organisation:
+    if org is None:
+        raise RegistryError(message)
+    return org
+
+
+def record_flow(
+    actor: User,
+    member: User,
+    kind: str,
+    occurred_on: date,
+    to_org: Organisation | None = None,
+    city: str | None = None,
+    note: str = "",
+) -> FlowEvent:
+    """Apply one flow event to the member's profile and append it to their history."""
+    if kind not in FLOW_KINDS:
+        raise RegistryError("请选择流动类型。")
+    if occurred_on is None:
+        raise RegistryError("请填写发生日期。")
+    _not_future(occurred_on, "发生日期")
+    city = _text(city, "城市", 50)
+    note = _text(note, "说明", 200) or ""
+    if to_org is not None and to_org.closed_at is not None:
+        raise RegistryError(f"“{to_org.name}”已撤销，不能再转入。")
+    home, host = member.home_org, member.host_org
+    event = FlowEvent(member_id=member.id, kind=kind, occurred_on=occurred_on, note=note)
+    if kind == "flow_out":
+        if member.is_floating:
+            raise RegistryError("该党员已是流动党员；到了新地方请记录“变更流入地”。")
+        if to_org is not None and to_org == home:
+            raise RegistryError("流入地党组织不能是流出地党组织本身。")
+        event.from_org, event.to_org = home, to_org
+        member.is_floating = True
+        member.flowed_out_on = occurred_on
+        member.flow_reason = note or None
+        member.current_city = city or (to_org.city if to_org else None)
+        if to_org is not None:
+            member.host_org = to_org
+    elif kind in ("arrive", "change_host"):
+        if not member.is_floating:
+            raise RegistryError("该党员不是流动党员，请先记录“外出流动”。")
+        target = _needs(to_org, "请填写流入地党组织。")
+        if kind == "arrive" and host is not None:
+            raise RegistryError(f"该党员已在“{host.name}”报到；换地方请记录“变更流入地”。")
+        if kind == "change_host" and target == host:
+            raise RegistryError("新的流入地与当前流入地相同。")
+        if target == home:
+            raise RegistryError("流入地党组织不能是流出地党组织本身。")
+        event.from_org, event.to_org = host, target
+        member.host_org = target
+        member.current_city = city or target.city or member.current_city
+    elif kind == "return":
+        if not member.is_floating:
+            raise RegistryError("该党员不是流动党员，无需记录返回。")
+        event.from_org, event.to_org = host, home
+        _settle(member)
+    else:  # transfer: the membership moves; the archive is keyed by member and goes with it
+        target = _needs(to_org, "请填写转入的党组织。")
+        if target == home:
+            raise RegistryError("转入组织与当前组织关系所在组织相同。")
+        event.from_org, event.to_org = home, target
+        member.home_org = target
+        if member.is_floating and target == host:
+            _settle(member)  # joined the host organisation: no longer away from home
+    event.city = city or member.current_city
+    event.recorded_by_id = actor.id
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _settle(member: User) -> None:
+    member.is_floating = False
+    member.host_org = None
+    member.current_city = None
+    member.flowed_out_on = None
+    member.flow_reason = None
+
+
+def note_orgs(actor: User, member: User) -> list[Organisation]:
+    """The organisations in whose name the actor may write a management note about the member."""
+    targets = [o for o in (member.host_org, member.home_org) if o is not None]
+    if actor.is_admin:
+        return targets[:1]
+    return [
+        g.org
+        for g in sorted(actor.staff_grants, key=lambda g: g.org.path)
+        if g.role in _MANAGING_ROLES and any(g.org.contains(t) for t in targets)
+    ]
+
+
+def add_note(
+    actor: User, member: User, org: Organisation | None, occurred_on: date, body: str
+) -> ManagementNote:
+    """Append a management record (管理记录) written in the name of one of the actor's orgs."""
+    allowed = note_orgs(actor, member)
+    if org is None and len(allowed) == 1:
+        org = allowed[0]
+    if org is None or (org not in allowed and not actor.is_admin):
+        raise RegistryError("只能以您负责、且管理该党员的党组织名义记录。")
+    if occurred_on is None:
+        raise RegistryError("请填写日期。")
+    _not_future(occurred_on, "日期")
+    text = (body or "").strip()
+    if not text:
+        raise RegistryError("请填写记录内容。")
+    if len(text) > NOTE_MAX:
+        raise RegistryError(f"记录内容最多 {NOTE_MAX} 个字。")
+    note = ManagementNote(
+        member_id=member.id,
+        org_id=org.id,
+        occurred_on=occurred_on,
+        body=text,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """What the staff list is narrowed to."""
+
+    q: str = ""
+    floating_only: bool = False
+    relation: str = "both"
+    org: Organisation | None = None
+
+
+def member_query(viewer: User, filters: MemberFilter) -> Select[tuple[User]]:
+    """Members the viewer may see, narrowed by the filters, ordered by name."""
+    if viewer.is_admin and filters.org is None:
+        # Every member, including those not yet placed in an organisation.
+        side = {"home": User.home_org_id.is_not(None), "host": User.host_org_id.is_not(None)}
+        scope = and_(User.active.is_(True), User.role != "admin")
+        if filters.relation in side:
+            scope = and_(scope, side[filters.relation])
+        if filters.floating_only:
+            scope = and_(scope, User.is_floating.is_(True))
+    else:
+        if filters.org is not None:
+            roots = [filters.org] if can_view_org(viewer, filters.org) else []
+        else:
+            roots = report_roots(viewer)
+        scope = (
+            or_(*[covers(r, filters.relation, filters.floating_only) for r in roots])
+            if roots
+            else false()
+        )
+    query = select(User).where(scope)
+    q = filters.q.strip()
+    if q:
+        query = query.where(
+            or_(
+                User.name.contains(q, autoescape=True),
+                User.membership_no.startswith(q, autoescape=True),
+            )
+        )
+    return query.order_by(User.name, User.id)
+
+
+def member_page(viewer: User, filters: MemberFilter, page: int) -> tuple[list[User], int]:
+    """One page of the staff list and the total, with both organisations loaded per page."""
+    query = member_query(viewer, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.options(selectinload(User.home_org), selectinload(User.host_org))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def flow_history(member: User) -> list[FlowEvent]:
+    """The member's flow events, newest first."""
+    return list(
+        db.session.scalars(
+            select(FlowEvent)
+            .where(FlowEvent.member_id == member.id)
+            .options(
+                selectinload(FlowEvent.from_org),
+                selectinload(FlowEvent.to_org),
+                selectinload(FlowEvent.recorded_by),
+            )
+            .order_by(FlowEvent.occurred_on.desc(), FlowEvent.id.desc())
+        )
+    )
+
+
+def management_notes(member: User) -> list[ManagementNote]:
+    """Management records about the member from every organisation, newest first."""
+    return list(
+        db.session.scalars(
+            select(ManagementNote)
+            .where(ManagementNote.member_id == member.id)
+            .options(selectinload(ManagementNote.org), selectinload(ManagementNote.recorded_by))
+            .order_by(ManagementNote.occurred_on.desc(), ManagementNote.id.desc())
+        )
+    )
+
+
+def card_state(member: User) -> tuple[str, MemberCard | None]:
+    """The state of the member's current card (or the last one), or "none" when never issued."""
+    card = db.session.scalar(
+        select(MemberCard)
+        .where(MemberCard.member_id == member.id)
+        .order_by(MemberCard.revoked_at.is_not(None), MemberCard.issued_at.desc())
+        .order_by(MemberCard.id.desc())
+        .limit(1)
+    )
+    return (card.state(utcnow()), card) if card is not None else ("none", None)
+
+
+@dataclass(frozen=True)
+class Look:
+    """One staff view of a member's archive, as the member sees it."""
+
+    name: str
+    orgs: str
+    viewed_at: datetime
+
+
+def archive_looks(member: User, page: int, per_page: int = 20) -> tuple[list[Look], int]:
+    """Who opened the member's archive, newest first, with the organisations they act for."""
+    total = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ArchiveAccess)
+            .where(ArchiveAccess.member_id == member.id)
+        )
+        or 0
+    )
+    rows = db.session.execute(
+        select(ArchiveAccess, User)
+        .join(User, User.id == ArchiveAccess.viewer_id)
+        .where(ArchiveAccess.member_id == member.id)
+        .options(selectinload(User.staff_grants))
+        .order_by(ArchiveAccess.viewed_at.desc(), ArchiveAccess.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    targets = [o for o in (member.home_org, member.host_org) if o is not None]
+    looks = []
+    for access, viewer in rows:
+        grants = [
+            g.org.name for g in viewer.staff_grants if any(g.org.contains(t) for t in targets)
+        ]
+        orgs = "、".join(grants or [g.org.name for g in viewer.staff_grants])
+        looks.append(
+            Look(viewer.name, orgs or ("管理员" if viewer.is_admin else ""), access.viewed_at)
+        )
+    return looks, total
