@@ -36,6 +36,10 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
     # Largest media file (video, PDF) that ``flask content import`` accepts, in megabytes.
     "MAX_MEDIA_MB": 500,
+    # Electronic member card: days a card stays valid, and minutes its QR link can be scanned
+    # (the card page fetches a fresh link before then).
+    "CARD_VALID_DAYS": 365,
+    "CARD_LINK_MINUTES": 10,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True}

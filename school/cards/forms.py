@@ -1,0 +1,49 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, DecimalField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from school.cards.services import MAX_HOURS, NOTE_MAX, RECORD_KINDS
+from school.quizzes.forms import options
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(
+        "照片（JPG/PNG/WebP，2 MB 以内）", validators=[FileRequired("请选择要上传的照片。")]
+    )
+
+
+class RecordForm(FlaskForm):
+    kind = RadioField(
+        "记录类别",
+        choices=options(RECORD_KINDS.items()),
+        default="management",
+        validators=[InputRequired("请选择记录类别。")],
+    )
+    occurred_on = DateField("日期", validators=[DataRequired("请填写日期（年-月-日）。")])
+    text = TextAreaField(
+        "内容",
+        validators=[
+            DataRequired("请填写内容。"),
+            Length(max=NOTE_MAX, message=f"内容最多 {NOTE_MAX} 个字。"),
+        ],
+    )
+    hours = DecimalField(
+        "学时（教育记录填写，0–24，可保留一位小数）",
+        places=1,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_HOURS, message="学时应在 0 到 24 之间。"),
+        ],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.occurred_on.data is None:
+            # WTForms' own message for an unreadable date is in English.
+            self.occurred_on.errors = ["请填写日期（年-月-日）。"]
+            ok = False
+        if self.kind.data == "education" and self.hours.data is None and not self.hours.errors:
+            self.hours.errors = [*self.hours.errors, "教育记录请填写学时。"]
+            ok = False
+        return ok

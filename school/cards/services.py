@@ -1,0 +1,288 @@
+"""Member cards: issuing, revoking, the signed verification link and what a scan may show."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from school.archive import services as archive
+from school.archive.models import ArchiveEntry
+from school.auth.models import User
+from school.cards.models import MemberCard
+from school.clock import current_year, local_zone
+from school.db import db, utcnow
+from school.members.models import ManagementNote
+from school.members.services import mask_phone
+from school.orgs.models import Organisation
+from school.orgs.permissions import can_see_phone
+from school.reports.models import YearProgress
+
+SALT = "member-card"
+STATES = {
+    "valid": "有效",
+    "expired": "已过期",
+    "revoked": "已作废",
+    "link_expired": "二维码已过期",
+    "invalid": "无效",
+}
+# Staff roles that write records; viewers only read.
+MANAGING_ROLES = {"secretary", "organiser"}
+RECORD_KINDS = {"management": "管理记录", "education": "教育记录"}
+NOTE_MAX = 2000
+TITLE_MAX = 200
+MAX_HOURS = Decimal(24)
+
+
+class CardError(ValueError):
+    """A card action that cannot be done; str(exc) is a message in Chinese."""
+
+
+def _unrevoked(member: User) -> MemberCard | None:
+    return db.session.scalar(
+        select(MemberCard).where(MemberCard.member_id == member.id, MemberCard.revoked_at.is_(None))
+    )
+
+
+def _issue(member: User, now: datetime) -> MemberCard:
+    """A new card, or the one a concurrent request issued a moment ago."""
+    days = int(current_app.config["CARD_VALID_DAYS"])
+    card = MemberCard(
+        member_id=member.id,
+        serial=secrets.token_hex(16),
+        issued_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    try:
+        # The partial unique index allows one unrevoked card: the loser of a race re-reads.
+        with db.session.begin_nested():
+            db.session.add(card)
+    except IntegrityError:
+        existing = _unrevoked(member)
+        if existing is None:  # pragma: no cover - the winner's card was revoked meanwhile
+            raise
+        return existing
+    return card
+
+
+def current_card(member: User, now: datetime | None = None) -> MemberCard:
+    """The member's card in force, issued on first use and replaced once it has expired."""
+    now = now or utcnow()
+    card = _unrevoked(member)
+    if card is not None and card.state(now) == "expired":
+        # Set aside without an actor: scans of it still answer "expired" (see card_state).
+        card.revoked_at = now
+        db.session.flush()
+        card = None
+    return card or _issue(member, now)
+
+
+def revoke(member: User, actor: User, now: datetime | None = None) -> MemberCard:
+    """Revoke the member's card in force; the member gets a new one when they next open it."""
+    now = now or utcnow()
+    card = _unrevoked(member)
+    if card is None:
+        raise CardError("该党员目前没有有效的电子卡。")
+    card.revoked_at = now
+    card.revoked_by_id = actor.id
+    db.session.flush()
+    return card
+
+
+def reissue(member: User, actor: User, now: datetime | None = None) -> MemberCard:
+    """Revoke the card in force (if any) and issue a new one: old QR codes stop working."""
+    now = now or utcnow()
+    card = _unrevoked(member)
+    if card is not None:
+        card.revoked_at = now
+        card.revoked_by_id = actor.id
+        db.session.flush()
+    return _issue(member, now)
+
+
+def card_state(card: MemberCard, now: datetime) -> str:
+    """valid, expired or revoked; a card set aside only because it expired stays "expired"."""
+    revoked = card.revoked_at
+    if revoked is not None and card.revoked_by_id is None and revoked >= card.expires_at:
+        return "expired"
+    return card.state(now)
+
+
+def _serializer(signed_at: datetime | None = None) -> URLSafeTimedSerializer:
+    signer = TimestampSigner
+    if signed_at is not None:
+        stamp = int(signed_at.timestamp())
+
+        class _SignedAt(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return stamp
+
+        signer = _SignedAt
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer=signer)
+
+
+def sign_link(card: MemberCard, signed_at: datetime | None = None) -> str:
+    """The token of a verification link for the card (signed now, or at signed_at)."""
+    return _serializer(signed_at).dumps({"c": card.serial})
+
+
+def link_minutes() -> int:
+    return int(current_app.config["CARD_LINK_MINUTES"])
+
+
+def verify(token: str, now: datetime | None = None) -> tuple[str, MemberCard | None]:
+    """What a scanned token says: (valid|expired|revoked|link_expired|invalid, card or None)."""
+    now = now or utcnow()
+    try:
+        payload, signed_at = _serializer().loads(token, return_timestamp=True)
+    except BadData:  # a bad signature or a mangled token; its age is checked below, against now
+        return "invalid", None
+    serial = payload.get("c") if isinstance(payload, dict) else None
+    if not isinstance(serial, str):
+        return "invalid", None
+    card = db.session.scalar(select(MemberCard).where(MemberCard.serial == serial))
+    if card is None:
+        return "invalid", None
+    state = card_state(card, now)
+    if state != "valid":
+        return state, card
+    if now - signed_at > timedelta(minutes=link_minutes()):
+        return "link_expired", card
+    return "valid", card
+
+
+def qr_svg(url: str) -> Markup:
+    """The URL as an inline SVG QR code (paths only: no text, no links, nothing fetched)."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=4)
+    svg = image.to_string(encoding="unicode")
+    if svg.startswith("<?xml"):
+        svg = svg[svg.index("?>") + 2 :].lstrip()
+    svg = svg.replace("<svg ", '<svg class="qr" role="img" aria-label="电子卡二维码" ', 1)
+    # Made here from path data only, never from user text, so it is safe to insert as is.
+    return Markup(svg)  # noqa: S704
+
+
+def phone_for(viewer: User, member: User) -> str:
+    """The member's phone as this viewer may see it: in full for their managers, else masked."""
+    if not member.phone:
+        return ""
+    return member.phone if can_see_phone(viewer, member) else mask_phone(member.phone)
+
+
+@dataclass(frozen=True)
+class StudySummary:
+    year: int
+    hours: Decimal
+    quota: int
+    courses_completed: int
+    last_activity_at: datetime | None
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.hours * 100 / self.quota)) if self.quota else 100
+
+
+def study_summary(member: User, now: datetime | None = None) -> StudySummary:
+    """This year's 学时 against the quota, courses completed and last activity (precomputed)."""
+    year = current_year(now)
+    row = db.session.get(YearProgress, (member.id, year))
+    return StudySummary(
+        year=year,
+        hours=Decimal(row.hours) if row else Decimal(0),
+        quota=archive.quota_for(member),
+        courses_completed=row.courses_completed if row else 0,
+        last_activity_at=row.last_activity_at if row else None,
+    )
+
+
+def note_org(actor: User, member: User) -> Organisation | None:
+    """The organisation a note by actor is filed under: their grant covering the host, else home."""
+    targets = [org for org in (member.host_org, member.home_org) if org is not None]
+    if actor.is_admin:
+        return targets[0] if targets else None
+    for target in targets:
+        for grant in actor.staff_grants:
+            if grant.role in MANAGING_ROLES and grant.org.contains(target):
+                return grant.org
+    return None
+
+
+def _check_day(day: date, now: datetime) -> None:
+    if day > now.astimezone(local_zone()).date():
+        raise CardError("日期不能晚于今天。")
+
+
+def add_management_note(
+    member: User, actor: User, *, occurred_on: date, body: str, now: datetime | None = None
+) -> ManagementNote:
+    """File a management record (管理记录) about the member under the actor's organisation."""
+    body = (body or "").strip()
+    if not body:
+        raise CardError("请填写记录内容。")
+    if len(body) > NOTE_MAX:
+        raise CardError(f"记录内容最多 {NOTE_MAX} 个字。")
+    _check_day(occurred_on, now or utcnow())
+    org = note_org(actor, member)
+    if org is None:
+        raise CardError("您不是该党员所在党组织的工作人员，不能添加记录。")
+    note = ManagementNote(
+        member_id=member.id,
+        org_id=org.id,
+        occurred_on=occurred_on,
+        body=body,
+        recorded_by_id=actor.id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def add_education_record(
+    member: User,
+    actor: User,
+    *,
+    occurred_on: date,
+    title: str,
+    hours: Decimal,
+    now: datetime | None = None,
+) -> ArchiveEntry:
+    """Record offline study (教育记录) in the member's archive, dated noon of that local day."""
+    title = (title or "").strip()
+    if not title:
+        raise CardError("请填写学习内容。")
+    if len(title) > TITLE_MAX:
+        raise CardError(f"学习内容最多 {TITLE_MAX} 个字。")
+    if hours is None or not Decimal(0) <= hours <= MAX_HOURS:
+        raise CardError("学时应在 0 到 24 之间。")
+    if hours != hours.quantize(Decimal("0.1")):
+        raise CardError("学时最多保留一位小数。")
+    _check_day(occurred_on, now or utcnow())
+    noon = datetime.combine(occurred_on, time(12), tzinfo=local_zone()).astimezone(UTC)
+    return archive.append_offline(
+        member, title=title, hours=hours, completed_at=noon, recorded_by=actor
+    )
+
+
+def set_photo(member: User, name: str) -> str | None:
+    """Point the member's card at a newly stored photo; returns the old file's name."""
+    old = member.photo_name
+    member.photo_name = name
+    db.session.flush()
+    return old
+
+
+def clear_photo(member: User) -> str | None:
+    """Take the photo off the member's card; returns the file's name to delete after commit."""
+    old = member.photo_name
+    member.photo_name = None
+    db.session.flush()
+    return old
