@@ -438,7 +438,12 @@ def bulletin_preview(org: Organisation, period: Period) -> list[HomeGroup]:
         select(ManagementNote)
         .where(
             ManagementNote.member_id.in_(select(User.id).where(hosted)),
-            ManagementNote.org_id.in_(subtree_ids(org)),
+            # The host side: this organisation, its branches, and the committees above it
+            # (a work committee's staff file notes under the committee, not the branch).
+            or_(
+                ManagementNote.org_id.in_(subtree_ids(org)),
+                ManagementNote.org_id.in_([int(i) for i in org.path.strip("/").split("/")]),
+            ),
             ManagementNote.occurred_on >= period.start,
             ManagementNote.occurred_on <= period.end,
         )

@@ -491,3 +491,26 @@ def test_out_of_scope_secretary_gets_404_everywhere(app, client, world, hosted):
     with app.app_context():
         assert (_count(Bulletin), _count(Reminder), _count(Notification)) == before
         assert db.session.get(Bulletin, bulletin_id).read_at is None
+
+
+def test_a_branch_bulletin_carries_the_notes_its_committee_filed(app, world, hosted):
+    """The work committee's staff file notes under the committee; its branch's bulletin has them."""
+    with app.app_context():
+        db.session.add(
+            ManagementNote(
+                member_id=world.floating,
+                org_id=hosted["committee"],
+                occurred_on=date(2025, 11, 20),
+                body="工委走访慰问",
+                recorded_by_id=world.committee_secretary,
+            )
+        )
+        db.session.flush()
+        groups = followup.bulletin_preview(
+            _org("驻深圳支部"), followup.parse_period("2025-11", JUNE.date())
+        )
+        chen = next(m for g in groups for m in g.members if m["name"] == "陈流动")
+        assert [n["body"] for n in chen["notes"]] == [
+            "十一月参加流入地支部主题党日",
+            "工委走访慰问",
+        ]
