@@ -75,6 +75,20 @@ def load() -> None:
     click.echo("已加载演示党组织、账号和测验（密码见 README）。")
 
 
+@demo.command("generate")
+@click.option("--members", type=click.IntRange(min=20), default=112_000, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True)
+@click.option("--force", is_flag=True, help="数据库里已有账号时也生成（慎用）。")
+def generate_city(members: int, seed: int, force: bool) -> None:
+    """Generate a city-scale data set for benchmarks (organisations, members, study records)."""
+    from school.demo.generate import AlreadyGenerated, generate
+
+    try:
+        generate(members, seed, force=force, say=click.echo)
+    except AlreadyGenerated as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _demo_quizzes() -> None:
     """An end-of-course exam for the floating-member rules course and a standalone practice."""
     exam_questions = _questions("floating-member-rules.gift")
