@@ -1,5 +1,120 @@
 """Roster import for staff: template, dry run and preview, then apply."""
 
-from flask import Blueprint
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from school.clock import to_local
+from school.db import db, utcnow
+from school.members import roster
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/roster", template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The preview page lists this many errors and this many changes; the counts cover all of them.
+SHOWN = 200
+
+
+@bp.before_request
+@login_required
+def _importers_only():
+    if not roster.can_import_roster(current_user):
+        abort(403)
+
+
+def _uploads() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / "roster"
+
+
+def _today() -> date:
+    return to_local(utcnow()).date()
+
+
+def _form(error: str | None = None):
+    return render_template(
+        "members/roster_index.html",
+        columns=roster.COLUMNS,
+        max_rows=roster.MAX_ROWS,
+        error=error,
+        orgs=roster.importer_orgs(current_user),
+    )
+
+
+def _preview(plan: roster.Plan, token: str, filename: str, message: str | None = None):
+    return render_template(
+        "members/roster_preview.html",
+        plan=plan,
+        token=token,
+        filename=filename,
+        problems=plan.problems[:SHOWN],
+        changes=plan.changed_rows[:SHOWN],
+        shown=SHOWN,
+        message=message,
+    )
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@bp.get("/")
+def index():
+    return _form()
+
+
+@bp.get("/template.xlsx")
+def template_xlsx():
+    return _download(roster.template_xlsx(), "roster-template.xlsx", XLSX)
+
+
+@bp.get("/template.csv")
+def template_csv():
+    return _download(roster.template_csv(), "roster-template.csv", "text/csv; charset=utf-8")
+
+
+@bp.post("/preview")
+def preview():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _form("请选择要导入的名册文件（.xlsx 或 .csv）。")
+    data = upload.read()
+    try:
+        sheet = roster.read_file(upload.filename, data)
+    except roster.RosterFileError as error:
+        return _form(str(error))
+    plan = roster.plan_import(current_user, sheet, _today())
+    token = roster.store_upload(_uploads(), current_user, upload.filename, data)
+    return _preview(plan, token, upload.filename)
+
+
+@bp.post("/apply")
+def apply():
+    stored = roster.load_upload(_uploads(), current_user, request.form.get("token", ""))
+    if stored is None:
+        return _form("预览已失效，请重新上传文件。")
+    filename, data = stored
+    token = request.form["token"]
+    only_good = request.form.get("only_good_rows") == "1"
+    try:
+        sheet = roster.read_file(filename, data)
+    except roster.RosterFileError as error:
+        return _form(str(error))
+    # Checked again: members or organisations may have changed since the preview.
+    plan = roster.plan_import(current_user, sheet, _today())
+    if plan.problems and not only_good:
+        message = "文件中有错误，没有导入任何数据。请改正后重新上传，或勾选“只导入没有错误的行”。"
+        return _preview(plan, token, filename, message)
+    try:
+        result = roster.apply_import(current_user, plan, _today())
+        db.session.commit()
+    except IntegrityError:
+        # Someone imported the same numbers at the same moment; nothing of this apply was kept.
+        db.session.rollback()
+        message = "刚才有人同时导入了相同的党员，本次没有导入任何数据；请再次确认导入。"
+        return _preview(roster.plan_import(current_user, sheet, _today()), token, filename, message)
+    return render_template("members/roster_result.html", result=result, filename=filename)

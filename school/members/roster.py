@@ -1,0 +1,944 @@
+"""Roster import (名册导入): the template, reading an uploaded file, the dry run and the apply.
+
+The flow is the question bank's: download a template, upload, read a preview of what would
+happen, confirm. The upload is kept under UPLOAD_DIR/roster until confirmed, and the confirm
+checks everything again against the database as it is then.
+
+Decisions:
+
+* Headers are matched by name (trimmed, full-width characters folded), in any order. A header
+  the importer does not know, a header given twice, or a missing required header stops the file:
+  a guessed column would put data in the wrong field.
+* The 党员编号 is the key: a row whose number exists updates that member, otherwise it creates
+  one. An update changes only the columns present in the file, and only values that differ. An
+  empty cell in a present column clears an optional field.
+* 是否流动党员 left empty means 否, unless a 流入地党组织 is given: a member with a host
+  organisation is floating. "否" together with a host organisation is an error.
+* Organisations are found by 组织代码 first, then by an exact name among open organisations; a
+  name shared by several organisations must be replaced by the code.
+* Scope: the row's home or host organisation must be one the importer manages, and an existing
+  member must be one the importer manages; the refusal for the latter says nothing else.
+* New accounts get username = 党员编号, no usable password (an empty hash never verifies) and
+  must change it: staff hand out a one-time password with the reset button on the member list.
+* Cells are read as values (``data_only``), never evaluated; text that starts with = + - @ is
+  stored as text like any other.
+* Nothing is written while any row is wrong, unless the importer asks for the good rows only.
+* Speed: organisations and existing members are loaded up front in a few batched queries, new
+  accounts and flow events are inserted with one executemany each, updates likewise by key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+import time
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path, PurePath
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import func, insert, select, update
+
+from school.auth.models import User
+from school.db import db, utcnow
+from school.members.models import FlowEvent
+from school.orgs.models import Organisation
+from school.orgs.permissions import can_manage_member, can_manage_org
+
+SHEET = "名册"
+HELP_SHEET = "说明"
+MAX_ROWS = 20_000
+MAX_BYTES = 10 * 1024 * 1024
+# A zip bomb is refused before openpyxl inflates it; 20,000 honest rows are a few megabytes.
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
+EXTENSIONS = (".xlsx", ".csv")
+UPLOAD_TTL_SECONDS = 24 * 3600
+# Rows per IN (...) query: well under every database's limit on bound parameters.
+BATCH = 500
+NOTE = "名册导入"
+_MANAGING = {"secretary", "organiser"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    attr: str
+    required: bool
+    help: str
+    example: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "党员编号",
+        "membership_no",
+        True,
+        "必填。唯一，用来识别党员；字母、数字或连字符“-”，不超过 32 位。"
+        "同一编号再次导入时更新该党员，不会重复创建。新党员的登录账号就是党员编号。",
+        "GZ2024-0001",
+    ),
+    Column("姓名", "name", True, "必填，不超过 50 个字。", "王明"),
+    Column("性别", "gender", False, "选填：男 或 女。", "男"),
+    Column(
+        "手机号",
+        "phone",
+        False,
+        "选填：11 位手机号，或带区号的固定电话，如 0571-12345678。",
+        "13800138000",
+    ),
+    Column(
+        "入党日期",
+        "joined_party_on",
+        False,
+        "选填：日期，如 2001-07-01、2001/7/1 或 2001年7月1日；不能晚于今天。",
+        "2001-07-01",
+    ),
+    Column(
+        "组织关系所在党组织",
+        "home_org",
+        True,
+        "必填：流出地党组织（党员组织关系所在的党组织）。"
+        "填写组织代码，或准确的党组织全称；有重名的党组织时必须填写组织代码。",
+        "一支部",
+    ),
+    Column(
+        "流入地党组织", "host_org", False, "选填：流动党员现在参加组织生活的党组织，写法同上。", ""
+    ),
+    Column(
+        "是否流动党员",
+        "is_floating",
+        False,
+        "选填：是 或 否，默认 否；填写了流入地党组织时默认 是。"
+        "外出后尚未找到流入地党组织的流动党员填 是、流入地留空。",
+        "否",
+    ),
+    Column("现居城市", "current_city", False, "选填，不超过 50 个字。", "深圳"),
+    Column("外出日期", "flowed_out_on", False, "选填：日期，写法同入党日期。", ""),
+    Column("外出原因", "flow_reason", False, "选填，不超过 200 个字，如 务工、经商。", ""),
+    Column("流动党员活动证号", "certificate_no", False, "选填，不超过 50 个字符。", ""),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
+BY_HEADER = {c.header: c for c in COLUMNS}
+BY_ATTR = {c.attr: c for c in COLUMNS}
+# What a member's registry entry holds, in the order the preview lists changes.
+FIELDS = tuple(c.attr for c in COLUMNS if c.attr != "membership_no")
+
+HELP_NOTES = (
+    "第 1 行是列标题，列的顺序可以调整；不认识的列标题会报错（请删除该列或改正标题）。",
+    "“党员编号”“姓名”“组织关系所在党组织”三列必须有；其他列可以删去，删去的列在更新党员时保持原值不变。",
+    "每行一名党员，完全空白的行会被跳过；一个文件最多 20000 行、10 MB。",
+    "也可以上传 CSV 文件（UTF-8 或 Excel 另存的 GBK/GB18030 编码），列标题与本模板相同。",
+    "上传后先显示预览：将新建、更新、不变的人数，以及每个出错的行、列和原因。"
+    "有错误时默认不导入任何数据，也可以选择只导入没有错误的行。",
+    "新建的党员没有可用的密码：导入后请在“党员管理”列表中点“重置密码”，把一次性密码告诉本人。",
+    "您只能导入自己管理的党组织的党员。",
+)
+
+_WS = "\u3000\u00a0\u200b\ufeff"
+_MEMBERSHIP_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE_RE = re.compile(r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
+_DATE_RES = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:\s+0{1,2}:00(?::00)?)?"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+_EARLIEST = date(1900, 1, 1)
+_MAX_LENGTHS = {"name": 50, "current_city": 50, "flow_reason": 200, "certificate_no": 50}
+_YES = {"是", "Y", "YES", "TRUE", "1"}
+_NO = {"否", "N", "NO", "FALSE", "0"}
+GENDERS = {"男": "male", "女": "female"}
+
+
+class RosterFileError(ValueError):
+    """The file as a whole cannot be read (wrong kind, corrupt, too big, bad headers)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行「{self.column}」：{self.reason}"
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class RowPlan:
+    """What one good row would do."""
+
+    row: int
+    membership_no: str
+    name: str
+    action: str  # create / update / unchanged
+    values: dict[str, object]
+    member_id: int | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """The dry run: every good row's effect and every problem, nothing written."""
+
+    rows: list[RowPlan] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: int = 0
+    headers: tuple[str, ...] = ()
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def creates(self) -> int:
+        return self.count("create")
+
+    @property
+    def updates(self) -> int:
+        return self.count("update")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def changed_rows(self) -> list[RowPlan]:
+        return [r for r in self.rows if r.action != "unchanged"]
+
+
+@dataclass
+class Result:
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    events: int
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+def clean(value: object) -> object:
+    """Strings trimmed of every kind of space (full-width too); other values as they are."""
+    if isinstance(value, str):
+        return value.strip().strip(_WS).strip()
+    return value
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(clean(value))
+
+
+def _fold(header: str) -> str:
+    return re.sub(r"[\s*＊]+", "", unicodedata.normalize("NFKC", header.strip(_WS)))
+
+
+def parse_date(value: object) -> date | None:
+    """A date cell or text (2001-07-01, 2001/7/1, 2001年7月1日, 20010701); None when unreadable."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = int(value)
+        if 10_000_000 <= number <= 99_991_231:
+            return parse_date(str(number))
+        # An Excel serial day number in a cell not formatted as a date (7,000 is 1919).
+        if 7_000 <= number < 2_958_466:
+            converted = from_excel(number)
+            return converted.date() if isinstance(converted, datetime) else None
+        return None
+    text = unicodedata.normalize("NFKC", str(value))
+    for pattern in _DATE_RES:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    headers: list[str]  # the known headers present, in file order
+    rows: list[tuple[int, dict[str, object]]]  # (row number, {header: cleaned value})
+
+
+def read_file(filename: str, data: bytes) -> Sheet:
+    """Read an uploaded .xlsx or .csv; RosterFileError with one clear message when it cannot."""
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise RosterFileError(
+            "请上传 .xlsx 或 .csv 文件（.xls 等文件请用 Excel 或 WPS 另存为 .xlsx）。"
+        )
+    if len(data) > MAX_BYTES:
+        raise RosterFileError("文件超过 10 MB，请拆分后分批导入。")
+    if not data.strip():
+        raise RosterFileError("文件是空的。")
+    lines = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)
+    return _collect(lines)
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
+    bad = RosterFileError(
+        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏；请用 Excel 或 WPS 打开后重新保存。"
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise bad from None
+    if size > MAX_UNCOMPRESSED:
+        raise RosterFileError("文件解压后超过 100 MB，不像是名册；请只保留名册后再导入。")
+    # Excel and WPS extensions make openpyxl warn; harmless.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML)
+            raise bad from None
+        try:
+            names = workbook.sheetnames
+            sheet = workbook[SHEET] if SHEET in names else workbook[names[0]]
+            rows = []
+            filled = 0
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if any(v is not None and v != "" for v in values):
+                    filled += 1
+                    if filled > MAX_ROWS + 1:  # the header row and the data rows
+                        raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
+                rows.append((number, list(values)))
+        except RosterFileError:
+            raise
+        except Exception:
+            raise bad from None
+        finally:
+            workbook.close()
+    yield from rows
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
+    if b"\x00" in data:
+        raise RosterFileError("文件不是文本格式的 CSV；请用 Excel 或 WPS 另存为 CSV 或 .xlsx。")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterFileError("CSV 文件的编码无法识别：请保存为 UTF-8 或 GBK（GB18030）编码。")
+    try:
+        for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            yield number, list(values)
+    except csv.Error:
+        raise RosterFileError(
+            "CSV 文件格式有误（引号不成对？），请用 Excel 或 WPS 打开后重新保存。"
+        ) from None
+
+
+def _collect(lines: Iterable[tuple[int, list[object]]]) -> Sheet:
+    header_row: list[object] | None = None
+    rows: list[tuple[int, dict[str, object]]] = []
+    positions: list[tuple[int, str]] = []
+    for number, values in lines:
+        cleaned = [clean(v) for v in values]
+        if all(v is None or v == "" for v in cleaned):
+            continue
+        if header_row is None:
+            header_row = cleaned
+            positions = _headers(header_row)
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
+        cells = {
+            name: cleaned[index] if index < len(cleaned) else None for index, name in positions
+        }
+        rows.append((number, cells))
+    if header_row is None:
+        raise RosterFileError("文件是空的。")
+    return Sheet(headers=[name for _, name in positions], rows=rows)
+
+
+def _headers(row: list[object]) -> list[tuple[int, str]]:
+    positions: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    twice: list[str] = []
+    for index, value in enumerate(row):
+        if value is None or value == "":
+            continue
+        name = _fold(str(value))
+        if name not in BY_HEADER:
+            unknown.append(str(value))
+        elif name in seen:
+            twice.append(name)
+        else:
+            seen.add(name)
+            positions.append((index, name))
+    messages = []
+    if unknown:
+        messages.append(
+            "不认识的列标题："
+            + "、".join(f"「{u}」" for u in unknown)
+            + "（请删除该列或改为模板中的标题）"
+        )
+    if twice:
+        messages.append("列标题重复：" + "、".join(f"「{t}」" for t in twice))
+    missing = [c.header for c in COLUMNS if c.required and c.header not in seen]
+    if missing:
+        messages.append("缺少必填列：" + "、".join(f"「{m}」" for m in missing))
+    if messages:
+        raise RosterFileError("；".join(messages) + "。可以下载模板对照。")
+    return positions
+
+
+# --- the dry run -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Orgs:
+    by_id: dict[int, Organisation]
+    by_code: dict[str, Organisation]
+    by_name: dict[str, list[Organisation]]
+    closed_names: set[str]
+
+    @classmethod
+    def load(cls) -> _Orgs:
+        orgs = list(db.session.scalars(select(Organisation)))
+        by_name: dict[str, list[Organisation]] = {}
+        for org in orgs:
+            if org.is_open:
+                by_name.setdefault(org.name, []).append(org)
+        return cls(
+            by_id={o.id: o for o in orgs},
+            by_code={o.code: o for o in orgs if o.code},
+            by_name=by_name,
+            closed_names={o.name for o in orgs if not o.is_open},
+        )
+
+    def find(self, text: str) -> tuple[Organisation | None, str]:
+        org = self.by_code.get(text)
+        if org is None:
+            matches = self.by_name.get(text, [])
+            if len(matches) > 1:
+                return None, f"有 {len(matches)} 个党组织名为「{text}」，请改填组织代码"
+            if not matches:
+                if text in self.closed_names:
+                    return None, f"党组织「{text}」已撤销或合并，请填写现在的党组织"
+                return None, f"找不到党组织「{text}」，请填写组织代码或准确的全称"
+            org = matches[0]
+        if not org.is_open:
+            return None, f"党组织「{text}」已撤销或合并，请填写现在的党组织"
+        return org, ""
+
+
+def _load_members(numbers: list[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for start in range(0, len(numbers), BATCH):
+        chunk = numbers[start : start + BATCH]
+        for user in db.session.scalars(select(User).where(User.membership_no.in_(chunk))):
+            found[user.membership_no or ""] = user
+    return found
+
+
+def _taken_usernames(numbers: list[str]) -> dict[str, str | None]:
+    """Lower-cased usernames already in use among these numbers, with their holder's number."""
+    taken: dict[str, str | None] = {}
+    lowered = sorted({n.lower() for n in numbers})
+    for start in range(0, len(lowered), BATCH):
+        chunk = lowered[start : start + BATCH]
+        query = select(func.lower(User.username), User.membership_no).where(
+            func.lower(User.username).in_(chunk)
+        )
+        taken.update((name, number) for name, number in db.session.execute(query))
+    return taken
+
+
+def _display(attr: str, value: object) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, Organisation):
+        return value.name
+    if attr == "gender":
+        return {"male": "男", "female": "女"}.get(str(value), str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class _Checker:
+    """Validates one row's cells into registry values, collecting problems."""
+
+    def __init__(self, orgs: _Orgs, today: date, problems: list[Problem]):
+        self.orgs = orgs
+        self.today = today
+        self.problems = problems
+        self.row = 0
+        self.ok = True
+
+    def fail(self, attr: str, reason: str) -> None:
+        self.problems.append(Problem(self.row, BY_ATTR[attr].header, reason))
+        self.ok = False
+
+    def values(self, row: int, cells: dict[str, object]) -> dict[str, object]:
+        self.row, self.ok = row, True
+        out: dict[str, object] = {}
+        for header, raw in cells.items():
+            column = BY_HEADER[header]
+            value = self.one(column, raw)
+            if value is not _BAD:
+                out[column.attr] = value
+        return out
+
+    def one(self, column: Column, raw: object) -> object:
+        attr = column.attr
+        empty = raw is None or raw == ""
+        if empty:
+            if column.required:
+                self.fail(attr, "必填，不能为空")
+                return _BAD
+            return None if attr != "is_floating" else _UNSET
+        if attr in ("joined_party_on", "flowed_out_on"):
+            return self.date(attr, raw)
+        text = _text(raw)
+        if attr == "membership_no":
+            if not _MEMBERSHIP_RE.fullmatch(text):
+                self.fail(attr, "只能包含字母、数字和连字符“-”，不超过 32 位")
+                return _BAD
+            return text
+        if attr == "gender":
+            if text not in GENDERS:
+                self.fail(attr, f"应填“男”或“女”，而不是「{text}」")
+                return _BAD
+            return GENDERS[text]
+        if attr == "phone":
+            phone = unicodedata.normalize("NFKC", text).replace(" ", "")
+            if not (_MOBILE_RE.fullmatch(phone) or _LANDLINE_RE.fullmatch(phone)):
+                self.fail(attr, "应为 11 位手机号，或带区号的固定电话（如 0571-12345678）")
+                return _BAD
+            return phone
+        if attr in ("home_org", "host_org"):
+            org, reason = self.orgs.find(text)
+            if org is None:
+                self.fail(attr, reason)
+                return _BAD
+            return org
+        if attr == "is_floating":
+            flag = unicodedata.normalize("NFKC", text).upper()
+            if flag in _YES:
+                return True
+            if flag in _NO:
+                return False
+            self.fail(attr, f"应填“是”或“否”，而不是「{text}」")
+            return _BAD
+        limit = _MAX_LENGTHS[attr]
+        if len(text) > limit:
+            self.fail(attr, f"不能超过 {limit} 个字（现有 {len(text)} 个）")
+            return _BAD
+        return text
+
+    def date(self, attr: str, raw: object) -> object:
+        value = parse_date(raw)
+        if value is None:
+            self.fail(attr, f"「{_text(raw)}」不是有效日期，请写成 2001-07-01 这样的格式")
+            return _BAD
+        if value > self.today:
+            self.fail(attr, f"日期 {value.isoformat()} 晚于今天")
+            return _BAD
+        if value < _EARLIEST:
+            self.fail(attr, f"日期 {value.isoformat()} 太早，请检查")
+            return _BAD
+        return value
+
+
+class _Sentinel:
+    pass
+
+
+_BAD = _Sentinel()
+_UNSET = _Sentinel()
+
+
+def _manages_any(importer: User, orgs: Iterable[Organisation | None], cache: dict) -> bool:
+    for org in orgs:
+        if org is None:
+            continue
+        if org.id not in cache:
+            cache[org.id] = can_manage_org(importer, org)
+        if cache[org.id]:
+            return True
+    return False
+
+
+def plan_import(importer: User, sheet: Sheet, today: date) -> Plan:
+    """The dry run: what every row would do and what is wrong, against the database as it is."""
+    plan = Plan(headers=tuple(sheet.headers))
+    orgs = _Orgs.load()
+    numbers = [
+        _text(cells.get("党员编号"))
+        for _, cells in sheet.rows
+        if cells.get("党员编号") not in (None, "")
+    ]
+    existing = _load_members(numbers)
+    taken = _taken_usernames([n for n in numbers if n not in existing])
+    checker = _Checker(orgs, today, plan.problems)
+    first_row: dict[str, int] = {}
+    scope_cache: dict[int, bool] = {}
+    for row, cells in sheet.rows:
+        values = checker.values(row, cells)
+        number = values.get("membership_no")
+        if isinstance(number, str):
+            key = number.lower()
+            if key in first_row:
+                checker.fail("membership_no", f"党员编号 {number} 与第 {first_row[key]} 行重复")
+            else:
+                first_row[key] = row
+        if not checker.ok or not isinstance(number, str):
+            plan.bad_rows += 1
+            continue
+        member = existing.get(number)
+        planned = _plan_row(importer, row, number, values, member, taken, scope_cache, checker)
+        if planned is None:
+            plan.bad_rows += 1
+        else:
+            plan.rows.append(planned)
+    return plan
+
+
+def _plan_row(
+    importer: User,
+    row: int,
+    number: str,
+    values: dict[str, object],
+    member: User | None,
+    taken: dict[str, str | None],
+    scope_cache: dict[int, bool],
+    checker: _Checker,
+) -> RowPlan | None:
+    if member is not None and not can_manage_member(importer, member):
+        checker.fail("membership_no", "该党员不在您管理的范围内")
+        return None
+    home = values["home_org"]
+    has_host = "host_org" in values
+    host = values["host_org"] if has_host else (member.host_org if member else None)
+    if not _manages_any(importer, (home, host), scope_cache):
+        checker.fail("home_org", "组织关系所在党组织和流入地党组织都不在您管理的范围内")
+        return None
+    if host is not None and host is home:
+        checker.fail("host_org", "流入地党组织不能与组织关系所在党组织相同")
+        return None
+    flag = values.pop("is_floating", None)
+    if flag is _UNSET:  # the column is there, the cell empty: 否, unless there is a host
+        flag = host is not None
+    elif flag is None:  # no such column: a host makes the member floating; else keep as is
+        flag = True if (has_host and host is not None) else (False if member is None else None)
+    if flag is False and host is not None:
+        reason = (
+            "填写了流入地党组织的党员是流动党员，应填“是”"
+            if has_host
+            else "该党员现有流入地党组织；改为“否”时请加上“流入地党组织”列并留空"
+        )
+        checker.fail("is_floating", reason)
+        return None
+    if flag is not None:
+        values["is_floating"] = flag
+    if member is None:
+        # The holder may be this very member, committed by a parallel import after the members
+        # were loaded (each statement sees the latest commits): the insert then fails on the
+        # unique constraint and the view asks to confirm again.
+        if number.lower() in taken and taken[number.lower()] != number:
+            checker.fail("membership_no", f"登录账号 {number} 已被其他账号使用，无法新建")
+            return None
+        return RowPlan(row, number, str(values["name"]), "create", values)
+    changes = []
+    for attr in FIELDS:
+        if attr not in values:
+            continue
+        old, new = getattr(member, attr), values[attr]
+        if attr in ("home_org", "host_org"):
+            same = (old.id if old else None) == (new.id if isinstance(new, Organisation) else None)
+        else:
+            same = old == new
+        if not same:
+            changes.append(Change(BY_ATTR[attr].header, _display(attr, old), _display(attr, new)))
+    return RowPlan(
+        row,
+        number,
+        str(values["name"]),
+        "update" if changes else "unchanged",
+        values,
+        member.id,
+        changes,
+    )
+
+
+# --- the apply ---------------------------------------------------------------------------------
+
+
+def _columns(values: dict[str, object]) -> dict[str, object]:
+    out = {}
+    for attr, value in values.items():
+        if attr in ("home_org", "host_org"):
+            out[f"{attr}_id"] = value.id if isinstance(value, Organisation) else None
+        else:
+            out[attr] = value
+    return out
+
+
+def apply_import(importer: User, plan: Plan, today: date) -> Result:
+    """Write a plan's good rows: new accounts, changed fields, flow events. Only flushes."""
+    now = utcnow()
+    creates = [r for r in plan.rows if r.action == "create"]
+    updates = [r for r in plan.rows if r.action == "update"]
+    if creates:
+        rows = []
+        for r in creates:
+            values = _columns(r.values)
+            rows.append(
+                {
+                    "username": r.membership_no,
+                    "name": r.name,
+                    "password_hash": "",
+                    "role": "member",
+                    "is_cadre": False,
+                    "active": True,
+                    "must_change_password": True,
+                    "auth_version": 1,
+                    "created_at": now,
+                    "membership_no": r.membership_no,
+                    "gender": values.get("gender"),
+                    "phone": values.get("phone"),
+                    "joined_party_on": values.get("joined_party_on"),
+                    "home_org_id": values["home_org_id"],
+                    "host_org_id": values.get("host_org_id"),
+                    "is_floating": bool(values.get("is_floating")),
+                    "current_city": values.get("current_city"),
+                    "flowed_out_on": values.get("flowed_out_on"),
+                    "flow_reason": values.get("flow_reason"),
+                    "certificate_no": values.get("certificate_no"),
+                }
+            )
+        db.session.execute(insert(User), rows)
+    events: list[dict] = []
+    if updates:
+        members = _members_by_id([r.member_id for r in updates if r.member_id])
+        params = []
+        for r in updates:
+            member = members[r.member_id]
+            events.extend(_events(importer, member, r.values, today, now))
+            params.append({"id": r.member_id, **_columns(r.values)})
+        # Grouped by the set of columns, each group one executemany keyed by id.
+        groups: dict[tuple[str, ...], list[dict]] = {}
+        for p in params:
+            groups.setdefault(tuple(sorted(p)), []).append(p)
+        for group in groups.values():
+            db.session.execute(update(User), group)
+    if events:
+        db.session.execute(insert(FlowEvent), events)
+    db.session.flush()
+    return Result(
+        created=len(creates),
+        updated=len(updates),
+        unchanged=plan.unchanged,
+        skipped=plan.bad_rows,
+        events=len(events),
+    )
+
+
+def _members_by_id(ids: list[int]) -> dict[int, User]:
+    found: dict[int, User] = {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        found.update({m.id: m for m in db.session.scalars(select(User).where(User.id.in_(chunk)))})
+    return found
+
+
+def _events(importer: User, member: User, values: dict, today: date, now) -> list[dict]:
+    """The flow events an update implies: transfer, flow out, arrive, change host, return."""
+    old_home = member.home_org_id
+    old_host = member.host_org_id
+    was_floating = member.is_floating or old_host is not None
+    new = _columns(values)
+    new_home = new.get("home_org_id", old_home)
+    new_host = new.get("host_org_id", old_host)
+    floating = new.get("is_floating", member.is_floating)
+    now_floating = bool(floating) or new_host is not None
+    city = new.get("current_city", member.current_city)
+
+    def event(kind: str, from_org: int | None, to_org: int | None, on: date = today) -> dict:
+        return {
+            "member_id": member.id,
+            "kind": kind,
+            "occurred_on": on,
+            "from_org_id": from_org,
+            "to_org_id": to_org,
+            "city": city,
+            "note": NOTE,
+            "recorded_by_id": importer.id,
+            "recorded_at": now,
+        }
+
+    out = []
+    if new_home != old_home:
+        out.append(event("transfer", old_home, new_home))
+    if not was_floating and now_floating:
+        out.append(event("flow_out", new_home, None, new.get("flowed_out_on") or today))
+        if new_host is not None:
+            out.append(event("arrive", None, new_host))
+    elif was_floating and not now_floating:
+        out.append(event("return", old_host, new_home))
+    elif now_floating and new_host != old_host:
+        out.append(event("arrive" if old_host is None else "change_host", old_host, new_host))
+    return out
+
+
+# --- the template ------------------------------------------------------------------------------
+
+_HEADER_FILL = PatternFill("solid", fgColor="C00000")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_SECTION_FILL = PatternFill("solid", fgColor="F2DCDB")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: str) -> None:
+    if not value:
+        return
+    cell = sheet.cell(row, column)
+    cell.value = value
+    cell.data_type = "s"  # always text, never a formula
+    cell.alignment = _WRAP
+
+
+def template_xlsx() -> bytes:
+    """The .xlsx to fill in: headers, one example row and a 说明 sheet for every column."""
+    workbook = Workbook()
+    workbook.properties.creator = "网上党校"
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = SHEET
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(1, index, column.header)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(column.header) * 2.4)
+        _put(sheet, 2, index, column.example)
+        # Text format for the whole column, so Excel keeps numbers and phone numbers as typed.
+        sheet.column_dimensions[get_column_letter(index)].number_format = "@"
+    sheet.freeze_panes = "A2"
+    help_sheet = workbook.create_sheet(HELP_SHEET)
+    for column, width in zip("ABCD", (20, 8, 70, 18), strict=True):
+        help_sheet.column_dimensions[column].width = width
+    title = help_sheet.cell(1, 1, "党员名册导入说明")
+    title.font = Font(bold=True, size=14)
+    for index, name in enumerate(("列", "必填", "说明", "示例"), start=1):
+        cell = help_sheet.cell(3, index, name)
+        cell.font = Font(bold=True)
+        cell.fill = _SECTION_FILL
+    row = 4
+    for column in COLUMNS:
+        _put(help_sheet, row, 1, column.header)
+        _put(help_sheet, row, 2, "必填" if column.required else "选填")
+        _put(help_sheet, row, 3, column.help)
+        _put(help_sheet, row, 4, column.example)
+        row += 1
+    row += 1
+    cell = help_sheet.cell(row, 1, "注意事项")
+    cell.font = Font(bold=True)
+    cell.fill = _SECTION_FILL
+    for note in HELP_NOTES:
+        row += 1
+        _put(help_sheet, row, 1, note)
+        help_sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_csv() -> bytes:
+    """The .csv template: UTF-8 with a BOM (so Excel shows the Chinese), header and example."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    writer.writerow([c.example for c in COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+# --- keeping the upload between preview and apply ----------------------------------------------
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def store_upload(folder: Path, owner: User, filename: str, data: bytes) -> str:
+    """Keep an upload for its apply; drop uploads older than a day. Returns the token."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_TTL_SECONDS
+    for old in folder.iterdir():
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    suffix = PurePath(filename).suffix.lower()
+    (folder / f"{token}{suffix}").write_bytes(data)
+    meta = {"owner": owner.id, "filename": PurePath(filename).name, "suffix": suffix}
+    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def load_upload(folder: Path, owner: User, token: str) -> tuple[str, bytes] | None:
+    """The upload behind a token, only for the user who made it (anyone else finds nothing)."""
+    if not _TOKEN_RE.fullmatch(token or ""):
+        return None
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
+        if meta.get("owner") != owner.id or meta.get("suffix") not in EXTENSIONS:
+            return None
+        return meta["filename"], (folder / f"{token}{meta['suffix']}").read_bytes()
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def importer_orgs(user: User) -> list[Organisation]:
+    """The organisations whose members the user may import (empty for admins: all of them)."""
+    return [g.org for g in user.staff_grants if g.role in _MANAGING]
+
+
+def can_import_roster(user: User) -> bool:
+    """Admins, and secretaries or organisers of any organisation."""
+    return user.is_admin or any(g.role in _MANAGING for g in user.staff_grants)
