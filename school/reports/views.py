@@ -1,5 +1,156 @@
 """Completion reports: overview, member list, grid and exports."""
 
-from flask import Blueprint
+import io
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from school.clock import current_year
+from school.db import db
+from school.orgs.models import Organisation
+from school.orgs.permissions import can_view_org
+from school.reports import exports, queries
+from school.reports.scope import RELATIONS, report_roots
+from school.reports.status import STATUSES
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Tabs another part of the reports offers when it is installed: (endpoint, label).
+FOLLOWUP_TABS = (("followup.overdue", "逾期名单"), ("followup.bulletins", "定期通报"))
+
+
+def _require_staff() -> None:
+    if not current_user.is_staff:
+        abort(403)
+
+
+def _load_org(org_id: int) -> Organisation:
+    """The organisation if the viewer may see its report; 404 otherwise (never 403)."""
+    _require_staff()
+    org = db.session.get(Organisation, org_id)
+    if org is None or not can_view_org(current_user, org):
+        abort(404)
+    return org
+
+
+def _followup_tabs(org: Organisation) -> list[tuple[str, str]]:
+    tabs = []
+    for endpoint, label in FOLLOWUP_TABS:
+        if endpoint in current_app.view_functions:
+            try:
+                tabs.append((url_for_org(endpoint, org), label))
+            except BuildError:
+                continue
+    return tabs
+
+
+def url_for_org(endpoint: str, org: Organisation) -> str:
+    return url_for(endpoint, org_id=org.id)
+
+
+def _context(org: Organisation, filters: queries.Filters, tab: str) -> dict:
+    this_year = current_year()
+    return {
+        "org": org,
+        "filters": filters,
+        "tab": tab,
+        "crumbs": queries.breadcrumb(org, current_user),
+        "followup_tabs": _followup_tabs(org),
+        "relations": RELATIONS,
+        "statuses": STATUSES,
+        "sorts": queries.SORTS,
+        "courses": queries.published_courses(),
+        "years": list(range(this_year + 1, this_year - 6, -1)),
+    }
+
+
+@bp.get("/")
+@login_required
+def index():
+    _require_staff()
+    roots = report_roots(current_user)
+    if len(roots) == 1:
+        return redirect(url_for_org("reports.overview", roots[0]))
+    return render_template("reports/chooser.html", roots=roots)
+
+
+@bp.get("/<int:org_id>")
+@login_required
+def overview(org_id: int):
+    org = _load_org(org_id)
+    filters = queries.parse_filters(request.args)
+    report = queries.overview(org, current_user, filters)
+    return render_template(
+        "reports/overview.html", report=report, **_context(org, filters, "overview")
+    )
+
+
+@bp.get("/<int:org_id>/members")
+@login_required
+def members(org_id: int):
+    org = _load_org(org_id)
+    filters = queries.parse_filters(request.args)
+    page = queries.member_rows(org, filters, queries.parse_page(request.args.get("page")))
+    return render_template("reports/members.html", page=page, **_context(org, filters, "members"))
+
+
+@bp.get("/<int:org_id>/grid")
+@login_required
+def grid(org_id: int):
+    org = _load_org(org_id)
+    filters = queries.parse_filters(request.args)
+    page = queries.grid(org, filters, queries.parse_page(request.args.get("page")))
+    return render_template("reports/grid.html", page=page, **_context(org, filters, "grid"))
+
+
+def _export(org_id: int, kind: str, fmt: str):
+    org = _load_org(org_id)
+    filters = queries.parse_filters(request.args)
+    if kind == "grid":
+        table = exports.grid_table(*queries.iter_grid_rows(org, filters))
+        title = f"{org.name}学习矩阵{filters.year}"
+    else:
+        table = exports.member_table(*queries.iter_member_rows(org, filters))
+        title = f"{org.name}党员学时{filters.year}"
+    if fmt == "xlsx":
+        data, mimetype = exports.to_xlsx(table, title), XLSX
+    else:
+        data, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"
+    return send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{title}.{fmt}"
+    )
+
+
+@bp.get("/<int:org_id>/members.xlsx")
+@login_required
+def members_xlsx(org_id: int):
+    return _export(org_id, "members", "xlsx")
+
+
+@bp.get("/<int:org_id>/members.csv")
+@login_required
+def members_csv(org_id: int):
+    return _export(org_id, "members", "csv")
+
+
+@bp.get("/<int:org_id>/grid.xlsx")
+@login_required
+def grid_xlsx(org_id: int):
+    return _export(org_id, "grid", "xlsx")
+
+
+@bp.get("/<int:org_id>/grid.csv")
+@login_required
+def grid_csv(org_id: int):
+    return _export(org_id, "grid", "csv")

@@ -1,0 +1,637 @@
+"""Completion report queries: a few GROUP BY queries over the precomputed progress.
+
+Reports read only ``year_progress`` and ``course_progress`` (never the ledger or the raw
+completions), aggregate in SQL by home and host organisation, and fold those organisation ids
+into sub-organisations in Python with the organisation paths. No query runs per member or per
+organisation, so a city of 112,000 members costs the same handful of queries as a branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Integer, Row, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import aliased
+
+from school.auth.models import User
+from school.clock import current_year, to_local
+from school.courses.models import Course, Lesson
+from school.db import db, utcnow
+from school.orgs.models import Organisation
+from school.orgs.permissions import can_view_org
+from school.reports.models import CourseProgress, YearProgress
+from school.reports.scope import RELATIONS, covers, subtree_ids
+from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_expr
+
+PAGE_SIZE = 50
+EXPORT_BATCH = 1000
+# Up to this many organisations, a report passes its subtree's ids to the database as a list.
+SMALL_SUBTREE = 100
+# Up to this many members, the course completion count looks their rows up by member id.
+FEW_MEMBERS = 2000
+MONTHS = range(1, 13)
+
+SORTS = {
+    "name": "姓名",
+    "org": "党组织",
+    "hours": "学时",
+    "status": "状态",
+    "last": "最近学习",
+}
+# Sorting by status puts those who need chasing first.
+STATUS_RANK = {"not_started": 0, "behind": 1, "on_track": 2, "met": 3}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a report shows: every page and export of one report applies the same filters."""
+
+    year: int
+    relation: str = "both"
+    floating_only: bool = False
+    course_id: int | None = None
+    status: str = ""
+    sort: str = "name"
+    desc: bool = False
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """Query-string arguments that reproduce these filters (with ``changes`` applied)."""
+        f = replace(self, **changes) if changes else self
+        args: dict[str, str | int] = {"year": f.year}
+        if f.relation != "both":
+            args["relation"] = f.relation
+        if f.floating_only:
+            args["floating"] = 1
+        if f.course_id is not None:
+            args["course"] = f.course_id
+        if f.status:
+            args["status"] = f.status
+        if f.sort != "name":
+            args["sort"] = f.sort
+        if f.desc:
+            args["dir"] = "desc"
+        return args
+
+
+def _int(value, default: int | None = None) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters:
+    """Filters from request arguments; anything invalid falls back to its default."""
+    this_year = today.year if today else current_year()
+    year = _int(args.get("year"))
+    if year is None or not 2000 <= year <= this_year + 1:
+        year = this_year
+    course_id = _int(args.get("course"))
+    if course_id is not None and course_id not in {c.id for c in published_courses()}:
+        course_id = None
+    relation = args.get("relation", "both")
+    status = args.get("status", "")
+    sort = args.get("sort", "name")
+    return Filters(
+        year=year,
+        relation=relation if relation in RELATIONS else "both",
+        floating_only=args.get("floating", "") in ("1", "on", "true", "yes"),
+        course_id=course_id,
+        status=status if status in STATUSES else "",
+        sort=sort if sort in SORTS else "name",
+        desc=args.get("dir", "") == "desc",
+    )
+
+
+def parse_page(value) -> int:
+    """A page number from the query string: 1 when missing or invalid."""
+    page = _int(value, 1) or 1
+    return max(1, min(page, 1_000_000))
+
+
+def published_courses() -> list[Course]:
+    """The courses reports count (drafts have no learners yet)."""
+    return list(
+        db.session.scalars(
+            select(Course).where(Course.status == "published").order_by(Course.position, Course.id)
+        )
+    )
+
+
+def _today() -> date:
+    return to_local(utcnow()).date()
+
+
+def tenths_to_hours(tenths: int | None) -> Decimal:
+    return Decimal(int(tenths or 0)) / 10
+
+
+def _one_place(value: Decimal | float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def percent(part: int, whole: int) -> int:
+    """A whole-number percentage (0 when there is nothing to divide by)."""
+    return round(part * 100 / whole) if whole else 0
+
+
+# --- the shared member query -------------------------------------------------------------------
+
+
+def scope_clause(org: Organisation, filters: Filters):
+    """The members of the report: ``scope.covers``, with small subtrees' ids looked up first.
+
+    The same members either way. PostgreSQL cannot estimate ``home IN (subquery) OR host IN
+    (subquery)`` and scans all 112,000 users for a branch of 60; with the few ids in hand it
+    reads the two indexes. A large subtree keeps the subquery, which SQLite runs faster than a
+    list of thousands of ids.
+    """
+    ids = list(db.session.scalars(subtree_ids(org).limit(SMALL_SUBTREE + 1)))
+    if len(ids) > SMALL_SUBTREE:
+        return covers(org, filters.relation, filters.floating_only)
+    home, host = User.home_org_id.in_(ids), User.host_org_id.in_(ids)
+    side = {"home": home, "host": host}.get(filters.relation, or_(home, host))
+    clause = and_(side, User.active.is_(True), User.role != "admin")
+    return and_(clause, User.is_floating.is_(True)) if filters.floating_only else clause
+
+
+def _member_base(org: Organisation, filters: Filters, today: date, months: bool = False):
+    """One row per member in scope: organisations, 学时 and quota in tenths, status.
+
+    With ``months``, also the 学时 of each month (in tenths), for the trend.
+    """
+    # No COALESCE: SUM skips the NULLs of members without a row, and 12 fewer function calls
+    # per member is a good part of the city-wide report's time on SQLite.
+    month_cols = [
+        type_coerce(getattr(YearProgress, f"m{m}"), Integer).label(f"m{m}")
+        for m in (MONTHS if months else ())
+    ]
+    return (
+        select(
+            User.id.label("id"),
+            User.name.label("name"),
+            User.home_org_id.label("home_org_id"),
+            User.host_org_id.label("host_org_id"),
+            User.is_floating.label("is_floating"),
+            User.is_cadre.label("is_cadre"),
+            hours_tenths().label("hours"),
+            quota_tenths().label("quota"),
+            status_expr(filters.year, today).label("status"),
+            YearProgress.last_activity_at.label("last_activity_at"),
+            *month_cols,
+        )
+        .select_from(User)
+        .outerjoin(
+            YearProgress,
+            and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
+        )
+        .where(scope_clause(org, filters))
+        .subquery("m")
+    )
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Members, statuses and 学时 of one group (the whole report or one sub-organisation)."""
+
+    members: int = 0
+    floating: int = 0
+    hours_tenths: int = 0
+    quota_tenths: int = 0
+    statuses: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    months_tenths: list[int] = field(default_factory=lambda: [0] * 12)
+
+    def add(self, row, with_months: bool = False) -> None:
+        self.members += row.n
+        self.floating += row.floating
+        self.hours_tenths += row.hours
+        self.quota_tenths += row.quota
+        self.statuses[row.status] += row.n
+        if with_months:
+            for m in MONTHS:
+                self.months_tenths[m - 1] += getattr(row, f"m{m}") or 0
+
+    @property
+    def completion(self) -> int:
+        """Share of members who met the quota or are on track, in percent."""
+        return percent(self.statuses["met"] + self.statuses["on_track"], self.members)
+
+    @property
+    def average_hours(self) -> Decimal:
+        return _one_place(self.hours_tenths / 10 / self.members) if self.members else Decimal(0)
+
+
+@dataclass
+class SubOrg:
+    org: Organisation | None  # None: members directly in the report's organisation
+    tally: Tally
+
+
+@dataclass
+class CourseRate:
+    course: Course
+    completed: int
+    members: int
+
+    @property
+    def rate(self) -> int:
+        return percent(self.completed, self.members)
+
+
+@dataclass
+class TrendMonth:
+    month: int
+    total: Decimal  # 学时 of every member in scope in this month
+    average: Decimal  # per member in this month
+    cumulative: Decimal | None  # per member since January (None for months still to come)
+    quota: Decimal  # the pro-rata quota per member at the end of this month
+
+
+@dataclass
+class Overview:
+    org: Organisation
+    filters: Filters
+    total: Tally
+    suborgs: list[SubOrg]
+    courses: list[CourseRate]
+    trend: list[TrendMonth]
+    crumbs: list[Organisation]
+    children: list[Organisation]
+
+    @property
+    def trend_max(self) -> Decimal:
+        """The top of the trend chart's scale: a whole number of 学时 above every point."""
+        values = [m.quota for m in self.trend] + [m.cumulative or 0 for m in self.trend]
+        top = max([Decimal(1), *values])
+        return Decimal(int(top) + (4 - int(top) % 4))
+
+
+def _child_expr(org: Organisation, children: list[Organisation], path):
+    """SQL: the id of the child of ``org`` whose subtree holds ``path``, 0 for ``org`` itself.
+
+    NULL when ``path`` lies outside the report (the other side of a floating member).
+    """
+    whens = [(path.startswith(c.path, autoescape=True), c.id) for c in children]
+    return case(*whens, (path == org.path, 0), else_=None)
+
+
+def _tally_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
+    """Members grouped by (child holding the home org, child holding the host org, status).
+
+    The children of one organisation are few (districts of a city, branches of a township),
+    so the grouping folds 112,000 members into a few dozen rows inside the database.
+    """
+    m = _member_base(org, filters, today, months=True)
+    home, host = aliased(Organisation), aliased(Organisation)
+    null = literal(None, Integer)
+    sided = (
+        select(
+            (
+                _child_expr(org, children, home.path)
+                if filters.relation in ("both", "home")
+                else null
+            ).label("home_child"),
+            (
+                _child_expr(org, children, host.path)
+                if filters.relation in ("both", "host")
+                else null
+            ).label("host_child"),
+            m,
+        )
+        .outerjoin(home, home.id == m.c.home_org_id)
+        .outerjoin(host, host.id == m.c.host_org_id)
+        .subquery("s")
+    )
+    stmt = select(
+        sided.c.home_child,
+        sided.c.host_child,
+        sided.c.status,
+        func.count().label("n"),
+        func.sum(case((sided.c.is_floating.is_(True), 1), else_=0)).label("floating"),
+        func.sum(sided.c.hours).label("hours"),
+        func.sum(sided.c.quota).label("quota"),
+        *[func.sum(sided.c[f"m{i}"]).label(f"m{i}") for i in MONTHS],
+    ).group_by(sided.c.home_child, sided.c.host_child, sided.c.status)
+    return db.session.execute(stmt).all()
+
+
+def _fold(rows, children: list[Organisation]) -> tuple[Tally, list[SubOrg]]:
+    """Sum the grouped rows for the whole report and per child subtree.
+
+    A floating member counts in the child that holds their home organisation and, when it is a
+    different child, in the one that hosts them too (as far as the relation filter allows).
+    """
+    total = Tally()
+    by_child: dict[int, Tally] = {}
+    for row in rows:
+        total.add(row, with_months=True)
+        for child in {row.home_child, row.host_child} - {None}:
+            by_child.setdefault(child, Tally()).add(row)
+    # Open children always get a row; closed ones only while they still hold members.
+    suborgs = [
+        SubOrg(c, by_child.get(c.id, Tally())) for c in children if c.is_open or c.id in by_child
+    ]
+    if 0 in by_child:  # members kept directly at this level
+        suborgs.insert(0, SubOrg(None, by_child[0]))
+    return total, suborgs
+
+
+def _children(org: Organisation, include_closed: bool = False) -> list[Organisation]:
+    stmt = select(Organisation).where(Organisation.parent_id == org.id)
+    if not include_closed:
+        stmt = stmt.where(Organisation.closed_at.is_(None))
+    return list(db.session.scalars(stmt.order_by(Organisation.name, Organisation.id)))
+
+
+def _course_rates(org: Organisation, filters: Filters, members: int) -> list[CourseRate]:
+    courses = published_courses()
+    if filters.course_id is not None:
+        courses = [c for c in courses if c.id == filters.course_id]
+    if not courses:
+        return []
+    scope = scope_clause(org, filters)
+    stmt = select(CourseProgress.course_id, func.count())
+    if members <= FEW_MEMBERS:
+        # A branch: its member ids first, then their rows by primary key. Joined in one query,
+        # PostgreSQL would rather scan every completed course of the city.
+        ids = list(db.session.scalars(select(User.id).where(scope)))
+        stmt = stmt.where(CourseProgress.member_id.in_(ids))
+    else:
+        stmt = stmt.join(User, User.id == CourseProgress.member_id).where(scope)
+    stmt = stmt.where(
+        CourseProgress.completed_at.is_not(None),
+        # All courses when none is chosen: an IN list of 40 ids makes SQLite probe
+        # (member, course) 40 times per member; the few draft rows are dropped below.
+        *([CourseProgress.course_id == filters.course_id] if filters.course_id else []),
+    ).group_by(CourseProgress.course_id)
+    done = dict(db.session.execute(stmt).all())
+    return [CourseRate(c, done.get(c.id, 0), members) for c in courses]
+
+
+def _trend(total: Tally, year: int, today: date) -> list[TrendMonth]:
+    members = total.members
+    quota = total.quota_tenths / 10 / members if members else 0
+    last_month = 12 if year < today.year else (today.month if year == today.year else 0)
+    months, running = [], 0
+    for m in MONTHS:
+        tenths = total.months_tenths[m - 1]
+        running += tenths
+        months.append(
+            TrendMonth(
+                month=m,
+                total=tenths_to_hours(tenths),
+                average=_one_place(tenths / 10 / members) if members else Decimal(0),
+                cumulative=(
+                    (_one_place(running / 10 / members) if members else Decimal(0))
+                    if m <= last_month
+                    else None
+                ),
+                quota=_one_place(quota * m / 12),
+            )
+        )
+    return months
+
+
+def breadcrumb(org: Organisation, viewer: User) -> list[Organisation]:
+    """The organisation's ancestors that the viewer may see, top down (not ``org`` itself)."""
+    ids = [int(p) for p in org.path.strip("/").split("/") if p][:-1]
+    if not ids:
+        return []
+    found = {
+        o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    }
+    return [found[i] for i in ids if i in found and can_view_org(viewer, found[i])]
+
+
+def overview(
+    org: Organisation, viewer: User, filters: Filters, today: date | None = None
+) -> Overview:
+    """Summary numbers, sub-organisations, course completion and the monthly trend."""
+    today = today or _today()
+    children = _children(org, include_closed=True)
+    total, suborgs = _fold(_tally_rows(org, filters, today, children), children)
+    return Overview(
+        org=org,
+        filters=filters,
+        total=total,
+        suborgs=suborgs,
+        courses=_course_rates(org, filters, total.members),
+        trend=_trend(total, filters.year, today),
+        crumbs=breadcrumb(org, viewer),
+        children=[c for c in children if c.is_open],
+    )
+
+
+# --- member list and grid ------------------------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    id: int
+    name: str
+    home_org: Organisation | None
+    host_org: Organisation | None
+    is_floating: bool
+    is_cadre: bool
+    hours: Decimal
+    quota: Decimal
+    status: str
+    last_activity_at: datetime | None
+    # Progress by course id (missing: not started): the filtered course's in the members
+    # list, every course's in the grid.
+    courses: dict[int, Row] = field(default_factory=dict)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+
+@dataclass
+class Page:
+    rows: list[MemberRow]
+    total: int
+    page: int
+    pages: int
+    courses: list[Course]
+    lessons: dict[int, int]  # active lessons per course: "3/8"
+
+
+def _ordered(org: Organisation, filters: Filters, today: date):
+    """The filtered, sorted member query (without paging)."""
+    m = _member_base(org, filters, today)
+    home = aliased(Organisation)
+    stmt = select(m).outerjoin(home, home.id == m.c.home_org_id)
+    if filters.status:
+        stmt = stmt.where(m.c.status == filters.status)
+    rank = case(*[(m.c.status == s, r) for s, r in STATUS_RANK.items()], else_=0)
+    keys = {
+        "name": [m.c.name],
+        "org": [home.name],
+        "hours": [m.c.hours],
+        "status": [rank, m.c.hours],
+        # Never studied sorts before any date (both databases put NULLs differently).
+        "last": [case((m.c.last_activity_at.is_(None), 0), else_=1), m.c.last_activity_at],
+    }[filters.sort]
+    # The direction applies to the chosen keys; ties stay in name order.
+    order = [key.desc() for key in keys] if filters.desc else keys
+    if filters.sort != "name":
+        order.append(m.c.name)
+    return stmt, m, [*order, m.c.id]
+
+
+def _count(org: Organisation, filters: Filters, today: date) -> int:
+    if not filters.status:  # no need for the year's progress to count members
+        stmt = select(func.count(User.id)).where(scope_clause(org, filters))
+        return db.session.scalar(stmt) or 0
+    m = _member_base(org, filters, today)
+    return db.session.scalar(
+        select(func.count()).select_from(m).where(m.c.status == filters.status)
+    )
+
+
+def _orgs(ids: set[int | None]) -> dict[int, Organisation]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {
+        o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    }
+
+
+def _progress(member_ids: list[int], course_ids: list[int]) -> dict[int, dict[int, Row]]:
+    """member -> course -> (lessons_done, completed_at), for the given members and courses."""
+    if not member_ids or not course_ids:
+        return {}
+    stmt = select(
+        CourseProgress.member_id,
+        CourseProgress.course_id,
+        CourseProgress.lessons_done,
+        CourseProgress.completed_at,
+    ).where(CourseProgress.member_id.in_(member_ids))
+    if len(course_ids) == 1:
+        stmt = stmt.where(CourseProgress.course_id == course_ids[0])
+    # Otherwise every course of these members: an IN list of courses would make SQLite probe
+    # each (member, course) pair; rows of unpublished courses are simply never looked up.
+    by_member: dict[int, dict[int, Row]] = {}
+    for row in db.session.execute(stmt):
+        by_member.setdefault(row.member_id, {})[row.course_id] = row
+    return by_member
+
+
+def _lesson_counts(course_ids: list[int]) -> dict[int, int]:
+    if not course_ids:
+        return {}
+    stmt = (
+        select(Lesson.course_id, func.count())
+        .where(Lesson.course_id.in_(course_ids), Lesson.retired.is_(False))
+        .group_by(Lesson.course_id)
+    )
+    return dict(db.session.execute(stmt).all())
+
+
+def _rows(raw, orgs: dict[int, Organisation], progress: dict[int, dict[int, Row]]):
+    return [
+        MemberRow(
+            id=r.id,
+            name=r.name,
+            home_org=orgs.get(r.home_org_id),
+            host_org=orgs.get(r.host_org_id),
+            is_floating=bool(r.is_floating),
+            is_cadre=bool(r.is_cadre),
+            hours=tenths_to_hours(r.hours),
+            quota=tenths_to_hours(r.quota),
+            status=r.status,
+            last_activity_at=r.last_activity_at,
+            courses=progress.get(r.id, {}),
+        )
+        for r in raw
+    ]
+
+
+def _report_courses(filters: Filters, grid: bool) -> list[Course]:
+    if grid:
+        courses = published_courses()
+        return [c for c in courses if filters.course_id in (None, c.id)]
+    if filters.course_id is None:
+        return []
+    return [c for c in published_courses() if c.id == filters.course_id]
+
+
+def _page(org: Organisation, filters: Filters, page: int, grid: bool, today: date | None) -> Page:
+    today = today or _today()
+    total = _count(org, filters, today)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    stmt, _, order = _ordered(org, filters, today)
+    raw = db.session.execute(
+        stmt.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    courses = _report_courses(filters, grid)
+    course_ids = [c.id for c in courses]
+    orgs = _orgs({r.home_org_id for r in raw} | {r.host_org_id for r in raw})
+    progress = _progress([r.id for r in raw], course_ids)
+    return Page(
+        rows=_rows(raw, orgs, progress),
+        total=total,
+        page=page,
+        pages=pages,
+        courses=courses,
+        lessons=_lesson_counts(course_ids),
+    )
+
+
+def member_rows(
+    org: Organisation, filters: Filters, page: int = 1, today: date | None = None
+) -> Page:
+    """One page (50) of the member list, with the filtered course's progress when one is chosen."""
+    return _page(org, filters, page, grid=False, today=today)
+
+
+def grid(org: Organisation, filters: Filters, page: int = 1, today: date | None = None) -> Page:
+    """One page (50) of the member × course grid (every published course, or the filtered one)."""
+    return _page(org, filters, page, grid=True, today=today)
+
+
+def iter_members(
+    org: Organisation, filters: Filters, grid: bool = False, today: date | None = None
+) -> tuple[list[Course], dict[int, int], Iterator[MemberRow]]:
+    """Every member of the report, filtered and sorted like the pages, for the exports.
+
+    Streams in batches: one query for the members, and per batch of ``EXPORT_BATCH`` members
+    one for their organisations not seen yet and one for their course progress.
+    """
+    today = today or _today()
+    courses = _report_courses(filters, grid)
+    course_ids = [c.id for c in courses]
+    stmt, _, order = _ordered(org, filters, today)
+
+    def rows() -> Iterator[MemberRow]:
+        orgs: dict[int, Organisation] = {}
+        result = db.session.execute(stmt.order_by(*order).execution_options(yield_per=EXPORT_BATCH))
+        for batch in result.partitions():
+            missing = {r.home_org_id for r in batch} | {r.host_org_id for r in batch}
+            orgs.update(_orgs(missing - orgs.keys()))
+            progress = _progress([r.id for r in batch], course_ids)
+            yield from _rows(batch, orgs, progress)
+
+    return courses, _lesson_counts(course_ids), rows()
+
+
+def iter_member_rows(
+    org: Organisation, filters: Filters, today: date | None = None
+) -> tuple[list[Course], dict[int, int], Iterator[MemberRow]]:
+    """Every row of the members list export (all pages)."""
+    return iter_members(org, filters, grid=False, today=today)
+
+
+def iter_grid_rows(
+    org: Organisation, filters: Filters, today: date | None = None
+) -> tuple[list[Course], dict[int, int], Iterator[MemberRow]]:
+    """Every row of the member × course grid export (all pages)."""
+    return iter_members(org, filters, grid=True, today=today)
