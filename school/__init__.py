@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.extensions import csrf, db, limiter, login_manager
     from school.forum.views import bp as forum_bp
     from school.members.profile_views import bp as profile_bp
+    from school.members.roster_views import allow_roster_uploads
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
     from school.notifications.views import bp as notifications_bp
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.reports.views import bp as reports_bp
 
     db.init_app(app)
+    app.before_request(allow_roster_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

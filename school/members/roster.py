@@ -937,8 +937,3 @@ def load_upload(folder: Path, owner: User, token: str) -> tuple[str, bytes] | No
 def importer_orgs(user: User) -> list[Organisation]:
     """The organisations whose members the user may import (empty for admins: all of them)."""
     return [g.org for g in user.staff_grants if g.role in _MANAGING]
-
-
-def can_import_roster(user: User) -> bool:
-    """Admins, and secretaries or organisers of any organisation."""
-    return user.is_admin or any(g.role in _MANAGING for g in user.staff_grants)

@@ -72,3 +72,8 @@ def can_manage_org(viewer: User, org: Organisation) -> bool:
     return viewer.is_admin or any(
         g.role in _MANAGING_ROLES and g.org.contains(org) for g in viewer.staff_grants
     )
+
+
+def can_import_roster(viewer: User) -> bool:
+    """Admins, and secretaries or organisers of any organisation (each row is scoped again)."""
+    return viewer.is_admin or any(g.role in _MANAGING_ROLES for g in viewer.staff_grants)

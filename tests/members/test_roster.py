@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from school.auth.models import User
 from school.auth.passwords import verify_password
@@ -537,3 +539,31 @@ def test_parallel_double_apply_creates_each_member_once(committed_app):
             select(func.count()).select_from(User).where(User.membership_no.like("P-%"))
         )
         assert count == 50
+
+
+def test_roster_files_above_the_site_upload_limit_reach_the_roster_checks(app, secretary):
+    """Other forms stop at 2 MB; a roster may be up to 10 MB and is judged by its own rules."""
+    rows = [
+        [f"QC{n:06d}", "张三", "男", "13800000000", "2001-07-01", "一支部"] for n in range(60_000)
+    ]
+    data = csv_bytes(rows)
+    assert 2 * 1024 * 1024 < len(data) < roster.MAX_BYTES
+    before = users_count(app)
+    # Encoded in memory: for a large file the test client spools to a file it never closes.
+    boundary, body = encode_multipart(
+        {"file": FileStorage(io.BytesIO(data), "big.csv"), "csrf_token": csrf_token(secretary)}
+    )
+    response = secretary.post(
+        "/manage/roster/preview",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 200
+    assert f"文件超过 {roster.MAX_ROWS} 行" in response.get_data(as_text=True)
+    assert users_count(app) == before
+
+
+def test_other_forms_keep_the_site_upload_limit(client, world):
+    login(client, "member")
+    response = post(client, "/account/password", {"current": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
