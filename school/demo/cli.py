@@ -1,6 +1,6 @@
 """``flask demo load``: a small, believable school to click through."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,8 +11,11 @@ from sqlalchemy import func, select
 from school.archive.services import append_offline
 from school.auth import services as accounts
 from school.auth.models import User
+from school.clock import current_year, year_bounds
 from school.courses.models import Course
+from school.courses.services import complete_lesson
 from school.db import db, utcnow
+from school.members.models import FlowEvent, ManagementNote
 from school.orgs.services import create_org, find_org
 from school.quizzes import bank, building
 from school.quizzes.formats import gift
@@ -36,18 +39,21 @@ def load() -> None:
             "数据库里已有账号，为安全起见不加载演示数据（演示账号的密码是公开的）。"
         )
 
-    city = create_org(DEMO_CITY, "city", city="青川")
-    east = create_org("东城区委", "district", city, city="青川")
-    east_street = create_org("东城街道党工委", "township", east, city="青川")
-    east_branch = create_org("东城街道第一党支部", "branch", east_street, city="青川")
-    create_org("和平社区党支部", "branch", east_street, city="青川")
-    south = create_org("南山县委", "district", city, city="青川")
-    south_town = create_org("南山镇党委", "township", south, city="青川")
-    red_star = create_org("南山镇红星村党支部", "branch", south_town, city="青川")
-    create_org("南山镇石桥村党支部", "branch", south_town, city="青川")
-    committee = create_org("青川市驻外流动党员工作委员会", "work_committee", city, city="青川")
-    shenzhen = create_org("驻深圳流动党员党支部", "outbound_branch", committee, city="深圳")
-    create_org("驻上海流动党员党支部", "outbound_branch", committee, city="上海")
+    def org(name, kind, parent, code, place="青川"):
+        return create_org(name, kind, parent, city=place, code=code)
+
+    city = org(DEMO_CITY, "city", None, "QC")
+    east = org("东城区委", "district", city, "QC01")
+    east_street = org("东城街道党工委", "township", east, "QC0101")
+    east_branch = org("东城街道第一党支部", "branch", east_street, "QC010101")
+    peace = org("和平社区党支部", "branch", east_street, "QC010102")
+    south = org("南山县委", "district", city, "QC02")
+    south_town = org("南山镇党委", "township", south, "QC0201")
+    red_star = org("南山镇红星村党支部", "branch", south_town, "QC020101")
+    stone_bridge = org("南山镇石桥村党支部", "branch", south_town, "QC020102")
+    committee = org("青川市驻外流动党员工作委员会", "work_committee", city, "QCW")
+    shenzhen = org("驻深圳流动党员党支部", "outbound_branch", committee, "QCW01", "深圳")
+    shanghai = org("驻上海流动党员党支部", "outbound_branch", committee, "QCW02", "上海")
 
     def account(username, name, **kwargs):
         user, _ = accounts.create_user(username, name, password=DEMO_PASSWORD, **kwargs)
@@ -59,8 +65,22 @@ def load() -> None:
     accounts.grant_staff(secretary, red_star, "secretary")
     committee_secretary = account("gongwei", "赵振华", home_org=committee, is_cadre=True)
     accounts.grant_staff(committee_secretary, committee, "secretary")
-    account("dangyuan", "张丽", home_org=east_branch)
+    member = account("dangyuan", "张丽", home_org=east_branch)
     floating = account("liudong", "陈志强", home_org=red_star, host_org=shenzhen)
+    _profile(secretary, "QC0000101", "male", "13907310101", date(1998, 7, 1))
+    _profile(committee_secretary, "QC0000102", "male", "13907310102", date(2002, 6, 28))
+    _profile(member, "QC0000103", "female", "13907310103", date(2015, 7, 1))
+    _profile(floating, "QC0000104", "male", "13907310104", date(2009, 12, 20))
+    _floating(floating, shenzhen, "深圳", "在深圳经营建材生意", "LD2024-0188", committee_secretary)
+    db.session.add(
+        ManagementNote(
+            member_id=floating.id,
+            org_id=shenzhen.id,
+            occurred_on=(utcnow() - timedelta(days=20)).date(),
+            body="参加驻深圳支部主题党日，带头为商会困难会员捐款。",
+            recorded_by_id=committee_secretary.id,
+        )
+    )
 
     # Offline study recorded by the branch: the kind of entry a member brings home from training.
     append_offline(
@@ -70,9 +90,94 @@ def load() -> None:
         completed_at=utcnow() - timedelta(days=40),
         recorded_by=secretary,
     )
+    _classmates(
+        {east_branch: 6, peace: 4, red_star: 6, stone_bridge: 4},
+        hosts=[shenzhen, shanghai],
+        recorded_by=secretary,
+    )
     _demo_quizzes()
     db.session.commit()
     click.echo("已加载演示党组织、账号和测验（密码见 README）。")
+
+
+# Members without a login (their branch issues a one-time password when they ask): enough of
+# them that the reports have something to show.
+_SURNAMES = "刘孙周吴郑冯陈褚卫蒋沈韩杨朱秦尤许何吕施"
+_GIVEN = ["建华", "秀英", "志明", "海燕", "国强", "丽娟", "卫东", "春梅", "永平", "晓红"]
+_CITIES = ["深圳", "上海"]
+
+
+def _profile(user: User, number: str, gender: str, phone: str, joined: date) -> None:
+    user.membership_no, user.gender, user.phone, user.joined_party_on = (
+        number,
+        gender,
+        phone,
+        joined,
+    )
+
+
+def _floating(user, host, place, reason, certificate, recorded_by) -> None:
+    """Record a member's flow out and arrival at the host, as staff would have done."""
+    left = (utcnow() - timedelta(days=400)).date()
+    user.is_floating, user.current_city, user.flowed_out_on = True, place, left
+    user.flow_reason, user.certificate_no, user.host_org = reason, certificate, host
+    for kind, days, to_org in (("flow_out", 0, None), ("arrive", 12, host)):
+        db.session.add(
+            FlowEvent(
+                member_id=user.id,
+                kind=kind,
+                occurred_on=left + timedelta(days=days),
+                to_org_id=to_org.id if to_org else None,
+                city=place,
+                note=reason if kind == "flow_out" else "",
+                recorded_by_id=recorded_by.id,
+            )
+        )
+    db.session.flush()
+
+
+def _classmates(branches: dict, hosts: list, recorded_by: User) -> None:
+    """Members with varied progress: some done, some partway, some not started, a few floating."""
+    lessons = [
+        lesson
+        for course in db.session.scalars(
+            select(Course).where(Course.status == "published").order_by(Course.position, Course.id)
+        )
+        for lesson in course.active_lessons
+    ]
+    now = utcnow()
+    # Study dates spread from 1 January to today, so this year's report and trend have a shape.
+    span = max((now - year_bounds(current_year(now))[0]).days - 1, 1)
+    number = 200
+    for branch, count in branches.items():
+        for i in range(count):
+            number += 1
+            name = _SURNAMES[number % len(_SURNAMES)] + _GIVEN[number % len(_GIVEN)]
+            user = User(
+                username=f"QC{number:07d}",
+                name=name,
+                password_hash="",  # no login until the branch issues a one-time password
+                must_change_password=True,
+                home_org=branch,
+            )
+            db.session.add(user)
+            db.session.flush()
+            _profile(
+                user,
+                user.username,
+                "female" if number % 2 else "male",
+                f"1390731{number:04d}",
+                date(1990 + number % 30, 7, 1),
+            )
+            if i == 0:
+                host = hosts[number % len(hosts)]
+                place = _CITIES[number % len(_CITIES)]
+                _floating(user, host, place, "外出务工", f"LD2025-{number:04d}", recorded_by)
+            # The first of each branch has studied everything, the last nothing yet.
+            studied = lessons[: (len(lessons) * (count - 1 - i)) // max(count - 1, 1)]
+            for n, lesson in enumerate(studied):
+                when = now - timedelta(days=span - n * span // len(studied))
+                complete_lesson(user, lesson, when - timedelta(hours=1), now=when)
 
 
 @demo.command("generate")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -314,6 +315,9 @@ def test_a_removed_lesson_is_retired_and_restoring_it_brings_it_back(app, root):
 # --- malformed courses -------------------------------------------------------------------------
 
 MALFORMED = [
+    pytest.param(
+        {"course.md": course(deadline="年底前")}, "rules/course.md", 9, "日期", id="bad-deadline"
+    ),
     pytest.param(
         {"course.md": course().replace("\ntheme:", "\n  theme:")},
         "rules/course.md",
@@ -699,3 +703,12 @@ def test_unknown_instructors_keep_the_course_out(app, root):
     assert (problem.file, problem.line) == ("content/rules/course.md", 9)
     assert "nobody" in problem.message
     assert course_count(app) == 0
+
+
+def test_a_campaign_deadline_is_imported_and_can_be_lifted(app, root):
+    write(root, {"rules": rules(deadline="2026-12-31")})
+    assert run(app, root).ok
+    assert snapshot(app, "rules")[0].deadline == date(2026, 12, 31)
+    write(root, {"rules": rules()})
+    assert run(app, root).ok
+    assert snapshot(app, "rules")[0].deadline is None
