@@ -125,10 +125,11 @@ def test_secretary_imports_reports_exports_and_receives_the_report_home(
 def _card_link(server: Server, username: str) -> str:
     """What the QR code on the member's card says (signed with the server's key)."""
     app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": "browser-test-secret"})
-    with app.test_request_context(base_url=server.url), app.app_context():
+    with app.test_request_context(base_url=server.url):
         member = db.session.scalar(select(User).where(User.username == username))
         token = cards.sign_link(cards.current_card(member, utcnow()))
         db.session.rollback()
+    app.extensions["school.db"].engine.dispose()
     return f"/card/v/{token}"
 
 
