@@ -21,10 +21,9 @@ from school.auth.models import User
 from school.cards.models import MemberCard
 from school.clock import current_year, local_zone
 from school.db import db, utcnow
+from school.members import services as registry
 from school.members.models import ManagementNote
-from school.members.services import mask_phone
 from school.orgs.models import Organisation
-from school.orgs.permissions import can_see_phone
 from school.reports.models import YearProgress
 
 SALT = "member-card"
@@ -171,13 +170,6 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)  # noqa: S704
 
 
-def phone_for(viewer: User, member: User) -> str:
-    """The member's phone as this viewer may see it: in full for their managers, else masked."""
-    if not member.phone:
-        return ""
-    return member.phone if can_see_phone(viewer, member) else mask_phone(member.phone)
-
-
 @dataclass(frozen=True)
 class StudySummary:
     year: int
@@ -225,25 +217,14 @@ def add_management_note(
     member: User, actor: User, *, occurred_on: date, body: str, now: datetime | None = None
 ) -> ManagementNote:
     """File a management record (管理记录) about the member under the actor's organisation."""
-    body = (body or "").strip()
-    if not body:
-        raise CardError("请填写记录内容。")
-    if len(body) > NOTE_MAX:
-        raise CardError(f"记录内容最多 {NOTE_MAX} 个字。")
     _check_day(occurred_on, now or utcnow())
     org = note_org(actor, member)
     if org is None:
         raise CardError("您不是该党员所在党组织的工作人员，不能添加记录。")
-    note = ManagementNote(
-        member_id=member.id,
-        org_id=org.id,
-        occurred_on=occurred_on,
-        body=body,
-        recorded_by_id=actor.id,
-    )
-    db.session.add(note)
-    db.session.flush()
-    return note
+    try:
+        return registry.add_note(actor, member, org, occurred_on, body)
+    except registry.RegistryError as exc:
+        raise CardError(str(exc)) from exc
 
 
 def add_education_record(

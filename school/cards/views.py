@@ -31,6 +31,7 @@ from school.clock import to_local
 from school.db import db, utcnow
 from school.extensions import limiter
 from school.forum.attachments import AttachmentRejected, open_path, store_image
+from school.members.services import shown_phone
 
 bp = Blueprint("cards", __name__, template_folder="templates")
 
@@ -139,7 +140,7 @@ def _verify_page(token: str, state: str, card: MemberCard | None, form: RecordFo
         context.update(
             member=member,
             card=card,
-            phone=services.phone_for(current_user, member),
+            phone=shown_phone(current_user, member),
             summary=services.study_summary(member),
             can_add=can_add_record(current_user, member),
             form=form or RecordForm(occurred_on=to_local(utcnow()).date()),

@@ -16,7 +16,7 @@ from school.clock import to_local
 from school.db import db, utcnow
 from school.members.models import FLOW_KINDS, FlowEvent, ManagementNote
 from school.orgs.models import Organisation
-from school.orgs.permissions import can_view_org
+from school.orgs.permissions import can_see_phone, can_view_org
 from school.orgs.services import OrgError, lookup_org
 from school.reports.scope import covers, report_roots
 
@@ -52,6 +52,13 @@ def mask_phone(phone: str | None) -> str:
     if len(text) >= 5:
         return f"****{text[-2:]}"
     return "****"
+
+
+def shown_phone(viewer: User, member: User) -> str:
+    """The member's phone as this viewer may see it: in full for their managers, else masked."""
+    if can_see_phone(viewer, member):
+        return member.phone or ""
+    return mask_phone(member.phone)
 
 
 def normalise_phone(phone: str | None) -> str | None:

@@ -17,12 +17,11 @@ from school.auth.models import User
 from school.db import db
 from school.members import services
 from school.members.forms import FlowForm, NoteForm, ProfileForm
-from school.members.services import CARD_STATES, MemberFilter, RegistryError, mask_phone
+from school.members.services import CARD_STATES, MemberFilter, RegistryError
 from school.orgs.models import Organisation
 from school.orgs.permissions import (
     can_manage_member,
     can_reset_password,
-    can_see_phone,
     can_view_member,
 )
 from school.quizzes.forms import options
@@ -50,9 +49,7 @@ def _load_member(member_id: int, *, manage: bool = False) -> User:
 
 
 def _phone(member: User) -> str:
-    if can_see_phone(current_user, member):
-        return member.phone or ""
-    return mask_phone(member.phone)
+    return services.shown_phone(current_user, member)
 
 
 @bp.get("/")

@@ -23,10 +23,10 @@ from school.clock import to_local
 from school.courses.models import Course
 from school.db import db, utcnow
 from school.members.models import ManagementNote
-from school.members.services import mask_phone
+from school.members.services import shown_phone
 from school.notifications.services import notify
 from school.orgs.models import Organisation, StaffGrant
-from school.orgs.permissions import can_see_phone, can_view_org
+from school.orgs.permissions import can_view_org
 from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
 from school.reports.scope import RELATIONS, covers, subtree_ids
 from school.reports.status import hours_tenths, quota_tenths, status_expr
@@ -61,13 +61,6 @@ class AlreadySent(FollowupError):
     def __init__(self, sent_at: datetime) -> None:
         self.sent_at = sent_at
         super().__init__(f"本期通报已于 {to_local(sent_at):%Y-%m-%d %H:%M} 发送，未重复发送。")
-
-
-def shown_phone(viewer: User, member: User) -> str:
-    """The member's phone as the viewer may see it: in full for their own staff, else masked."""
-    if not member.phone:
-        return ""
-    return member.phone if can_see_phone(viewer, member) else mask_phone(member.phone)
 
 
 # --- The overdue list -------------------------------------------------------------------------

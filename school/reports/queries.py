@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Integer, Row, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import Integer, Row, and_, case, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from school.auth.models import User
@@ -23,13 +23,11 @@ from school.db import db, utcnow
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
 from school.reports.models import CourseProgress, YearProgress
-from school.reports.scope import RELATIONS, covers, subtree_ids
+from school.reports.scope import RELATIONS, covers
 from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_expr
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
-# Up to this many organisations, a report passes its subtree's ids to the database as a list.
-SMALL_SUBTREE = 100
 # Up to this many members, the course completion count looks their rows up by member id.
 FEW_MEMBERS = 2000
 MONTHS = range(1, 13)
@@ -142,20 +140,8 @@ def percent(part: int, whole: int) -> int:
 
 
 def scope_clause(org: Organisation, filters: Filters):
-    """The members of the report: ``scope.covers``, with small subtrees' ids looked up first.
-
-    The same members either way. PostgreSQL cannot estimate ``home IN (subquery) OR host IN
-    (subquery)`` and scans all 112,000 users for a branch of 60; with the few ids in hand it
-    reads the two indexes. A large subtree keeps the subquery, which SQLite runs faster than a
-    list of thousands of ids.
-    """
-    ids = list(db.session.scalars(subtree_ids(org).limit(SMALL_SUBTREE + 1)))
-    if len(ids) > SMALL_SUBTREE:
-        return covers(org, filters.relation, filters.floating_only)
-    home, host = User.home_org_id.in_(ids), User.host_org_id.in_(ids)
-    side = {"home": home, "host": host}.get(filters.relation, or_(home, host))
-    clause = and_(side, User.active.is_(True), User.role != "admin")
-    return and_(clause, User.is_floating.is_(True)) if filters.floating_only else clause
+    """The members of the report (``scope.covers`` with the filters' relation and floating)."""
+    return covers(org, filters.relation, filters.floating_only)
 
 
 def _member_base(org: Organisation, filters: Filters, today: date, months: bool = False):

@@ -15,7 +15,7 @@ from school.courses import services as courses
 from school.courses.models import Course
 from school.db import db
 from school.orgs.models import Organisation
-from school.reports import queries
+from school.reports import queries, scope
 from school.reports.queries import Filters
 from tests.conftest import login
 from tests.factories import make_user
@@ -358,22 +358,27 @@ def _xlsx_names(data: bytes) -> set[str]:
 
 @pytest.mark.parametrize("relation", ["both", "home", "host"])
 @pytest.mark.parametrize("floating_only", [False, True])
-def test_report_scope_is_exactly_scope_covers(app, world, monkeypatch, relation, floating_only):
-    """The ids-first shortcut for small subtrees selects the same members as scope.covers."""
-    from school.reports.scope import covers
-
+def test_both_plans_of_the_scope_select_the_same_members(
+    app, world, monkeypatch, relation, floating_only
+):
+    """Small subtrees send their ids as a list, large ones a subquery: the members are the same,
+    and they are exactly the members whose home or host organisation lies in the subtree."""
     with app.app_context():
         db.session.get(User, world.floating).is_floating = True
         db.session.flush()
+        members = db.session.scalars(select(User).where(User.role != "admin")).all()
         for name in ("市委", "区委", "一支部", "二支部", "工委", "驻深圳支部"):
             target = org(name)
-            filters = Filters(year=YEAR, relation=relation, floating_only=floating_only)
-            want = set(
-                db.session.scalars(select(User.id).where(covers(target, relation, floating_only)))
+            sides = {"home": ["home_org"], "host": ["host_org"]}.get(
+                relation, ["home_org", "host_org"]
             )
-            for small in (0, 100):  # the subquery (large subtrees) and the id list
-                monkeypatch.setattr(queries, "SMALL_SUBTREE", small)
-                got = set(
-                    db.session.scalars(select(User.id).where(queries.scope_clause(target, filters)))
-                )
-                assert got == want, (name, small)
+            want = {
+                m.id
+                for m in members
+                if any(target.contains(getattr(m, side)) for side in sides)
+                and (m.is_floating or not floating_only)
+            }
+            for small in (0, 100):
+                monkeypatch.setattr(scope, "SMALL_SUBTREE", small)
+                clause = scope.covers(target, relation, floating_only)
+                assert set(db.session.scalars(select(User.id).where(clause))) == want, (name, small)
