@@ -510,3 +510,18 @@ def test_merge_page_needs_confirmation_then_merges(app, client, world):
     page = client.get(f"/manage/orgs/{source_id}").get_data(as_text=True)
     assert "已合并" in page and "调整隶属" not in page
     assert "已合并" in client.get("/manage/orgs/").get_data(as_text=True)
+
+
+def test_tree_page_stops_at_three_levels_and_links_to_the_rest(app, client, world):
+    """Thousands of branches do not fit one phone page: deeper levels are one tap away."""
+    with app.app_context():
+        township = services.create_org("城关镇党委", "township", _org("区委"))
+        services.create_org("城关镇第九党支部", "branch", township)
+        db.session.commit()
+        township_id = township.id
+    login(client, "admin")
+    html = client.get("/manage/orgs/").get_data(as_text=True)
+    assert "城关镇党委" in html and "城关镇第九党支部" not in html
+    assert f'href="/manage/orgs/{township_id}">下级 1 个组织' in html
+    detail = client.get(f"/manage/orgs/{township_id}").get_data(as_text=True)
+    assert "城关镇第九党支部" in detail
