@@ -6,6 +6,7 @@ from school.cards.models import MemberCard
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
 from school.members.models import FlowEvent, ManagementNote
+from school.notices.models import Notice
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry, Organisation, StaffGrant
 from school.quizzes.models import (
@@ -19,6 +20,7 @@ from school.quizzes.models import (
     Tag,
 )
 from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
+from school.search.models import SearchDocument, SearchOutbox
 
 __all__ = [
     "AbuseReport",
@@ -39,6 +41,7 @@ __all__ = [
     "ManagementNote",
     "MemberCard",
     "Module",
+    "Notice",
     "Notification",
     "Organisation",
     "Post",
@@ -48,6 +51,8 @@ __all__ = [
     "QuizSlot",
     "Reminder",
     "Revision",
+    "SearchDocument",
+    "SearchOutbox",
     "StaffGrant",
     "Tag",
     "Theme",

@@ -51,6 +51,7 @@ def test_upgrade_precomputes_progress_from_existing_history(backend, tmp_path):
             # 17:30 UTC on 31 January is 1 February in China.
             assert (year.hours, year.m1, year.m2, year.courses_completed) == (2, 1, 1, 1)
             db.session.rollback()
+        app.extensions["school.db"].engine.dispose()
     finally:
         drop_database(url)
 

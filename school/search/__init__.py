@@ -1,0 +1,1 @@
+"""Chinese full-text search: one document table, a Whoosh index or PostgreSQL full-text search."""
