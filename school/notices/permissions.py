@@ -1,0 +1,58 @@
+"""Who may read and write which notice: derived from the organisation tree and roles.
+
+A notice for an organisation reaches the members whose home or host organisation lies in its
+subtree (a floating member hears from both sides) and the staff of that organisation, of any
+organisation inside it and of any organisation above it. A notice without an organisation is
+for the whole school and only admins write one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from school.orgs.permissions import can_manage_org
+
+if TYPE_CHECKING:
+    from school.auth.models import User
+    from school.notices.models import Notice
+    from school.orgs.models import Organisation
+
+_MANAGING = {"secretary", "organiser"}
+
+
+def can_write_notices(user: User) -> bool:
+    """Admins, and secretaries or organisers of any organisation, may write notices."""
+    return user.is_admin or any(g.role in _MANAGING for g in user.staff_grants)
+
+
+def can_write_for(user: User, org: Organisation | None) -> bool:
+    """Admins write for anyone (None: the whole school); managers for their own subtree."""
+    if org is None:
+        return user.is_admin
+    return can_manage_org(user, org)
+
+
+def reaches(user: User, org: Organisation | None) -> bool:
+    """A published notice for ``org`` reaches this user (ignoring drafts and authorship)."""
+    if org is None or user.is_admin:
+        return True
+    if any(org.contains(own) for own in (user.home_org, user.host_org)):
+        return True
+    return any(org.contains(g.org) or g.org.contains(org) for g in user.staff_grants)
+
+
+def can_edit(user: User, notice: Notice) -> bool:
+    """The author, the managers of the notice's organisation (or above), and admins."""
+    return notice.author_id == user.id or can_write_for(user, notice.org)
+
+
+def can_publish(user: User, notice: Notice) -> bool:
+    """Publishing and withdrawing speak for the organisation: its managers and admins only."""
+    return can_write_for(user, notice.org)
+
+
+def can_read(user: User, notice: Notice) -> bool:
+    """Drafts: those who may edit them; published notices: everyone they reach."""
+    if can_edit(user, notice):
+        return True
+    return notice.is_published and reaches(user, notice.org)

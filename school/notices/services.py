@@ -1,0 +1,224 @@
+"""Notices: writing, publishing and withdrawing them, and the queries for who sees which."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from school.auth.models import User
+from school.db import db, utcnow
+from school.notices.models import Notice
+from school.notices.permissions import can_edit, can_publish, can_write_for
+from school.orgs.models import Organisation
+from school.orgs.services import OrgError, lookup_org
+
+TITLE_MAX, BODY_MAX = 200, 20_000
+PER_PAGE = 20
+_MANAGING = ("secretary", "organiser")
+
+
+class NoticeError(ValueError):
+    """A change to a notice that cannot be made; the message is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Page:
+    notices: list[Notice]
+    total: int
+    page: int
+    pages: int
+
+
+def _ancestor_ids(org: Organisation) -> list[int]:
+    """The organisation and everything above it, read from its materialised path."""
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def _subtree(org: Organisation) -> Select[tuple[int]]:
+    return select(Organisation.id).where(Organisation.path.startswith(org.path, autoescape=True))
+
+
+def _reaches(viewer: User) -> ColumnElement[bool]:
+    """Notices whose organisation reaches the viewer (the whole school's always do)."""
+    if viewer.is_admin:
+        return Notice.id.is_not(None)
+    # A member hears from their home and host organisations and everything above them.
+    ids = {i for own in (viewer.home_org, viewer.host_org) if own for i in _ancestor_ids(own)}
+    clauses: list[ColumnElement[bool]] = [Notice.org_id.is_(None)]
+    for grant in viewer.staff_grants:
+        ids.update(_ancestor_ids(grant.org))  # staff inside the notice's organisation
+        clauses.append(Notice.org_id.in_(_subtree(grant.org)))  # and staff above it
+    if ids:
+        clauses.append(Notice.org_id.in_(sorted(ids)))
+    return or_(*clauses)
+
+
+def _editable(viewer: User) -> ColumnElement[bool]:
+    """Notices the viewer may edit: their own, and those of the organisations they manage."""
+    if viewer.is_admin:
+        return Notice.id.is_not(None)
+    clauses: list[ColumnElement[bool]] = [Notice.author_id == viewer.id]
+    clauses += [
+        Notice.org_id.in_(_subtree(g.org)) for g in viewer.staff_grants if g.role in _MANAGING
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+def visible_notices(viewer: User) -> Select[tuple[Notice]]:
+    """Published notices that reach the viewer, newest first."""
+    return (
+        select(Notice)
+        .where(Notice.status == "published", _reaches(viewer))
+        .order_by(Notice.published_at.desc(), Notice.id.desc())
+    )
+
+
+def notices_page(viewer: User, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the notices that reach the viewer."""
+    query = visible_notices(viewer)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-(total or 0) // per_page))
+    page = min(max(1, page), pages)
+    notices = db.session.scalars(
+        query.options(selectinload(Notice.org)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(notices), total or 0, page, pages)
+
+
+def latest_notices(viewer: User, limit: int = 3) -> list[Notice]:
+    """The few newest notices that reach the viewer, for the home page."""
+    return list(
+        db.session.scalars(visible_notices(viewer).options(selectinload(Notice.org)).limit(limit))
+    )
+
+
+def drafts_for(viewer: User) -> list[Notice]:
+    """Drafts the viewer may edit and publish later, most recently changed first."""
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.status == "draft", _editable(viewer))
+            .options(selectinload(Notice.org))
+            .order_by(Notice.updated_at.desc(), Notice.id.desc())
+        )
+    )
+
+
+def default_org(writer: User) -> Organisation | None:
+    """The organisation a new notice is for unless the writer names one: their own grant's."""
+    grants = sorted(
+        (g for g in writer.staff_grants if g.role in _MANAGING), key=lambda g: g.org.path
+    )
+    return grants[0].org if grants else None
+
+
+def resolve_org(
+    writer: User, text: str | None, current: Notice | None = None
+) -> Organisation | None:
+    """The organisation named by code or full name; blank means the writer's default.
+
+    Admins leave it blank for the whole school. Anyone else must name an open organisation
+    they manage, unless it is the one the edited notice already has.
+    """
+    text = (text or "").strip()
+    if not text:
+        org = None if writer.is_admin else default_org(writer)
+        if org is None and not writer.is_admin:
+            raise NoticeError("请填写发布通知的党组织（组织代码或全称）。")
+    else:
+        try:
+            org = lookup_org(text, writer)
+        except OrgError as exc:
+            raise NoticeError(str(exc)) from None
+    if current is not None and org == current.org:
+        return org
+    if not can_write_for(writer, org):
+        raise NoticeError(
+            f"您不能以“{org.name}”的名义发布通知。" if org else "只有管理员能发布全校通知。"
+        )
+    if org is not None and not org.is_open:
+        raise NoticeError(f"“{org.name}”已撤销或合并，不能再发布通知。")
+    return org
+
+
+def _check_text(title: str, body: str) -> tuple[str, str]:
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        raise NoticeError("请填写标题。")
+    if len(title) > TITLE_MAX:
+        raise NoticeError(f"标题最多 {TITLE_MAX} 个字。")
+    if not body:
+        raise NoticeError("请填写正文。")
+    if len(body) > BODY_MAX:
+        raise NoticeError(f"正文最多 {BODY_MAX} 个字。")
+    return title, body
+
+
+def create_notice(
+    writer: User, title: str, body: str, org: Organisation | None, *, publish: bool = False
+) -> Notice:
+    """A new notice by ``writer`` for ``org`` (None: the whole school), a draft unless published."""
+    if not can_write_for(writer, org):
+        raise NoticeError("您不能为这个党组织发布通知。")
+    title, body = _check_text(title, body)
+    now = utcnow()
+    notice = Notice(
+        title=title,
+        body_md=body,
+        org_id=org.id if org else None,
+        org=org,
+        status="draft",
+        author_id=writer.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(notice)
+    if publish:
+        publish_notice(writer, notice)
+    db.session.flush()
+    return notice
+
+
+def edit_notice(
+    editor: User, notice: Notice, title: str, body: str, org: Organisation | None
+) -> Notice:
+    """Change the text (and the organisation, for those who may write for the new one)."""
+    if not can_edit(editor, notice):
+        raise NoticeError("您不能修改这条通知。")
+    title, body = _check_text(title, body)
+    if org != notice.org and not can_write_for(editor, org):
+        raise NoticeError("您不能把通知改为这个党组织发布。")
+    notice.title, notice.body_md = title, body
+    notice.org, notice.org_id = org, org.id if org else None
+    notice.updated_at = utcnow()
+    db.session.flush()
+    return notice
+
+
+def publish_notice(publisher: User, notice: Notice) -> Notice:
+    """Publish a draft; the first publication date stays when it is published again."""
+    if not can_publish(publisher, notice):
+        raise NoticeError("您不能发布这条通知。")
+    if notice.is_published:
+        raise NoticeError("这条通知已经发布。")
+    now = utcnow()
+    notice.status = "published"
+    if notice.published_at is None:
+        notice.published_at = now
+    notice.updated_at = now
+    db.session.flush()
+    return notice
+
+
+def unpublish_notice(publisher: User, notice: Notice) -> Notice:
+    """Withdraw a published notice back to the drafts (nothing is ever deleted)."""
+    if not can_publish(publisher, notice):
+        raise NoticeError("您不能撤回这条通知。")
+    if not notice.is_published:
+        raise NoticeError("这条通知还没有发布。")
+    notice.status = "draft"
+    notice.updated_at = utcnow()
+    db.session.flush()
+    return notice
