@@ -22,14 +22,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.members.roster_views import allow_roster_uploads
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
+    from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
     from school.orgs.views import bp as orgs_bp
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
     from school.reports.followup_views import bp as followup_bp
     from school.reports.views import bp as reports_bp
+    from school.search import hooks as search_hooks
+    from school.search.views import bp as search_bp
 
     db.init_app(app)
+    search_hooks.register(app)
     app.before_request(allow_roster_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -52,6 +56,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         reports_bp,
         followup_bp,
         notifications_bp,
+        notices_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -13,6 +13,7 @@ from school.courses.cli import content
 from school.demo.cli import demo
 from school.quizzes.cli import quiz
 from school.reports.cli import reports
+from school.search.cli import search
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -46,5 +47,5 @@ def revision(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users, content, quiz, demo, reports):
+    for group in (db_group, users, content, quiz, demo, reports, search):
         app.cli.add_command(group)

@@ -40,6 +40,10 @@ DEFAULTS: dict[str, object] = {
     # (the card page fetches a fresh link before then).
     "CARD_VALID_DAYS": 365,
     "CARD_LINK_MINUTES": 10,
+    # Search: "whoosh" (an index in SEARCH_INDEX_DIR, default <instance>/search-index) or
+    # "postgres" (full-text search inside the database; only with a PostgreSQL DATABASE_URL).
+    "SEARCH_BACKEND": "whoosh",
+    "SEARCH_INDEX_DIR": None,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True}
@@ -67,6 +71,7 @@ def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]
     cfg["CONTENT_DIR"] = str(cfg["CONTENT_DIR"] or project / "content")
     cfg["MEDIA_DIR"] = str(cfg["MEDIA_DIR"] or instance / "media")
     cfg["UPLOAD_DIR"] = str(cfg["UPLOAD_DIR"] or instance / "uploads")
+    cfg["SEARCH_INDEX_DIR"] = str(cfg["SEARCH_INDEX_DIR"] or instance / "search-index")
     cfg["DATABASE_URL"] = _instance_relative_sqlite(str(cfg["DATABASE_URL"]), instance)
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(instance)

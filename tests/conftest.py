@@ -50,6 +50,8 @@ def app_config(database_url: str, tmp_path, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "MEDIA_DIR": str(tmp_path / "media"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        # Never the project's own instance/ index: each app its own, thrown away with the test.
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "CONTENT_DIR": str(tmp_path / "content"),
         **overrides,
     }

@@ -24,10 +24,12 @@ from tests.conftest import app_config, login, post
 from tests.factories import build_world
 from tests.members import authz_cases as members_cases
 from tests.members import roster_authz_cases as roster_cases
+from tests.notices import authz_cases as notices_cases
 from tests.orgs import authz_cases as orgs_cases
 from tests.quizzes import factories as f
 from tests.reports import authz_cases as reports_cases
 from tests.reports import bulletin_authz_cases as bulletin_cases
+from tests.search import authz_cases as search_cases
 
 ROLES = [
     "anonymous",
@@ -221,6 +223,8 @@ FEATURES = [
     cards_cases,
     reports_cases,
     bulletin_cases,
+    notices_cases,
+    search_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

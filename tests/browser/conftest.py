@@ -37,6 +37,8 @@ def server(backend: str, tmp_path_factory) -> Iterator[Server]:
         "MIN_STUDY_SECONDS": "0",
         "RATELIMIT_ENABLED": "false",
         "MEDIA_DIR": str(tmp / "media"),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "SEARCH_INDEX_DIR": str(tmp / "search-index"),
         # Set explicitly so a CONTENT_DIR in the caller's environment cannot swap the courses.
         "CONTENT_DIR": str(PROJECT / "content"),
     }

@@ -1,0 +1,226 @@
+"""What each searchable thing looks like to search, and who may see it.
+
+A document carries plain text (Markdown reduced to words), jieba's segmentation of it and the
+columns that decide visibility (audience, org_path, author_id). Nothing else is ever consulted:
+the backends filter on these columns only, and people's names are never part of the text.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from school.markdown import render
+
+if TYPE_CHECKING:
+    from school.auth.models import User
+    from school.courses.models import Course, Lesson
+    from school.forum.models import Thread
+    from school.notices.models import Notice
+
+THREAD_KINDS = ("qa", "faq", "suggestion", "ticket")
+BODY_MAX = 60_000  # characters of plain text kept per document
+
+_jieba_lock = threading.Lock()
+_jieba = None
+
+
+def _tokenizer():
+    """jieba, with its dictionary loaded once per process (the first call waits for it)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """jieba's search-mode words of ``text`` with their character offsets, lowercased.
+
+    Search mode also yields the shorter words inside long ones (中华人民共和国 → 中华, 人民 ...),
+    so a query for a part finds the whole. Punctuation and spaces are dropped.
+    """
+    out: list[tuple[str, int, int]] = []
+    for word, start, end in _tokenizer().tokenize(text, mode="search"):
+        word = word.strip().lower()
+        if word and any(ch.isalnum() for ch in word):
+            out.append((word, start, end))
+    return out
+
+
+def segment(text: str) -> list[str]:
+    """The words of ``text`` as search sees them (the same cut for documents and queries)."""
+    return [word for word, _, _ in tokens(text)]
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown as plain text: rendered and sanitised, tags dropped, links and images as text."""
+    if not markdown_text:
+        return ""
+    rendered = str(render(markdown_text))
+    # An image keeps its description; block ends become spaces so words do not run together.
+    rendered = re.sub(r'<img[^>]*\balt="([^"]*)"[^>]*>', r" \1 ", rendered)
+    rendered = re.sub(r"</(p|li|h\d|tr|td|th|div|blockquote|pre)>|<br\s*/?>", " ", rendered)
+    text = html.unescape(_TAG.sub("", rendered))
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One row of search_documents, before it is written."""
+
+    kind: str
+    object_id: int
+    title: str
+    body: str
+    url: str
+    audience: str
+    org_path: str | None = None
+    author_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.kind, self.object_id)
+
+    @property
+    def title_words(self) -> str:
+        return " ".join(segment(self.title))
+
+    @property
+    def body_words(self) -> str:
+        return " ".join(segment(self.body))
+
+
+def _doc(kind: str, object_id: int, title: str, body: str, url: str, audience: str, **kw):
+    return Document(kind, object_id, title.strip(), body[:BODY_MAX], url, audience, **kw)
+
+
+def course_document(course: Course) -> Document | None:
+    """A published course: its title, summary and introduction, for everyone."""
+    if course.status != "published":
+        return None
+    body = " ".join(filter(None, [course.summary, plain_text(course.body_md)]))
+    return _doc("course", course.id, course.title, body, f"/courses/{course.slug}", "public")
+
+
+def lesson_document(lesson: Lesson) -> Document | None:
+    """A current lesson of a published course, for everyone; drafts and retired ones never."""
+    course = lesson.course
+    if lesson.retired or course is None or course.status != "published":
+        return None
+    url = f"/courses/{course.slug}/{lesson.slug}"
+    return _doc("lesson", lesson.id, lesson.title, plain_text(lesson.body_md), url, "public")
+
+
+def thread_document(thread: Thread) -> Document | None:
+    """A board item: public Q&A (or FAQ), a suggestion's published reply, or a staff ticket.
+
+    Hidden, unapproved and withdrawn items are not searchable at all. Internal notes and hidden
+    posts are never part of the text, nor is anybody's name.
+    """
+    if thread.hidden or not thread.approved or thread.state == "withdrawn":
+        return None
+    url = f"/forum/threads/{thread.id}"
+    posts = [p for p in thread.posts if p.kind != "note" and not p.hidden]
+    if thread.board == "qa" and thread.visibility == "public":
+        body = " ".join([plain_text(thread.body_md), *(plain_text(p.body_md) for p in posts)])
+        kind = "faq" if thread.faq else "qa"
+        return _doc(kind, thread.id, thread.title, body, url, "public", author_id=thread.author_id)
+    published = [p for p in posts if p.public_reply]
+    if thread.board == "suggestion" and published:
+        # Everyone reads the title and the published reply, never the member's own text.
+        body = " ".join(plain_text(p.body_md) for p in published)
+        return _doc("suggestion", thread.id, thread.title, body, url, "public")
+    body = " ".join([plain_text(thread.body_md), *(plain_text(p.body_md) for p in posts)])
+    if thread.org is not None:
+        return _doc(
+            "ticket",
+            thread.id,
+            thread.title,
+            body,
+            url,
+            "staff",
+            org_path=thread.org.path,
+            author_id=thread.author_id,
+        )
+    # A private question about a course goes to the instructors.
+    return _doc(
+        "ticket", thread.id, thread.title, body, url, "instructors", author_id=thread.author_id
+    )
+
+
+def notice_document(notice: Notice) -> Document | None:
+    """A published notice: for its organisation's subtree (and staff above), or everyone."""
+    if notice.status != "published":
+        return None
+    body = plain_text(notice.body_md)
+    url = f"/notices/{notice.id}"
+    if notice.org is None:
+        return _doc("notice", notice.id, notice.title, body, url, "public")
+    return _doc("notice", notice.id, notice.title, body, url, "org", org_path=notice.org.path)
+
+
+# --- who may see what -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see, in the terms of the document columns."""
+
+    user_id: int
+    everything: bool  # admins
+    instructor: bool
+    # audience "org": org_path equal to one of these (the viewer's orgs and every ancestor) ...
+    org_paths: frozenset[str]
+    # ... or below a staff grant; audience "staff": below a staff grant (or the viewer's own).
+    grant_paths: frozenset[str]
+
+
+def _ancestors(path: str) -> set[str]:
+    parts = [p for p in path.split("/") if p]
+    return {"/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)}
+
+
+def scope_for(viewer: User) -> Scope:
+    """The viewer's search scope, from their role, their organisations and staff grants."""
+    grants = {g.org.path for g in viewer.staff_grants if g.org is not None}
+    paths: set[str] = set()
+    for org in (viewer.home_org, viewer.host_org):
+        if org is not None:
+            paths |= _ancestors(org.path)
+    for path in grants:
+        paths |= _ancestors(path)
+    return Scope(
+        user_id=viewer.id,
+        everything=viewer.is_admin,
+        instructor=viewer.is_instructor,
+        org_paths=frozenset(paths),
+        grant_paths=frozenset(grants),
+    )
+
+
+def can_see(scope: Scope, audience: str, org_path: str | None, author_id: int | None) -> bool:
+    """The one visibility rule, as a predicate; the backends express the same rule as queries."""
+    if audience == "public" or scope.everything:
+        return True
+    below_grant = org_path is not None and any(org_path.startswith(g) for g in scope.grant_paths)
+    if audience == "org":
+        return org_path in scope.org_paths or below_grant
+    if audience == "staff":
+        return below_grant or (author_id is not None and author_id == scope.user_id)
+    if audience == "instructors":
+        return scope.instructor or (author_id is not None and author_id == scope.user_id)
+    return False

@@ -1,0 +1,185 @@
+"""Search as the rest of the school sees it: search(), reindex() and segment()."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import selectinload
+
+from school.auth.models import User
+from school.db import db
+from school.search import documents, hooks
+from school.search.documents import can_see, scope_for
+from school.search.documents import segment as _segment
+from school.search.highlight import highlight, snippet
+from school.search.models import KINDS, SearchDocument, SearchOutbox
+
+QUERY_MAX = 100
+_QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"'})
+_PHRASE = re.compile(r'"([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    object_id: int
+    title: Markup
+    snippet: Markup
+    url: str
+    updated_at: datetime
+    score: float
+
+
+@dataclass(frozen=True)
+class Results:
+    query: str
+    kind: str | None
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    page: int = 1
+    pages: int = 0
+    rebuilding: bool = False
+    words: list[str] = field(default_factory=list)
+
+
+def segment(text: str) -> list[str]:
+    """jieba's words of ``text`` as search cuts them (dictionary loaded once per process)."""
+    return _segment(text)
+
+
+def parse(query: str) -> tuple[list[str], list[list[str]]]:
+    """The query's loose words and its quoted phrases ("流动党员管理"), cut by jieba."""
+    text = query.translate(_QUOTES)
+    if text.count('"') < 2:
+        return segment(text.replace('"', " ")), []
+    phrases: list[list[str]] = []
+    words: list[str] = []
+    for chunk in _PHRASE.findall(text):
+        cut = segment(chunk)
+        if len(cut) > 1:
+            phrases.append(cut)
+        else:
+            words.extend(cut)
+    words.extend(segment(_PHRASE.sub(" ", text).replace('"', " ")))
+    return list(dict.fromkeys(words)), phrases
+
+
+def search(
+    viewer: User, query: str, *, kind: str | None = None, page: int = 1, per_page: int = 20
+) -> Results | None:
+    """Hits the viewer may see, best first, with marked titles and snippets; None: no such kind."""
+    if kind is not None and kind not in KINDS:
+        return None
+    query = (query or "").strip()
+    if not query or len(query) > QUERY_MAX:
+        return Results(query=query, kind=kind)
+    words, phrases = parse(query)
+    all_words = list(dict.fromkeys(words + [w for p in phrases for w in p]))
+    if not all_words:
+        return Results(query=query, kind=kind)
+    page, per_page = max(1, page), max(1, min(per_page, 100))
+    scope = scope_for(viewer)
+    app = current_app._get_current_object()
+    if hooks.backend_name(app) == "postgres":
+        from school.search import pg_backend
+
+        found = pg_backend.search(scope, words, phrases, kind, page, per_page)
+    else:
+        from school.search import whoosh_backend
+
+        try:
+            found = whoosh_backend.search(app, scope, words, phrases, kind, page, per_page)
+        except whoosh_backend.Rebuilding:
+            return Results(query=query, kind=kind, rebuilding=True, words=all_words)
+    rows = _rows([(k, i) for k, i, _ in found.keys])
+    hits = []
+    for doc_kind, object_id, score in found.keys:
+        row = rows.get((doc_kind, object_id))
+        # The row is the truth: a document deleted or restricted since the index was written
+        # is never shown.
+        if row is None or not can_see(scope, row.audience, row.org_path, row.author_id):
+            continue
+        hits.append(
+            Hit(
+                kind=row.kind,
+                object_id=row.object_id,
+                title=highlight(row.title, all_words),
+                snippet=snippet(row.body, all_words),
+                url=row.url,
+                updated_at=row.updated_at,
+                score=score,
+            )
+        )
+    return Results(
+        query=query,
+        kind=kind,
+        hits=hits,
+        total=found.total,
+        counts=found.counts,
+        page=page,
+        pages=math.ceil(found.total / per_page),
+        words=all_words,
+    )
+
+
+def _rows(keys: list[tuple[str, int]]) -> dict[tuple[str, int], SearchDocument]:
+    if not keys:
+        return {}
+    cond = or_(*(and_(SearchDocument.kind == k, SearchDocument.object_id == i) for k, i in keys))
+    rows = db.session.scalars(select(SearchDocument).where(cond))
+    return {(d.kind, d.object_id): d for d in rows}
+
+
+def reindex(echo: Callable[[str], None] | None = None) -> int:
+    """Rebuild every document from the database, then the backend's index; returns the count."""
+    from school.courses.models import Course, Lesson
+    from school.forum.models import Thread
+    from school.notices.models import Notice
+
+    say = echo or (lambda _text: None)
+    session = db.session
+    session.execute(delete(SearchDocument))
+    session.execute(delete(SearchOutbox))
+    counts: dict[str, int] = {}
+    sources = [
+        (Course, documents.course_document, ()),
+        (Lesson, documents.lesson_document, (selectinload(Lesson.course),)),
+        (Thread, documents.thread_document, (selectinload(Thread.posts), selectinload(Thread.org))),
+        (Notice, documents.notice_document, (selectinload(Notice.org),)),
+    ]
+    for model, build, options in sources:
+        last = 0
+        while True:
+            batch = session.scalars(
+                select(model).where(model.id > last).order_by(model.id).limit(500).options(*options)
+            ).all()
+            if not batch:
+                break
+            docs = [d for d in map(build, batch) if d is not None]
+            hooks.write(session, docs)
+            for doc in docs:
+                counts[doc.kind] = counts.get(doc.kind, 0) + 1
+            last = batch[-1].id
+            session.expunge_all()
+    session.commit()
+    total = sum(counts.values())
+    for kind, label in KINDS.items():
+        if counts.get(kind):
+            say(f"{label}：{counts[kind]} 条")
+    app = current_app._get_current_object()
+    if hooks.backend_name(app) == "whoosh":
+        from school.search import whoosh_backend
+
+        whoosh_backend.rebuild(app)
+        say(f"已重建 Whoosh 索引，共 {total} 条文档。")
+    else:
+        say(f"已更新 PostgreSQL 全文索引，共 {total} 条文档。")
+    return total

@@ -1,0 +1,48 @@
+"""Search fixtures: an index of its own per test, and the search tests run on every backend."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from school.auth.models import User
+from school.db import db
+from school.forum import services as forum
+from school.search import service
+
+
+@pytest.fixture
+def config_overrides(tmp_path) -> dict:
+    return {"SEARCH_INDEX_DIR": str(tmp_path / "search-index")}
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def search_backend(request, app: Flask, backend: str) -> str:
+    """Whoosh always; PostgreSQL full-text search too when the database is PostgreSQL."""
+    if request.param == "postgres" and backend != "postgresql":
+        pytest.skip("PostgreSQL full-text search needs a PostgreSQL database")
+    app.config["SEARCH_BACKEND"] = request.param
+    return request.param
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def find(app: Flask, username: str, query: str, **kwargs) -> service.Results:
+    """Search as a user, in a short app context of its own."""
+    with app.app_context():
+        return service.search(user(username), query, **kwargs)
+
+
+def shown(results: service.Results) -> str:
+    """Everything a results page shows of the hits."""
+    return " ".join(f"{h.title} {h.snippet} {h.url}" for h in results.hits)
+
+
+def ask(username: str, board: str, title: str, body: str, **kwargs):
+    """File a board item as a user (inside an app context; the caller commits)."""
+    return forum.create_thread(
+        user(username), forum.NewThread(board=board, title=title, body=body, **kwargs)
+    )
