@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school.clock import to_local
 from school.db import db, utcnow
-from school.members import roster
+from school.members import roster, roster_files
 from school.orgs.permissions import can_import_roster
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/roster", template_folder="templates")
@@ -70,12 +70,12 @@ def index():
 
 @bp.get("/template.xlsx")
 def template_xlsx():
-    return _download(roster.template_xlsx(), "roster-template.xlsx", XLSX)
+    return _download(roster_files.template_xlsx(), "roster-template.xlsx", XLSX)
 
 
 @bp.get("/template.csv")
 def template_csv():
-    return _download(roster.template_csv(), "roster-template.csv", "text/csv; charset=utf-8")
+    return _download(roster_files.template_csv(), "roster-template.csv", "text/csv; charset=utf-8")
 
 
 @bp.post("/preview")
@@ -89,13 +89,13 @@ def preview():
     except roster.RosterFileError as error:
         return _form(str(error))
     plan = roster.plan_import(current_user, sheet, _today())
-    token = roster.store_upload(_uploads(), current_user, upload.filename, data)
+    token = roster_files.store_upload(_uploads(), current_user, upload.filename, data)
     return _preview(plan, token, upload.filename)
 
 
 @bp.post("/apply")
 def apply():
-    stored = roster.load_upload(_uploads(), current_user, request.form.get("token", ""))
+    stored = roster_files.load_upload(_uploads(), current_user, request.form.get("token", ""))
     if stored is None:
         return _form("预览已失效，请重新上传文件。")
     filename, data = stored

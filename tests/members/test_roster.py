@@ -16,7 +16,7 @@ from werkzeug.test import encode_multipart
 from school.auth.models import User
 from school.auth.passwords import verify_password
 from school.db import db
-from school.members import roster
+from school.members import roster, roster_files
 from school.members.models import FlowEvent
 from school.orgs.models import Organisation
 from school.orgs.services import create_org
@@ -487,13 +487,13 @@ def test_old_uploads_are_removed(app, world, tmp_path):
     folder = tmp_path / "roster"
     with app.app_context():
         owner = db.session.get(User, world.secretary)
-        old = roster.store_upload(folder, owner, "a.csv", b"x")
+        old = roster_files.store_upload(folder, owner, "a.csv", b"x")
         stale = time.time() - 2 * 86400
         for path in folder.iterdir():
             os.utime(path, (stale, stale))
-        new = roster.store_upload(folder, owner, "b.csv", b"y")
-        assert roster.load_upload(folder, owner, old) is None
-        assert roster.load_upload(folder, owner, new) == ("b.csv", b"y")
+        new = roster_files.store_upload(folder, owner, "b.csv", b"y")
+        assert roster_files.load_upload(folder, owner, old) is None
+        assert roster_files.load_upload(folder, owner, new) == ("b.csv", b"y")
 
 
 def test_parallel_double_apply_creates_each_member_once(committed_app):
