@@ -19,7 +19,27 @@ from tests.databases import BACKENDS, drop_database, migrate, new_database
 PASSWORD = "correct-horse-9"
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test once per database. Search tests once per database and search backend:
+    Whoosh on each database, PostgreSQL full-text search on PostgreSQL only (the pair that
+    cannot run is never generated rather than skipped)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    if "search_backend" in metafunc.fixturenames:
+        pairs = [(db_, "whoosh") for db_ in BACKENDS]
+        pairs += [(db_, "postgres") for db_ in BACKENDS if db_ == "postgresql"]
+        metafunc.parametrize(
+            ("backend", "search_backend"),
+            pairs,
+            ids=[f"{db_}-{search}" for db_, search in pairs],
+            indirect=True,
+            scope="session",
+        )
+    else:
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def backend(request) -> str:
     return request.param
 

@@ -140,13 +140,15 @@ def _before_commit(session: Session) -> None:
         return
     try:
         with session.begin_nested():
-            changed = sync(session, keys)
+            # Only Whoosh reads the outbox; PostgreSQL searches the documents themselves.
+            queue = backend_name(current_app._get_current_object()) == "whoosh"
+            changed = sync(session, keys, queue=queue)
     except Exception:
         # Never fail the user's change because of search: its documents stay as they were
         # until the next change to them or `flask search reindex`.
         log.exception("search documents not updated for %s", sorted(keys)[:10])
         return
-    if changed:
+    if changed and queue:
         session.info[_QUEUED] = True
 
 
@@ -228,8 +230,9 @@ def build(session: Session, family: str, ids: Iterable[int]) -> dict[int, Docume
     return found
 
 
-def sync(session: Session, keys: set[tuple[str, int]]) -> int:
-    """Bring the documents of ``keys`` up to date; returns how many changed (each queued)."""
+def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> int:
+    """Bring the documents of ``keys`` up to date; returns how many changed (each queued for
+    the Whoosh index when ``queue``)."""
     table = SearchDocument.__table__
     by_family: dict[str, set[int]] = {}
     for family, object_id in _expand(session, keys):
@@ -263,6 +266,8 @@ def sync(session: Session, keys: set[tuple[str, int]]) -> int:
         return 0
     remove(session, stale)
     write(session, fresh)
+    if not queue:
+        return len(changed)
     now = utcnow()
     session.execute(
         insert(SearchOutbox.__table__),

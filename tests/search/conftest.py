@@ -17,13 +17,18 @@ def config_overrides(tmp_path) -> dict:
     return {"SEARCH_INDEX_DIR": str(tmp_path / "search-index")}
 
 
-@pytest.fixture(params=["whoosh", "postgres"])
-def search_backend(request, app: Flask, backend: str) -> str:
-    """Whoosh always; PostgreSQL full-text search too when the database is PostgreSQL."""
-    if request.param == "postgres" and backend != "postgresql":
-        pytest.skip("PostgreSQL full-text search needs a PostgreSQL database")
-    app.config["SEARCH_BACKEND"] = request.param
+@pytest.fixture(scope="session")
+def search_backend(request) -> str:
+    """The search backend of this run of the test (pairs with the database: tests/conftest.py)."""
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _use_search_backend(request) -> None:
+    """Point the app at the test's search backend before anything in it searches."""
+    if "search_backend" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        app.config["SEARCH_BACKEND"] = request.getfixturevalue("search_backend")
 
 
 def user(username: str) -> User:
