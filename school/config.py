@@ -44,6 +44,10 @@ DEFAULTS: dict[str, object] = {
     # "postgres" (full-text search inside the database; only with a PostgreSQL DATABASE_URL).
     "SEARCH_BACKEND": "whoosh",
     "SEARCH_INDEX_DIR": None,
+    # A search ranks at most this many matches, the first in the index; beyond it the words are
+    # so common that the page says "more than" and invites a narrower query (see
+    # school/search/service.py).
+    "SEARCH_CANDIDATES": 500,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True}

@@ -7,6 +7,7 @@ word first; everything that is not a match is escaped.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
@@ -48,12 +49,24 @@ def snippet(text: str, words: Iterable[str], width: int = SNIPPET_CHARS) -> Mark
     matches = list(pattern.finditer(text)) if pattern else []
     start = 0
     if matches:
+        # A window of ``width`` slides from match to match (linear: a long lesson can hold
+        # hundreds of matches); the best holds the most different words, then the most matches.
         best = (-1, -1, 0)
+        inside: Counter[str] = Counter()
+        end = 0
         for i, first in enumerate(matches):
-            inside = [m for m in matches[i:] if m.end() <= first.start() + width]
-            score = (len({m.group(0).lower() for m in inside}), len(inside))
+            end = max(end, i)
+            while end < len(matches) and matches[end].end() <= first.start() + width:
+                inside[matches[end].group(0).lower()] += 1
+                end += 1
+            score = (len(inside), end - i)
             if score > best[:2]:
                 best = (*score, first.start())
+            if end > i:
+                word = first.group(0).lower()
+                inside[word] -= 1
+                if not inside[word]:
+                    del inside[word]
         start = max(0, min(best[2] - _LEAD, len(text) - width))
     end = min(len(text), start + width)
     # Never cut a match in half at either edge.

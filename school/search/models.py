@@ -46,10 +46,8 @@ class TSVector(TypeDecorator):
 
 class SearchDocument(Base):
     __tablename__ = "search_documents"
-    __table_args__ = (
-        Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),
-        Index("ix_search_documents_audience_path", "audience", "org_path"),
-    )
+    # Only the GIN index: see migration 7c2e9a41b5d3 for why visibility has none.
+    __table_args__ = (Index("ix_search_documents_tsv", "tsv", postgresql_using="gin"),)
 
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     object_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,12 +3,17 @@ words (title words weighted A, body words D), a GIN index finds them, ts_rank_cd
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from school.db import db
 from school.search.documents import Scope
 from school.search.models import SearchDocument as D
 from school.search.whoosh_backend import Found
+
+if TYPE_CHECKING:
+    from school.search.service import Parsed
 
 
 def visibility(scope: Scope) -> ColumnElement[bool]:
@@ -40,31 +45,56 @@ def tsquery(words: list[str], phrases: list[list[str]]):
 
 def search(
     scope: Scope,
-    words: list[str],
-    phrases: list[list[str]],
+    parsed: Parsed,
     kind: str | None,
     page: int,
     per_page: int,
+    candidates: int,
 ) -> Found:
-    """Ranked (kind, object_id, score) for one page, the total and counts per kind."""
-    query = tsquery(words, phrases)
+    """Ranked (kind, object_id, score) for one page, the total and counts per kind, over at
+    most ``candidates`` matches (see service.search)."""
+    query = tsquery(parsed.words, parsed.phrases)
     where = and_(D.tsv.op("@@")(query), visibility(scope))
-    counts = {
-        k: n
-        for k, n in db.session.execute(
-            select(D.kind, func.count()).where(where).group_by(D.kind)
-        ).all()
-    }
-    total = counts.get(kind, 0) if kind else sum(counts.values())
-    if kind:
-        where = and_(where, D.kind == kind)
-    # ts_rank_cd rewards words found close together: the phrase itself ranks first.
-    rank = func.ts_rank_cd(D.tsv, query)
-    rows = db.session.execute(
-        select(D.kind, D.object_id, rank.label("rank"))
-        .where(where)
-        .order_by(rank.desc(), D.updated_at.desc(), D.kind, D.object_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Found([(r.kind, r.object_id, float(r.rank)) for r in rows], total, counts)
+    found = _candidates(where, query, candidates)
+    capped = len(found) > candidates
+    found = found[:candidates]
+    counts: dict[str, int] = {}
+    for row in found:
+        counts[row.kind] = counts.get(row.kind, 0) + 1
+    total = len(found)
+    if kind is not None:
+        if capped:
+            # The tab has candidates of its own beyond the ones of the whole query.
+            found = _candidates(and_(where, D.kind == kind), query, candidates)
+            capped = len(found) > candidates
+            found = found[:candidates]
+            counts[kind] = max(counts.get(kind, 0), len(found))
+        else:
+            found = [row for row in found if row.kind == kind]
+        total = len(found)
+    found = sorted(found, key=lambda row: (-row.rank, row.kind, row.object_id))
+    page_rows = found[(page - 1) * per_page : page * per_page]
+    return Found([(r.kind, r.object_id, float(r.rank)) for r in page_rows], total, counts, capped)
+
+
+def _candidates(where, query, candidates: int) -> list:
+    """The first ``candidates`` + 1 matching rows in the table's order with their rank
+    (ts_rank_cd rewards words found close together: the phrase itself ranks first).
+
+    No ORDER BY, so that for a common word PostgreSQL stops after the first rows it finds
+    instead of reading and sorting every match. And always through the GIN index: with a
+    LIMIT the planner bets on a sequential scan meeting matches evenly, and for a word
+    found only in later rows it reads most of the table to lose the bet.
+    """
+    first = select(D.kind, D.object_id, D.tsv).where(where).limit(candidates + 1).subquery()
+    rank = func.ts_rank_cd(first.c.tsv, query).label("rank")
+    session = db.session
+    before = session.scalar(
+        select(
+            func.current_setting("enable_seqscan"), func.set_config("enable_seqscan", "off", True)
+        )
+    )
+    try:
+        return session.execute(select(first.c.kind, first.c.object_id, rank)).all()
+    finally:
+        session.execute(select(func.set_config("enable_seqscan", before, True)))

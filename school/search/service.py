@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from school.auth.models import User
 from school.db import db
 from school.search import documents, hooks
-from school.search.documents import can_see, scope_for
+from school.search.documents import can_see, scope_for, tokens
 from school.search.documents import segment as _segment
 from school.search.highlight import highlight, snippet
 from school.search.models import KINDS, SearchDocument, SearchOutbox
@@ -46,6 +46,8 @@ class Results:
     counts: dict[str, int] = field(default_factory=dict)
     page: int = 1
     pages: int = 0
+    # More matches than a search ranks: total and counts are "at least".
+    capped: bool = False
     rebuilding: bool = False
     words: list[str] = field(default_factory=list)
 
@@ -55,48 +57,86 @@ def segment(text: str) -> list[str]:
     return _segment(text)
 
 
-def parse(query: str) -> tuple[list[str], list[list[str]]]:
+@dataclass(frozen=True)
+class Parsed:
+    """A query as the backends take it."""
+
+    # Every one must match: jieba's whole words, not the parts search mode adds (中华人民共和国,
+    # not also 中华 and 人民), which a document holding the whole word holds anyway.
+    words: list[str]
+    # The loose text's words in order, parts included: found side by side, they rank higher.
+    near: list[str]
+    # Quoted phrases, each in order and side by side.
+    phrases: list[list[str]]
+
+    @property
+    def marked(self) -> list[str]:
+        """Every word to mark in titles and snippets."""
+        return list(dict.fromkeys(self.near + self.words + [w for p in self.phrases for w in p]))
+
+
+def _cut(text: str) -> tuple[list[str], list[str]]:
+    """The whole words of ``text`` and all its words in order (see Parsed)."""
+    cut = tokens(text)
+    whole = [
+        word
+        for word, start, end in cut
+        if not any(s <= start and end <= e and (s, e) != (start, end) for _, s, e in cut)
+    ]
+    return whole, [word for word, _, _ in cut]
+
+
+def parse(query: str) -> Parsed:
     """The query's loose words and its quoted phrases ("流动党员管理"), cut by jieba."""
     text = query.translate(_QUOTES)
     if text.count('"') < 2:
-        return segment(text.replace('"', " ")), []
+        whole, near = _cut(text.replace('"', " "))
+        return Parsed(list(dict.fromkeys(whole)), near, [])
     phrases: list[list[str]] = []
     words: list[str] = []
     for chunk in _PHRASE.findall(text):
-        cut = segment(chunk)
-        if len(cut) > 1:
+        whole, cut = _cut(chunk)
+        if len(whole) > 1:
             phrases.append(cut)
         else:
-            words.extend(cut)
-    words.extend(segment(_PHRASE.sub(" ", text).replace('"', " ")))
-    return list(dict.fromkeys(words)), phrases
+            words.extend(whole)
+    whole, near = _cut(_PHRASE.sub(" ", text).replace('"', " "))
+    return Parsed(list(dict.fromkeys(words + whole)), near, phrases)
 
 
 def search(
     viewer: User, query: str, *, kind: str | None = None, page: int = 1, per_page: int = 20
 ) -> Results | None:
-    """Hits the viewer may see, best first, with marked titles and snippets; None: no such kind."""
+    """Hits the viewer may see, best first, with marked titles and snippets; None: no such kind.
+
+    At most SEARCH_CANDIDATES matches are ranked, the first in the index (a full reindex
+    writes courses and lessons first): a word found in most of the school's texts says little
+    about which one the member wants, and ranking every match costs seconds at 50,000
+    documents. Such a result is ``capped``: its counts are lower bounds and the page asks for
+    a narrower query.
+    """
     if kind is not None and kind not in KINDS:
         return None
     query = (query or "").strip()
     if not query or len(query) > QUERY_MAX:
         return Results(query=query, kind=kind)
-    words, phrases = parse(query)
-    all_words = list(dict.fromkeys(words + [w for p in phrases for w in p]))
+    parsed = parse(query)
+    all_words = parsed.marked
     if not all_words:
         return Results(query=query, kind=kind)
     page, per_page = max(1, page), max(1, min(per_page, 100))
     scope = scope_for(viewer)
     app = current_app._get_current_object()
+    candidates = int(app.config["SEARCH_CANDIDATES"])
     if hooks.backend_name(app) == "postgres":
         from school.search import pg_backend
 
-        found = pg_backend.search(scope, words, phrases, kind, page, per_page)
+        found = pg_backend.search(scope, parsed, kind, page, per_page, candidates)
     else:
         from school.search import whoosh_backend
 
         try:
-            found = whoosh_backend.search(app, scope, words, phrases, kind, page, per_page)
+            found = whoosh_backend.search(app, scope, parsed, kind, page, per_page, candidates)
         except whoosh_backend.Rebuilding:
             return Results(query=query, kind=kind, rebuilding=True, words=all_words)
     rows = _rows([(k, i) for k, i, _ in found.keys])
@@ -126,6 +166,7 @@ def search(
         counts=found.counts,
         page=page,
         pages=math.ceil(found.total / per_page),
+        capped=found.capped,
         words=all_words,
     )
 

@@ -76,6 +76,46 @@ def test_paging_and_kind_filter(app, world, search_backend):
     assert find(app, "member", "").total == 0 and find(app, "member", "长" * 101).total == 0
 
 
+def test_more_matches_than_candidates_give_a_capped_result(app, world, search_backend):
+    app.config["SEARCH_CANDIDATES"] = 2
+    _set_lessons(app, "候选 一", "候选 二", "候选 三")
+    with app.app_context():
+        question = ask("member", "qa", "候选的问题", "问答里的候选", public=True)
+        db.session.commit()
+        question_url = f"/forum/threads/{question.id}"
+
+    everything = find(app, "member", "候选")
+    assert everything.capped and everything.total == 2 == sum(everything.counts.values())
+    assert (everything.pages, len(everything.hits)) == (1, 2)
+    # A tab ranks candidates of its own kind, past those of the whole query.
+    lessons = find(app, "member", "候选", kind="lesson")
+    assert lessons.capped and lessons.total == 2 and len(lessons.hits) == 2
+    assert all(h.kind == "lesson" for h in lessons.hits)
+    questions = find(app, "member", "候选", kind="qa")
+    assert not questions.capped and questions.total == 1
+    assert [h.url for h in questions.hits] == [question_url]
+
+    # As many candidates as matches: exact counts.
+    app.config["SEARCH_CANDIDATES"] = 4
+    exact = find(app, "member", "候选")
+    assert not exact.capped and exact.total == 4 and exact.counts == {"lesson": 3, "qa": 1}
+
+
+def test_restricted_matches_never_take_a_candidates_place(app, world, search_backend):
+    """The cap counts what the viewer may see: a branch's help requests cannot crowd a
+    member's search out, nor show in a count."""
+    app.config["SEARCH_CANDIDATES"] = 2
+    with app.app_context():
+        for number in range(3):
+            ask("other", "help", f"求助候选{number}", "候选 家里有困难", help_category="other")
+        db.session.commit()
+    _set_lessons(app, "候选 一")
+
+    seen = find(app, "member", "候选")
+    assert not seen.capped and seen.total == 1 and seen.counts == {"lesson": 1}
+    assert [h.kind for h in seen.hits] == ["lesson"]
+
+
 def test_the_snippet_shows_the_best_cluster_of_matches():
     text = "开头的话。" * 40 + "这里讲流动党员的组织生活。" + "结尾的话。" * 40
     cut = str(snippet(text, ["流动", "党员", "组织生活"]))

@@ -113,6 +113,25 @@ def test_results_are_highlighted_with_kind_tabs_and_counts(search_backend, clien
     assert 'value="流动党员"' in html  # the query stays in the box
 
 
+def test_more_matches_than_a_search_ranks_says_more_than(search_backend, client, app, school):
+    app.config["SEARCH_CANDIDATES"] = 10
+    login(client, "member")
+
+    html = _page(client, q="流动党员")
+
+    nav = re.search(r'<nav class="subnav search-tabs".*?</nav>', html, re.S).group(0)
+    assert '全部<span class="count">10+</span>' in nav
+    assert "找到超过 10 条，下面按相关度列出其中 10 条" in html
+    assert "多加一个关键词" in html
+    assert len(_hits(html)) == 10 and "下一页" not in html
+
+    # Within the candidates the count is exact and the hint is gone.
+    app.config["SEARCH_CANDIDATES"] = 26
+    html = _page(client, q="流动党员")
+    assert _tabs(html)["全部"] == (26, True)
+    assert "超过" not in html and "多加一个关键词" not in html
+
+
 def test_kind_filter_keeps_all_the_tabs(search_backend, client, school):
     login(client, "member")
 
