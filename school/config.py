@@ -47,7 +47,7 @@ DEFAULTS: dict[str, object] = {
     # A search ranks at most this many matches, the first in the index; beyond it the words are
     # so common that the page says "more than" and invites a narrower query (see
     # school/search/service.py).
-    "SEARCH_CANDIDATES": 500,
+    "SEARCH_CANDIDATES": 250,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True}

@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import and_, delete, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from school.auth.models import User
 from school.db import db
@@ -64,23 +64,26 @@ class Parsed:
     # Every one must match: jieba's whole words, not the parts search mode adds (中华人民共和国,
     # not also 中华 and 人民), which a document holding the whole word holds anyway.
     words: list[str]
-    # The loose text's words in order, parts included: found side by side, they rank higher.
-    near: list[str]
-    # Quoted phrases, each in order and side by side.
+    # The loose text's whole words with their positions among all its words (parts included,
+    # as the index counts them): found side by side like this, they rank higher.
+    near: list[tuple[int, str]]
+    # Quoted phrases, each in order and side by side (parts included).
     phrases: list[list[str]]
+    # Every word of the loose text, parts included.
+    loose: list[str]
 
     @property
     def marked(self) -> list[str]:
         """Every word to mark in titles and snippets."""
-        return list(dict.fromkeys(self.near + self.words + [w for p in self.phrases for w in p]))
+        return list(dict.fromkeys(self.loose + self.words + [w for p in self.phrases for w in p]))
 
 
-def _cut(text: str) -> tuple[list[str], list[str]]:
-    """The whole words of ``text`` and all its words in order (see Parsed)."""
+def _cut(text: str) -> tuple[list[tuple[int, str]], list[str]]:
+    """The whole words of ``text`` with their positions, and all its words (see Parsed)."""
     cut = tokens(text)
     whole = [
-        word
-        for word, start, end in cut
+        (position, word)
+        for position, (word, start, end) in enumerate(cut)
         if not any(s <= start and end <= e and (s, e) != (start, end) for _, s, e in cut)
     ]
     return whole, [word for word, _, _ in cut]
@@ -89,19 +92,19 @@ def _cut(text: str) -> tuple[list[str], list[str]]:
 def parse(query: str) -> Parsed:
     """The query's loose words and its quoted phrases ("流动党员管理"), cut by jieba."""
     text = query.translate(_QUOTES)
-    if text.count('"') < 2:
-        whole, near = _cut(text.replace('"', " "))
-        return Parsed(list(dict.fromkeys(whole)), near, [])
     phrases: list[list[str]] = []
     words: list[str] = []
-    for chunk in _PHRASE.findall(text):
-        whole, cut = _cut(chunk)
-        if len(whole) > 1:
-            phrases.append(cut)
-        else:
-            words.extend(whole)
-    whole, near = _cut(_PHRASE.sub(" ", text).replace('"', " "))
-    return Parsed(list(dict.fromkeys(words + whole)), near, phrases)
+    if text.count('"') >= 2:
+        for chunk in _PHRASE.findall(text):
+            whole, cut = _cut(chunk)
+            if len(whole) > 1:
+                phrases.append(cut)
+            else:
+                words.extend(word for _, word in whole)
+        text = _PHRASE.sub(" ", text)
+    near, loose = _cut(text.replace('"', " "))
+    words = list(dict.fromkeys(words + [word for _, word in near]))
+    return Parsed(words, near, phrases, loose)
 
 
 def search(
@@ -175,7 +178,17 @@ def _rows(keys: list[tuple[str, int]]) -> dict[tuple[str, int], SearchDocument]:
     if not keys:
         return {}
     cond = or_(*(and_(SearchDocument.kind == k, SearchDocument.object_id == i) for k, i in keys))
-    rows = db.session.scalars(select(SearchDocument).where(cond))
+    # Not the words nor the tsvector: they are many times the size of what a hit shows.
+    shown = load_only(
+        SearchDocument.title,
+        SearchDocument.body,
+        SearchDocument.url,
+        SearchDocument.audience,
+        SearchDocument.org_path,
+        SearchDocument.author_id,
+        SearchDocument.updated_at,
+    )
+    rows = db.session.scalars(select(SearchDocument).where(cond).options(shown))
     return {(d.kind, d.object_id): d for d in rows}
 
 

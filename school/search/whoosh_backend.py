@@ -302,12 +302,13 @@ def _collect(
     return found, False
 
 
-def _side_by_side(reader, docnums: list[int], words: list[str]) -> set[int]:
-    """The documents (of this segment) whose title or body has ``words`` side by side."""
+def _side_by_side(reader, docnums: list[int], near: list[tuple[int, str]]) -> set[int]:
+    """The documents (of this segment) whose title or body has the query's whole words at the
+    same distances as in the query (``near``: (position, word))."""
     found: set[int] = set()
     for field in ("title", "body"):
         positions: list[dict[int, set[int]]] = []
-        for word in words:
+        for _, word in near:
             at: dict[int, set[int]] = {}
             if (field, word) in reader:
                 postings = reader.postings(field, word)
@@ -319,18 +320,19 @@ def _side_by_side(reader, docnums: list[int], words: list[str]) -> set[int]:
                     if postings.is_active() and postings.id() == docnum:
                         at[docnum] = set(postings.value_as("positions"))
             positions.append(at)
+        first = near[0][0]
         for docnum in docnums:
             if docnum in found or any(docnum not in at for at in positions):
                 continue
             starts = positions[0][docnum]
-            for i, at in enumerate(positions[1:], 1):
-                starts = {p for p in starts if p + i in at[docnum]}
+            for (position, _), at in zip(near[1:], positions[1:], strict=True):
+                starts = {p for p in starts if p + position - first in at[docnum]}
             if starts:
                 found.add(docnum)
     return found
 
 
-def _rank_side_by_side(searcher, ranked: list[list], words: list[str]) -> None:
+def _rank_side_by_side(searcher, ranked: list[list], near: list[tuple[int, str]]) -> None:
     """Move the [score, docnum, ...] entries whose text has the query's words side by side
     ahead of the others (by adding the best score to theirs)."""
     bonus = max(entry[0] for entry in ranked)
@@ -340,14 +342,14 @@ def _rank_side_by_side(searcher, ranked: list[list], words: list[str]) -> None:
         local = sorted(e[1] - offset for e in ranked if offset <= e[1] < end)
         if not local:
             continue
-        near = _side_by_side(subsearcher.reader(), local, words)
+        close = _side_by_side(subsearcher.reader(), local, near)
         for entry in ranked:
-            if entry[1] - offset in near and offset <= entry[1] < end:
+            if entry[1] - offset in close and offset <= entry[1] < end:
                 entry[0] += bonus
 
 
 # Matches ranked again with the query's words side by side: enough for the pages people read.
-NEAR_RERANK = 60
+NEAR_RERANK = 40
 
 
 def search(
