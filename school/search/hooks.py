@@ -47,6 +47,11 @@ _registered = False
 def register(app: Flask) -> None:
     """Listen to the app's sessions (once per process: the session factory is shared)."""
     global _registered
+    wanted = str(app.config.get("SEARCH_BACKEND") or "whoosh").lower()
+    if wanted in ("postgres", "postgresql") and not is_postgres(app):
+        app.logger.warning(
+            "SEARCH_BACKEND=%s needs a PostgreSQL DATABASE_URL; search uses Whoosh instead", wanted
+        )
     if _registered:
         return
     event.listen(db.session, "before_flush", _before_flush)

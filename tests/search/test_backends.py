@@ -248,3 +248,18 @@ def test_a_search_failure_never_fails_the_users_change(app, world, search_backen
     with app.app_context():
         titles = db.session.scalars(select(Lesson.title)).all()
     assert "改过的标题" in titles
+
+
+def test_asking_for_postgres_search_on_sqlite_warns_and_uses_whoosh(tmp_path, caplog):
+    from school import create_app
+    from school.search import hooks
+    from tests.conftest import app_config
+
+    url = f"sqlite:///{tmp_path}/alone.db"
+    app = create_app(app_config(url, tmp_path, SEARCH_BACKEND="postgres"))
+    try:
+        assert "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL" in caplog.text
+        assert hooks.backend_name(app) == "whoosh"
+    finally:
+        with app.app_context():
+            db.engine.dispose()
