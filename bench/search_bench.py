@@ -13,7 +13,8 @@ Alembic: a small organisation tree, a few hundred members, published courses of 
 2. 200 queries (one word, two or three words, quoted phrases, mixed Chinese and English, words
    that find nothing) through `service.search`, as a plain member and as a district secretary,
    each in its own app context like a request; plus a few GETs of /search/?q= through the
-   test client;
+   test client; then the member's queries again with other ranking depths (SEARCH_CANDIDATES,
+   `--depth`, default 500 and 1000);
 3. edit to visible: a lesson gets a new unique word and is committed through the session, then
    `service.search` is polled until it finds it, 20 times;
 4. jieba: how many times a jieba dictionary is loaded during 100 searches, in this process and
@@ -741,6 +742,8 @@ class Measured:
     jieba_here: dict = field(default_factory=dict)
     jieba_fresh: dict = field(default_factory=dict)
     profile: dict[str, float] = field(default_factory=dict)
+    candidates: int = 0  # SEARCH_CANDIDATES of the main measurement
+    depths: dict[int, list[float]] = field(default_factory=dict)  # other settings: member ms
     errors: list[str] = field(default_factory=list)
 
 
@@ -771,6 +774,19 @@ def timed_search(app, viewer_id: int, query: str) -> tuple[float, int]:
         results = service.search(viewer, query)
         elapsed = time.perf_counter() - start
         return elapsed * 1000, results.total
+
+
+def measure_depths(app, viewer_id: int, queries, depths: list[int], measured: Measured) -> None:
+    """The member's queries again with other SEARCH_CANDIDATES settings (ranking depth)."""
+    default = app.config["SEARCH_CANDIDATES"]
+    try:
+        for depth in depths:
+            app.config["SEARCH_CANDIDATES"] = depth
+            for _, query in queries[:10]:
+                timed_search(app, viewer_id, query)
+            measured.depths[depth] = [timed_search(app, viewer_id, q)[0] for _, q in queries]
+    finally:
+        app.config["SEARCH_CANDIDATES"] = default
 
 
 def measure_queries(app, viewers: dict[str, int], queries, measured: Measured) -> None:
@@ -1043,6 +1059,7 @@ def run(
     index_dir = tmp / f"index-{backend}"
     config = _config(url, backend, index_dir, tmp)
     app = create_app(config)
+    measured.candidates = app.config["SEARCH_CANDIDATES"]
     if built is None:
         print(f"[{label}] generating {args.documents:,} documents …", file=sys.stderr, flush=True)
         built = build(app, Sizes.for_documents(args.documents), args.seed)
@@ -1063,6 +1080,10 @@ def run(
     print(f"[{label}] reindexed in {measured.reindex_s:.1f} s", file=sys.stderr, flush=True)
     steps = [
         ("queries", lambda: measure_queries(app, viewers, queries, measured)),
+        (
+            "ranking depths",
+            lambda: measure_depths(app, built.member_id, queries, args.depth, measured),
+        ),
         ("test client", lambda: measure_client(app, queries, measured)),
         (
             "profile",
@@ -1175,6 +1196,12 @@ def report(results: list[Measured], built: Built | None) -> None:
                 f"\nWhere a member's search spends its time (mean ms per query, the parts "
                 f"overlap: the backend includes its SQL or Whoosh calls): {parts}."
             )
+        if m.depths:
+            cells = "; ".join(f"{depth}: {_ms(ms)}" for depth, ms in sorted(m.depths.items()))
+            print(
+                f"\nRanking depth: the member's queries with other SEARCH_CANDIDATES settings "
+                f"(this run: {m.candidates}), p50 / p95 / max ms: {cells}."
+            )
         if m.client_ms:
             cells = ", ".join(f"{k} {_ms(v)}" for k, v in m.client_ms.items())
             print(f"\nGET /search/?q= through the test client (p50 / p95 / max ms): {cells}.")
@@ -1207,9 +1234,16 @@ def main() -> None:
     parser.add_argument(
         "--admin-url", default=server if server.startswith("postgresql") else ADMIN_URL
     )
+    parser.add_argument(
+        "--depth",
+        type=int,
+        action="append",
+        help="also time the member's queries with this SEARCH_CANDIDATES (repeatable)",
+    )
     parser.add_argument("--verbose", action="store_true", help="print reindex progress")
     parser.add_argument("--probe-jieba", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.depth = args.depth or [500, 1000]
     if args.probe_jieba:
         probe_jieba()
         return

@@ -28,7 +28,7 @@ LESSON_URL = re.compile(r"/courses/[\w-]+/[\w-]+$")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def search_backend(backend: str, tmp_path_factory) -> Iterator[str]:
+def served_search(backend: str, tmp_path_factory) -> Iterator[str]:
     """Choose the search backend before the module's server starts: it reads the environment."""
     search = "whoosh" if backend == "sqlite" else "postgres"
     with pytest.MonkeyPatch.context() as patch:
@@ -37,8 +37,8 @@ def search_backend(backend: str, tmp_path_factory) -> Iterator[str]:
         yield search
 
 
-def _screenshot(page: Page, search_backend: str, name: str) -> None:
-    screenshot(page, f"search-journey-{search_backend}-{name}")
+def _screenshot(page: Page, served_search: str, name: str) -> None:
+    screenshot(page, f"search-journey-{served_search}-{name}")
 
 
 def _search_from_header(page: Page, text: str) -> None:
@@ -65,7 +65,7 @@ def _hits(page: Page):
 
 
 def test_member_searches_filters_and_opens_a_lesson(
-    page: Page, server: Server, search_backend: str
+    page: Page, server: Server, served_search: str
 ) -> None:
     with server.log_on_failure():
         page.goto("/login")
@@ -76,7 +76,7 @@ def test_member_searches_filters_and_opens_a_lesson(
         page.get_by_role("button", name="登录", exact=True).tap()
         expect(page).to_have_url(f"{server.url}/")
         check_fits_phone(page, "the catalogue with the header search box")
-        _screenshot(page, search_backend, "header")
+        _screenshot(page, served_search, "header")
 
         # Search from the header: hits with the query's words highlighted, kind tabs with counts.
         _search_from_header(page, QUERY)
@@ -92,7 +92,7 @@ def test_member_searches_filters_and_opens_a_lesson(
             "aria-current", "page"
         )
         check_fits_phone(page, "the results page")
-        _screenshot(page, search_backend, "results")
+        _screenshot(page, served_search, "results")
 
         # Only lessons: the tab is current and every hit is a lesson.
         lessons_tab = tabs.get_by_role("link", name=re.compile(r"^课时\s*\d+$"))
@@ -107,7 +107,7 @@ def test_member_searches_filters_and_opens_a_lesson(
         badges = page.locator("ol.search-results .kind-badge").all_inner_texts()
         assert set(badges) == {"课时"}, badges
         check_fits_phone(page, "the results filtered to lessons")
-        _screenshot(page, search_backend, "lessons")
+        _screenshot(page, served_search, "lessons")
 
         # Open the first hit: the lesson it names.
         first = _hits(page).first.get_by_role("link").first
@@ -122,10 +122,10 @@ def test_member_searches_filters_and_opens_a_lesson(
         expect(page.locator("#site-search-q")).to_have_value(PHRASE)
         expect(_hits(page).get_by_role("link", name=PHRASE_COURSE)).to_be_visible()
         check_fits_phone(page, "the phrase results")
-        _screenshot(page, search_backend, "phrase")
+        _screenshot(page, served_search, "phrase")
 
         # Nothing found: said plainly, and the page still fits.
         _search_from_header(page, "火星殖民计划书")
         expect(page.locator("main")).to_contain_text("没有找到与“火星殖民计划书”相关的内容")
         check_fits_phone(page, "the empty result")
-        _screenshot(page, search_backend, "nothing")
+        _screenshot(page, served_search, "nothing")
