@@ -7,6 +7,7 @@ the backends filter on these columns only, and people's names are never part of 
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -51,10 +52,18 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
     """
     out: list[tuple[str, int, int]] = []
     for word, start, end in _tokenizer().tokenize(text, mode="search"):
-        word = word.strip().lower()
-        if word and any(ch.isalnum() for ch in word):
+        word = _normal(word)
+        if word:
             out.append((word, start, end))
     return out
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normal(word: str) -> str:
+    """``word`` as indexed, lowercased; "" for punctuation and spaces."""
+    # Cached: a reindex meets the same few thousand words millions of times.
+    word = word.strip().lower()
+    return word if any(ch.isalnum() for ch in word) else ""
 
 
 def segment(text: str) -> list[str]:
@@ -95,12 +104,16 @@ class Document:
     def key(self) -> tuple[str, int]:
         return (self.kind, self.object_id)
 
-    @property
+    # Cut once per document, however often they are read (the instance is frozen, its __dict__
+    # is not).
+    @functools.cached_property
     def title_words(self) -> str:
+        """The title's words joined by spaces."""
         return " ".join(segment(self.title))
 
-    @property
+    @functools.cached_property
     def body_words(self) -> str:
+        """The body's words joined by spaces."""
         return " ".join(segment(self.body))
 
 

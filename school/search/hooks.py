@@ -11,7 +11,7 @@ the session, so all of them are covered.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
 
 from flask import Flask, current_app
@@ -304,15 +304,20 @@ def remove(session: Session, keys: list[tuple[str, int]]) -> None:
         )
 
 
-def write(session: Session, docs: list[Document]) -> None:
+def write(
+    session: Session, docs: Sequence[Document], words: Sequence[tuple[str, str]] | None = None
+) -> None:
     """Insert documents; on PostgreSQL with their tsvector (title words weigh A, body words D)."""
+    # words: each document's (title words, body words) when already cut, as a full reindex does
+    # in worker processes.
     if not docs:
         return
     table = SearchDocument.__table__
     now = utcnow()
     rows = []
-    for doc in docs:
-        title_words, body_words = doc.title_words, doc.body_words
+    if words is None:
+        words = [(doc.title_words, doc.body_words) for doc in docs]
+    for doc, (title_words, body_words) in zip(docs, words, strict=True):
         rows.append(
             {
                 "kind": doc.kind,

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, text
 from sqlalchemy.orm import load_only, selectinload
 
 from school.auth.models import User
@@ -192,11 +192,14 @@ def _rows(keys: list[tuple[str, int]]) -> dict[tuple[str, int], SearchDocument]:
     return {(d.kind, d.object_id): d for d in rows}
 
 
-def reindex(echo: Callable[[str], None] | None = None) -> int:
+def reindex(echo: Callable[[str], None] | None = None, workers: int | None = None) -> int:
     """Rebuild every document from the database, then the backend's index; returns the count."""
+    # workers: processes cutting words and building the Whoosh index (parallel.Segmenter and
+    # whoosh_backend.rebuild); None: one per CPU when there is enough text, 1: none.
     from school.courses.models import Course, Lesson
     from school.forum.models import Thread
     from school.notices.models import Notice
+    from school.search.parallel import Segmenter
 
     say = echo or (lambda _text: None)
     session = db.session
@@ -209,20 +212,32 @@ def reindex(echo: Callable[[str], None] | None = None) -> int:
         (Thread, documents.thread_document, (selectinload(Thread.posts), selectinload(Thread.org))),
         (Notice, documents.notice_document, (selectinload(Notice.org),)),
     ]
-    for model, build, options in sources:
-        last = 0
-        while True:
-            batch = session.scalars(
-                select(model).where(model.id > last).order_by(model.id).limit(500).options(*options)
-            ).all()
-            if not batch:
-                break
-            docs = [d for d in map(build, batch) if d is not None]
-            hooks.write(session, docs)
-            for doc in docs:
-                counts[doc.kind] = counts.get(doc.kind, 0) + 1
-            last = batch[-1].id
-            session.expunge_all()
+    with Segmenter(workers) as segmenter:
+        # One batch ahead: the workers cut it while this process reads and renders the next
+        # one and writes the one before.
+        cutting = None
+        for model, build, options in sources:
+            last = 0
+            while True:
+                batch = session.scalars(
+                    select(model)
+                    .where(model.id > last)
+                    .order_by(model.id)
+                    .limit(500)
+                    .options(*options)
+                ).all()
+                if not batch:
+                    break
+                docs = [d for d in map(build, batch) if d is not None]
+                previous, cutting = cutting, segmenter.submit(docs)
+                if previous is not None:
+                    hooks.write(session, previous.docs, previous.result())
+                for doc in docs:
+                    counts[doc.kind] = counts.get(doc.kind, 0) + 1
+                last = batch[-1].id
+                session.expunge_all()
+        if cutting is not None:
+            hooks.write(session, cutting.docs, cutting.result())
     session.commit()
     total = sum(counts.values())
     for kind, label in KINDS.items():
@@ -232,8 +247,12 @@ def reindex(echo: Callable[[str], None] | None = None) -> int:
     if hooks.backend_name(app) == "whoosh":
         from school.search import whoosh_backend
 
-        whoosh_backend.rebuild(app)
+        whoosh_backend.rebuild(app, workers=workers)
         say(f"已重建 Whoosh 索引，共 {total} 条文档。")
     else:
+        # Fresh planner statistics: right after every row is rewritten the last ones describe
+        # another table, and PostgreSQL would misjudge which words are common.
+        session.execute(text("ANALYZE search_documents"))
+        session.commit()
         say(f"已更新 PostgreSQL 全文索引，共 {total} 条文档。")
     return total

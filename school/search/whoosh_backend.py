@@ -16,12 +16,14 @@ from __future__ import annotations
 import atexit
 import gc
 import logging
+import math
 import os
 import shutil
 import threading
 import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +31,16 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 from sqlalchemy import Engine, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from whoosh import query as Q
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
+from whoosh.writing import SegmentWriter
 
 from school.db import make_engine
+from school.search import parallel
 from school.search.documents import Scope
 from school.search.models import SearchDocument, SearchOutbox
 
@@ -559,9 +563,11 @@ def _healthy(app: Flask) -> bool:
         return False
 
 
-def rebuild(app: Flask, only_if_broken: bool = False) -> int:
+def rebuild(app: Flask, only_if_broken: bool = False, workers: int | None = 1) -> int:
     """Build a fresh index from search_documents beside the live one and swap it in, under the
     writer lock; returns the number of documents indexed."""
+    # workers: processes building parts of it (see _parts). Only a full reindex asks for them;
+    # a rebuild after damage, often in a web server's thread, builds it here.
     with writer_lock(app, blocking=True):
         if only_if_broken and _healthy(app):
             return 0  # another process rebuilt it while we waited for the lock
@@ -569,41 +575,10 @@ def rebuild(app: Flask, only_if_broken: bool = False) -> int:
         fresh = base / f"gen-{time.time_ns()}-{os.getpid()}"
         fresh.mkdir(parents=True)
         ix = FileStorage(str(fresh), supports_mmap=False).create_index(schema())
-        count = 0
         # Everything queued so far is in the documents read below; later rows stay queued.
         with _session(app) as session, session.begin():
             upto = session.scalar(select(func.max(SearchOutbox.id))) or 0
-        writer = ix.writer(limitmb=128)
-        try:
-            last = ("", 0)
-            while True:
-                with _session(app) as session, session.begin():
-                    batch = [
-                        _fields(doc)
-                        for doc in session.scalars(
-                            select(SearchDocument)
-                            .where(
-                                (SearchDocument.kind > last[0])
-                                | (
-                                    (SearchDocument.kind == last[0])
-                                    & (SearchDocument.object_id > last[1])
-                                )
-                            )
-                            .order_by(SearchDocument.kind, SearchDocument.object_id)
-                            .limit(BATCH)
-                        )
-                    ]
-                if not batch:
-                    break
-                for fields in batch:
-                    writer.add_document(**fields)
-                count += len(batch)
-                kind, object_id = batch[-1]["id"].split(":", 1)
-                last = (kind, int(object_id))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        count = _fill(app, ix, fresh, _parts(app, workers))
         _swap(base, fresh)
         with _session(app) as session, session.begin():
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= upto))
@@ -615,6 +590,118 @@ def rebuild(app: Flask, only_if_broken: bool = False) -> int:
     if _pending(app):
         drain(app)
     return count
+
+
+# A part of a parallel build is a segment of its own; fewer, larger segments search faster.
+PARTS_MAX = 4
+PART_MIN = 2500  # documents per part when the number of workers is left to _parts
+
+
+def _parts(app: Flask, workers: int | None) -> int:
+    """How many segments to build side by side: ``workers`` when given (at most one per
+    document), else one per CPU and PART_MIN documents, at most PARTS_MAX; 1 builds one here."""
+    if workers == 1:
+        return 1
+    with _session(app) as session:
+        count = session.scalar(select(func.count()).select_from(SearchDocument)) or 0
+    if workers is None:
+        return max(1, min(os.cpu_count() or 1, PARTS_MAX, count // PART_MIN))
+    return max(1, min(workers, count))
+
+
+def _batches(app: Flask) -> Iterator[list[dict]]:
+    """Every document's index fields in (kind, object_id) order, BATCH at a time, each batch
+    in a short transaction of its own."""
+    document = SearchDocument
+    # Not the body nor the tsvector: the index takes the words.
+    columns = load_only(
+        document.kind,
+        document.object_id,
+        document.title,
+        document.words,
+        document.audience,
+        document.org_path,
+        document.author_id,
+    )
+    last = ("", 0)
+    while True:
+        with _session(app) as session, session.begin():
+            batch = [
+                _fields(doc)
+                for doc in session.scalars(
+                    select(document)
+                    .where(
+                        (document.kind > last[0])
+                        | ((document.kind == last[0]) & (document.object_id > last[1]))
+                    )
+                    .order_by(document.kind, document.object_id)
+                    .limit(BATCH)
+                    .options(columns)
+                )
+            ]
+        if not batch:
+            return
+        yield batch
+        kind, object_id = batch[-1]["id"].split(":", 1)
+        last = (kind, int(object_id))
+
+
+def _fill(app: Flask, ix, path: Path, parts: int) -> int:
+    """Add every document to the fresh index ``ix`` at ``path`` and commit it; returns how many.
+
+    With several parts, worker processes each build one segment of consecutive documents, so
+    the index keeps the order of a serial build (and so do results ranked by it).
+    """
+    if parts > 1:
+        try:
+            return _fill_in_parts(app, ix, path, parts)
+        except (BrokenProcessPool, OSError):
+            log.warning("search index: parallel build failed; building it here", exc_info=True)
+    count = 0
+    writer = ix.writer(limitmb=128)
+    try:
+        for batch in _batches(app):
+            for fields in batch:
+                writer.add_document(**fields)
+            count += len(batch)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return count
+
+
+def _fill_in_parts(app: Flask, ix, path: Path, parts: int) -> int:
+    with _session(app) as session:
+        total = session.scalar(select(func.count()).select_from(SearchDocument)) or 0
+    size = max(1, math.ceil(total / parts))
+    count = 0
+    with parallel.pool(parts) as workers:
+        futures = []
+        part: list[dict] = []
+        for batch in _batches(app):
+            part.extend(batch)
+            count += len(batch)
+            while len(part) >= size and len(futures) < parts - 1:
+                futures.append(workers.submit(_build_part, str(path), part[:size]))
+                part = part[size:]
+        if part:
+            futures.append(workers.submit(_build_part, str(path), part))
+        segments = [future.result() for future in futures]
+    # A merge policy that lists the parts' segments, in order, as the whole index.
+    ix.writer().commit(mergetype=lambda _writer, _segments: segments)
+    return count
+
+
+def _build_part(path: str, docs: list[dict]):
+    """One segment of the fresh index at ``path`` (in a worker process), not yet listed in it."""
+    ix = FileStorage(path, supports_mmap=False).open_index()
+    # Like Whoosh's own multiprocess writer: no index lock (the parent holds the writer lock
+    # and commits), and the finished segment goes back to the parent.
+    writer = SegmentWriter(ix, _lk=False, limitmb=128)
+    for fields in docs:
+        writer.add_document(**fields)
+    return writer._finalize_segment()
 
 
 def _swap(base: Path, fresh: Path) -> None:

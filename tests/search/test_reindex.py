@@ -1,0 +1,121 @@
+"""A full reindex: the same documents and index whether words are cut here or in workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Text, cast, select
+from whoosh import index as whoosh_index
+
+from school.db import db
+from school.search import parallel, service
+from school.search.documents import Document
+from school.search.models import SearchDocument
+from tests.search.conftest import ask, find
+
+
+@pytest.fixture
+def pools(monkeypatch) -> list[int]:
+    """The size of every worker pool started (the workers themselves run elsewhere)."""
+    started: list[int] = []
+    original = parallel.pool
+
+    def pool(workers, initializer=None):
+        started.append(workers)
+        return original(workers, initializer)
+
+    monkeypatch.setattr(parallel, "pool", pool)
+    return started
+
+
+def _rows(app) -> list[tuple]:
+    table = SearchDocument.__table__
+    columns = [c for c in table.c if c.name not in ("tsv", "updated_at")]
+    with app.app_context():
+        if db.session.get_bind().dialect.name == "postgresql":
+            columns.append(cast(table.c.tsv, Text))
+        query = select(*columns).order_by(table.c.kind, table.c.object_id)
+        return [tuple(row) for row in db.session.execute(query)]
+
+
+def _index(app) -> tuple[list[str], list[tuple], int]:
+    """The documents in index order, every posting with its positions, and the segments."""
+    path = (Path(app.config["SEARCH_INDEX_DIR"]) / "current").resolve()
+    ix = whoosh_index.open_dir(str(path))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        ids = [fields["id"] for _, fields in reader.iter_docs()]
+        postings = []
+        for field, word in reader.all_terms():
+            if field in ("title", "body"):
+                matcher = reader.postings(field, word)
+                while matcher.is_active():
+                    positions = tuple(matcher.value_as("positions"))
+                    postings.append((field, word, ids[matcher.id()], positions))
+                    matcher.next()
+        return ids, postings, len(searcher.leaf_searchers())
+
+
+def _reindex(app, **kwargs) -> int:
+    with app.app_context():
+        return service.reindex(**kwargs)
+
+
+def test_a_small_reindex_starts_no_workers(app, world, search_backend, pools):
+    assert _reindex(app) == _reindex(app, workers=1)
+    assert pools == []
+
+
+def test_workers_write_the_same_documents_and_index_as_this_process(
+    app, world, search_backend, pools
+):
+    with app.app_context():
+        for i in range(6):
+            ask(
+                "member",
+                "qa",
+                f"第{i}个流动党员问题",
+                "外出务工怎样过组织生活？" * (i + 1),
+                public=True,
+            )
+        db.session.commit()
+    count = _reindex(app, workers=1)
+    rows = _rows(app)
+    index = _index(app) if search_backend == "whoosh" else None
+    hits = [(h.url, h.score) for h in find(app, "member", "组织生活").hits]
+    assert pools == [] and len(rows) == count > 6 and hits
+
+    assert _reindex(app, workers=2) == count
+    # Words cut in two workers; on Whoosh, the index built as two segments by two more.
+    assert pools == ([2, 2] if search_backend == "whoosh" else [2])
+    assert _rows(app) == rows
+    if index is not None:
+        ids, postings, segments = _index(app)
+        assert (ids, postings) == index[:2] and (index[2], segments) == (1, 2)
+    assert [(h.url, h.score) for h in find(app, "member", "组织生活").hits] == hits
+
+
+def test_segmenter_cuts_like_the_documents_do(pools):
+    docs = [
+        Document("qa", i, f"标题{i} GIFT", "流动党员管理工作，Excel 表格。" * i, "/x", "public")
+        for i in range(1, 5)
+    ]
+    with parallel.Segmenter(workers=2) as segmenter:
+        batches = [segmenter.submit(docs), segmenter.submit([]), segmenter.submit(docs[:1])]
+        words = [batch.result() for batch in batches]
+    assert pools == [2]
+    expected = [(doc.title_words, doc.body_words) for doc in docs]
+    assert words == [expected, [], expected[:1]]
+
+
+def test_documents_rows_hold_the_words_they_had_before(app, world, search_backend):
+    """A reindex cuts words the way the hooks do when an item changes."""
+    with app.app_context():
+        before = {
+            (d.kind, d.object_id): d.words for d in db.session.scalars(select(SearchDocument))
+        }
+    _reindex(app)
+    with app.app_context():
+        after = {(d.kind, d.object_id): d.words for d in db.session.scalars(select(SearchDocument))}
+    assert after == before
