@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from school.markdown import render
@@ -99,6 +100,8 @@ class Document:
     audience: str
     org_path: str | None = None
     author_id: int | None = None
+    # When what it describes last changed (shown with the hit); None: when it is written.
+    changed_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -126,7 +129,10 @@ def course_document(course: Course) -> Document | None:
     if course.status != "published":
         return None
     body = " ".join(filter(None, [course.summary, plain_text(course.body_md)]))
-    return _doc("course", course.id, course.title, body, f"/courses/{course.slug}", "public")
+    url = f"/courses/{course.slug}"
+    return _doc(
+        "course", course.id, course.title, body, url, "public", changed_at=course.updated_at
+    )
 
 
 def lesson_document(lesson: Lesson) -> Document | None:
@@ -135,7 +141,10 @@ def lesson_document(lesson: Lesson) -> Document | None:
     if lesson.retired or course is None or course.status != "published":
         return None
     url = f"/courses/{course.slug}/{lesson.slug}"
-    return _doc("lesson", lesson.id, lesson.title, plain_text(lesson.body_md), url, "public")
+    body = plain_text(lesson.body_md)
+    return _doc(
+        "lesson", lesson.id, lesson.title, body, url, "public", changed_at=course.updated_at
+    )
 
 
 def thread_document(thread: Thread) -> Document | None:
@@ -147,16 +156,19 @@ def thread_document(thread: Thread) -> Document | None:
     if thread.hidden or not thread.approved or thread.state == "withdrawn":
         return None
     url = f"/forum/threads/{thread.id}"
+    kw = {"changed_at": thread.last_activity_at}
     posts = [p for p in thread.posts if p.kind != "note" and not p.hidden]
     if thread.board == "qa" and thread.visibility == "public":
         body = " ".join([plain_text(thread.body_md), *(plain_text(p.body_md) for p in posts)])
         kind = "faq" if thread.faq else "qa"
-        return _doc(kind, thread.id, thread.title, body, url, "public", author_id=thread.author_id)
+        return _doc(
+            kind, thread.id, thread.title, body, url, "public", author_id=thread.author_id, **kw
+        )
     published = [p for p in posts if p.public_reply]
     if thread.board == "suggestion" and published:
         # Everyone reads the title and the published reply, never the member's own text.
         body = " ".join(plain_text(p.body_md) for p in published)
-        return _doc("suggestion", thread.id, thread.title, body, url, "public")
+        return _doc("suggestion", thread.id, thread.title, body, url, "public", **kw)
     body = " ".join([plain_text(thread.body_md), *(plain_text(p.body_md) for p in posts)])
     if thread.org is not None:
         return _doc(
@@ -168,10 +180,18 @@ def thread_document(thread: Thread) -> Document | None:
             "staff",
             org_path=thread.org.path,
             author_id=thread.author_id,
+            **kw,
         )
     # A private question about a course goes to the instructors.
     return _doc(
-        "ticket", thread.id, thread.title, body, url, "instructors", author_id=thread.author_id
+        "ticket",
+        thread.id,
+        thread.title,
+        body,
+        url,
+        "instructors",
+        author_id=thread.author_id,
+        **kw,
     )
 
 
@@ -181,9 +201,10 @@ def notice_document(notice: Notice) -> Document | None:
         return None
     body = plain_text(notice.body_md)
     url = f"/notices/{notice.id}"
+    kw = {"changed_at": notice.published_at or notice.updated_at}
     if notice.org is None:
-        return _doc("notice", notice.id, notice.title, body, url, "public")
-    return _doc("notice", notice.id, notice.title, body, url, "org", org_path=notice.org.path)
+        return _doc("notice", notice.id, notice.title, body, url, "public", **kw)
+    return _doc("notice", notice.id, notice.title, body, url, "org", org_path=notice.org.path, **kw)
 
 
 # --- who may see what -------------------------------------------------------------------------

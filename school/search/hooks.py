@@ -329,7 +329,7 @@ def write(
                 "audience": doc.audience,
                 "org_path": doc.org_path,
                 "author_id": doc.author_id,
-                "updated_at": now,
+                "updated_at": doc.changed_at or now,
                 "title_words": title_words,
                 "body_words": body_words,
             }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from school.courses.models import Course, Lesson
@@ -119,3 +121,16 @@ def test_the_outbox_is_drained_into_the_index_after_commit(app, world, tmp_path)
         assert db.session.scalar(select(func.count()).select_from(SearchOutbox)) == 0
     assert find(app, "member", "排空队列").total == 1
     assert (tmp_path / "search-index" / "current").is_symlink()
+
+
+def test_a_hit_is_dated_by_its_content_not_by_the_last_reindex(app, world, search_backend):
+    asked = datetime(2025, 3, 8, 2, 0, tzinfo=UTC)
+    with app.app_context():
+        thread = ask("member", "qa", "去年的老问题", "流出地怎么开证明", public=True)
+        thread.last_activity_at = asked
+        db.session.commit()
+    assert find(app, "other", "老问题").hits[0].updated_at.date() == asked.date()
+
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert find(app, "other", "老问题").hits[0].updated_at.date() == asked.date()
