@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, select, text
 from whoosh import index as whoosh_index
 
 from school.db import db
@@ -119,3 +119,26 @@ def test_documents_rows_hold_the_words_they_had_before(app, world, search_backen
     with app.app_context():
         after = {(d.kind, d.object_id): d.words for d in db.session.scalars(select(SearchDocument))}
     assert after == before
+
+
+def test_a_reindex_on_its_own_database_leaves_no_old_rows_behind(committed_app, search_backend):
+    """Outside a test transaction PostgreSQL vacuums the table after a reindex, so searches do
+    not wade through the rows it replaced."""
+    app = committed_app
+    app.config["SEARCH_BACKEND"] = search_backend
+    from tests.factories import build_world
+
+    with app.app_context():
+        build_world()
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert find(app, "member", "正文").total == 3
+    with app.app_context():
+        if db.session.get_bind().dialect.name == "postgresql":
+            vacuumed = db.session.scalar(
+                text(
+                    "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                    "WHERE relname = 'search_documents'"
+                )
+            )
+            assert vacuumed
