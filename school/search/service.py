@@ -192,10 +192,13 @@ def _rows(keys: list[tuple[str, int]]) -> dict[tuple[str, int], SearchDocument]:
     return {(d.kind, d.object_id): d for d in rows}
 
 
-def reindex(echo: Callable[[str], None] | None = None, workers: int | None = None) -> int:
+def reindex(
+    echo: Callable[[str], None] | None = None, workers: int | None = None, parts: int = 1
+) -> int:
     """Rebuild every document from the database, then the backend's index; returns the count."""
-    # workers: processes cutting words and building the Whoosh index (parallel.Segmenter and
-    # whoosh_backend.rebuild); None: one per CPU when there is enough text, 1: none.
+    # workers: processes cutting words (parallel.Segmenter); None: one per CPU when there is
+    # enough text, 1: none. parts: Whoosh index segments built side by side; one segment is
+    # slower to build and faster to search (measured at 50,000 documents: bench/RESULTS.md).
     from school.courses.models import Course, Lesson
     from school.forum.models import Thread
     from school.notices.models import Notice
@@ -249,7 +252,7 @@ def reindex(echo: Callable[[str], None] | None = None, workers: int | None = Non
     if hooks.backend_name(app) == "whoosh":
         from school.search import whoosh_backend
 
-        whoosh_backend.rebuild(app, workers=workers)
+        whoosh_backend.rebuild(app, workers=parts)
         say(f"已重建 Whoosh 索引，共 {total} 条文档。")
     else:
         say(f"已更新 PostgreSQL 全文索引，共 {total} 条文档。")

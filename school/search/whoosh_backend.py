@@ -563,7 +563,7 @@ def _healthy(app: Flask) -> bool:
         return False
 
 
-def rebuild(app: Flask, only_if_broken: bool = False, workers: int | None = 1) -> int:
+def rebuild(app: Flask, only_if_broken: bool = False, workers: int = 1) -> int:
     """Build a fresh index from search_documents beside the live one and swap it in, under the
     writer lock; returns the number of documents indexed."""
     # workers: processes building parts of it (see _parts). Only a full reindex asks for them;
@@ -592,20 +592,12 @@ def rebuild(app: Flask, only_if_broken: bool = False, workers: int | None = 1) -
     return count
 
 
-# A part of a parallel build is a segment of its own; fewer, larger segments search faster.
-PARTS_MAX = 4
-PART_MIN = 2500  # documents per part when the number of workers is left to _parts
-
-
-def _parts(app: Flask, workers: int | None) -> int:
-    """How many segments to build side by side: ``workers`` when given (at most one per
-    document), else one per CPU and PART_MIN documents, at most PARTS_MAX; 1 builds one here."""
-    if workers == 1:
+def _parts(app: Flask, workers: int) -> int:
+    """How many segments to build side by side: ``workers``, at most one per document."""
+    if workers <= 1:
         return 1
     with _session(app) as session:
         count = session.scalar(select(func.count()).select_from(SearchDocument)) or 0
-    if workers is None:
-        return max(1, min(os.cpu_count() or 1, PARTS_MAX, count // PART_MIN))
     return max(1, min(workers, count))
 
 

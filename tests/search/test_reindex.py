@@ -86,7 +86,7 @@ def test_workers_write_the_same_documents_and_index_as_this_process(
     hits = [(h.url, h.score) for h in find(app, "member", "组织生活").hits]
     assert pools == [] and len(rows) == count > 6 and hits
 
-    assert _reindex(app, workers=2) == count
+    assert _reindex(app, workers=2, parts=2) == count
     # Words cut in two workers; on Whoosh, the index built as two segments by two more.
     assert pools == ([2, 2] if search_backend == "whoosh" else [2])
     assert _rows(app) == rows
@@ -142,3 +142,16 @@ def test_a_reindex_on_its_own_database_leaves_no_old_rows_behind(committed_app, 
                 )
             )
             assert vacuumed
+
+
+def test_the_command_builds_the_index_in_parts_only_when_asked(app, world, search_backend):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["search", "reindex", "--parts", "0"])
+    assert refused.exit_code != 0 and "--parts" in refused.output
+
+    for parts in (1, 2):
+        result = runner.invoke(args=["search", "reindex", "--parts", str(parts)])
+        assert result.exit_code == 0, result.output
+        assert find(app, "member", "正文").total == 3
+        if search_backend == "whoosh":
+            assert _index(app)[2] == parts
