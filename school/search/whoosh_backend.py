@@ -41,6 +41,7 @@ from whoosh.writing import SegmentWriter
 
 from school.db import make_engine
 from school.search import parallel
+from school.search import whoosh_query as query
 from school.search.documents import Scope
 from school.search.models import SearchDocument, SearchOutbox
 
@@ -217,145 +218,6 @@ def _close_all() -> None:
         _readers.clear()
 
 
-def _or(subqueries: list[Q.Query]) -> Q.Or:
-    """A union walked in step with the rest of the query (Whoosh's default for small indexes
-    preloads an array per clause and segment, which costs more than the search itself)."""
-    union = Q.Or(subqueries)
-    union.matcher_type = Q.Or.DEFAULT_MATCHER
-    return union
-
-
-def visibility(scope: Scope, own: bool = True) -> Q.Query | None:
-    """The viewer's visibility rule as a Whoosh query (None: admins see everything); without
-    ``own``, the part that does not depend on who the viewer is (see _Allowed)."""
-    if scope.everything:
-        return None
-    below_grant = [Q.Prefix("org_path", g) for g in sorted(scope.grant_paths)]
-    mine = [Q.Term("author_id", str(scope.user_id))] if own else []
-    parts: list[Q.Query] = [Q.Term("audience", "public")]
-    org = [Q.Term("org_path", p) for p in sorted(scope.org_paths)] + below_grant
-    if org:
-        parts.append(Q.And([Q.Term("audience", "org"), _or(org)]))
-    if below_grant or mine:
-        parts.append(Q.And([Q.Term("audience", "staff"), _or(below_grant + mine)]))
-    if scope.instructor:
-        parts.append(Q.Term("audience", "instructors"))
-    elif mine:
-        parts.append(Q.And([Q.Term("audience", "instructors"), _or(mine)]))
-    return _or(parts)
-
-
-def build_query(words: list[str], phrases: list[list[str]]) -> Q.Query:
-    """Every word in the title or body, every phrase in order."""
-    required: list[Q.Query] = [
-        _or([Q.Term("title", w), Q.Term("body", w)]) for w in dict.fromkeys(words)
-    ]
-    required += [_or([Q.Phrase("title", p), Q.Phrase("body", p)]) for p in phrases]
-    return Q.And(required) if len(required) > 1 else required[0]
-
-
-# Visibility per index segment and viewer scope, as a bitmap of the segment's documents: the
-# part of the rule shared by everybody with the same organisations and grants is kept (a
-# segment never changes once written), the viewer's own items are looked up per search.
-_ALLOWED_MAX = 256
-_allowed_guard = threading.Lock()
-_allowed: dict[tuple, bytearray] = {}
-
-
-class _Allowed:
-    """Which documents of each segment a viewer may see."""
-
-    def __init__(self, index_path: str, scope: Scope) -> None:
-        self.key = (index_path, scope.org_paths, scope.grant_paths, scope.instructor)
-        self.shared = visibility(scope, own=False)
-        self.own = Q.Term("author_id", str(scope.user_id))
-
-    def segment(self, subsearcher) -> tuple[bytearray, set[int]]:
-        """The segment's bitmap for the scope and the viewer's own documents in it."""
-        key = (*self.key, subsearcher.reader().segment().segment_id())
-        with _allowed_guard:
-            bits = _allowed.get(key)
-        if bits is None:
-            bits = bytearray(subsearcher.reader().doc_count_all() // 8 + 1)
-            for docnum in subsearcher.docs_for_query(self.shared):
-                bits[docnum >> 3] |= 1 << (docnum & 7)
-            with _allowed_guard:
-                if len(_allowed) >= _ALLOWED_MAX:
-                    _allowed.pop(next(iter(_allowed)))
-                _allowed[key] = bits
-        return bits, set(subsearcher.docs_for_query(self.own))
-
-
-def _collect(
-    searcher, q: Q.Query, limit: int, allowed: _Allowed | None
-) -> tuple[list[tuple[float, int]], bool]:
-    """Up to ``limit`` visible matches of ``q`` with their scores, in index order; True when
-    there are more."""
-    context = searcher.context(needs_current=True)
-    found: list[tuple[float, int]] = []
-    for subsearcher, offset in searcher.leaf_searchers():
-        bits, own = allowed.segment(subsearcher) if allowed is not None else (None, set())
-        matcher = q.matcher(subsearcher, context)
-        while matcher.is_active():
-            docnum = matcher.id()
-            if bits is None or bits[docnum >> 3] >> (docnum & 7) & 1 or docnum in own:
-                if len(found) == limit:
-                    return found, True
-                found.append((matcher.score(), offset + docnum))
-            matcher.next()
-    return found, False
-
-
-def _side_by_side(reader, docnums: list[int], near: list[tuple[int, str]]) -> set[int]:
-    """The documents (of this segment) whose title or body has the query's whole words at the
-    same distances as in the query (``near``: (position, word))."""
-    found: set[int] = set()
-    for field in ("title", "body"):
-        positions: list[dict[int, set[int]]] = []
-        for _, word in near:
-            at: dict[int, set[int]] = {}
-            if (field, word) in reader:
-                postings = reader.postings(field, word)
-                for docnum in docnums:
-                    if not postings.is_active():
-                        break
-                    if postings.id() < docnum:
-                        postings.skip_to(docnum)
-                    if postings.is_active() and postings.id() == docnum:
-                        at[docnum] = set(postings.value_as("positions"))
-            positions.append(at)
-        first = near[0][0]
-        for docnum in docnums:
-            if docnum in found or any(docnum not in at for at in positions):
-                continue
-            starts = positions[0][docnum]
-            for (position, _), at in zip(near[1:], positions[1:], strict=True):
-                starts = {p for p in starts if p + position - first in at[docnum]}
-            if starts:
-                found.add(docnum)
-    return found
-
-
-def _rank_side_by_side(searcher, ranked: list[list], near: list[tuple[int, str]]) -> None:
-    """Move the [score, docnum, ...] entries whose text has the query's words side by side
-    ahead of the others (by adding the best score to theirs)."""
-    bonus = max(entry[0] for entry in ranked)
-    leaves = searcher.leaf_searchers()
-    for i, (subsearcher, offset) in enumerate(leaves):
-        end = leaves[i + 1][1] if i + 1 < len(leaves) else offset + subsearcher.doc_count_all()
-        local = sorted(e[1] - offset for e in ranked if offset <= e[1] < end)
-        if not local:
-            continue
-        close = _side_by_side(subsearcher.reader(), local, near)
-        for entry in ranked:
-            if entry[1] - offset in close and offset <= entry[1] < end:
-                entry[0] += bonus
-
-
-# Matches ranked again with the query's words side by side: enough for the pages people read.
-NEAR_RERANK = 40
-
-
 def search(
     app: Flask,
     scope: Scope,
@@ -369,12 +231,12 @@ def search(
     most ``candidates`` matches (see service.search)."""
     try:
         searcher = _searcher(app)
-        q = build_query(parsed.words, parsed.phrases)
+        q = query.build_query(parsed.words, parsed.phrases)
         # Visibility is checked per match against a bitmap, not joined to the query: as a
         # conjunct it is walked in step with every match, as a Whoosh filter it is computed
         # over the whole index on each search.
-        allowed = None if scope.everything else _Allowed(str(_current(app)), scope)
-        found, capped = _collect(searcher, q, candidates, allowed)
+        allowed = None if scope.everything else query.Allowed(str(_current(app)), scope)
+        found, capped = query.collect(searcher, q, candidates, allowed)
         kinds = searcher.reader().column_reader("kind")
         labelled = [[score, docnum, kinds[docnum]] for score, docnum in found]
         counts: dict[str, int] = {}
@@ -385,7 +247,7 @@ def search(
             if capped:
                 # The tab has candidates of its own beyond the ones of the whole query.
                 only = Q.And([q, Q.ConstantScoreQuery(Q.Term("kind", kind), 0.0)])
-                found, capped = _collect(searcher, only, candidates, allowed)
+                found, capped = query.collect(searcher, only, candidates, allowed)
                 labelled = [[score, docnum, kind] for score, docnum in found]
                 counts[kind] = max(counts.get(kind, 0), len(labelled))
             else:
@@ -396,8 +258,8 @@ def search(
             entry.append(position)
         labelled.sort(key=lambda entry: (-entry[0], entry[3]))
         if len(parsed.near) > 1 and labelled:
-            top = labelled[: max(NEAR_RERANK, page * per_page)]
-            _rank_side_by_side(searcher, top, parsed.near)
+            top = labelled[: max(query.NEAR_RERANK, page * per_page)]
+            query.rank_side_by_side(searcher, top, parsed.near)
             top.sort(key=lambda entry: (-entry[0], entry[3]))
             labelled[: len(top)] = top
         keys = []
