@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from school.db import db
+from school.search.candidates import Candidate, rank
 from school.search.documents import Scope
 from school.search.models import SearchDocument as D
 from school.search.whoosh_backend import Found
@@ -55,26 +56,19 @@ def search(
     most ``candidates`` matches (see service.search)."""
     query = tsquery(parsed.words, parsed.phrases)
     where = and_(D.tsv.op("@@")(query), visibility(scope))
-    found = _candidates(where, query, candidates)
-    capped = len(found) > candidates
-    found = found[:candidates]
-    counts: dict[str, int] = {}
-    for row in found:
-        counts[row.kind] = counts.get(row.kind, 0) + 1
-    total = len(found)
-    if kind is not None:
-        if capped:
-            # The tab has candidates of its own beyond the ones of the whole query.
-            found = _candidates(and_(where, D.kind == kind), query, candidates)
-            capped = len(found) > candidates
-            found = found[:candidates]
-            counts[kind] = max(counts.get(kind, 0), len(found))
-        else:
-            found = [row for row in found if row.kind == kind]
-        total = len(found)
-    found = sorted(found, key=lambda row: (-row.rank, row.kind, row.object_id))
-    page_rows = found[(page - 1) * per_page : page * per_page]
-    return Found([(r.kind, r.object_id, float(r.rank)) for r in page_rows], total, counts, capped)
+
+    def collect(only: str | None) -> tuple[list[Candidate], bool]:
+        rows = _candidates(
+            where if only is None else and_(where, D.kind == only), query, candidates
+        )
+        # In key order, so that equal ranks come out the same from one plan to the next.
+        first = sorted(rows[:candidates], key=lambda row: (row.kind, row.object_id))
+        found = [Candidate(float(r.rank), r.kind, (r.kind, r.object_id)) for r in first]
+        return found, len(rows) > candidates
+
+    ranked = rank(collect, kind, page, per_page)
+    keys = [(*hit.ref, hit.score) for hit in ranked.page]
+    return Found(keys, ranked.total, ranked.counts, ranked.capped)
 
 
 def _candidates(where, query, candidates: int) -> list:

@@ -42,6 +42,7 @@ from whoosh.writing import SegmentWriter
 from school.db import make_engine
 from school.search import parallel
 from school.search import whoosh_query as query
+from school.search.candidates import Candidate, rank
 from school.search.documents import Scope
 from school.search.models import SearchDocument, SearchOutbox
 
@@ -236,37 +237,31 @@ def search(
         # conjunct it is walked in step with every match, as a Whoosh filter it is computed
         # over the whole index on each search.
         allowed = None if scope.everything else query.Allowed(str(_current(app)), scope)
-        found, capped = query.collect(searcher, q, candidates, allowed)
         kinds = searcher.reader().column_reader("kind")
-        labelled = [[score, docnum, kinds[docnum]] for score, docnum in found]
-        counts: dict[str, int] = {}
-        for _, _, doc_kind in labelled:
-            counts[doc_kind] = counts.get(doc_kind, 0) + 1
-        total = len(labelled)
-        if kind is not None:
-            if capped:
-                # The tab has candidates of its own beyond the ones of the whole query.
-                only = Q.And([q, Q.ConstantScoreQuery(Q.Term("kind", kind), 0.0)])
-                found, capped = query.collect(searcher, only, candidates, allowed)
-                labelled = [[score, docnum, kind] for score, docnum in found]
-                counts[kind] = max(counts.get(kind, 0), len(labelled))
-            else:
-                labelled = [entry for entry in labelled if entry[2] == kind]
-            total = len(labelled)
-        # Best first; among equal scores the earlier in the index.
-        for position, entry in enumerate(labelled):
-            entry.append(position)
-        labelled.sort(key=lambda entry: (-entry[0], entry[3]))
-        if len(parsed.near) > 1 and labelled:
-            top = labelled[: max(query.NEAR_RERANK, page * per_page)]
+
+        def collect(only: str | None) -> tuple[list[Candidate], bool]:
+            wanted = q
+            if only is not None:
+                wanted = Q.And([q, Q.ConstantScoreQuery(Q.Term("kind", only), 0.0)])
+            found, more = query.collect(searcher, wanted, candidates, allowed)
+            return [Candidate(score, kinds[docnum], docnum) for score, docnum in found], more
+
+        def side_by_side(top: list[Candidate]) -> None:
             query.rank_side_by_side(searcher, top, parsed.near)
-            top.sort(key=lambda entry: (-entry[0], entry[3]))
-            labelled[: len(top)] = top
+
+        ranked = rank(
+            collect,
+            kind,
+            page,
+            per_page,
+            rerank=side_by_side if len(parsed.near) > 1 else None,
+            rerank_depth=query.NEAR_RERANK,
+        )
         keys = []
-        for score, docnum, _, _ in labelled[(page - 1) * per_page : page * per_page]:
-            doc_kind, object_id = searcher.stored_fields(docnum)["id"].split(":", 1)
-            keys.append((doc_kind, int(object_id), float(score)))
-        return Found(keys, total, counts, capped)
+        for hit in ranked.page:
+            doc_kind, object_id = searcher.stored_fields(hit.ref)["id"].split(":", 1)
+            keys.append((doc_kind, int(object_id), float(hit.score)))
+        return Found(keys, ranked.total, ranked.counts, ranked.capped)
     except Rebuilding:
         start_rebuild(app, in_request=True)
         raise

@@ -7,6 +7,7 @@ import threading
 
 from whoosh import query as Q
 
+from school.search.candidates import Candidate
 from school.search.documents import Scope
 
 
@@ -99,7 +100,7 @@ def collect(
     return found, False
 
 
-def _side_by_side(reader, docnums: list[int], near: list[tuple[int, str]]) -> set[int]:
+def side_by_side(reader, docnums: list[int], near: list[tuple[int, str]]) -> set[int]:
     """The documents (of this segment) whose title or body has the query's whole words at the
     same distances as in the query (``near``: (position, word))."""
     found: set[int] = set()
@@ -129,20 +130,20 @@ def _side_by_side(reader, docnums: list[int], near: list[tuple[int, str]]) -> se
     return found
 
 
-def rank_side_by_side(searcher, ranked: list[list], near: list[tuple[int, str]]) -> None:
-    """Move the [score, docnum, ...] entries whose text has the query's words side by side
+def rank_side_by_side(searcher, ranked: list[Candidate], near: list[tuple[int, str]]) -> None:
+    """Move the candidates (Whoosh docnums) whose text has the query's words side by side
     ahead of the others (by adding the best score to theirs)."""
-    bonus = max(entry[0] for entry in ranked)
+    bonus = max(c.score for c in ranked)
     leaves = searcher.leaf_searchers()
     for i, (subsearcher, offset) in enumerate(leaves):
         end = leaves[i + 1][1] if i + 1 < len(leaves) else offset + subsearcher.doc_count_all()
-        local = sorted(e[1] - offset for e in ranked if offset <= e[1] < end)
-        if not local:
+        mine = [c for c in ranked if offset <= c.ref < end]
+        if not mine:
             continue
-        close = _side_by_side(subsearcher.reader(), local, near)
-        for entry in ranked:
-            if entry[1] - offset in close and offset <= entry[1] < end:
-                entry[0] += bonus
+        close = side_by_side(subsearcher.reader(), sorted(c.ref - offset for c in mine), near)
+        for c in mine:
+            if c.ref - offset in close:
+                c.score += bonus
 
 
 # Matches ranked again with the query's words side by side: enough for the pages people read.
