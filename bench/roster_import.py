@@ -39,7 +39,7 @@ from school import create_app
 from school.auth.models import User
 from school.auth.services import create_user, grant_staff
 from school.db import db, utcnow
-from school.members import roster
+from school.members import roster_sheet
 from school.members.models import FlowEvent
 from school.orgs.services import create_org
 from tests.conftest import PASSWORD, app_config
@@ -105,8 +105,8 @@ def roster_xlsx(codes: list[str], changed: bool = False, seed: int = 7) -> bytes
     """10,000 rows in the template's layout; ``changed`` alters phones and adds 1,000 hosts."""
     rng = random.Random(seed)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(roster.SHEET)
-    sheet.append(list(roster.HEADERS))
+    sheet = workbook.create_sheet(roster_sheet.SHEET)
+    sheet.append(list(roster_sheet.HEADERS))
     start = date(1980, 1, 1)
     for i in range(ROWS):
         joined = start + timedelta(days=rng.randint(0, 15_000))
@@ -168,7 +168,7 @@ def timed_import(url: str, data: bytes) -> dict[str, float | int | str]:
 
 def _parse_only(data: bytes) -> float:
     start = time.perf_counter()
-    sheet = roster.read_file("roster.xlsx", data)
+    sheet = roster_sheet.read_file("roster.xlsx", data)
     assert len(sheet.rows) == ROWS
     return time.perf_counter() - start
 

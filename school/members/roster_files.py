@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from school.auth.models import User
-from school.members.roster import (
+from school.members.roster_sheet import (
     COLUMNS,
     EXTENSIONS,
     HEADERS,

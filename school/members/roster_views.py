@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from school.clock import to_local
 from school.db import db, utcnow
-from school.members import roster, roster_files
+from school.members import roster, roster_files, roster_sheet
 from school.orgs.permissions import can_import_roster
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/roster", template_folder="templates")
@@ -37,8 +37,8 @@ def _today() -> date:
 def _form(error: str | None = None):
     return render_template(
         "members/roster_index.html",
-        columns=roster.COLUMNS,
-        max_rows=roster.MAX_ROWS,
+        columns=roster_sheet.COLUMNS,
+        max_rows=roster_sheet.MAX_ROWS,
         error=error,
         orgs=roster.importer_orgs(current_user),
     )
@@ -85,8 +85,8 @@ def preview():
         return _form("请选择要导入的名册文件（.xlsx 或 .csv）。")
     data = upload.read()
     try:
-        sheet = roster.read_file(upload.filename, data)
-    except roster.RosterFileError as error:
+        sheet = roster_sheet.read_file(upload.filename, data)
+    except roster_sheet.RosterFileError as error:
         return _form(str(error))
     plan = roster.plan_import(current_user, sheet, _today())
     token = roster_files.store_upload(_uploads(), current_user, upload.filename, data)
@@ -102,8 +102,8 @@ def apply():
     token = request.form["token"]
     only_good = request.form.get("only_good_rows") == "1"
     try:
-        sheet = roster.read_file(filename, data)
-    except roster.RosterFileError as error:
+        sheet = roster_sheet.read_file(filename, data)
+    except roster_sheet.RosterFileError as error:
         return _form(str(error))
     # Checked again: members or organisations may have changed since the preview.
     plan = roster.plan_import(current_user, sheet, _today())
@@ -127,4 +127,4 @@ def allow_roster_uploads() -> None:
     Registered on the app ahead of CSRF protection, which reads the form (so the limit) first.
     """
     if request.blueprint == "roster":
-        request.max_content_length = roster.MAX_BYTES + 64 * 1024  # the form fields around it
+        request.max_content_length = roster_sheet.MAX_BYTES + 64 * 1024  # the form fields around it

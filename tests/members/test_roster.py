@@ -16,7 +16,7 @@ from werkzeug.test import encode_multipart
 from school.auth.models import User
 from school.auth.passwords import verify_password
 from school.db import db
-from school.members import roster, roster_files
+from school.members import roster, roster_files, roster_sheet
 from school.members.models import FlowEvent
 from school.orgs.models import Organisation
 from school.orgs.services import create_org
@@ -80,7 +80,7 @@ def member_by_no(number: str) -> User | None:
 def plan_for(app, username: str, data: bytes, filename: str = "r.xlsx", today=None):
     with app.app_context():
         importer = db.session.scalar(select(User).where(User.username == username))
-        sheet = roster.read_file(filename, data)
+        sheet = roster_sheet.read_file(filename, data)
         return roster.plan_import(importer, sheet, today or date.today())
 
 
@@ -99,10 +99,10 @@ def test_xlsx_template_explains_every_column_and_imports_cleanly(app, secretary)
     assert "attachment" in response.headers["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.data))
     sheet = workbook["名册"]
-    assert [c.value for c in sheet[1]] == list(roster.HEADERS)
+    assert [c.value for c in sheet[1]] == list(roster_sheet.HEADERS)
     assert sheet.max_row == 2  # header and one example row
     explained = {row[0] for row in workbook["说明"].iter_rows(values_only=True)}
-    assert set(roster.HEADERS) <= explained
+    assert set(roster_sheet.HEADERS) <= explained
 
     preview = upload(secretary, response.data, "roster-template.xlsx")
     page = preview.get_data(as_text=True)
@@ -118,7 +118,7 @@ def test_csv_template_is_utf8_with_bom_and_imports_cleanly(app, secretary):
     assert response.status_code == 200
     assert response.data.startswith(b"\xef\xbb\xbf")
     header = response.data.decode("utf-8-sig").splitlines()[0]
-    assert header.split(",") == list(roster.HEADERS)
+    assert header.split(",") == list(roster_sheet.HEADERS)
     plan = plan_for(app, "secretary", response.data, "t.csv")
     assert plan.problems == [] and plan.creates == 1
 
@@ -373,18 +373,18 @@ def test_unreadable_files_give_one_message_and_change_nothing(
 
 
 def test_row_limit(app, world, monkeypatch):
-    monkeypatch.setattr(roster, "MAX_ROWS", 2)
+    monkeypatch.setattr(roster_sheet, "MAX_ROWS", 2)
     rows = [[f"G-{i}", "甲", "", "", "", "一支部"] for i in range(3)]
-    with pytest.raises(roster.RosterFileError, match="超过 2 行"):
-        roster.read_file("r.csv", csv_bytes(rows))
+    with pytest.raises(roster_sheet.RosterFileError, match="超过 2 行"):
+        roster_sheet.read_file("r.csv", csv_bytes(rows))
 
 
 def test_xlsx_row_limit(app, world, monkeypatch):
-    monkeypatch.setattr(roster, "MAX_ROWS", 2)
+    monkeypatch.setattr(roster_sheet, "MAX_ROWS", 2)
     rows = [[f"G-{i}", "甲", None, None, None, "一支部"] for i in range(3)]
-    with pytest.raises(roster.RosterFileError, match="超过 2 行"):
-        roster.read_file("r.xlsx", xlsx(rows))
-    assert len(roster.read_file("r.xlsx", xlsx(rows[:2])).rows) == 2
+    with pytest.raises(roster_sheet.RosterFileError, match="超过 2 行"):
+        roster_sheet.read_file("r.xlsx", xlsx(rows))
+    assert len(roster_sheet.read_file("r.xlsx", xlsx(rows[:2])).rows) == 2
 
 
 def test_new_number_taken_as_a_username_is_an_error(app, world):
@@ -547,7 +547,7 @@ def test_roster_files_above_the_site_upload_limit_reach_the_roster_checks(app, s
         [f"QC{n:06d}", "张三", "男", "13800000000", "2001-07-01", "一支部"] for n in range(60_000)
     ]
     data = csv_bytes(rows)
-    assert 2 * 1024 * 1024 < len(data) < roster.MAX_BYTES
+    assert 2 * 1024 * 1024 < len(data) < roster_sheet.MAX_BYTES
     before = users_count(app)
     # Encoded in memory: for a large file the test client spools to a file it never closes.
     boundary, body = encode_multipart(
@@ -559,7 +559,7 @@ def test_roster_files_above_the_site_upload_limit_reach_the_roster_checks(app, s
         content_type=f"multipart/form-data; boundary={boundary}",
     )
     assert response.status_code == 200
-    assert f"文件超过 {roster.MAX_ROWS} 行" in response.get_data(as_text=True)
+    assert f"文件超过 {roster_sheet.MAX_ROWS} 行" in response.get_data(as_text=True)
     assert users_count(app) == before
 
 
