@@ -14,7 +14,7 @@ Alembic: a small organisation tree, a few hundred members, published courses of 
    that find nothing) through `service.search`, as a plain member and as a district secretary,
    each in its own app context like a request; plus a few GETs of /search/?q= through the
    test client; then the member's queries again with other ranking depths (SEARCH_CANDIDATES,
-   `--depth`, default 500 and 1000);
+   `--depth`, default 250 and 500);
 3. edit to visible: a lesson gets a new unique word and is committed through the session, then
    `service.search` is polled until it finds it, 20 times;
 4. jieba: how many times a jieba dictionary is loaded during 100 searches, in this process and
@@ -1243,7 +1243,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print reindex progress")
     parser.add_argument("--probe-jieba", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.depth = args.depth or [500, 1000]
+    args.depth = args.depth or [250, 500]
     if args.probe_jieba:
         probe_jieba()
         return

@@ -46,8 +46,9 @@ DEFAULTS: dict[str, object] = {
     "SEARCH_INDEX_DIR": None,
     # A search ranks at most this many matches, the first in the index; beyond it the words are
     # so common that the page says "more than" and invites a narrower query (see
-    # school/search/service.py).
-    "SEARCH_CANDIDATES": 250,
+    # school/search/service.py). Five pages of twenty; ranking deeper costs time on every such
+    # search (at 50,000 documents 250 put Whoosh's p95 over 30 ms: bench/RESULTS.md).
+    "SEARCH_CANDIDATES": 100,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True}
