@@ -192,12 +192,12 @@ def _searcher(app: Flask):
             # A fresh reader, not Searcher.refresh(): reusing segment readers can keep
             # documents a writer has since deleted.
             _close(searcher)
-            searcher = ix.searcher()
+            searcher = ix.searcher(weighting=query.Scoring())
     else:
         if held is not None:
             _close(held[2])
         ix = _open(path)
-        searcher = ix.searcher()
+        searcher = ix.searcher(weighting=query.Scoring())
     with _readers_guard:
         _readers[me] = (str(path), ix, searcher)
     return searcher

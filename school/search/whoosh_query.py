@@ -4,8 +4,13 @@ candidates (school.search.whoosh_backend opens the index and calls these)."""
 from __future__ import annotations
 
 import threading
+from array import array
 
 from whoosh import query as Q
+from whoosh.matching import IntersectionMatcher, NullMatcher
+from whoosh.query.spans import SpanWrappingMatcher
+from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.util import make_binary_tree
 
 from school.search.candidates import Candidate
 from school.search.documents import Scope
@@ -39,12 +44,51 @@ def visibility(scope: Scope, own: bool = True) -> Q.Query | None:
     return _or(parts)
 
 
+class Phrase(Q.Phrase):
+    """Whoosh's phrase (its words one after another in one field), matched and scored the same
+    way, with the words' positions compared as sets of numbers: Whoosh makes an object per
+    position and walks them in Python, which made quoted phrases of common words the slowest
+    searches (bench/RESULTS.md)."""
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        terms = []
+        for word in self.words:
+            if (self.fieldname, word) not in reader:
+                return NullMatcher()
+            terms.append(Q.Term(self.fieldname, word))
+        return _InOrder([t.matcher(searcher, context) for t in terms])
+
+
+class _InOrder(SpanWrappingMatcher):
+    """The documents of an intersection of words where the words stand one after another."""
+
+    def __init__(self, words: list) -> None:
+        self.words = words
+        super().__init__(make_binary_tree(IntersectionMatcher, words))
+
+    def copy(self) -> _InOrder:
+        return _InOrder([m.copy() for m in self.words])
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
+
+    def _get_spans(self) -> set[int]:
+        # Every word's matcher stands on the intersection's current document.
+        starts = set(self.words[0].value_as("positions"))
+        for offset, word in enumerate(self.words[1:], 1):
+            if not starts:
+                break
+            starts.intersection_update(p - offset for p in word.value_as("positions"))
+        return starts
+
+
 def build_query(words: list[str], phrases: list[list[str]]) -> Q.Query:
     """Every word in the title or body, every phrase in order."""
     required: list[Q.Query] = [
         _or([Q.Term("title", w), Q.Term("body", w)]) for w in dict.fromkeys(words)
     ]
-    required += [_or([Q.Phrase("title", p), Q.Phrase("body", p)]) for p in phrases]
+    required += [_or([Phrase("title", p), Phrase("body", p)]) for p in phrases]
     return Q.And(required) if len(required) > 1 else required[0]
 
 
@@ -78,6 +122,43 @@ class Allowed:
                     _allowed.pop(next(iter(_allowed)))
                 _allowed[key] = bits
         return bits, set(subsearcher.docs_for_query(self.own))
+
+
+# Field lengths per index segment and field (a segment never changes once written): BM25 needs
+# the length of every document it scores, and Whoosh reads each from the index file with a seek
+# and a read of its own (about a tenth of a search's time at 50,000 documents).
+_lengths_guard = threading.Lock()
+_lengths: dict[tuple[str, str], array] = {}
+
+
+def _field_lengths(searcher, fieldname: str) -> array:
+    """Every document's length in ``fieldname`` for this segment's searcher, read once."""
+    reader = searcher.reader()
+    key = (reader.segment().segment_id(), fieldname)
+    with _lengths_guard:
+        lengths = _lengths.get(key)
+    if lengths is None:
+        # Whoosh gives None for a document with no words in the field; such a document never
+        # matches a word of the field, so its length is never asked for.
+        lengths = array(
+            "I",
+            (reader.doc_field_length(d, fieldname) or 0 for d in range(reader.doc_count_all())),
+        )
+        with _lengths_guard:
+            if len(_lengths) >= _ALLOWED_MAX:
+                _lengths.pop(next(iter(_lengths)))
+            _lengths[key] = lengths
+    return lengths
+
+
+class Scoring(BM25F):
+    """Whoosh's BM25F, with field lengths from memory instead of the index file."""
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, BM25FScorer):
+            scorer.dfl = _field_lengths(searcher, fieldname).__getitem__
+        return scorer
 
 
 def collect(
