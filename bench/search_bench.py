@@ -11,8 +11,9 @@ Alembic: a small organisation tree, a few hundred members, published courses of 
 
 1. full reindex: `service.reindex()` over everything, timed;
 2. 200 queries (one word, two or three words, quoted phrases, mixed Chinese and English, words
-   that find nothing) through `service.search`, as a plain member and as a district secretary,
-   each in its own app context like a request; plus a few GETs of /search/?q= through the
+   that find nothing) through `service.search`, as a plain member and as a district secretary
+   in turn, each in its own app context like a request, in three passes (`--passes`; the p95
+   judged is the median of the passes', as one pass moves with the machine's noise); plus a few GETs of /search/?q= through the
    test client; then the member's queries again with other ranking depths (SEARCH_CANDIDATES,
    `--depth`, default 250 and 500);
 3. edit to visible: a lesson gets a new unique word and is committed through the session, then
@@ -719,6 +720,7 @@ class QueryRun:
     query: str
     ms: float
     total: int
+    passno: int = 0
 
 
 @dataclass
@@ -789,14 +791,31 @@ def measure_depths(app, viewer_id: int, queries, depths: list[int], measured: Me
         app.config["SEARCH_CANDIDATES"] = default
 
 
-def measure_queries(app, viewers: dict[str, int], queries, measured: Measured) -> None:
+def measure_queries(app, viewers: dict[str, int], queries, measured: Measured, passes: int) -> None:
+    """Every query as each viewer in turn (a noisy moment of the machine falls on both), in
+    ``passes`` passes over the whole list."""
     for _, query in queries[:10]:  # warm: statements prepared, index files in the page cache
         for viewer_id in viewers.values():
             timed_search(app, viewer_id, query)
-    for name, viewer_id in viewers.items():
+    for passno in range(passes):
         for category, query in queries:
-            ms, total = timed_search(app, viewer_id, query)
-            measured.queries.append(QueryRun(name, category, query, ms, total))
+            for name, viewer_id in viewers.items():
+                ms, total = timed_search(app, viewer_id, query)
+                measured.queries.append(QueryRun(name, category, query, ms, total, passno))
+
+
+def p95_per_pass(m: Measured, viewer: str) -> list[float]:
+    """The viewer's p95 in each pass over the queries."""
+    passes = sorted({q.passno for q in m.queries})
+    return [
+        pct([q.ms for q in m.queries if q.viewer == viewer and q.passno == p], 95) for p in passes
+    ]
+
+
+def p95(m: Measured, viewer: str) -> float:
+    """The median of the passes' p95: what the target is judged by (one pass's p95 moved by
+    a fifth between runs minutes apart on the same machine)."""
+    return statistics.median(p95_per_pass(m, viewer))
 
 
 def _statement(sql: str) -> str:
@@ -1079,7 +1098,7 @@ def run(
     full_reindex(app, measured, echo)
     print(f"[{label}] reindexed in {measured.reindex_s:.1f} s", file=sys.stderr, flush=True)
     steps = [
-        ("queries", lambda: measure_queries(app, viewers, queries, measured)),
+        ("queries", lambda: measure_queries(app, viewers, queries, measured, args.passes)),
         (
             "ranking depths",
             lambda: measure_depths(app, built.member_id, queries, args.depth, measured),
@@ -1120,10 +1139,11 @@ def _load() -> str:
 # --- the report -----------------------------------------------------------------------------------
 
 
-def _ms(values: list[float]) -> str:
+def _ms(values: list[float], p95: float | None = None) -> str:
     if not values:
         return "–"
-    return f"{statistics.median(values):.1f} / {pct(values, 95):.1f} / {max(values):.1f}"
+    p95 = pct(values, 95) if p95 is None else p95
+    return f"{statistics.median(values):.1f} / {p95:.1f} / {max(values):.1f}"
 
 
 def report(results: list[Measured], built: Built | None) -> None:
@@ -1137,15 +1157,15 @@ def report(results: list[Measured], built: Built | None) -> None:
             f"Generated in {built.seconds:.0f} s.\n"
         )
     print(
-        "| configuration | documents | full reindex (target 300 s) | query p50 / p95 / max ms, "
-        "member | staff | p95 / 30 ms | edit visible p50 / max ms (target 1,000) | "
-        "jieba loads in 100 searches |"
+        "| configuration | documents | full reindex (target 300 s) | query p50 / p95 / max ms "
+        "(p95: median of the passes), member | staff | p95 / 30 ms | "
+        "edit visible p50 / max ms (target 1,000) | jieba loads in 100 searches |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for m in results:
         member = [q.ms for q in m.queries if q.viewer == "member"]
         staff = [q.ms for q in m.queries if q.viewer == "staff"]
-        worst = max(pct(member, 95), pct(staff, 95)) if member and staff else float("nan")
+        worst = max(p95(m, "member"), p95(m, "staff")) if member and staff else float("nan")
         visible = (
             f"{statistics.median(m.visible_ms):.0f} / {max(m.visible_ms):.0f}"
             if m.visible_ms
@@ -1159,7 +1179,8 @@ def report(results: list[Measured], built: Built | None) -> None:
         )
         print(
             f"| {m.database}, {m.backend} | {m.documents:,} | {m.reindex_s:.1f} s | "
-            f"{_ms(member)} | {_ms(staff)} | {worst / TARGET_P95_MS:.2f} | {visible} | "
+            f"{_ms(member, p95(m, 'member'))} | {_ms(staff, p95(m, 'staff'))} | "
+            f"{worst / TARGET_P95_MS:.2f} | {visible} | "
             f"{jieba_cell} |"
         )
     for m in results:
@@ -1172,7 +1193,11 @@ def report(results: list[Measured], built: Built | None) -> None:
         if m.reindex_log:
             steps = "; ".join(f"{message} at {at:.1f} s" for at, message in m.reindex_log)
             print(f"Reindex messages, seconds after the call: {steps}.")
-        print("\n| query kind | viewer | n | p50 / p95 / max ms | median hits |")
+        passes = "; ".join(
+            f"{v} " + ", ".join(f"{x:.1f}" for x in p95_per_pass(m, v)) for v in ("member", "staff")
+        )
+        print(f"Query p95 of each pass (ms): {passes}.")
+        print("\n| query kind | viewer | n (all passes) | p50 / p95 / max ms | median hits |")
         print("|---|---|---:|---:|---:|")
         kinds = sorted({q.category for q in m.queries})
         for viewer in ("member", "staff"):
@@ -1226,6 +1251,9 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=DOCUMENTS)
     parser.add_argument("--seed", type=int, default=20261126)
     parser.add_argument("--queries", type=int, default=QUERIES, help="queries per viewer")
+    parser.add_argument(
+        "--passes", type=int, default=3, help="passes over the queries (p95: their median)"
+    )
     parser.add_argument(
         "--profile-queries", type=int, default=50, help="member queries timed in parts"
     )
@@ -1286,10 +1314,7 @@ def met(m: Measured) -> bool:
         not m.errors
         and bool(times)
         and m.reindex_s < TARGET_REINDEX_S
-        and all(
-            pct([q.ms for q in m.queries if q.viewer == v], 95) < TARGET_P95_MS
-            for v in {q.viewer for q in m.queries}
-        )
+        and all(p95(m, v) < TARGET_P95_MS for v in {q.viewer for q in m.queries})
         and len(m.visible_ms) == EDITS
         and max(m.visible_ms) < TARGET_VISIBLE_S * 1000
         and m.jieba_here.get("loads_during") == 0
