@@ -13,9 +13,9 @@ Alembic: a small organisation tree, a few hundred members, published courses of 
 2. 200 queries (one word, two or three words, quoted phrases, mixed Chinese and English, words
    that find nothing) through `service.search`, as a plain member and as a district secretary
    in turn, each in its own app context like a request, in three passes (`--passes`; the p95
-   judged is the median of the passes', as one pass moves with the machine's noise); plus a few GETs of /search/?q= through the
-   test client; then the member's queries again with other ranking depths (SEARCH_CANDIDATES,
-   `--depth`, default 250 and 500);
+   judged is the median of the passes', as one pass moves with the machine's noise); plus a
+   few GETs of /search/?q= through the test client; then the member's queries again with
+   other ranking depths (SEARCH_CANDIDATES, `--depth`, default 250 and 500);
 3. edit to visible: a lesson gets a new unique word and is committed through the session, then
    `service.search` is polled until it finds it, 20 times;
 4. jieba: how many times a jieba dictionary is loaded during 100 searches, in this process and
