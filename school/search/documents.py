@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import literal, select, union_all
+
+from school.db import db
 from school.markdown import render
+from school.orgs.models import Organisation, StaffGrant
 
 if TYPE_CHECKING:
     from school.auth.models import User
@@ -230,12 +234,20 @@ def _ancestors(path: str) -> set[str]:
 
 def scope_for(viewer: User) -> Scope:
     """The viewer's search scope, from their role, their organisations and staff grants."""
-    grants = {g.org.path for g in viewer.staff_grants if g.org is not None}
+    # The home and host organisations' paths and the granted ones in one statement: loading
+    # the relationships took one each, a sixth of a search's time on PostgreSQL.
+    home_host = [i for i in (viewer.home_org_id, viewer.host_org_id) if i is not None]
+    rows = db.session.execute(
+        union_all(
+            select(Organisation.path, literal(False)).where(Organisation.id.in_(home_host)),
+            select(Organisation.path, literal(True))
+            .join(StaffGrant, StaffGrant.org_id == Organisation.id)
+            .where(StaffGrant.user_id == viewer.id),
+        )
+    ).all()
+    grants = {path for path, granted in rows if granted}
     paths: set[str] = set()
-    for org in (viewer.home_org, viewer.host_org):
-        if org is not None:
-            paths |= _ancestors(org.path)
-    for path in grants:
+    for path, _ in rows:
         paths |= _ancestors(path)
     return Scope(
         user_id=viewer.id,
