@@ -8,7 +8,6 @@ from array import array
 
 from whoosh import query as Q
 from whoosh.matching import IntersectionMatcher, NullMatcher
-from whoosh.query.spans import SpanWrappingMatcher
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util import make_binary_tree
 
@@ -60,7 +59,7 @@ class Phrase(Q.Phrase):
         return _InOrder([t.matcher(searcher, context) for t in terms])
 
 
-class _InOrder(SpanWrappingMatcher):
+class _InOrder(Q.SpanWrappingMatcher):
     """The documents of an intersection of words where the words stand one after another."""
 
     def __init__(self, words: list) -> None:
@@ -92,10 +91,12 @@ def build_query(words: list[str], phrases: list[list[str]]) -> Q.Query:
     return Q.And(required) if len(required) > 1 else required[0]
 
 
+# Entries kept by each per-segment cache below (visibility bitmaps, field lengths).
+_SEGMENT_CACHE_MAX = 256
+
 # Visibility per index segment and viewer scope, as a bitmap of the segment's documents: the
 # part of the rule shared by everybody with the same organisations and grants is kept (a
 # segment never changes once written), the viewer's own items are looked up per search.
-_ALLOWED_MAX = 256
 _allowed_guard = threading.Lock()
 _allowed: dict[tuple, bytearray] = {}
 
@@ -118,7 +119,7 @@ class Allowed:
             for docnum in subsearcher.docs_for_query(self.shared):
                 bits[docnum >> 3] |= 1 << (docnum & 7)
             with _allowed_guard:
-                if len(_allowed) >= _ALLOWED_MAX:
+                if len(_allowed) >= _SEGMENT_CACHE_MAX:
                     _allowed.pop(next(iter(_allowed)))
                 _allowed[key] = bits
         return bits, set(subsearcher.docs_for_query(self.own))
@@ -145,7 +146,7 @@ def _field_lengths(searcher, fieldname: str) -> array:
             (reader.doc_field_length(d, fieldname) or 0 for d in range(reader.doc_count_all())),
         )
         with _lengths_guard:
-            if len(_lengths) >= _ALLOWED_MAX:
+            if len(_lengths) >= _SEGMENT_CACHE_MAX:
                 _lengths.pop(next(iter(_lengths)))
             _lengths[key] = lengths
     return lengths
