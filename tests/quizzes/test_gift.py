@@ -1,21 +1,18 @@
-"""GIFT: Moodle's own fixtures read as Moodle's tests expect, Chinese questions, errors, dump."""
+"""GIFT: the project's own files and Chinese questions read as Moodle reads them, errors, dump.
+
+The checks against Moodle's own GIFT fixtures are defined only when MOODLE_GIFT_DIR names their
+folder (see tests/quizzes/fixtures).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from school.quizzes.formats import gift
 from school.quizzes.formats.parsed import FormatError, ParsedAnswer, ParsedQuestion
-
-# Moodle's fixtures live beside the project, in ../shared/gift (they are not copied in).
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "gift"
-
-
-def fixture(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+from tests.quizzes.fixtures import MOODLE_GIFT_DIR, gift_file, moodle_gift_file
 
 
 def ans(
@@ -44,9 +41,284 @@ def without_line(questions: list[ParsedQuestion]) -> list[dict]:
     return [{k: v for k, v in q.as_json().items() if k != "line"} for q in questions]
 
 
-# --- Moodle's fixtures -------------------------------------------------------------------------
-
 TRUE_FALSE_RIGHT_TRUE = [ans("true", "1"), ans("false", "0")]
+
+
+# --- the project's GIFT files (tests/quizzes/fixtures) -----------------------------------------
+
+EVERY_TYPE = [
+    ParsedQuestion(
+        "essay", "谈谈你参加“三会一课”的体会。", name="谈体会", text_format="moodle", line=2
+    ),
+    ParsedQuestion(
+        "matching",
+        "将<b>组织生活</b>的形式与它的内容配对。",
+        name="组织生活",
+        text_format="html",
+        answers=[
+            # The [html] [moodle] [plain] [markdown] markers are stripped from the left sides.
+            ans("支部党员大会", "1", match="讨论决定支部的重要事项"),
+            ans("支部委员会", "1", match="研究安排支部的日常工作"),
+            ans("党小组会", "1", match="组织党员学习、交流思想"),
+            ans("党课", "1", match="由支部书记或党员领导干部讲授"),
+            ans("", "1", match="春节座谈会"),  # an extra right side with no left side
+        ],
+        line=5,
+    ),
+    ParsedQuestion(
+        "single",
+        "在外地固定工作半年以上的流动党员，一般应当怎么做？",
+        name="组织关系",
+        text_format="moodle",
+        answers=[
+            ans("转接组织关系", "1", "对，组织关系随人走。"),
+            ans("只参加流出地的组织生活", "0", "不对，应当<b>转接组织关系</b>。"),  # "[html]" gone
+            ans("暂停参加组织生活", "0", "不对，应当转接组织关系。"),  # "[plain]" gone
+        ],
+        line=14,
+    ),
+    ParsedQuestion(
+        "multiple",
+        "民主评议党员的等次中，哪些属于“合格”及以上？",
+        name="评议等次",
+        text_format="moodle",
+        answers=[
+            ans("优秀", "0.5", "对。"),
+            ans("基本合格", "-1", "不对，<b>基本合格</b>低于合格。"),
+            ans("合格", "0.5", "对。"),
+            ans("不合格", "-1", "不对。"),  # "%-100%[plain]": the marker after the weight
+        ],
+        line=22,
+    ),
+    ParsedQuestion(
+        "numerical",
+        "一次半天的专题讲座折合 _____ 个学时。",
+        name="讲座学时",
+        text_format="moodle",
+        answers=[
+            ans("4", "1", tolerance="1"),
+            ans("*", "0", "不对，半天的讲座折合 4 学时左右。", tolerance="0"),
+        ],
+        line=31,
+    ),
+    ParsedQuestion(
+        "numerical",
+        "写出一个介于普通党员和支部书记年度最低学时（32 和 56）之间的数。",
+        name="学时范围",
+        text_format="moodle",
+        answers=[ans("44", "1", tolerance="12")],  # 32..56
+        line=34,
+    ),
+    ParsedQuestion(
+        "numerical",
+        "中国共产党成立于哪一年？",
+        name="建党年份",
+        text_format="moodle",
+        answers=[
+            ans("1921", "1", "完全正确。", tolerance="0"),
+            ans("1921", "0.5", "相差不到一年。", tolerance="1"),  # %50%1920..1922
+            ans("*", "0", "请回顾党史第一课。", tolerance="0"),
+        ],
+        line=37,
+    ),
+    ParsedQuestion(
+        "fillin",
+        "“三会一课”中的“一课”指的是什么？",
+        name="一课",
+        text_format="moodle",
+        answers=[
+            ans("党课", "1", "对！"),
+            ans("上党课", "0.5", "意思对了，答“党课”即可。"),
+            ans("*", "0", "不对，是党课。"),
+        ],
+        line=44,
+    ),
+    ParsedQuestion(
+        "truefalse",
+        "流动党员只能在流出地党组织参加民主评议。_____（判断对错）",
+        name="评议地点",
+        text_format="moodle",
+        # The first feedback is for the wrong response (true), the second for the right one.
+        answers=[
+            ans("true", "0", "流动党员也可以在流入地党组织参加评议。"),
+            ans("false", "1", "回答正确。"),
+        ],
+        general_feedback="这就是“一方隶属、参加多重组织生活”。",
+        line=51,
+    ),
+    ParsedQuestion(
+        "truefalse",
+        "中国共产党是中国工人阶级的先锋队。",
+        name="2-08 党的性质",
+        text_format="moodle",
+        answers=TRUE_FALSE_RIGHT_TRUE,  # {T}
+        line=56,
+    ),
+    ParsedQuestion(
+        "truefalse",
+        "中国共产党是中国工人阶级的先锋队。",
+        name="2-08 党的性质",
+        text_format="moodle",
+        answers=TRUE_FALSE_RIGHT_TRUE,  # {TRUE}
+        line=59,
+    ),
+    ParsedQuestion(
+        "single",
+        "**“四个服从”**写作 { 个人 ~ 组织 } 时，= 和 # 照原样显示，\\ 也是。\n这是第二行。",
+        name="四个服从: 个人",
+        text_format="markdown",
+        answers=[
+            ans("个人服从党的组织", "1", "对#1"),
+            ans("少数服从多数", "0", "这是“四个服从”的另一条: 本题问的是个人与组织。"),
+        ],
+        general_feedback="见党章{第十条}。",
+        tags=["党章", "转义"],
+        idnumber="dz-010",
+        line=62,
+    ),
+    ParsedQuestion(
+        "description",
+        "以下题目考查组织生活制度，请认真作答。",
+        name="",
+        text_format="plain",
+        default_mark=Decimal(0),
+        line=69,
+    ),
+]
+
+IN_CATEGORY = [
+    ParsedQuestion(
+        "matching",
+        "按照党章的“四个服从”，将服从的一方与被服从的一方配对。",
+        name="四个服从",
+        text_format="html",
+        category="党章学习",
+        answers=[
+            ans("党员个人", "1", match="党的组织"),
+            ans("少数", "1", match="多数"),
+            ans("下级组织", "1", match="上级组织"),
+            ans("全党各个组织和全体党员", "1", match="党的全国代表大会和中央委员会"),
+            ans("", "1", match="个人意见"),
+        ],
+        line=5,
+    ),
+    ParsedQuestion(
+        "single",
+        '<p style="font-weight: bold;">读完第一课后回答:</p><a href="/courses/1">回到第一课</a>'
+        "<br />党员每年至少应学习多少学时？",
+        name="学时要求",
+        text_format="html",
+        category="党章学习",
+        answers=[
+            ans("24", "0", "再读一读第一课。"),
+            ans("32", "1", "对，至少 32 学时。"),
+            ans("40", "0", "再读一读第一课。"),
+            ans("56", "0", "再读一读第一课。"),
+        ],
+        line=14,
+    ),
+    ParsedQuestion(
+        "fillin",
+        "党员之间通常互相称呼为 ……",
+        name="称谓",
+        text_format="html",
+        category="党章学习",
+        answers=[ans("同志", "1")],  # "=%100%同志#": an empty feedback
+        line=22,
+    ),
+    ParsedQuestion(
+        "truefalse",
+        '预备党员的预备期为<span style="font-style: italic;">一年</span>。',
+        name="预备期",
+        text_format="html",
+        category="党章学习",
+        answers=TRUE_FALSE_RIGHT_TRUE,
+        line=27,
+    ),
+    ParsedQuestion(
+        "multiple",
+        "“三会一课”中的“三会”是哪几个会？",
+        name="三会",
+        text_format="html",
+        category="党章学习/组织制度",
+        answers=[
+            ans("支部党员大会", "0.3333333"),
+            ans("支部委员会", "0.3333333"),
+            ans("党小组会", "0.3333333"),
+            ans("茶话会", "-1", "不对，茶话会不是“三会”之一。"),
+        ],
+        line=33,
+    ),
+]
+
+# windows-1252.gift.txt as it reads once saved again as UTF-8.
+ZHUWAI = "Zhuwai dangzhibu"
+WINDOWS_1252 = [
+    ParsedQuestion(
+        "essay",
+        "<p>Tantan canjia zuzhi shenghuo de tihui.</p>",
+        name="Xuexi tihui",
+        text_format="html",
+        category=ZHUWAI,
+        line=6,
+    ),
+    ParsedQuestion(
+        "truefalse",
+        "<p>Zhibu meiyue kaizhan yici zhuti dangri.</p>",
+        name="Zhuti dangri",
+        text_format="html",
+        category=ZHUWAI,
+        answers=TRUE_FALSE_RIGHT_TRUE,
+        line=10,
+    ),
+    ParsedQuestion(
+        "matching",
+        "<p>Jiang “san hui yi ke” yu zhaokai de pinlü peidui.</p>",
+        name="San hui yi ke",
+        text_format="html",
+        category=ZHUWAI,
+        answers=[
+            ans("<p>Zhibu dangyuan dahui</p>", "1", match="meige jidu yici"),
+            ans("<p>Zhibu weiyuanhui</p>", "1", match="meiyue yici"),
+            ans("<p>Dang xiaozu hui</p>", "1", match="meiyue yici"),
+            ans("<p>Dangke</p>", "1", match="meige jidu zhishao yici – you shuji jiang"),
+            ans("", "1", match="meinian yici"),
+        ],
+        line=14,
+    ),
+]
+
+PROJECT_FILES = {"every_type.gift.txt": EVERY_TYPE, "in_category.gift.txt": IN_CATEGORY}
+
+
+def test_every_type_file_reads_to_the_questions_moodle_would_import():
+    assert gift.parse(gift_file("every_type.gift.txt").read_bytes()) == EVERY_TYPE
+
+
+def test_in_category_file_reads_five_questions_in_the_switched_categories():
+    # The $CATEGORY: switches are not questions; "$course$/" and "top/" are Moodle's context.
+    assert gift.parse(gift_file("in_category.gift.txt").read_bytes()) == IN_CATEGORY
+
+
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\r"], ids=["windows", "old-mac"])
+@pytest.mark.parametrize("name", PROJECT_FILES)
+def test_project_files_read_alike_with_windows_and_old_mac_line_ends(name: str, line_end: bytes):
+    data = gift_file(name).read_bytes().replace(b"\n", line_end)
+    assert gift.parse(data) == PROJECT_FILES[name]
+
+
+def test_windows_1252_file_is_refused_whole_naming_the_line_of_the_first_bad_byte():
+    data = gift_file("windows-1252.gift.txt").read_bytes()
+    problems = problems_of(data)
+    assert len(problems) == 1
+    assert problems[0].startswith("第 14 行：")
+    assert "不是 UTF-8 编码" in problems[0]
+    assert "另存为" in problems[0]
+    # Saved again as UTF-8, as the message asks, the same file imports.
+    assert gift.parse(data.decode("windows-1252").encode()) == WINDOWS_1252
+
+
+# --- Moodle's own files, only where MOODLE_GIFT_DIR names their folder -------------------------
 
 MOODLE_QUESTIONS = [
     ParsedQuestion("essay", "How are you?", name="Q8", text_format="moodle", line=2),
@@ -206,21 +478,31 @@ MOODLE_CATEGORY_QUESTIONS = [
 ]
 
 
-def test_moodle_questions_fixture_reads_to_the_nine_questions_moodle_expects():
-    assert gift.parse(fixture("questions.gift.txt")) == MOODLE_QUESTIONS
+# Defined only then, not skipped: a clone with nothing beside it has nothing to check against.
+if MOODLE_GIFT_DIR:
 
+    def moodle_fixture(name: str) -> bytes:
+        return moodle_gift_file(name).read_bytes()
 
-def test_moodle_category_fixture_reads_four_questions_in_the_switched_category():
-    # The $CATEGORY: switch is not a question; "$course$/" is Moodle's context, not a category.
-    assert gift.parse(fixture("questions_in_category.gift.txt")) == MOODLE_CATEGORY_QUESTIONS
+    def test_moodle_questions_fixture_reads_to_the_nine_questions_moodle_expects():
+        assert gift.parse(moodle_fixture("questions.gift.txt")) == MOODLE_QUESTIONS
 
+    def test_moodle_category_fixture_reads_four_questions_in_the_switched_category():
+        # The $CATEGORY: switch is not a question; "$course$/" is Moodle's context.
+        questions = gift.parse(moodle_fixture("questions_in_category.gift.txt"))
+        assert questions == MOODLE_CATEGORY_QUESTIONS
 
-def test_windows_1252_fixture_is_refused_whole_naming_the_line_of_the_first_bad_byte():
-    problems = problems_of(fixture("questions_encoding_windows-1252.gift.txt"))
-    assert len(problems) == 1
-    assert problems[0].startswith("第 15 行：")
-    assert "不是 UTF-8 编码" in problems[0]
-    assert "另存为" in problems[0]
+    def test_moodle_windows_1252_fixture_is_refused_whole_naming_the_line_of_the_bad_byte():
+        problems = problems_of(moodle_fixture("questions_encoding_windows-1252.gift.txt"))
+        assert len(problems) == 1
+        assert problems[0].startswith("第 15 行：")
+        assert "不是 UTF-8 编码" in problems[0]
+        assert "另存为" in problems[0]
+
+    @pytest.mark.parametrize("name", ["questions.gift.txt", "questions_in_category.gift.txt"])
+    def test_dump_of_moodle_fixtures_reads_back_to_the_same_questions(name: str):
+        questions = gift.parse(moodle_fixture(name))
+        assert without_line(gift.parse(gift.dump(questions).encode())) == without_line(questions)
 
 
 # --- Chinese questions -------------------------------------------------------------------------
@@ -647,10 +929,10 @@ def test_dump_writes_a_category_line_only_when_the_category_changes():
     ]
 
 
-def test_dump_of_moodle_fixtures_reads_back_to_the_same_questions():
-    for name in ("questions.gift.txt", "questions_in_category.gift.txt"):
-        questions = gift.parse(fixture(name))
-        assert without_line(gift.parse(gift.dump(questions).encode())) == without_line(questions)
+@pytest.mark.parametrize("name", PROJECT_FILES)
+def test_dump_of_the_project_files_reads_back_to_the_same_questions(name: str):
+    written = gift.dump(gift.parse(gift_file(name).read_bytes()))
+    assert without_line(gift.parse(written.encode())) == without_line(PROJECT_FILES[name])
 
 
 def test_dump_of_chinese_questions_reads_back_to_the_same_questions():
