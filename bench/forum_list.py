@@ -230,7 +230,6 @@ def _user(uid: int, username: str, name: str, home, host, now: datetime) -> dict
         "host_org_id": host,
         "active": True,
         "must_change_password": False,
-        "auth_version": 1,
         "created_at": now,
     }
 

@@ -115,7 +115,6 @@ def build(url: str, seed: int = 20261126) -> int:
                     "is_cadre": False,
                     "active": True,
                     "must_change_password": False,
-                    "auth_version": 1,
                     "created_at": now,
                 }
                 for i in range(MEMBERS)

@@ -396,7 +396,6 @@ def _user(uid: int, username: str, name: str, home: int, host: int | None, now) 
         "is_floating": host is not None,
         "active": True,
         "must_change_password": False,
-        "auth_version": 1,
         "created_at": now,
     }
 

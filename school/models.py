@@ -1,7 +1,7 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
 from school.archive.models import ArchiveAccess, ArchiveEntry
-from school.auth.models import User
+from school.auth.models import LoginSession, User
 from school.cards.models import MemberCard
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
@@ -38,6 +38,7 @@ __all__ = [
     "FlowEvent",
     "Lesson",
     "LessonCompletion",
+    "LoginSession",
     "ManagementNote",
     "MemberCard",
     "Module",

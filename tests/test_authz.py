@@ -186,6 +186,10 @@ CORE = [
     ("GET", "/notifications/999999", {"anonymous": 302, "*": 404}),
     ("POST", "/notifications/read-all", {"anonymous": 302, "*": 302}),
     ("GET", "/account/password", {"anonymous": 302, "*": 200}),
+    ("GET", "/account/sessions", {"anonymous": 302, "*": 200}),
+    # Another member's session is as missing as one that never was (tests/auth checks it).
+    ("POST", "/account/sessions/999999/end", {"anonymous": 302, "*": 404}),
+    ("POST", "/account/sessions/end-others", {"anonymous": 302, "*": 302}),
     ("GET", "/forum/", {"anonymous": 302, "*": 200}),
     ("GET", "/forum/mine", {"anonymous": 302, "*": 200}),
     ("GET", "/forum/qa/", {"anonymous": 302, "*": 200}),

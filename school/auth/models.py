@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.db import Base, UTCDateTime, utcnow
@@ -37,8 +37,11 @@ class User(UserMixin, Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Part of the login session id: bumping it (password change or reset) ends every other session.
-    auth_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Why and when an admin or secretary disabled the account (shown in the account list).
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # Set at each successful login; NULL means the account was never used (a roster import).
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # The member registry (党员信息). Exactly what the school needs and nothing more: the
@@ -67,8 +70,15 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
         return self.active
 
+    # The secret of the login session this request runs under, set by the session loader or at
+    # login. Flask-Login keeps get_id() in the session and the remember cookie, so both cookies
+    # name a server-side record that logout revokes, never the account itself.
+    login_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.auth_version}"
+        if self.login_token is None:
+            raise RuntimeError("no login session: log in through school.auth.sessions")
+        return self.login_token
 
     @property
     def role_label(self) -> str:
@@ -89,3 +99,46 @@ class User(UserMixin, Base):
     @property
     def is_staff(self) -> bool:
         return self.is_admin or bool(self.staff_grants)
+
+
+END_REASONS = {
+    "logout": "退出登录",
+    "signed_out": "在其他设备上被退出",
+    "password": "修改了密码",
+    "reset": "密码被重置",
+    "disabled": "账号被停用",
+    "expired": "已过期",
+}
+
+
+class LoginSession(Base):
+    """One login on one device. Every request checks it; logout and the account's staff end it."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (
+        CheckConstraint(
+            "end_reason IS NULL OR end_reason IN "
+            "('logout', 'signed_out', 'password', 'reset', 'disabled', 'expired')",
+            name="end_reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the secret in the browser's cookies: a copy of this table opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # IPv6 addresses take up to 45 characters; the browser's own description of itself.
+    first_ip: Mapped[str | None] = mapped_column(String(45))
+    last_ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    def is_live(self, now: datetime) -> bool:
+        return self.ended_at is None and now < self.expires_at

@@ -6,6 +6,7 @@ import secrets
 
 from sqlalchemy import func, select
 
+from school.auth import sessions
 from school.auth.models import ROLES, User
 from school.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from school.db import db
@@ -42,7 +43,7 @@ def check_new_password(user: User, new: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change a member's own password; other sessions of the account are logged out."""
+    """Change a member's own password; the account's other sessions end, this one stays."""
     if not verify_password(user.password_hash, current):
         raise AccountError("当前密码不正确。")
     if current == new:
@@ -50,8 +51,7 @@ def change_password(user: User, current: str, new: str) -> None:
     check_new_password(user, new)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    user.auth_version += 1
-    db.session.flush()
+    sessions.end_all(user, "password", keep=user.login_token)
 
 
 def reset_password(user: User) -> str:
@@ -59,8 +59,7 @@ def reset_password(user: User) -> str:
     one_time = "".join(secrets.choice(_ONE_TIME_ALPHABET) for _ in range(10))
     user.password_hash = hash_password(one_time)
     user.must_change_password = True
-    user.auth_version += 1
-    db.session.flush()
+    sessions.end_all(user, "reset")
     return one_time
 
 

@@ -1,16 +1,18 @@
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_url, login_user, logout_user
 
-from school.auth import services
+from school.auth import services, sessions
 from school.auth.forms import ChangePasswordForm, LoginForm
 from school.auth.models import User
 from school.db import db
@@ -20,15 +22,9 @@ from school.urls import local_path
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
-def load_user(session_id: str) -> User | None:
-    """Flask-Login loader: the id carries the auth version, so a reset ends older sessions."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.auth_version != int(version) or not user.active:
-        return None
-    return user
+def load_user(token: str) -> User | None:
+    """Flask-Login loader: the cookie holds a login session's secret, checked on every request."""
+    return sessions.resolve(token, ip=request.remote_addr)
 
 
 def unauthorized():
@@ -63,7 +59,15 @@ def login():
         if user is None:
             form.password.errors.append("用户名或密码不正确。")
         else:
-            db.session.commit()  # a rehashed password
+            # A fresh cookie session: nothing from before the login, the CSRF token included.
+            session.clear()
+            sessions.start(
+                user,
+                remember=form.remember.data,
+                ip=request.remote_addr,
+                user_agent=request.user_agent.string,
+            )
+            db.session.commit()  # the session row, and a rehashed password
             login_user(user, remember=form.remember.data)
             if user.must_change_password:
                 flash("这是一次性密码，请先设置您自己的新密码。", "info")
@@ -75,6 +79,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    sessions.end(current_user.login_token)
+    db.session.commit()
+    # Cleared before logout_user, which then marks the remember cookie for deletion; the next
+    # form gets a new CSRF token, so a page kept from before the logout cannot post.
+    session.clear()
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
@@ -91,8 +100,39 @@ def change_password():
             form.new.errors.append(str(exc))
         else:
             db.session.commit()
-            # The auth version changed: log in again under it so this session stays valid.
-            login_user(current_user._get_current_object())
             flash("密码已修改。", "success")
             return redirect(url_for("courses.catalogue"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.get("/account/sessions")
+@login_required
+def devices():
+    return render_template(
+        "auth/sessions.html",
+        logins=sessions.live_sessions(current_user),
+        this=sessions.current(current_user.login_token),
+        describe=sessions.describe,
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_device(session_id: int):
+    this = sessions.current(current_user.login_token)
+    if this is not None and this.id == session_id:
+        return redirect(url_for("auth.devices"))  # this device signs out with 退出登录
+    if not sessions.end_one(current_user, session_id):
+        abort(404)
+    db.session.commit()
+    flash("已退出该设备上的登录。", "success")
+    return redirect(url_for("auth.devices"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_devices():
+    count = sessions.end_all(current_user, "signed_out", keep=current_user.login_token)
+    db.session.commit()
+    flash(f"已退出其他 {count} 台设备上的登录。" if count else "没有其他设备在登录。", "success")
+    return redirect(url_for("auth.devices"))

@@ -391,7 +391,6 @@ def _members(
             "host_org_id": None,
             "active": True,
             "must_change_password": False,
-            "auth_version": 1,
             "created_at": now,
             "membership_no": number,
             "gender": "male" if male else "female",

@@ -447,7 +447,6 @@ def apply_import(importer: User, plan: Plan, today: date) -> Result:
                     "is_cadre": False,
                     "active": True,
                     "must_change_password": True,
-                    "auth_version": 1,
                     "created_at": now,
                     "membership_no": r.membership_no,
                     "gender": values.get("gender"),
