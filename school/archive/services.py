@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -13,8 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
 from school.clock import to_local, year_bounds
-from school.db import db
+from school.db import db, utcnow
 from school.reports import progress
+
+# Views of one member's archive by one staff member within this time count as one look.
+LOOK_WINDOW = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,26 @@ def years_with_entries(member: User) -> list[int]:
     return sorted({to_local(m).year for m in moments}, reverse=True)
 
 
-def log_access(viewer: User, member: User) -> None:
-    """Record that someone other than the member opened the member's archive."""
-    if viewer.id != member.id:
-        db.session.add(ArchiveAccess(viewer_id=viewer.id, member_id=member.id))
+def log_access(viewer: User, member: User, now: datetime | None = None) -> None:
+    """Record that someone other than the member opened the member's archive, once a visit.
+
+    A card scan, the record added after it and the full archive opened from it are one look
+    for the member reading "who looked at my archive", not three lines.
+    """
+    if viewer.id == member.id:
+        return
+    now = now or utcnow()
+    recent = db.session.scalar(
+        select(ArchiveAccess.id)
+        .where(
+            ArchiveAccess.viewer_id == viewer.id,
+            ArchiveAccess.member_id == member.id,
+            ArchiveAccess.viewed_at > now - LOOK_WINDOW,
+        )
+        .limit(1)
+    )
+    if recent is None:
+        db.session.add(ArchiveAccess(viewer_id=viewer.id, member_id=member.id, viewed_at=now))
         db.session.flush()
 
 

@@ -348,6 +348,23 @@ def test_host_committee_note_is_filed_under_its_grant(app, people, client):
         assert note.org_id == find_org("工委").id and note.member_id == people.floating
 
 
+def test_one_scan_is_one_look_in_the_members_access_log(app, people, client):
+    """Scanning, adding a record and opening the full archive from the card is one visit."""
+    token = _token(app, people.member)
+    login(client, "secretary")
+    client.get(f"/card/v/{token}")
+    data = {"kind": "management", "occurred_on": _today(app), "text": "按时参加组织生活。"}
+    post(client, f"/card/v/{token}/record", data, follow_redirects=True)
+    client.get(f"/archive/members/{people.member}")
+    assert _access_count(app, people.member) == 1
+    with app.app_context():
+        access = db.session.scalar(select(ArchiveAccess))
+        access.viewed_at -= timedelta(minutes=31)  # a scan next time is a new look
+        db.session.commit()
+    client.get(f"/card/v/{token}")
+    assert _access_count(app, people.member) == 2
+
+
 def test_staff_add_an_education_record(app, people, client):
     token = _token(app, people.floating)
     login(client, "committee")
