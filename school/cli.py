@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from school.auth.cli import users
+from school.backup.cli import backup
 from school.courses.cli import content
 from school.demo.cli import demo
 from school.quizzes.cli import quiz
@@ -47,5 +48,5 @@ def revision(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users, content, quiz, demo, reports, search):
+    for group in (db_group, users, content, quiz, demo, reports, search, backup):
         app.cli.add_command(group)
