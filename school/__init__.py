@@ -11,6 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(_config.load(app.instance_path, test_config))
 
     from school import cli, errors, security, templating
+    from school.accounts.views import bp as accounts_bp
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         archive_bp,
         orgs_bp,
         members_bp,
+        accounts_bp,
         profile_bp,
         roster_bp,
         cards_bp,

@@ -7,7 +7,7 @@ from flask import Flask
 
 from school.clock import to_local
 from school.markdown import render, render_as
-from school.orgs.permissions import can_import_roster
+from school.orgs.permissions import can_import_roster, can_list_accounts
 
 
 def format_hours(value: Decimal | int | float | None) -> str:
@@ -34,3 +34,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(render_as, "question_text")
     # Navigation shows a section only to those whom the section's views let in.
     app.add_template_global(can_import_roster, "can_import_roster")
+    app.add_template_global(can_list_accounts, "can_list_accounts")

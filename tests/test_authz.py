@@ -19,6 +19,7 @@ from school.forum import services as forum
 from school.forum.attachments import store_image
 from school.forum.models import Attachment
 from school.quizzes import attempts as svc
+from tests.accounts import authz_cases as accounts_cases
 from tests.cards import authz_cases as cards_cases
 from tests.conftest import app_config, login, post
 from tests.factories import build_world
@@ -197,7 +198,7 @@ CORE = [
     ("GET", "/forum/qa/new", {"anonymous": 302, "*": 200}),
     ("POST", "/forum/suggestion/new", {"anonymous": 302, "*": 200}),  # empty: shown again
     ("GET", "/forum/threads/{thread}", THREAD),
-    ("POST", "/forum/threads/{thread}/reply", THREAD_POST),
+    ("POST", "/forum/threads/{thread}/reply", THREAD),  # empty: the thread again, with the form
     ("POST", "/forum/threads/{thread}/state", THREAD_POST),
     ("POST", "/forum/threads/{thread}/assign", {"anonymous": 302, "*": 404}),  # no assignee
     ("POST", "/forum/threads/{thread}/accept/{reply}", THREAD_POST),
@@ -221,6 +222,7 @@ CORE = [
 
 # Each feature keeps its own cases (and the objects they point at) beside its tests.
 FEATURES = [
+    accounts_cases,
     orgs_cases,
     members_cases,
     roster_cases,

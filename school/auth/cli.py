@@ -72,7 +72,10 @@ def create(username, name, role, org_name, host_name, cadre, password):
 def set_role(username, role):
     """Change an account's role: member, instructor or admin."""
     user = _user(username)
-    services.set_role(user, role)
+    try:
+        services.set_role(None, user, role)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"{user.username} 的角色已设为{user.role_label}。")
 
@@ -115,6 +118,6 @@ def revoke(username, org_name):
 def reset_password(username):
     """Give USERNAME a one-time password that must be changed at the next login."""
     user = _user(username)
-    one_time = services.reset_password(user)
+    one_time = services.reset_password(None, user)
     db.session.commit()
     click.echo(f"{user.username} 的一次性密码：{one_time}（首次登录后须修改）")

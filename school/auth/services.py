@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from school.auth import sessions
 from school.auth.models import ROLES, User
 from school.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
-from school.db import db
+from school.db import db, utcnow
+from school.orgs import audit
 from school.orgs.models import STAFF_ROLES, Organisation, StaffGrant
 
 MIN_PASSWORD_LENGTH = 8
+REASON_MAX = 200
 # Easy to read aloud or type on a phone: no 0/O, 1/l/I.
 _ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
@@ -54,12 +56,25 @@ def change_password(user: User, current: str, new: str) -> None:
     sessions.end_all(user, "password", keep=user.login_token)
 
 
-def reset_password(user: User) -> str:
-    """Give the account a one-time password that must be changed at the next login."""
+def _one_time_password(user: User) -> str:
     one_time = "".join(secrets.choice(_ONE_TIME_ALPHABET) for _ in range(10))
     user.password_hash = hash_password(one_time)
     user.must_change_password = True
+    return one_time
+
+
+def reset_password(actor: User | None, user: User) -> str:
+    """Give the account a one-time password to change at the next login; its sessions end."""
+    one_time = _one_time_password(user)
     sessions.end_all(user, "reset")
+    audit.record(
+        actor,
+        "account.reset",
+        f"重置密码：{user.name}（{user.username}）",
+        org=audit.account_org(user),
+        user=user,
+    )
+    db.session.flush()
     return one_time
 
 
@@ -95,14 +110,62 @@ def create_user(
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
-    return user, None if password is not None else reset_password(user)
+    return user, None if password is not None else _one_time_password(user)
 
 
-def set_role(user: User, role: str) -> None:
-    """Change an account's site-wide role."""
+def set_role(actor: User | None, user: User, role: str) -> None:
+    """Change an account's site-wide role (member, instructor, admin); audited."""
     if role not in ROLES:
         raise AccountError(f"未知角色：{role}（可选：{'、'.join(ROLES)}）")
+    if actor is not None and actor.id == user.id:
+        raise AccountError("不能更改自己的角色，请另一位管理员操作。")
+    if user.role == role:
+        return
+    detail = f"更改角色：{user.name}（{user.username}）{ROLES[user.role]} → {ROLES[role]}"
     user.role = role
+    audit.record(actor, "account.role", detail, org=audit.account_org(user), user=user)
+    db.session.flush()
+
+
+def disable_account(actor: User | None, user: User, reason: str) -> None:
+    """Stop the account from logging in and end its sessions at once; the reason is required."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AccountError("请填写停用原因。")
+    if len(reason) > REASON_MAX:
+        raise AccountError(f"停用原因不能超过 {REASON_MAX} 个字。")
+    if actor is not None and actor.id == user.id:
+        raise AccountError("不能停用自己的账号。")
+    if not user.active:
+        raise AccountError("这个账号已经停用。")
+    user.active = False
+    user.disabled_at = utcnow()
+    user.disabled_reason = reason
+    sessions.end_all(user, "disabled")
+    audit.record(
+        actor,
+        "account.disable",
+        f"停用账号：{user.name}（{user.username}），原因：{reason}",
+        org=audit.account_org(user),
+        user=user,
+    )
+    db.session.flush()
+
+
+def enable_account(actor: User | None, user: User) -> None:
+    """Let a disabled account log in again (its old sessions stay ended)."""
+    if user.active:
+        raise AccountError("这个账号没有停用。")
+    user.active = True
+    user.disabled_at = None
+    user.disabled_reason = None
+    audit.record(
+        actor,
+        "account.enable",
+        f"启用账号：{user.name}（{user.username}）",
+        org=audit.account_org(user),
+        user=user,
+    )
     db.session.flush()
 
 

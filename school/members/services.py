@@ -15,6 +15,7 @@ from school.cards.models import MemberCard
 from school.clock import to_local
 from school.db import db, utcnow
 from school.members.models import FLOW_KINDS, FlowEvent, ManagementNote
+from school.orgs import audit
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_see_phone, can_view_org
 from school.orgs.services import OrgError, lookup_org
@@ -100,6 +101,19 @@ class Profile:
     flow_reason: str | None = None
 
 
+PROFILE_LABELS = {
+    "name": "姓名",
+    "gender": "性别",
+    "phone": "联系电话",
+    "joined_party_on": "入党日期",
+    "membership_no": "党员编号",
+    "certificate_no": "活动证号",
+    "current_city": "所在城市",
+    "flowed_out_on": "外出日期",
+    "flow_reason": "外出原因",
+}
+
+
 def update_profile(actor: User, member: User, data: Profile) -> User:
     """Check every field first, then change the member's registry entry in one go."""
     name = _text(data.name, "姓名", 50)
@@ -129,8 +143,20 @@ def update_profile(actor: User, member: User, data: Profile) -> User:
         "flowed_out_on": data.flowed_out_on,
         "flow_reason": _text(data.flow_reason, "外出原因", 200),
     }
+    changed = [
+        PROFILE_LABELS[key] for key, value in values.items() if getattr(member, key) != value
+    ]
     for key, value in values.items():
         setattr(member, key, value)
+    if changed:
+        # Which fields, not their values: the log is read by more people than the registry.
+        audit.record(
+            actor,
+            "member.edit",
+            f"修改党员信息：{member.name}（{'、'.join(changed)}）",
+            org=audit.account_org(member),
+            user=member,
+        )
     db.session.flush()
     return member
 
@@ -311,7 +337,12 @@ def member_page(viewer: User, filters: MemberFilter, page: int) -> tuple[list[Us
     query = member_query(viewer, filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        query.options(selectinload(User.home_org), selectinload(User.host_org))
+        # Grants too: whether a row's password may be reset depends on them.
+        query.options(
+            selectinload(User.home_org),
+            selectinload(User.host_org),
+            selectinload(User.staff_grants),
+        )
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

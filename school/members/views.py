@@ -224,7 +224,7 @@ def reset_password(member_id: int):
         abort(404)
     if not can_reset_password(current_user, member):
         abort(403)
-    one_time = accounts.reset_password(member)
+    one_time = accounts.reset_password(current_user, member)
     db.session.commit()
     # Shown once, on this response only; never stored in clear or put in a redirect URL.
     return render_template("members/one_time_password.html", member=member, password=one_time)

@@ -95,11 +95,20 @@ AUDIT_ACTIONS = {
     "org.close": "撤销",
     "staff.grant": "授予管理角色",
     "staff.revoke": "撤销管理角色",
+    "account.disable": "停用账号",
+    "account.enable": "启用账号",
+    "account.role": "更改角色",
+    "account.reset": "重置密码",
+    "member.edit": "修改党员信息",
 }
 
 
 class AuditEntry(Base):
-    """Who changed the tree or a staff grant, when and what: appended, never updated."""
+    """Who changed the tree, a staff grant or an account, when and what: appended, never updated.
+
+    ``org_id`` files the entry where its readers are (the account's home organisation for
+    account changes); entries without one (an administrator's account) only admins see.
+    """
 
     __tablename__ = "org_audit"
 

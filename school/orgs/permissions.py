@@ -27,20 +27,54 @@ def can_view_archive(viewer: User, member: User) -> bool:
     return viewer.id == member.id or can_view_member(viewer, member)
 
 
-def can_reset_password(viewer: User, member: User) -> bool:
-    """Secretaries and organisers of the member's organisations, and admins.
+def _managed(viewer: User) -> list[Organisation]:
+    return [g.org for g in viewer.staff_grants if g.role in _MANAGING_ROLES]
 
-    Nobody resets their own password this way (they change it), and only admins reset admins.
+
+def can_manage_account(viewer: User, account: User) -> bool:
+    """Reset, disable or enable an account: admins, or the secretaries and organisers of the
+    account's organisations for a plain member account.
+
+    Nobody does this to their own account, only admins touch instructors and admins, and a
+    secretary cannot reach a staff member of their own or a higher organisation (who might be
+    registered in their branch): every grant the account holds must lie strictly below one of
+    the viewer's. Otherwise a branch secretary could reset a superior's password and sign in
+    as them.
     """
-    if viewer.id == member.id:
+    if viewer.id == account.id:
         return False
-    if viewer.is_admin or member.is_admin:
-        return viewer.is_admin
-    return any(
-        g.role in _MANAGING_ROLES and g.org.contains(org)
-        for g in viewer.staff_grants
-        for org in _member_orgs(member)
+    if viewer.is_admin:
+        return True
+    if account.role != "member":
+        return False
+    managed = _managed(viewer)
+    if not any(m.contains(org) for m in managed for org in _member_orgs(account)):
+        return False
+    return all(
+        any(m.contains(g.org) and m.id != g.org_id for m in managed) for g in account.staff_grants
     )
+
+
+def can_reset_password(viewer: User, member: User) -> bool:
+    """Give a one-time password: the same people as for any other change to the account."""
+    return can_manage_account(viewer, member)
+
+
+def can_list_accounts(viewer: User) -> bool:
+    """The account list: admins, and secretaries and organisers (for their subtrees)."""
+    return viewer.is_admin or bool(_managed(viewer))
+
+
+def can_view_account(viewer: User, account: User) -> bool:
+    """One account's page: admins, and managing staff of the account's organisations."""
+    return viewer.is_admin or any(
+        m.contains(org) for m in _managed(viewer) for org in _member_orgs(account)
+    )
+
+
+def can_change_role(viewer: User, account: User) -> bool:
+    """Site-wide roles (member, instructor, admin) are for admins, never on themselves."""
+    return viewer.is_admin and viewer.id != account.id
 
 
 def can_manage_member(viewer: User, member: User) -> bool:

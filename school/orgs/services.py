@@ -10,8 +10,8 @@ from school.auth.models import User
 from school.clock import to_local
 from school.db import db, utcnow
 from school.members.models import FlowEvent
+from school.orgs import audit
 from school.orgs.models import (
-    AUDIT_ACTIONS,
     ORG_KINDS,
     STAFF_ROLES,
     AuditEntry,
@@ -112,17 +112,7 @@ def subtree_roots(viewer: User) -> list[Organisation]:
 def _audit(
     actor: User | None, action: str, org: Organisation, detail: str, user: User | None = None
 ) -> AuditEntry:
-    if action not in AUDIT_ACTIONS:
-        raise ValueError(action)
-    entry = AuditEntry(
-        actor_id=actor.id if actor else None,
-        action=action,
-        org_id=org.id,
-        user_id=user.id if user else None,
-        detail=detail[:500],
-    )
-    db.session.add(entry)
-    return entry
+    return audit.record(actor, action, detail, org=org, user=user)
 
 
 def _clean_name(name: str) -> str:

@@ -323,8 +323,12 @@ def new():
 def audit():
     form = AuditFilterForm(request.args)
     page = max(1, request.args.get("page", 1, type=int))
-    query = select(AuditEntry).join(Organisation, Organisation.id == AuditEntry.org_id)
+    # Outer join: entries about an account with no organisation (an administrator) have none,
+    # and _in_scope keeps them for admins only.
+    query = select(AuditEntry).outerjoin(Organisation, Organisation.id == AuditEntry.org_id)
     query = query.where(_in_scope(Organisation.path))
+    if (subject_id := request.args.get("user_id", type=int)) is not None:
+        query = query.where(AuditEntry.user_id == subject_id)
     org = None
     if request.args.get("org_id", type=int):
         org = _load(request.args.get("org_id", type=int))
@@ -356,4 +360,5 @@ def audit():
         pages=max(1, -(-total // AUDIT_PAGE_SIZE)),
         args=args,
         org=org,
+        subject_id=subject_id,
     )

@@ -65,6 +65,7 @@ def test_another_instructors_preview_token_imports_nothing(app, client, world):
     token = page.split('name="token" value="')[1].split('"')[0]
     with app.app_context():
         accounts.set_role(
+            None,
             accounts.create_user("teacher2", "二号教员", password="correct-horse-9")[0],
             "instructor",
         )

@@ -1,0 +1,1 @@
+"""Accounts in the browser: the list, one account, disabling, enabling and roles."""

@@ -1,0 +1,107 @@
+"""Listing accounts for the people who manage them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from school.auth.models import ROLES, LoginSession, User
+from school.db import db, utcnow
+from school.orgs.models import Organisation, StaffGrant
+
+PAGE_SIZE = 50
+# Filter values → labels, in the order the form offers them.
+ROLE_FILTERS = {**ROLES, "staff": "党组织工作人员"}
+STATUS_FILTERS = {"active": "正常", "disabled": "已停用", "never": "从未登录"}
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    """What the account list is narrowed to; empty strings mean "any"."""
+
+    q: str = ""
+    org: Organisation | None = None
+    role: str = ""
+    status: str = ""
+
+
+def _roots(viewer: User, org: Organisation | None) -> list[Organisation] | None:
+    """Subtrees the list covers: None for everything (an admin without an organisation)."""
+    managed = [g.org for g in viewer.staff_grants if g.role in ("secretary", "organiser")]
+    if org is None:
+        return None if viewer.is_admin else managed
+    if viewer.is_admin or any(m.contains(org) for m in managed):
+        return [org]
+    return []
+
+
+def account_query(viewer: User, filters: AccountFilter) -> Select[tuple[User]]:
+    """Accounts whose home or host organisation lies in a subtree the viewer manages."""
+    query = select(User)
+    roots = _roots(viewer, filters.org)
+    if roots is not None:
+        if not roots:
+            return query.where(false())
+        home, host = aliased(Organisation), aliased(Organisation)
+        query = (
+            query.outerjoin(home, home.id == User.home_org_id)
+            .outerjoin(host, host.id == User.host_org_id)
+            .where(
+                or_(
+                    *[home.path.startswith(r.path, autoescape=True) for r in roots],
+                    *[host.path.startswith(r.path, autoescape=True) for r in roots],
+                )
+            )
+        )
+    if filters.role == "staff":
+        query = query.where(exists().where(StaffGrant.user_id == User.id))
+    elif filters.role in ROLES:
+        query = query.where(User.role == filters.role)
+    if filters.status == "active":
+        query = query.where(User.active.is_(True))
+    elif filters.status == "disabled":
+        query = query.where(User.active.is_(False))
+    elif filters.status == "never":
+        query = query.where(User.last_login_at.is_(None))
+    q = filters.q.strip()
+    if q:
+        query = query.where(
+            or_(
+                User.name.contains(q, autoescape=True),
+                func.lower(User.username).startswith(q.lower(), autoescape=True),
+                User.membership_no.startswith(q, autoescape=True),
+            )
+        )
+    return query.order_by(User.name, User.id)
+
+
+def account_page(viewer: User, filters: AccountFilter, page: int) -> tuple[list[User], int]:
+    """One page of accounts and the total, with organisations and grants loaded per page."""
+    query = account_query(viewer, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.options(
+            selectinload(User.home_org),
+            selectinload(User.host_org),
+            selectinload(User.staff_grants),
+        )
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return list(rows), total
+
+
+def live_session_count(account: User) -> int:
+    """How many devices are logged in to the account now."""
+    return (
+        db.session.scalar(
+            select(func.count(LoginSession.id)).where(
+                LoginSession.user_id == account.id,
+                LoginSession.ended_at.is_(None),
+                LoginSession.expires_at > utcnow(),
+            )
+        )
+        or 0
+    )

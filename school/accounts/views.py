@@ -1,0 +1,142 @@
+"""Accounts for admins and, within their subtrees, secretaries and organisers."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from school.accounts import services
+from school.accounts.forms import DisableForm, RoleForm
+from school.accounts.services import ROLE_FILTERS, STATUS_FILTERS, AccountFilter
+from school.auth import services as accounts
+from school.auth.models import User
+from school.db import db
+from school.orgs import services as orgs
+from school.orgs.permissions import (
+    can_change_role,
+    can_list_accounts,
+    can_manage_account,
+    can_view_account,
+)
+
+bp = Blueprint("accounts", __name__, url_prefix="/manage/accounts", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _managers_only():
+    if not can_list_accounts(current_user):
+        abort(403)
+
+
+def _load(account_id: int, *, manage: bool = False) -> User:
+    """404 outside the viewer's subtrees; 403 when visible but not theirs to change."""
+    account = db.session.get(User, account_id)
+    if account is None or not can_view_account(current_user, account):
+        abort(404)
+    if manage and not can_manage_account(current_user, account):
+        abort(403)
+    return account
+
+
+@bp.get("/")
+def index():
+    page = max(1, request.args.get("page", 1, type=int))
+    org_text = request.args.get("org", "").strip()[:100]
+    org = None
+    if org_text:
+        try:
+            org = orgs.lookup_org(org_text, current_user)
+        except orgs.OrgError as error:
+            flash(str(error), "warning")
+    role, status = request.args.get("role", ""), request.args.get("status", "")
+    filters = AccountFilter(
+        q=request.args.get("q", "")[:50],
+        org=org,
+        role=role if role in ROLE_FILTERS else "",
+        status=status if status in STATUS_FILTERS else "",
+    )
+    if org_text and org is None:
+        rows, total = [], 0
+    else:
+        rows, total = services.account_page(current_user, filters, page)
+    args = {"q": filters.q, "org": org_text, "role": filters.role, "status": filters.status}
+    return render_template(
+        "accounts/list.html",
+        accounts=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // services.PAGE_SIZE)),
+        args={k: v for k, v in args.items() if v},
+        filters=filters,
+        org_text=org_text,
+        roles=ROLE_FILTERS,
+        statuses=STATUS_FILTERS,
+    )
+
+
+def _account_page(account: User, disable_form=None, role_form=None, status: int = 200):
+    return (
+        render_template(
+            "accounts/account.html",
+            account=account,
+            manage=can_manage_account(current_user, account),
+            change_role=can_change_role(current_user, account),
+            disable_form=disable_form or DisableForm(formdata=None),
+            role_form=role_form or RoleForm(formdata=None, role=account.role),
+            devices=services.live_session_count(account),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:account_id>")
+def account(account_id: int):
+    return _account_page(_load(account_id))
+
+
+@bp.post("/<int:account_id>/disable")
+def disable(account_id: int):
+    account = _load(account_id, manage=True)
+    form = DisableForm()
+    if form.validate_on_submit():
+        try:
+            accounts.disable_account(current_user, account, form.reason.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.reason.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"已停用 {account.name} 的账号，其所有登录已退出。", "success")
+            return redirect(url_for("accounts.account", account_id=account.id))
+    return _account_page(account, disable_form=form, status=400)
+
+
+@bp.post("/<int:account_id>/enable")
+def enable(account_id: int):
+    account = _load(account_id, manage=True)
+    try:
+        accounts.enable_account(current_user, account)
+    except accounts.AccountError as exc:
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(f"已启用 {account.name} 的账号。", "success")
+    return redirect(url_for("accounts.account", account_id=account.id))
+
+
+@bp.post("/<int:account_id>/role")
+def role(account_id: int):
+    account = _load(account_id)
+    if not can_change_role(current_user, account):
+        abort(403)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_role(current_user, account, form.role.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.role.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(f"{account.name} 的角色现为{account.role_label}。", "success")
+            return redirect(url_for("accounts.account", account_id=account.id))
+    return _account_page(account, role_form=form, status=400)
