@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, false, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from school.auth.models import ROLES, LoginSession, User
 from school.db import db, utcnow
+from school.members.services import user_page
 from school.orgs.models import Organisation, StaffGrant
 
 PAGE_SIZE = 50
@@ -78,19 +79,8 @@ def account_query(viewer: User, filters: AccountFilter) -> Select[tuple[User]]:
 
 
 def account_page(viewer: User, filters: AccountFilter, page: int) -> tuple[list[User], int]:
-    """One page of accounts and the total, with organisations and grants loaded per page."""
-    query = account_query(viewer, filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.options(
-            selectinload(User.home_org),
-            selectinload(User.host_org),
-            selectinload(User.staff_grants),
-        )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return list(rows), total
+    """One page of accounts and the total."""
+    return user_page(account_query(viewer, filters), page, PAGE_SIZE)
 
 
 def live_session_count(account: User) -> int:

@@ -67,13 +67,7 @@ def reset_password(actor: User | None, user: User) -> str:
     """Give the account a one-time password to change at the next login; its sessions end."""
     one_time = _one_time_password(user)
     sessions.end_all(user, "reset")
-    audit.record(
-        actor,
-        "account.reset",
-        f"重置密码：{user.name}（{user.username}）",
-        org=audit.account_org(user),
-        user=user,
-    )
+    audit.account(actor, "account.reset", user)
     db.session.flush()
     return one_time
 
@@ -121,9 +115,8 @@ def set_role(actor: User | None, user: User, role: str) -> None:
         raise AccountError("不能更改自己的角色，请另一位管理员操作。")
     if user.role == role:
         return
-    detail = f"更改角色：{user.name}（{user.username}）{ROLES[user.role]} → {ROLES[role]}"
+    audit.account(actor, "account.role", user, f"{ROLES[user.role]} → {ROLES[role]}")
     user.role = role
-    audit.record(actor, "account.role", detail, org=audit.account_org(user), user=user)
     db.session.flush()
 
 
@@ -142,13 +135,7 @@ def disable_account(actor: User | None, user: User, reason: str) -> None:
     user.disabled_at = utcnow()
     user.disabled_reason = reason
     sessions.end_all(user, "disabled")
-    audit.record(
-        actor,
-        "account.disable",
-        f"停用账号：{user.name}（{user.username}），原因：{reason}",
-        org=audit.account_org(user),
-        user=user,
-    )
+    audit.account(actor, "account.disable", user, f"，原因：{reason}")
     db.session.flush()
 
 
@@ -159,13 +146,7 @@ def enable_account(actor: User | None, user: User) -> None:
     user.active = True
     user.disabled_at = None
     user.disabled_reason = None
-    audit.record(
-        actor,
-        "account.enable",
-        f"启用账号：{user.name}（{user.username}）",
-        org=audit.account_org(user),
-        user=user,
-    )
+    audit.account(actor, "account.enable", user)
     db.session.flush()
 
 

@@ -150,13 +150,7 @@ def update_profile(actor: User, member: User, data: Profile) -> User:
         setattr(member, key, value)
     if changed:
         # Which fields, not their values: the log is read by more people than the registry.
-        audit.record(
-            actor,
-            "member.edit",
-            f"修改党员信息：{member.name}（{'、'.join(changed)}）",
-            org=audit.account_org(member),
-            user=member,
-        )
+        audit.account(actor, "member.edit", member, f"：{'、'.join(changed)}")
     db.session.flush()
     return member
 
@@ -333,18 +327,22 @@ def member_query(viewer: User, filters: MemberFilter) -> Select[tuple[User]]:
 
 
 def member_page(viewer: User, filters: MemberFilter, page: int) -> tuple[list[User], int]:
-    """One page of the staff list and the total, with both organisations loaded per page."""
-    query = member_query(viewer, filters)
+    """One page of the staff list and the total."""
+    return user_page(member_query(viewer, filters), page, PAGE_SIZE)
+
+
+def user_page(query: Select[tuple[User]], page: int, per_page: int) -> tuple[list[User], int]:
+    """One page of a list of people and its total, with what each row shows loaded per page:
+    both organisations, and the grants that decide whether the row's account may be changed."""
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
-        # Grants too: whether a row's password may be reset depends on them.
         query.options(
             selectinload(User.home_org),
             selectinload(User.host_org),
             selectinload(User.staff_grants),
         )
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return list(rows), total
 

@@ -34,6 +34,8 @@ def record(
     return entry
 
 
-def account_org(user: User) -> Organisation | None:
-    """The organisation an account's entries are filed under: home first, else host."""
-    return user.home_org or user.host_org
+def account(actor: User | None, action: str, user: User, note: str = "") -> AuditEntry:
+    """An entry about an account ("停用账号：张三（zhangsan），原因：…"), filed under the
+    account's home organisation, else its host one, so that its staff read it."""
+    detail = f"{AUDIT_ACTIONS[action]}：{user.name}（{user.username}）{note}"
+    return record(actor, action, detail, org=user.home_org or user.host_org, user=user)

@@ -44,6 +44,12 @@ def _ask(client):
     )
 
 
+def _login_remembered(client) -> None:
+    """Log in as the member with "keep me logged in" ticked."""
+    data = {"username": "member", "password": PASSWORD, "remember": "y"}
+    assert post(client, "/login", data).status_code == 302
+
+
 def _live(app, username: str) -> list[LoginSession]:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
@@ -72,15 +78,7 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, client, world):
 
 
 def test_the_remember_cookie_alone_stops_working_after_logout(app, client, world):
-    client.post(
-        "/login",
-        data={
-            "username": "member",
-            "password": PASSWORD,
-            "remember": "y",
-            "csrf_token": csrf_token(client),
-        },
-    )
+    _login_remembered(client)
     fresh = app.test_client()
     _copy_cookies(client, fresh, names=("remember_token",))
     assert fresh.get("/archive/").status_code == 200  # a new browser session from the cookie
@@ -98,15 +96,7 @@ def test_the_remember_cookie_alone_stops_working_after_logout(app, client, world
 def test_logout_ends_the_record_and_asks_the_browser_to_drop_the_remember_cookie(
     app, client, world
 ):
-    client.post(
-        "/login",
-        data={
-            "username": "member",
-            "password": PASSWORD,
-            "remember": "y",
-            "csrf_token": csrf_token(client),
-        },
-    )
+    _login_remembered(client)
     response = post(client, "/logout")
     assert any(c.startswith("remember_token=;") for c in response.headers.getlist("Set-Cookie"))
     with app.app_context():
