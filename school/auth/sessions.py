@@ -20,7 +20,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from school.auth.models import END_REASONS, LoginSession, User
 from school.db import db, utcnow
@@ -31,6 +31,9 @@ IDLE_LIMIT = timedelta(hours=12)
 # Writing "last seen" on every request would turn every page view into a write; once in a few
 # minutes is precise enough for a device list.
 TOUCH_EVERY = timedelta(minutes=5)
+# Ended and expired logins stay this long for the device list and questions about them, then go
+# (deleted for the user at their next login, so the table does not grow with every login).
+KEEP_ENDED = timedelta(days=90)
 
 
 def _digest(token: str) -> str:
@@ -67,6 +70,15 @@ def start(
     )
     user.last_login_at = now
     user.login_token = token
+    db.session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            or_(
+                LoginSession.ended_at < now - KEEP_ENDED,
+                LoginSession.expires_at < now - KEEP_ENDED,
+            ),
+        )
+    )
     db.session.flush()
     return token
 

@@ -216,3 +216,16 @@ def test_activity_slides_the_idle_limit(app, world):
 )
 def test_devices_get_names_a_member_recognises(agent, label):
     assert sessions.describe(agent) == label
+
+
+def test_old_ended_sessions_are_cleared_at_the_next_login(app, world):
+    with app.app_context():
+        member = db.session.get(User, world.member)
+        long_ago = utcnow() - sessions.KEEP_ENDED - timedelta(days=1)
+        old = sessions.start(member, remember=False, ip=None, user_agent=None, now=long_ago)
+        sessions.end(old, now=long_ago)
+        recent = sessions.start(member, remember=False, ip=None, user_agent=None)
+        sessions.end(recent)
+        sessions.start(member, remember=False, ip=None, user_agent=None)
+        rows = db.session.scalars(select(LoginSession).order_by(LoginSession.id)).all()
+        assert [row.end_reason for row in rows] == ["logout", None]
