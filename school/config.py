@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULTS: dict[str, object] = {
     # "sqlite:///" paths are relative to the instance folder when not absolute.
@@ -30,6 +31,13 @@ DEFAULTS: dict[str, object] = {
     "ANNUAL_QUOTA_HOURS": 32,
     "CADRE_QUOTA_HOURS": 56,
     "SESSION_COOKIE_SECURE": False,
+    # Host names the site answers to, comma-separated ("dangxiao.example.cn"; ".example.cn" takes
+    # every subdomain). Empty answers any Host header: fine for `make run` on 127.0.0.1, not in
+    # production, where a forged Host must get a 400 (Flask's TRUSTED_HOSTS, set in load()).
+    "ALLOWED_HOSTS": "",
+    # The site's address as members reach it ("https://dangxiao.example.cn"). Links that leave the
+    # site (card QR codes, emails) are built on it, never on the request's Host header.
+    "EXTERNAL_URL": "",
     "REMEMBER_COOKIE_DAYS": 14,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
@@ -70,6 +78,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]
         if raw is not None and raw != "":
             cfg[key] = _coerce(default, raw) if default is not None else raw
     cfg.update(overrides or {})
+    cfg["EXTERNAL_URL"] = _external_url(str(cfg["EXTERNAL_URL"] or ""))
+    cfg["TRUSTED_HOSTS"] = _trusted_hosts(cfg)
 
     instance = Path(instance_path)
     project = Path(__file__).resolve().parent.parent
@@ -96,6 +106,47 @@ def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     return cfg
+
+
+def _external_url(raw: str) -> str:
+    """EXTERNAL_URL without its trailing slash; anything but scheme://host[:port] stops startup."""
+    url = raw.strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        port_ok = False
+    else:
+        port_ok = True
+    # A path would not be used (links carry the path the server mounts the site under), so it is
+    # refused rather than left to make a QR code point somewhere unexpected.
+    if not (
+        port_ok
+        and parts.scheme in ("http", "https")
+        and parts.hostname
+        and "@" not in parts.netloc
+        and not (parts.path or parts.query or parts.fragment)
+    ):
+        raise ValueError(f"EXTERNAL_URL must look like https://dangxiao.example.cn: {raw!r}")
+    return url
+
+
+def _trusted_hosts(cfg: dict[str, object]) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS: ALLOWED_HOSTS and SERVER_NAME (and EXTERNAL_URL's host with them).
+
+    None when neither is set: every Host is answered, as a development server must.
+    """
+    hosts = [h.strip().lower() for h in str(cfg["ALLOWED_HOSTS"] or "").split(",") if h.strip()]
+    if cfg.get("SERVER_NAME"):
+        hosts.append(str(cfg["SERVER_NAME"]).lower())
+    if not hosts:
+        return None
+    if cfg["EXTERNAL_URL"]:
+        # The address printed in QR codes must be one the site answers.
+        hosts.append(urlsplit(str(cfg["EXTERNAL_URL"])).hostname or "")
+    return hosts
 
 
 def _instance_relative_sqlite(url: str, instance: Path) -> str:

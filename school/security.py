@@ -1,7 +1,9 @@
 """Response headers and request guards that apply to every page."""
 
 from flask import Flask, redirect, request, url_for
+from flask.globals import request_ctx
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 
 # Everything is served from this site: no CDN, no inline script or style.
 CSP = (
@@ -15,6 +17,23 @@ _PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
 
 
 def register(app: Flask) -> None:
+    def _refuse_unknown_host():
+        # Flask checks the Host header against TRUSTED_HOSTS (config.py) and, for a name not on
+        # it, leaves a SecurityError to be raised after the before_request hooks. Raise it first,
+        # so no hook (CSRF, rate limits, login) reads a request meant for another site. Flask
+        # built no URL adapter for it either; the 400 page's links are paths, so a configured name
+        # serves to build them, never the name the client sent.
+        exc = request.routing_exception
+        if isinstance(exc, SecurityError):
+            request_ctx.url_adapter = app.url_map.bind(
+                app.config["TRUSTED_HOSTS"][0].lstrip("."),
+                script_name=request.script_root or None,
+                url_scheme=request.scheme,
+            )
+            raise exc
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unknown_host)
+
     @app.before_request
     def _force_password_change():
         if (

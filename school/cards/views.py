@@ -32,6 +32,7 @@ from school.db import db, utcnow
 from school.extensions import limiter
 from school.forum.attachments import AttachmentRejected, open_path, store_image
 from school.members.services import shown_phone
+from school.urls import external_url
 
 bp = Blueprint("cards", __name__, template_folder="templates")
 
@@ -56,7 +57,8 @@ def _remove_photo(name: str | None) -> None:
 def mine():
     card = services.current_card(current_user)
     db.session.commit()  # a card issued on first view, or a replaced expired one
-    url = url_for("cards.verify", token=services.sign_link(card), _external=True)
+    # Printed in a QR code: a full link on the configured address, never the request's Host.
+    url = external_url("cards.verify", token=services.sign_link(card))
     minutes = services.link_minutes()
     return render_template(
         "cards/card.html",

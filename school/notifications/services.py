@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from school.auth.models import User
 from school.db import db, utcnow
 from school.notifications.models import Notification
-from school.urls import local_path
+from school.urls import absolute_url, local_path
 
 TEXT_LENGTH = 300
 URL_LENGTH = 300
@@ -59,8 +59,10 @@ def notify(
 def _log_email(users: Iterable[User], text: str, url: str) -> None:
     # Email is optional and off by default; until a mail backend exists, development shows in the
     # log what would have been sent. Accounts have no address yet, so the username stands in.
+    # A link in an email needs the site's address: the configured one, never the request's Host.
+    link = absolute_url(url)
     for user in users:
-        mail_log.info("email to %s: %s (%s)", user.username, text, url)
+        mail_log.info("email to %s: %s (%s)", user.username, text, link)
 
 
 def unread_count(user: User) -> int:

@@ -231,11 +231,16 @@ def test_the_error_page_survives_a_failed_transaction(app, client, world):
     assert "服务器出错了" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("config_overrides", [{"NOTIFY_EMAIL": True}])
+@pytest.mark.parametrize(
+    "config_overrides", [{"NOTIFY_EMAIL": True, "EXTERNAL_URL": "https://dangxiao.example.cn"}]
+)
 def test_email_is_logged_when_switched_on(app, world, caplog):
     with app.app_context(), caplog.at_level(logging.INFO, logger="school.mail"):
         services.notify([_user(world.member)], "answer", "教员解答了您的问题", "/x")
-    assert [r.getMessage() for r in caplog.records] == ["email to member: 教员解答了您的问题 (/x)"]
+    # An email needs the full link, on the site's configured address.
+    assert [r.getMessage() for r in caplog.records] == [
+        "email to member: 教员解答了您的问题 (https://dangxiao.example.cn/x)"
+    ]
 
 
 def test_no_email_by_default(app, world, caplog):

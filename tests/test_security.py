@@ -1,0 +1,192 @@
+"""Site-wide guards: the Host header and links that leave the site."""
+
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from school import config
+from school.cards import services as cards
+from school.cards.models import MemberCard
+from school.db import db
+from school.notifications.models import Notification
+from school.orgs.services import find_org
+from school.reports import followup
+from tests.conftest import PASSWORD
+from tests.factories import make_course
+
+SITE = "dangxiao.example.cn"
+FORGED = "evil.example"
+EXTERNAL = "https://school.example.cn"
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def _token(client, base: str, page: str = "/login") -> str:
+    match = _TOKEN.search(client.get(page, base_url=base).get_data(as_text=True))
+    assert match, page
+    return match.group(1)
+
+
+def _login(client, base: str, username: str, **extra) -> None:
+    data = {"username": username, "password": PASSWORD, "csrf_token": _token(client, base)}
+    response = client.post("/login", base_url=base, data={**data, **extra})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _serials(app, member_id: int) -> list[str]:
+    with app.app_context():
+        query = select(MemberCard.serial).where(MemberCard.member_id == member_id)
+        return list(db.session.scalars(query.order_by(MemberCard.id)))
+
+
+def _branch(app) -> int:
+    with app.app_context():
+        return find_org("一支部").id
+
+
+# The Host header ----------------------------------------------------------------------------------
+
+
+class TestAllowedHosts:
+    @pytest.fixture
+    def config_overrides(self):
+        return {"ALLOWED_HOSTS": f" {SITE}, 127.0.0.1 ", "EXTERNAL_URL": EXTERNAL}
+
+    def test_listed_hosts_and_the_external_urls_host_are_served(self, client, world):
+        for base in (f"http://{SITE}", "http://127.0.0.1:5000", EXTERNAL):
+            assert client.get("/login", base_url=base).status_code == 200, base
+
+    def test_an_unlisted_host_gets_a_400_page_in_chinese(self, client, world):
+        response = client.get("/login", base_url=f"http://{FORGED}")
+        assert response.status_code == 400
+        html = response.get_data(as_text=True)
+        assert "请求有误" in html and FORGED not in html
+
+    def test_a_request_under_an_unlisted_host_changes_nothing(self, app, client, world):
+        site = f"http://{SITE}"
+        _login(client, site, "member")
+        client.get("/card", base_url=site)  # issues the card
+        token = _token(client, site, "/account/password")
+        before = _serials(app, world.member)
+        # The same browser session (its cookie copied to the forged name) with a valid token.
+        cookie = client.get_cookie("session", domain=SITE)
+        client.set_cookie("session", cookie.value, domain=FORGED)
+        forged = client.post(
+            "/card/reissue", base_url=f"http://{FORGED}", data={"csrf_token": token}
+        )
+        assert forged.status_code == 400 and "请求有误" in forged.get_data(as_text=True)
+        assert _serials(app, world.member) == before
+        # The very same request under the site's own name is accepted.
+        done = client.post("/card/reissue", base_url=site, data={"csrf_token": token})
+        assert done.status_code == 302 and len(_serials(app, world.member)) == len(before) + 1
+
+
+def test_without_allowed_hosts_any_host_is_served(client, world):
+    """Development (`make run`) answers whatever name the browser used."""
+    assert client.get("/login", base_url=f"http://{FORGED}").status_code == 200
+
+
+def test_allowed_hosts_and_server_name_become_flasks_trusted_hosts(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("ALLOWED_HOSTS", f"{SITE}, .Example.org,")
+    monkeypatch.setenv("EXTERNAL_URL", f"https://{SITE}/")
+    cfg = config.load(str(tmp_path), {"SERVER_NAME": "Other.example.cn:8443"})
+    assert cfg["TRUSTED_HOSTS"] == [SITE, ".example.org", "other.example.cn:8443", SITE]
+    assert cfg["EXTERNAL_URL"] == f"https://{SITE}"
+    monkeypatch.delenv("ALLOWED_HOSTS")
+    assert config.load(str(tmp_path))["TRUSTED_HOSTS"] is None  # any host, as in development
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"{SITE}",
+        f"ftp://{SITE}",
+        f"https://{SITE}/school",
+        f"https://{SITE}?a=1",
+        "https://:80",
+        f"https://user@{SITE}",
+        f"https://{SITE}:port",
+    ],
+)
+def test_an_external_url_that_is_not_an_address_stops_startup(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("EXTERNAL_URL", value)
+    with pytest.raises(ValueError, match="EXTERNAL_URL"):
+        config.load(str(tmp_path))
+
+
+# Links that leave the site ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def qr_links(monkeypatch) -> list[str]:
+    """The URLs the card page puts into QR codes."""
+    links: list[str] = []
+    draw = cards.qr_svg
+
+    def capture(url):
+        links.append(url)
+        return draw(url)
+
+    monkeypatch.setattr(cards, "qr_svg", capture)
+    return links
+
+
+@pytest.mark.parametrize("config_overrides", [{"EXTERNAL_URL": EXTERNAL}])
+def test_card_qr_link_is_on_the_external_url_whatever_the_host_header(app, client, world, qr_links):
+    forged = f"http://{FORGED}"
+    _login(client, forged, "member")
+    page = client.get("/card", base_url=forged)
+    assert page.status_code == 200 and FORGED not in page.get_data(as_text=True)
+    [link] = qr_links
+    assert link.startswith(f"{EXTERNAL}/card/v/") and FORGED not in link
+    token = link.rsplit("/", 1)[1]
+    assert "党员身份电子卡有效" in client.get(f"/card/v/{token}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("config_overrides", "origin"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"SERVER_NAME": SITE, "PREFERRED_URL_SCHEME": "https"}, f"https://{SITE}"),
+    ],
+)
+def test_without_external_url_the_qr_link_uses_configuration_and_warns(
+    app, client, world, qr_links, caplog, origin
+):
+    base = f"http://{SITE}"  # the only name served when SERVER_NAME is set
+    _login(client, base, "member")
+    with caplog.at_level(logging.WARNING, logger="school.urls"):
+        client.get("/card", base_url=base)
+        client.get("/card", base_url=base)
+    assert [link.rsplit("/", 1)[0] for link in qr_links] == [f"{origin}/card/v"] * 2
+    warnings = [r.getMessage() for r in caplog.records if r.name == "school.urls"]
+    assert warnings == [f"EXTERNAL_URL is not set: full links (card QR codes, emails) use {origin}"]
+
+
+@pytest.mark.parametrize("config_overrides", [{"EXTERNAL_URL": EXTERNAL, "NOTIFY_EMAIL": True}])
+def test_a_reminder_sent_under_a_forged_host_links_to_the_site(app, client, world, caplog):
+    with app.app_context():
+        make_course("campaign").deadline = followup.local_today() - timedelta(days=1)
+        db.session.commit()
+    forged = f"http://{FORGED}"
+    _login(client, forged, "secretary")
+    token = _token(client, forged, "/account/password")
+    with caplog.at_level(logging.INFO, logger="school.mail"):
+        response = client.post(
+            f"/reports/{_branch(app)}/overdue/remind", base_url=forged, data={"csrf_token": token}
+        )
+    assert response.status_code == 302
+    emails = [r.getMessage() for r in caplog.records if r.name == "school.mail"]
+    with app.test_request_context():
+        home = url_for("courses.catalogue")
+    assert emails and all(e.endswith(f"({EXTERNAL}{home})") for e in emails), emails
+    with app.app_context():
+        urls = set(
+            db.session.scalars(select(Notification.url).where(Notification.kind == "reminder"))
+        )
+    assert urls == {home}  # in the site's own inbox a path is enough
