@@ -12,6 +12,13 @@ CSP = (
     "base-uri 'self'; form-action 'self'"
 )
 
+# Responses a browser may keep: files that are the same for every reader (style sheets, scripts,
+# a course's videos and PDFs, which phones on slow networks should not fetch twice). Everything
+# else is marked no-store, overriding what a view set: any page or file behind login can carry
+# personal data (exports, the archive, a card photo), and so can the card scan page; a kept copy
+# outlives logout and shows on a shared phone. An allow-list, so a new view is safe by default.
+CACHEABLE_ENDPOINTS = frozenset({"static", "courses.media"})
+
 # Pages a member with a one-time password may still open.
 _PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
 
@@ -53,7 +60,6 @@ def register(app: Flask) -> None:
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        if current_user.is_authenticated and "Cache-Control" not in response.headers:
-            # Personal pages must not be kept by shared caches or shown after logout.
-            response.headers["Cache-Control"] = "private, no-store"
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            response.headers["Cache-Control"] = "no-store"
         return response

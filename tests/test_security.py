@@ -1,26 +1,31 @@
-"""Site-wide guards: the Host header and links that leave the site."""
+"""Site-wide guards: the Host header, links that leave the site, caching and CSV."""
 
+import csv
+import io
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import url_for
 from sqlalchemy import select
 
 from school import config
+from school.auth.models import User
 from school.cards import services as cards
 from school.cards.models import MemberCard
 from school.db import db
 from school.notifications.models import Notification
 from school.orgs.services import find_org
 from school.reports import followup
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 from tests.factories import make_course
 
 SITE = "dangxiao.example.cn"
 FORGED = "evil.example"
 EXTERNAL = "https://school.example.cn"
+BOM = b"\xef\xbb\xbf"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -190,3 +195,71 @@ def test_a_reminder_sent_under_a_forged_host_links_to_the_site(app, client, worl
             db.session.scalars(select(Notification.url).where(Notification.kind == "reminder"))
         )
     assert urls == {home}  # in the site's own inbox a path is enough
+
+
+# Caching ------------------------------------------------------------------------------------------
+
+
+def _no_store(response) -> bool:
+    """Kept by no cache at all: no-store, and nothing that would let some cache keep it."""
+    header = response.headers.get("Cache-Control", "")
+    directives = {d.strip().split("=")[0].lower() for d in header.split(",")}
+    return "no-store" in directives and not directives & {"public", "max-age", "s-maxage"}
+
+
+@pytest.mark.parametrize("route", ["members.xlsx", "grid.xlsx", "members.csv", "grid.csv"])
+def test_exports_are_never_stored(app, client, world, route):
+    login(client, "secretary")
+    response = client.get(f"/reports/{_branch(app)}/{route}")
+    assert response.status_code == 200 and _no_store(response)
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_personal_pages_and_files_are_never_stored(app, client, world):
+    photos = Path(app.config["UPLOAD_DIR"]) / "photos"
+    photos.mkdir(parents=True)
+    (photos / ("a" * 32 + ".jpg")).write_bytes(b"\xff\xd8 a face")
+    with app.app_context():
+        member = db.session.get(User, world.member)
+        member.photo_name = "a" * 32 + ".jpg"
+        token = cards.sign_link(cards.current_card(member))
+        db.session.commit()
+    login(client, "member")
+    for url in ("/archive/", "/archive/print", f"/card/photo/{world.member}", "/card"):
+        with client.get(url) as response:
+            assert response.status_code == 200 and _no_store(response), url
+    # The scan page, for anyone who scans (staff see the member) and for the anonymous.
+    for username in ("secretary", None):
+        scanner = app.test_client()
+        if username:
+            login(scanner, username)
+        response = scanner.get(f"/card/v/{token}")
+        assert response.status_code == 200 and _no_store(response), username
+    # Before login too: the login form carries a CSRF token tied to this browser.
+    assert _no_store(app.test_client().get("/login"))
+
+
+def test_shared_files_stay_cacheable(client, world):
+    with client.get("/static/cards.css") as response:
+        assert response.status_code == 200 and "no-store" not in response.headers["Cache-Control"]
+
+
+# CSV ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["members.csv", "grid.csv"])
+def test_report_csv_has_one_charset_and_the_bom(app, client, world, route):
+    login(client, "secretary")
+    response = client.get(f"/reports/{_branch(app)}/{route}")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith(BOM)
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "姓名"
+
+
+def test_roster_template_csv_has_one_charset_and_the_bom(client, world):
+    login(client, "secretary")
+    response = client.get("/manage/roster/template.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.data.startswith(BOM) and _no_store(response)

@@ -126,8 +126,8 @@ def photo(member_id: int):
     path = open_path(_photos(), member.photo_name)
     if path is None:
         abort(404)
+    # A face is personal data: security.py marks the response no-store, as every page behind login.
     response = send_file(path, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Disposition"] = "inline"
     return response
 

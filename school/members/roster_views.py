@@ -75,7 +75,8 @@ def template_xlsx():
 
 @bp.get("/template.csv")
 def template_csv():
-    return _download(roster_files.template_csv(), "roster-template.csv", "text/csv; charset=utf-8")
+    # Werkzeug adds "; charset=utf-8" to text/* itself: naming it here would send it twice.
+    return _download(roster_files.template_csv(), "roster-template.csv", "text/csv")
 
 
 @bp.post("/preview")

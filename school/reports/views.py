@@ -126,7 +126,8 @@ def _export(org_id: int, kind: str, fmt: str):
     if fmt == "xlsx":
         data, mimetype = exports.to_xlsx(table, title), XLSX
     else:
-        data, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"
+        # Werkzeug adds "; charset=utf-8" to text/* itself: naming it here would send it twice.
+        data, mimetype = exports.to_csv(table), "text/csv"
     return send_file(
         io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{title}.{fmt}"
     )
