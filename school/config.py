@@ -91,12 +91,22 @@ def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]
     if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(instance)
 
+    secure = bool(cfg["SESSION_COOKIE_SECURE"])
     cfg.update(
+        # Over HTTPS both cookies take the __Host- prefix: a browser then keeps them only if they
+        # are Secure, on Path=/ and without Domain, so neither a sibling subdomain nor a plain-http
+        # response can plant or overwrite a session. Path and Domain are pinned for that reason.
+        SESSION_COOKIE_NAME="__Host-session" if secure else "session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_NAME="__Host-remember_token" if secure else "remember_token",
+        REMEMBER_COOKIE_PATH="/",
+        REMEMBER_COOKIE_DOMAIN=None,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_SECURE=secure,
         # Never longer than 30 days, whatever the environment asks for.
         REMEMBER_COOKIE_DURATION=timedelta(days=min(int(cfg["REMEMBER_COOKIE_DAYS"]), 30)),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),

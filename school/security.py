@@ -19,6 +19,9 @@ CSP = (
 # outlives logout and shows on a shared phone. An allow-list, so a new view is safe by default.
 CACHEABLE_ENDPOINTS = frozenset({"static", "courses.media"})
 
+# Browsers then refuse plain http for a year, on this host and every subdomain.
+HSTS = "max-age=31536000; includeSubDomains"
+
 # Pages a member with a one-time password may still open.
 _PASSWORD_CHANGE_EXEMPT = {"auth.change_password", "auth.logout", "static"}
 
@@ -41,6 +44,18 @@ def register(app: Flask) -> None:
 
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unknown_host)
 
+    def _secure_host_cookies(response):
+        # Browsers ignore a __Host- cookie that is not Secure, deletions included. Flask-Login
+        # deletes its remember cookie without Secure (its issue #683), which would leave the
+        # cookie in the browser after logout. Registered first, so it runs after every other hook.
+        cookies = response.headers.getlist("Set-Cookie")
+        fixed = [f"{c}; Secure" if _lacks_secure(c) else c for c in cookies]
+        if fixed != cookies:
+            response.headers.setlist("Set-Cookie", fixed)
+        return response
+
+    app.after_request_funcs.setdefault(None, []).insert(0, _secure_host_cookies)
+
     @app.before_request
     def _force_password_change():
         if (
@@ -59,7 +74,13 @@ def register(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+            response.headers["Strict-Transport-Security"] = HSTS
         if request.endpoint not in CACHEABLE_ENDPOINTS:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _lacks_secure(cookie: str) -> bool:
+    """Whether a Set-Cookie header value sets (or deletes) a __Host- cookie without Secure."""
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    return cookie.startswith("__Host-") and "secure" not in attributes

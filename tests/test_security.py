@@ -1,4 +1,4 @@
-"""Site-wide guards: the Host header, links that leave the site, caching and CSV."""
+"""Site-wide guards: the Host header, links that leave the site, caching, CSV, HSTS, cookies."""
 
 import csv
 import io
@@ -263,3 +263,52 @@ def test_roster_template_csv_has_one_charset_and_the_bom(client, world):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(BOM) and _no_store(response)
+
+
+# HSTS and cookies ---------------------------------------------------------------------------------
+
+
+def _cookies(response) -> dict[str, str]:
+    """Set-Cookie headers by cookie name."""
+    return {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
+
+
+def _attributes(cookie: str) -> set[str]:
+    return {part.strip().split("=", 1)[0].lower() for part in cookie.split(";")[1:]}
+
+
+@pytest.mark.parametrize("config_overrides", [{"SESSION_COOKIE_SECURE": True}])
+def test_secure_mode_sends_hsts_and_host_prefixed_cookies(app, client, world):
+    site = "https://localhost"
+    data = {"username": "member", "password": PASSWORD, "remember": "y"}
+    data["csrf_token"] = _token(client, site)
+    # Over https Flask-WTF also wants the Referer of a page of this site, as a browser sends it.
+    referer = {"Referer": f"{site}/login"}
+    response = client.post("/login", base_url=site, data=data, headers=referer)
+    assert response.status_code == 302
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    cookies = _cookies(response)
+    assert set(cookies) == {"__Host-session", "__Host-remember_token"}
+    for cookie in cookies.values():
+        # What browsers demand of a __Host- cookie, or they drop it.
+        assert {"secure", "path", "httponly"} <= _attributes(cookie)
+        assert "domain" not in _attributes(cookie) and "Path=/;" in cookie + ";"
+    # The renamed cookies are the ones read back: the member is logged in.
+    assert client.get("/card", base_url=site).status_code == 200
+    token = _token(client, site, "/account/password")
+    logout = client.post("/logout", base_url=site, data={"csrf_token": token}, headers=referer)
+    assert logout.status_code == 302
+    # Deleting a __Host- cookie takes Secure too, or the browser keeps it after logout.
+    deleted = _cookies(logout)["__Host-remember_token"]
+    assert "Max-Age=0" in deleted and "secure" in _attributes(deleted)
+
+
+def test_plain_mode_keeps_plain_cookie_names_and_no_hsts(client, world):
+    data = {"username": "member", "password": PASSWORD, "remember": "y"}
+    data["csrf_token"] = _token(client, "http://localhost")
+    response = client.post("/login", data=data)
+    assert response.status_code == 302
+    assert "Strict-Transport-Security" not in response.headers
+    cookies = _cookies(response)
+    assert set(cookies) == {"session", "remember_token"}
+    assert not any("secure" in _attributes(c) for c in cookies.values())

@@ -183,7 +183,8 @@ class TestSecureCookies:
             data={"username": "member", "password": PASSWORD, "csrf_token": csrf_token(client)},
             base_url="https://localhost",
         )
-        cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+        cookies = response.headers.getlist("Set-Cookie")
+        cookie = next(c for c in cookies if c.startswith("__Host-session="))
         assert "Secure" in cookie
         assert "Strict-Transport-Security" in response.headers
 
