@@ -1,5 +1,6 @@
 """Logging in and out, passwords, and the protections around them."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -177,16 +178,25 @@ class TestSecureCookies:
     def config_overrides(self):
         return {"SESSION_COOKIE_SECURE": True}
 
-    def test_cookies_are_secure_when_served_over_https(self, client, world):
+    def test_login_over_https_sets_secure_cookies_and_keeps_the_member_logged_in(
+        self, client, world
+    ):
+        https = {"base_url": "https://localhost"}
+        page = client.get("/login", **https).get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         response = client.post(
             "/login",
-            data={"username": "member", "password": PASSWORD, "csrf_token": csrf_token(client)},
-            base_url="https://localhost",
+            data={"username": "member", "password": PASSWORD, "csrf_token": token},
+            # Over HTTPS Flask-WTF also checks that the form came from this site.
+            headers={"Referer": "https://localhost/login"},
+            **https,
         )
+        assert response.status_code == 302, response.get_data(as_text=True)
         cookies = response.headers.getlist("Set-Cookie")
         cookie = next(c for c in cookies if c.startswith("__Host-session="))
         assert "Secure" in cookie
         assert "Strict-Transport-Security" in response.headers
+        assert client.get("/archive/", **https).status_code == 200
 
 
 def test_pages_send_protective_headers(client, world):
