@@ -43,7 +43,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from http.cookies import SimpleCookie
@@ -182,19 +182,21 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 
 @contextmanager
-def fresh_database(opts: Options, workdir: Path) -> Iterator[str]:
+def fresh_database(
+    sqlite: bool, admin_url: str, workdir: Path, prefix: str = "bench_load"
+) -> Iterator[str]:
     """A migrated empty database of its own, dropped afterwards whatever happens."""
-    if opts.sqlite:
+    if sqlite:
         url = f"sqlite:///{workdir / 'bench.db'}"
         command_upgrade(url)
         yield url  # the file goes with workdir
         return
-    name = f"bench_load_{os.getpid()}"
-    admin = create_engine(opts.admin_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(opts.admin_url).set(database=name).render_as_string(hide_password=False)
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
         command_upgrade(url)
         yield url
@@ -327,7 +329,13 @@ def free_port() -> int:
 class Server:
     """gunicorn serving wsgi:app from the project root, as the README deploys it."""
 
-    def __init__(self, url: str, workers: int, workdir: Path) -> None:
+    # %(D)s is the time the worker spent on the request, so the client's latency can be split
+    # into service time and time waiting for a free worker.
+    ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+    def __init__(
+        self, url: str, workers: int, workdir: Path, access_format: str = ACCESS_FORMAT
+    ) -> None:
         self.port = free_port()
         self.access_log = workdir / "access.log"
         self.error_log = workdir / "error.log"
@@ -339,14 +347,14 @@ class Server:
             str(workers),
             "--bind",
             f"{HOST}:{self.port}",
-            # %(D)s is the time the worker spent on the request, so the client's latency can be
-            # split into service time and time waiting for a free worker.
             "--access-logfile",
             str(self.access_log),
             "--access-logformat",
-            "%(m)s %(U)s %(s)s %(D)s",
+            access_format,
             "--error-logfile",
             str(self.error_log),
+            # Its control socket lives at one path per user: runs side by side would share it.
+            "--no-control-socket",
             "wsgi:app",
         ]
         self.env = {
@@ -356,6 +364,9 @@ class Server:
             "RATELIMIT_ENABLED": "false",
             "MIN_STUDY_SECONDS": "0",
             "MEDIA_DIR": str(workdir / "media"),
+            # Forum images and the search index of a throwaway database stay with it.
+            "UPLOAD_DIR": str(workdir / "uploads"),
+            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
         }
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -373,12 +384,13 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{self.error_tail()}")
-            with suppress(OSError):
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+            # Closed whatever happens: a worker still booting lets the probe time out.
+            with suppress(OSError, http.client.HTTPException), closing(conn):
                 conn.request("GET", "/login")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return self
+                with conn.getresponse() as answer:
+                    if answer.status == 200:
+                        return self
             time.sleep(0.2)
         self.__exit__(None, None, None)
         raise RuntimeError(f"gunicorn did not answer within 30 s:\n{self.error_tail()}")
@@ -580,8 +592,9 @@ class Browser:
             conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
             try:
                 conn.request(method, path, body=body, headers=headers)
-                raw = conn.getresponse()
-                response = Response(raw.status, raw.msg, raw.read())
+                # Closed even when the body is cut off: its socket would otherwise stay open.
+                with conn.getresponse() as raw:
+                    response = Response(raw.status, raw.msg, raw.read())
             finally:
                 conn.close()
         except (OSError, http.client.HTTPException) as exc:
@@ -797,7 +810,7 @@ def run(opts: Options) -> int:
     try:
         facts = machine_facts(opts)
         facts.append(f"machine {quiet:.0f}% busy with other work just before the run")
-        with fresh_database(opts, workdir) as url:
+        with fresh_database(opts.sqlite, opts.admin_url, workdir) as url:
             data = populate(url, opts, workdir)
             setup_seconds = time.monotonic() - began
             print(f"setup done in {setup_seconds:.0f} s", file=sys.stderr)
