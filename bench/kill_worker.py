@@ -566,15 +566,17 @@ def kill_workers(
     rng: random.Random,
 ) -> None:
     """At each moment, SIGKILL a worker that is serving a request (waiting up to 2 s for one)."""
+    # A killed worker takes a moment to exit, its sockets still listed: never kill one twice.
+    killed: set[int] = set()
     for moment in moments:
         if stop.wait(max(0.0, began + moment - time.monotonic())):
             return
         deadline = time.monotonic() + 2.0
-        busy = serving_workers(server)
+        busy = serving_workers(server) - killed
         while not busy and time.monotonic() < deadline and not stop.is_set():
             time.sleep(0.005)
-            busy = serving_workers(server)
-        candidates = busy or workers(server)
+            busy = serving_workers(server) - killed
+        candidates = busy or workers(server) - killed
         if not candidates:
             continue
         pid = rng.choice(sorted(candidates))
@@ -582,6 +584,7 @@ def kill_workers(
             continue
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
             kills.append(Kill(time.monotonic() - began, pid, bool(busy), in_flight.count))
 
 
