@@ -3,11 +3,13 @@
 from flask import Flask
 
 from school import config as _config
+from school import uploads as _uploads
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints in one list, errors, CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = _uploads.UploadRequest
     app.config.from_mapping(_config.load(app.instance_path, test_config))
 
     from school import cli, errors, security, templating
@@ -20,7 +22,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.extensions import csrf, db, limiter, login_manager
     from school.forum.views import bp as forum_bp
     from school.members.profile_views import bp as profile_bp
-    from school.members.roster_views import allow_roster_uploads
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
     from school.notices.views import bp as notices_bp
@@ -35,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     search_hooks.register(app)
-    app.before_request(allow_roster_uploads)
+    # A view that takes an upload reads a larger body than the rest: set before CSRF reads it.
+    app.before_request(_uploads.set_request_limit)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

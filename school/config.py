@@ -44,6 +44,12 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
     # Largest media file (video, PDF) that ``flask content import`` accepts, in megabytes.
     "MAX_MEDIA_MB": 500,
+    # Uploads through the site, in megabytes: one limit per kind, stated on its form, checked by
+    # the page before sending and by the server (school/uploads.py).
+    "FORUM_IMAGE_MAX_MB": 5,
+    "CARD_PHOTO_MAX_MB": 2,
+    "ROSTER_MAX_MB": 10,
+    "QUIZ_IMPORT_MAX_MB": 2,
     # Electronic member card: days a card stays valid, and minutes its QR link can be scanned
     # (the card page fetches a fresh link before then).
     "CARD_VALID_DAYS": 365,
@@ -113,6 +119,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict[str, object]
         # The token is bound to the session instead of a clock, so a member who reads a lesson
         # for two hours can still submit (Flask-WTF's default expires tokens after one hour).
         WTF_CSRF_TIME_LIMIT=None,
+        # Requests to views without an upload; a view that takes one reads up to its kind's cap
+        # (school/uploads.py).
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     return cfg

@@ -2,7 +2,9 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from school import uploads
 from school.db import db
 from school.urls import local_path
 
@@ -26,9 +28,40 @@ def _page(code: int):
     return render_template("error.html", code=code, title=title, text=text), code
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _too_large(exc: RequestEntityTooLarge):
+    """A body past the hard cap: name the upload's limit and say that nothing was kept.
+
+    A file over its limit but under the cap never comes here: its form comes back with the
+    text (school/uploads.py). Past the cap the body was never parsed, so the text is gone too.
+    """
+    key = uploads.request_kind()
+    if key is None:
+        if _wants_json():
+            return jsonify(error="too_large", message=MESSAGES[413][1]), 413
+        return _page(413)
+    text = uploads.too_large_message(key)
+    if uploads.KINDS[key].with_text:
+        text += (
+            "这次提交没有保存，填写的文字也没能保留：请返回上一页，换一个较小的文件再提交"
+            "（如果文字已不在，请重新填写）。"
+        )
+    else:
+        text += "这次上传没有保存，请返回上一页重新选择文件。"
+    if _wants_json():
+        return jsonify(error="too_large", message=text, max_mb=uploads.limit_mb(key)), 413
+    back = local_path(request.referrer, request.host)
+    title = f"{uploads.KINDS[key].noun}太大"
+    return render_template("error.html", code=413, title=title, text=text, back=back), 413
+
+
 def register(app: Flask) -> None:
-    for code in MESSAGES:
+    for code in MESSAGES.keys() - {413}:
         app.register_error_handler(code, lambda exc, code=code: _page(code))
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

@@ -1,15 +1,20 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired
 from wtforms import DateField, DecimalField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from school.cards.services import MAX_HOURS, NOTE_MAX, RECORD_KINDS
 from school.quizzes.forms import options
+from school.uploads import UploadField
+
+PHOTO_LIMIT = "CARD_PHOTO_MAX_MB"
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField(
-        "照片（JPG/PNG/WebP，2 MB 以内）", validators=[FileRequired("请选择要上传的照片。")]
+    photo = UploadField(
+        "照片（JPG/PNG/WebP，{limit} 以内）",
+        PHOTO_LIMIT,
+        validators=[FileRequired("请选择要上传的照片。")],
     )
 
 

@@ -15,10 +15,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from school import uploads
 from school.archive.services import log_access
 from school.auth.models import User
 from school.cards import services
-from school.cards.forms import PhotoForm, RecordForm
+from school.cards.forms import PHOTO_LIMIT, PhotoForm, RecordForm
 from school.cards.models import MemberCard
 from school.cards.permissions import (
     can_add_record,
@@ -36,8 +37,6 @@ from school.urls import external_url
 
 bp = Blueprint("cards", __name__, template_folder="templates")
 
-# Phone photos are large; the request limit (MAX_CONTENT_LENGTH) applies first anyway.
-PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_PIXELS = 24_000_000
 
 
@@ -82,6 +81,7 @@ def reissue():
 
 @bp.post("/card/photo")
 @login_required
+@uploads.accepts(PHOTO_LIMIT)
 def upload_photo():
     form = PhotoForm()
     if not form.validate_on_submit():
@@ -94,7 +94,7 @@ def upload_photo():
             upload.read(),
             upload.filename or "",
             _photos(),
-            max_bytes=PHOTO_MAX_BYTES,
+            max_bytes=uploads.limit_bytes(PHOTO_LIMIT),
             max_pixels=PHOTO_MAX_PIXELS,
         )
     except AttachmentRejected as exc:

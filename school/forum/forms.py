@@ -1,11 +1,13 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from school.forum.models import HELP_CATEGORIES
 from school.forum.services import BODY_MAX, TITLE_MAX
 from school.quizzes.forms import options
+from school.uploads import UploadField
+
+IMAGE_LIMIT = "FORUM_IMAGE_MAX_MB"
 
 
 class ThreadForm(FlaskForm):
@@ -36,7 +38,7 @@ class ThreadForm(FlaskForm):
         choices=options([("", "请选择"), *HELP_CATEGORIES.items()]),
         default="",
     )
-    image = FileField("附图（可选，JPG/PNG/GIF/WebP，5 MB 以内）")
+    image = UploadField("附图（可选，JPG/PNG/GIF/WebP，{limit} 以内）", IMAGE_LIMIT)
     client_token = HiddenField()
 
 
@@ -49,7 +51,7 @@ class ReplyForm(FlaskForm):
         ],
     )
     note = BooleanField("内部备注（只有经办人员能看到）")
-    image = FileField("附图（可选）")
+    image = UploadField("附图（可选，{limit} 以内）", IMAGE_LIMIT)
     client_token = HiddenField()
 
 

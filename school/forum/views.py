@@ -16,12 +16,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from school import uploads
 from school.auth.models import User
 from school.courses.models import Lesson
 from school.db import db, utcnow
 from school.forum import services
 from school.forum.attachments import AttachmentRejected, open_path, store_image
-from school.forum.forms import EditForm, ReplyForm, ThreadForm
+from school.forum.forms import IMAGE_LIMIT, EditForm, ReplyForm, ThreadForm
 from school.forum.models import (
     BOARDS,
     HELP_CATEGORIES,
@@ -72,7 +73,9 @@ def _board(board: str) -> str:
 def _attach(thread: Thread, post: Post | None, upload) -> None:
     if upload is None or not upload.filename:
         return
-    stored = store_image(upload.read(), upload.filename, _uploads())
+    stored = store_image(
+        upload.read(), upload.filename, _uploads(), max_bytes=uploads.limit_bytes(IMAGE_LIMIT)
+    )
     db.session.add(
         Attachment(
             thread_id=thread.id,
@@ -116,6 +119,7 @@ def board(board: str):
 
 
 @bp.route("/<board>/new", methods=["GET", "POST"])
+@uploads.accepts(IMAGE_LIMIT)
 def new(board: str):
     board = _board(board)
     lesson = (
@@ -168,6 +172,11 @@ def thread(thread_id: int):
     thread = _load_thread(thread_id)
     form = ReplyForm()
     form.client_token.data = secrets.token_urlsafe(16)
+    return _thread_page(thread, form)
+
+
+def _thread_page(thread: Thread, form: ReplyForm):
+    """The thread with its reply form: empty, or as sent back with the member's text."""
     staff = handles(current_user, thread)
     return render_template(
         "forum/thread.html",
@@ -214,30 +223,32 @@ def _act(thread: Thread, action, success: str):
 
 
 @bp.post("/threads/<int:thread_id>/reply")
+@uploads.accepts(IMAGE_LIMIT)
 def reply(thread_id: int):
     thread = _load_thread(thread_id)
     form = ReplyForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "warning")
-        return _back(thread)
-
-    def act():
-        post = services.reply(
-            current_user,
-            thread,
-            form.body.data,
-            note=form.note.data,
-            client_token=form.client_token.data or None,
-        )
+    if form.validate_on_submit():
         try:
-            if not post.attachments:
+            post = services.reply(
+                current_user,
+                thread,
+                form.body.data,
+                note=form.note.data,
+                client_token=form.client_token.data or None,
+            )
+            if not post.attachments:  # a resent form already carried its image
                 _attach(thread, post, form.image.data)
-        except AttachmentRejected as exc:
-            raise ForumError(str(exc)) from None
-
-    return _act(thread, act, "已发送。")
+        except (ForumError, AttachmentRejected) as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash("已发送。", "success")
+            return _back(thread)
+    else:
+        flash("回复没有发送，请按下面的提示修改；您写的内容还在。", "warning")
+    # The page again with the reply form as sent: a long reply is never lost to a refusal.
+    return _thread_page(thread, form)
 
 
 @bp.post("/threads/<int:thread_id>/state")

@@ -94,7 +94,7 @@ FIELDS = tuple(c.attr for c in COLUMNS if c.attr != "membership_no")
 HELP_NOTES = (
     "第 1 行是列标题，列的顺序可以调整；不认识的列标题会报错（请删除该列或改正标题）。",
     "“党员编号”“姓名”“组织关系所在党组织”三列必须有；其他列可以删去，删去的列在更新党员时保持原值不变。",
-    "每行一名党员，完全空白的行会被跳过；一个文件最多 20000 行、10 MB。",
+    "每行一名党员，完全空白的行会被跳过；一个文件最多 20000 行，文件大小的上限见上传页面。",
     "也可以上传 CSV 文件（UTF-8 或 Excel 另存的 GBK/GB18030 编码），列标题与本模板相同。",
     "上传后先显示预览：将新建、更新、不变的人数，以及每个出错的行、列和原因。"
     "有错误时默认不导入任何数据，也可以选择只导入没有错误的行。",
@@ -178,15 +178,19 @@ class Sheet:
     rows: list[tuple[int, dict[str, object]]]  # (row number, {header: cleaned value})
 
 
-def read_file(filename: str, data: bytes) -> Sheet:
-    """Read an uploaded .xlsx or .csv; RosterFileError with one clear message when it cannot."""
+def read_file(filename: str, data: bytes, max_bytes: int = MAX_BYTES) -> Sheet:
+    """Read an uploaded .xlsx or .csv; RosterFileError with one clear message when it cannot.
+
+    ``max_bytes`` is the site's ROSTER_MAX_MB (the default is its default).
+    """
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in EXTENSIONS:
         raise RosterFileError(
             "请上传 .xlsx 或 .csv 文件（.xls 等文件请用 Excel 或 WPS 另存为 .xlsx）。"
         )
-    if len(data) > MAX_BYTES:
-        raise RosterFileError("文件超过 10 MB，请拆分后分批导入。")
+    if len(data) > max_bytes:
+        megabytes = max_bytes // (1024 * 1024)
+        raise RosterFileError(f"名册文件不能超过 {megabytes} MB，请拆分后分批导入。")
     if not data.strip():
         raise RosterFileError("文件是空的。")
     lines = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from school import uploads
 from school.clock import local_zone, to_local
 from school.courses.models import Course
 from school.db import db
@@ -48,6 +49,7 @@ from school.quizzes.types import QUESTION_TYPES
 bp = Blueprint("quiz_manage", __name__, url_prefix="/manage", template_folder="templates")
 PAGE_SIZE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_LIMIT = "QUIZ_IMPORT_MAX_MB"
 
 
 @bp.before_request
@@ -156,21 +158,24 @@ def question_retire(question_id: int):
 
 
 @bp.route("/bank/import", methods=["GET", "POST"])
+@uploads.accepts(IMPORT_LIMIT)
 def bank_import():
     form = ImportForm()
     if not form.validate_on_submit():
-        return render_template("quizzes/manage/import.html", form=form, labels=FORMAT_LABELS)
+        return _import_page(form)
     upload = form.file.data
+    if uploads.is_too_large(upload, IMPORT_LIMIT):  # before reading it into memory
+        return _import_page(form, [uploads.too_large_message(IMPORT_LIMIT)])
     data = upload.read()
     try:
-        questions = parse_file(upload.filename or "", data, form.fmt.data or None)
+        questions = parse_file(
+            upload.filename or "", data, form.fmt.data or None, uploads.limit_bytes(IMPORT_LIMIT)
+        )
         problems = bank.check(questions)
         if problems:
             raise FormatError(problems)
     except FormatError as error:
-        return render_template(
-            "quizzes/manage/import.html", form=form, labels=FORMAT_LABELS, problems=error.problems
-        )
+        return _import_page(form, error.problems)
     token = building.stash_upload(_uploads(), current_user, data)
     return render_template(
         "quizzes/manage/import_preview.html",
@@ -180,6 +185,18 @@ def bank_import():
         fmt=form.fmt.data,
         category=form.category.data,
         types=QUESTION_TYPES,
+    )
+
+
+def _import_page(form: ImportForm, problems=None):
+    return render_template(
+        "quizzes/manage/import.html",
+        form=form,
+        labels=FORMAT_LABELS,
+        problems=problems,
+        max_mb=uploads.limit_mb(IMPORT_LIMIT),
+        max_bytes=uploads.limit_bytes(IMPORT_LIMIT),
+        too_large=uploads.too_large_message(IMPORT_LIMIT),
     )
 
 
