@@ -15,6 +15,13 @@ MAX_PAGE = 500  # 10,000 results: nobody pages further, and deep pages cost the 
 EXAMPLES = ("流动党员", "学时", "党员权利", "活动证", "“组织关系转接”")
 
 
+@bp.app_context_processor
+def _search_box() -> dict:
+    # The header's box on every page stops at the length the search accepts: a query in Chinese
+    # past it would also make a request line over the server's limit (README, deployment).
+    return {"search_query_max": service.QUERY_MAX}
+
+
 @bp.get("/")
 @login_required
 def index():
