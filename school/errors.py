@@ -1,12 +1,20 @@
 """Error pages in Chinese that say what happened and nothing about the internals."""
 
-from flask import Flask, jsonify, render_template, request
+import logging
+import math
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
 from school import uploads
 from school.db import db
+from school.extensions import limiter
 from school.urls import local_path
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("请求有误", "提交的内容无法处理，请返回上一页重试。"),
@@ -14,7 +22,7 @@ MESSAGES = {
     404: ("页面不存在", "您要找的页面不存在，或者您没有权限查看。"),
     405: ("请求方式不对", "这个地址不接受这种请求。"),
     413: ("内容过大", "提交的内容超过了允许的大小。"),
-    429: ("操作太频繁", "尝试次数过多，请稍等几分钟再试。"),
+    429: ("操作太频繁", "尝试次数过多，请稍等几分钟再试。"),  # when the wait is unknown
     500: ("服务器出错了", "系统暂时出现问题，请稍后再试。已记录此错误。"),
 }
 
@@ -58,10 +66,46 @@ def _too_large(exc: RequestEntityTooLarge):
     return render_template("error.html", code=413, title=title, text=text, back=back), 413
 
 
+def _retry_after(exc: TooManyRequests) -> int | None:
+    """Seconds until the limit that was hit lets this client in again; None if unknown."""
+    current = limiter.current_limit
+    try:
+        if current is not None and current.breached:
+            # The window's own reset time: RequestLimit.reset_at rounds it up a whole second.
+            return max(1, math.ceil(current.window[0] - time.time()))
+    except Exception:  # the limiter's storage (Redis) may be unreachable: the window will do
+        log.warning("rate limit reset time unavailable", exc_info=True)
+    if isinstance(exc, RateLimitExceeded):
+        return max(1, int(exc.limit.limit.get_expiry()))
+    return None
+
+
+def _too_many(exc: TooManyRequests):
+    """Say when to try again, on the page, in JSON and in Retry-After (seconds)."""
+    seconds = _retry_after(exc)
+    title, text = MESSAGES[429]
+    if seconds is not None:
+        text = f"尝试次数过多，请在 {_minutes(seconds)} 分钟后再试。"
+    if _wants_json():
+        response = jsonify(error="rate_limited", message=text, retry_after=seconds)
+    else:
+        response = render_template("error.html", code=429, title=title, text=text)
+    response = make_response(response, 429)
+    if seconds is not None:
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _minutes(seconds: int) -> int:
+    """Whole minutes to wait, rounded up: "1 分钟" for anything under a minute."""
+    return max(1, math.ceil(seconds / 60))
+
+
 def register(app: Flask) -> None:
-    for code in MESSAGES.keys() - {413}:
+    for code in MESSAGES.keys() - {413, 429}:
         app.register_error_handler(code, lambda exc, code=code: _page(code))
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(TooManyRequests, _too_many)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
