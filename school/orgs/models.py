@@ -20,6 +20,14 @@ ORG_KINDS = {
 
 STAFF_ROLES = {"secretary": "书记", "organiser": "组织委员", "viewer": "查看员"}
 
+# Deepest level of the tree (the top is level 1). Real trees are 5-7 levels (city committee,
+# district, township, branch, party group ...); the services refuse a create, move or merge that
+# would go deeper. It also bounds the materialised path: "/" and, per level, an id of at most 10
+# digits (the id column is a 32-bit integer on PostgreSQL) and "/": at most 221 characters, which
+# PATH_LENGTH holds. tests/orgs/test_depth.py checks both sums.
+MAX_DEPTH = 20
+PATH_LENGTH = 255
+
 
 class Organisation(Base):
     __tablename__ = "organisations"
@@ -38,7 +46,7 @@ class Organisation(Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     # Materialised path of ids, "/1/4/9/": a subtree is one indexed prefix match on both databases.
-    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    path: Mapped[str] = mapped_column(String(PATH_LENGTH), index=True, default="")
     city: Mapped[str | None] = mapped_column(String(50))
     # 组织代码: the unambiguous key in rosters, where many branches share a name like 第一党支部.
     code: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
@@ -59,6 +67,11 @@ class Organisation(Base):
     @property
     def kind_label(self) -> str:
         return ORG_KINDS[self.kind]
+
+    @property
+    def depth(self) -> int:
+        """The level of this organisation in the tree: 1 at the top."""
+        return self.path.count("/") - 1
 
     def contains(self, other: Organisation | None) -> bool:
         """True when ``other`` is this organisation or lies in its subtree."""

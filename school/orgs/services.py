@@ -12,6 +12,7 @@ from school.db import db, utcnow
 from school.members.models import FlowEvent
 from school.orgs import audit
 from school.orgs.models import (
+    MAX_DEPTH,
     ORG_KINDS,
     STAFF_ROLES,
     AuditEntry,
@@ -40,6 +41,11 @@ def create_org(
     code: str | None = None,
 ) -> Organisation:
     """Add an organisation under ``parent`` and give it its materialised path."""
+    if parent is not None and parent.depth + 1 > MAX_DEPTH:
+        raise OrgError(
+            f"“{parent.name}”已是第 {parent.depth} 级，党组织最多 {MAX_DEPTH} 级，"
+            "不能在它下面再新建下级组织。"
+        )
     org = Organisation(name=name, kind=kind, parent=parent, city=city, code=code)
     db.session.add(org)
     db.session.flush()  # the id is part of the path
@@ -187,6 +193,25 @@ def _check_new_parent(org: Organisation, new_parent: Organisation, verb: str) ->
     _require_open(new_parent, "目标党组织")
 
 
+def _height(org: Organisation) -> int:
+    """Levels below ``org`` down to its deepest descendant, closed ones included (0: none)."""
+    path = Organisation.path
+    slashes = func.length(path) - func.length(func.replace(path, "/", ""))
+    deepest = db.session.scalar(
+        select(func.max(slashes)).where(path.startswith(org.path, autoescape=True))
+    )
+    return max(0, int(deepest or 0) - org.path.count("/"))
+
+
+def _check_depth(org: Organisation, deepest: int, verb: str, target: Organisation) -> None:
+    """Refuse a change after which the subtree of ``org`` would reach below MAX_DEPTH."""
+    if deepest > MAX_DEPTH:
+        raise OrgError(
+            f"不能把“{org.name}”{verb}“{target.name}”：那样组织架构最深会到第 {deepest} 级，"
+            f"而党组织最多 {MAX_DEPTH} 级。"
+        )
+
+
 def _reparent(org: Organisation, new_parent: Organisation) -> None:
     """Hang ``org`` under ``new_parent``: one UPDATE rewrites the path prefix of its subtree."""
     old_prefix = org.path
@@ -208,6 +233,8 @@ def move_org(actor: User | None, org: Organisation, new_parent: Organisation) ->
     _check_new_parent(org, new_parent, "调整到")
     if org.parent_id == new_parent.id:
         raise OrgError(f"“{org.name}”已经隶属于“{new_parent.name}”。")
+    # The whole subtree moves along: its deepest organisation decides.
+    _check_depth(org, new_parent.depth + 1 + _height(org), "调整到", new_parent)
     old = org.parent.name if org.parent else "无"
     _reparent(org, new_parent)
     _audit(actor, "org.move", org, f"调整隶属：{old} → {new_parent.name}")
@@ -289,6 +316,9 @@ def merge_orgs(actor: User | None, source: Organisation, target: Organisation) -
     if source.id == target.id:
         raise OrgError("不能把党组织并入它自己。")
     _check_new_parent(source, target, "并入")
+    # The children move under the target, one level per level the target is deeper than source.
+    if (height := _height(source)) > 0:
+        _check_depth(source, target.depth + height, "并入", target)
     children = db.session.scalars(
         select(Organisation).where(Organisation.parent_id == source.id).order_by(Organisation.id)
     ).all()
