@@ -50,6 +50,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import selectinload
+from whoosh.index import open_dir
 
 from bench.quiz_load import (
     ADMIN_URL,
@@ -77,7 +78,7 @@ from school.quizzes.models import Attempt, AttemptQuestion
 from school.reports.models import YearProgress
 from school.search.documents import THREAD_KINDS
 from school.search.hooks import build
-from school.search.models import SearchDocument
+from school.search.models import SearchDocument, SearchOutbox
 from tests.quizzes import factories
 
 WORKERS = 2
@@ -620,6 +621,7 @@ def verify(url: str, data: Dataset, logs: list[MemberLog], workdir: Path) -> Che
             check_progress(check, set(ids.values()))
             check_boards(check, data, logs, ids)
             check_resent(check, logs, ids)
+            check_index(check, workdir / "search-index")
         finally:
             db.session.remove()
             db.engine.dispose()
@@ -878,6 +880,35 @@ def check_search(check: Check, threads: dict[int, Thread]) -> None:
     if stale:
         check.problems.append(f"half-written: {stale} threads' search documents are stale")
     check.facts.append(f"search documents checked against their threads: {len(wanted)}")
+
+
+def check_index(check: Check, index_dir: Path) -> None:
+    """The Whoosh index is written after the commit: a worker killed in between leaves the
+    change in the outbox for the next writer. So every document the index lacks, or holds but
+    the database no longer has, must still be queued there."""
+    documents = {
+        f"{kind}:{object_id}"
+        for kind, object_id in db.session.execute(
+            select(SearchDocument.kind, SearchDocument.object_id)
+        )
+    }
+    queued = {
+        f"{kind}:{object_id}"
+        for kind, object_id in db.session.execute(select(SearchOutbox.kind, SearchOutbox.object_id))
+    }
+    current = index_dir / "current"
+    if current.exists():
+        with open_dir(str(current.resolve())).searcher() as searcher:
+            indexed = {fields["id"] for fields in searcher.all_stored_fields()}
+    else:
+        indexed = set()
+    lost = (documents ^ indexed) - queued
+    if lost:
+        check.problems.append(f"half-written: {len(lost)} documents missing from the search index")
+    check.facts.append(
+        f"search index: {len(indexed)} documents for {len(documents)} in the database, "
+        f"{len(queued)} changes still queued for it"
+    )
 
 
 def check_resent(check: Check, logs: list[MemberLog], ids: dict[str, int]) -> None:
