@@ -6,7 +6,6 @@ numbers exist. The password hasher runs at production strength here, since the g
 exactly the time of one hash.
 """
 
-from statistics import median
 from time import perf_counter
 
 import pytest
@@ -45,7 +44,8 @@ def test_failed_logins_cost_the_same_for_every_kind_of_name(app, client, world):
             )
             timings[kind].append(perf_counter() - started)
             assert "用户名或密码不正确。" in response.get_data(as_text=True)
-    medians = {kind: median(values) for kind, values in timings.items()}
+    # The fastest of each kind: a busy machine only ever adds time, so the minimum is the cost.
+    fastest = {kind: min(values) for kind, values in timings.items()}
     # One argon2id verification at production strength takes tens of milliseconds; skipping it
-    # made the no-password case about a hundred times faster. Equal work stays well within 2×.
-    assert min(medians.values()) > max(medians.values()) / 2, medians
+    # made the no-password case about forty times faster. Equal work stays well within 3×.
+    assert min(fastest.values()) > max(fastest.values()) / 3, fastest

@@ -181,12 +181,38 @@ def test_a_logged_out_background_save_gets_json_not_a_login_page(app, client, wo
     attempt_id = _start(client, quiz_id)
     token = csrf_token(client)
     post(client, "/logout")
+
+    def save(csrf: str):
+        return client.post(
+            f"/attempts/{attempt_id}/save",
+            data={"present": "1", "q1": "0", "csrf_token": csrf},
+            headers={"Accept": "application/json"},
+        )
+
+    # Logout gave the browser a new session, so the page's token is refused first; the page
+    # takes the fresh token from the answer and sends the answers again (attempt.js).
+    refused = save(token)
+    assert refused.status_code == 400 and refused.json["error"] == "csrf"
+    response = save(refused.json["csrf_token"])
+    # JSON the page can act on (keep the answers, ask to log in), not a login page in HTML.
+    assert response.status_code == 401 and response.json["error"] == "login"
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).questions[0].answer is None
+
+
+def test_a_save_from_a_session_ended_elsewhere_gets_json_not_a_login_page(app, client, world):
+    quiz_id = _quiz(app)
+    login(client, "member")
+    attempt_id = _start(client, quiz_id)
+    token = csrf_token(client)
+    other = app.test_client()
+    login(other, "member")
+    post(other, "/account/sessions/end-others")  # the member signs this phone out from another
     response = client.post(
         f"/attempts/{attempt_id}/save",
         data={"present": "1", "q1": "0", "csrf_token": token},
         headers={"Accept": "application/json"},
     )
-    # JSON the page can act on (keep the answers, ask to log in), not a login page in HTML.
     assert response.status_code == 401 and response.json["error"] == "login"
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).questions[0].answer is None
