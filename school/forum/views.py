@@ -379,7 +379,6 @@ def attachment(attachment_id: int):
     if path is None:
         abort(404)
     response = send_file(path, mimetype=item.mime, max_age=0)
-    response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["Content-Disposition"] = "inline"
     return response
 
