@@ -341,7 +341,7 @@ class Member:
             self.log.gave_up = str(exc)
 
     def _log_in(self) -> bool:
-        if not self.page("login", "/login"):
+        if not self.page("login page", "/login"):
             return False
         form = [
             ("username", self.log.username),
@@ -352,7 +352,7 @@ class Member:
         if done.status != 302 or done.location().startswith("/login"):
             self.unexpected("login", f"{done.status} {done.location()}")
             return False
-        return bool(self.page("quiz", f"/quizzes/{self.data.quiz_id}"))
+        return bool(self.page("quiz page", f"/quizzes/{self.data.quiz_id}"))
 
     def run(self, until: float) -> None:
         """Act until ``until``; the action under way is finished, its requests retried until
@@ -387,7 +387,7 @@ class Member:
         self.note_resent("start", self.attempt)
         self.log.started.append(self.attempt)
         self.acked()
-        self.page("attempt", f"/attempts/{self.attempt}")
+        self.page("attempt page", f"/attempts/{self.attempt}")
         self.saves_left = self.rng.randint(3, 8)
 
     def save(self) -> None:
@@ -441,10 +441,10 @@ class Member:
 
     def new_thread(self) -> None:
         board = self.rng.choice(sorted(BOARDS))
-        html = self.page("forum", f"/forum/{board}/new")
+        html = self.page("form page", f"/forum/{board}/new")
         token = CLIENT_TOKEN.search(html)
         if token is None:
-            self.unexpected("forum", f"no client_token on /forum/{board}/new")
+            self.unexpected("form page", f"no client_token on /forum/{board}/new")
             return
         n = len(self.log.items) + 1
         item = Item(
@@ -464,22 +464,22 @@ class Member:
             form.append(("help_category", "other"))
         if board == "qa" and self.rng.random() < 0.5:
             form.append(("public", "y"))
-        sent = self.send("post", "POST", f"/forum/{board}/new", form)
+        sent = self.send("new item", "POST", f"/forum/{board}/new", form)
         match = THREAD_URL.match(sent.location()) if sent.status == 302 else None
         if match is None:
-            self.unexpected("thread", f"{sent.status} {self.flashes(sent)}")
+            self.unexpected("new item", f"{sent.status} {self.flashes(sent)}")
             return
         item.thread_id = int(match.group(1))
         self.note_resent("thread", item.thread_id)
         item.acked = True
         self.acked()
         self.threads.append(item.thread_id)
-        self.page("thread", sent.location())  # the browser follows the redirect
+        self.page("thread page", sent.location())  # the browser follows the redirect
 
     def reply(self) -> None:
         thread_id = self.rng.choice(self.threads)
         url = f"/forum/threads/{thread_id}"
-        token = CLIENT_TOKEN.search(self.page("thread", url))
+        token = CLIENT_TOKEN.search(self.page("thread page", url))
         if token is None:
             self.unexpected("reply", f"no reply form on {url}")
             return
@@ -496,14 +496,14 @@ class Member:
             ("client_token", item.token),
             ("body", item.body),
         ]
-        sent = self.send("post", "POST", f"{url}/reply", form)
+        sent = self.send("reply", "POST", f"{url}/reply", form)
         self.note_resent("reply", item.body)
         if sent.status != 302 or sent.location() != url:
             self.unexpected("reply", f"{sent.status} {sent.location()}")
             return
         # The redirect comes whether or not the reply was stored: the message on the thread page
         # says which. A page cut off is loaded again; its message is still in the cookie.
-        shown = self.send("thread", "GET", url)
+        shown = self.send("thread page", "GET", url)
         messages = FLASH.findall(shown.body.decode(errors="replace"))
         if shown.status == 200 and ("success", SENT) in messages:
             item.acked = True
