@@ -629,6 +629,8 @@ def verify(url: str, data: Dataset, logs: list[MemberLog], workdir: Path) -> Che
 
 
 def check_quiz(check: Check, data: Dataset, logs: list[MemberLog], ids: dict[str, int]) -> None:
+    """Every acknowledged start, save and submit is in the attempts, and no attempt is half
+    started, half saved or half graded."""
     attempts = db.session.scalars(
         select(Attempt)
         .where(Attempt.quiz_id == data.quiz_id)
@@ -780,6 +782,7 @@ def check_progress(check: Check, member_ids: set[int]) -> None:
 
 
 def check_boards(check: Check, data: Dataset, logs: list[MemberLog], ids: dict[str, int]) -> None:
+    """Every acknowledged thread and reply is stored once, as written, with what goes with it."""
     member_ids = set(ids.values())
     threads = {
         t.id: t
