@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# The suite runs in this many processes, one test file each at a time (a browser test module
+# keeps its one server); each process makes its own databases.
+TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 
 .PHONY: run test clean
@@ -29,7 +32,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check school tests bench wsgi.py migrations/env.py
 	$(BIN)/ruff format --check school tests bench wsgi.py migrations/env.py
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
