@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-from school.auth.models import ROLES, LoginSession, User
-from school.db import db, utcnow
+from school.auth.models import ROLES, User
 from school.members.services import user_page
 from school.orgs.models import Organisation, StaffGrant
+from school.orgs.permissions import managed_orgs
 
 PAGE_SIZE = 50
 # Filter values → labels, in the order the form offers them.
@@ -30,7 +30,7 @@ class AccountFilter:
 
 def _roots(viewer: User, org: Organisation | None) -> list[Organisation] | None:
     """Subtrees the list covers: None for everything (an admin without an organisation)."""
-    managed = [g.org for g in viewer.staff_grants if g.role in ("secretary", "organiser")]
+    managed = managed_orgs(viewer)
     if org is None:
         return None if viewer.is_admin else managed
     if viewer.is_admin or any(m.contains(org) for m in managed):
@@ -81,17 +81,3 @@ def account_query(viewer: User, filters: AccountFilter) -> Select[tuple[User]]:
 def account_page(viewer: User, filters: AccountFilter, page: int) -> tuple[list[User], int]:
     """One page of accounts and the total."""
     return user_page(account_query(viewer, filters), page, PAGE_SIZE)
-
-
-def live_session_count(account: User) -> int:
-    """How many devices are logged in to the account now."""
-    return (
-        db.session.scalar(
-            select(func.count(LoginSession.id)).where(
-                LoginSession.user_id == account.id,
-                LoginSession.ended_at.is_(None),
-                LoginSession.expires_at > utcnow(),
-            )
-        )
-        or 0
-    )

@@ -7,6 +7,7 @@ from school.accounts import services
 from school.accounts.forms import DisableForm, RoleForm
 from school.accounts.services import ROLE_FILTERS, STATUS_FILTERS, AccountFilter
 from school.auth import services as accounts
+from school.auth import sessions
 from school.auth.models import User
 from school.db import db
 from school.orgs import services as orgs
@@ -82,7 +83,7 @@ def _account_page(account: User, disable_form=None, role_form=None, status: int 
             change_role=can_change_role(current_user, account),
             disable_form=disable_form or DisableForm(formdata=None),
             role_form=role_form or RoleForm(formdata=None, role=account.role),
-            devices=services.live_session_count(account),
+            devices=len(sessions.live_sessions(account)),
         ),
         status,
     )

@@ -101,14 +101,9 @@ class User(UserMixin, Base):
         return self.is_admin or bool(self.staff_grants)
 
 
-END_REASONS = {
-    "logout": "退出登录",
-    "signed_out": "在其他设备上被退出",
-    "password": "修改了密码",
-    "reset": "密码被重置",
-    "disabled": "账号被停用",
-    "expired": "已过期",
-}
+# Why a login session ended: logout, signed out from another device, the password changed, a
+# staff reset, the account disabled, or its time ran out.
+END_REASONS = ("logout", "signed_out", "password", "reset", "disabled", "expired")
 
 
 class LoginSession(Base):
@@ -117,8 +112,9 @@ class LoginSession(Base):
     __tablename__ = "login_sessions"
     __table_args__ = (
         CheckConstraint(
-            "end_reason IS NULL OR end_reason IN "
-            "('logout', 'signed_out', 'password', 'reset', 'disabled', 'expired')",
+            "end_reason IS NULL OR end_reason IN ("
+            + ", ".join(f"'{reason}'" for reason in END_REASONS)
+            + ")",
             name="end_reason",
         ),
     )
@@ -139,6 +135,3 @@ class LoginSession(Base):
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-
-    def is_live(self, now: datetime) -> bool:
-        return self.ended_at is None and now < self.expires_at

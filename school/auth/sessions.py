@@ -88,11 +88,7 @@ def resolve(token: str, *, ip: str | None, now: datetime | None = None) -> User 
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
-    login = db.session.scalar(
-        select(LoginSession).where(
-            LoginSession.token_hash == _digest(token), LoginSession.ended_at.is_(None)
-        )
-    )
+    login = current(token)
     if login is None or not login.user.active:
         return None
     expired = now >= login.expires_at
@@ -166,13 +162,17 @@ def end_all(
 
 def live_sessions(user: User, now: datetime | None = None) -> list[LoginSession]:
     """The user's sessions that still open pages, most recently used first."""
-    now = now or utcnow()
-    rows = db.session.scalars(
-        select(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+    return list(
+        db.session.scalars(
+            select(LoginSession)
+            .where(
+                LoginSession.user_id == user.id,
+                LoginSession.ended_at.is_(None),
+                LoginSession.expires_at > (now or utcnow()),
+            )
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+        )
     )
-    return [row for row in rows if row.is_live(now)]
 
 
 # Order matters: WeChat's browser and Edge also say "Chrome", iPads also say "Mac OS".

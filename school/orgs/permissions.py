@@ -27,7 +27,8 @@ def can_view_archive(viewer: User, member: User) -> bool:
     return viewer.id == member.id or can_view_member(viewer, member)
 
 
-def _managed(viewer: User) -> list[Organisation]:
+def managed_orgs(viewer: User) -> list[Organisation]:
+    """The organisations whose subtrees the viewer manages (as secretary or organiser)."""
     return [g.org for g in viewer.staff_grants if g.role in _MANAGING_ROLES]
 
 
@@ -47,7 +48,7 @@ def can_manage_account(viewer: User, account: User) -> bool:
         return True
     if account.role != "member":
         return False
-    managed = _managed(viewer)
+    managed = managed_orgs(viewer)
     if not any(m.contains(org) for m in managed for org in _member_orgs(account)):
         return False
     return all(
@@ -62,13 +63,13 @@ def can_reset_password(viewer: User, member: User) -> bool:
 
 def can_list_accounts(viewer: User) -> bool:
     """The account list: admins, and secretaries and organisers (for their subtrees)."""
-    return viewer.is_admin or bool(_managed(viewer))
+    return viewer.is_admin or bool(managed_orgs(viewer))
 
 
 def can_view_account(viewer: User, account: User) -> bool:
     """One account's page: admins, and managing staff of the account's organisations."""
     return viewer.is_admin or any(
-        m.contains(org) for m in _managed(viewer) for org in _member_orgs(account)
+        m.contains(org) for m in managed_orgs(viewer) for org in _member_orgs(account)
     )
 
 
