@@ -15,7 +15,7 @@ from school.auth.models import User
 from school.courses.models import Module
 from school.db import db
 from school.quizzes import bank
-from school.quizzes.formats.parsed import ParsedAnswer, ParsedQuestion
+from school.quizzes.formats.parsed import ParsedQuestion
 from school.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -25,31 +25,17 @@ from school.quizzes.models import (
     Quiz,
     QuizSlot,
 )
+from school.quizzes.types import QUESTION_TYPES
 
 
 def form_to_parsed(data: dict) -> ParsedQuestion:
     """The question editor's fields as a ParsedQuestion (validated by the bank like imports)."""
     qtype = data["qtype"]
-    rows = [r for r in data["answers"] if (r["text"] or "").strip() or (r["match"] or "").strip()]
-    if qtype == "truefalse":
-        right = data["truefalse"]
-        answers = [ParsedAnswer(v, Decimal(1 if v == right else 0)) for v in ("true", "false")]
-    else:
-        answers = [
-            ParsedAnswer(
-                text=(r["text"] or "").strip(),
-                fraction=(r["percent"] if r["percent"] is not None else Decimal(0)) / 100,
-                feedback=(r["feedback"] or "").strip(),
-                match=(r["match"] or "").strip() if qtype == "matching" else None,
-                tolerance=r["tolerance"] if qtype == "numerical" else None,
-            )
-            for r in rows
-        ]
     return ParsedQuestion(
         qtype=qtype,
         text=data["text"].strip(),
         name=(data["name"] or "").strip(),
-        answers=answers if qtype not in ("essay", "description") else [],
+        answers=QUESTION_TYPES[qtype].from_form(data),
         general_feedback=(data["general_feedback"] or "").strip(),
         tags=_split_tags(data["tags"] or ""),
         default_mark=data["default_mark"],
@@ -66,17 +52,7 @@ def _split_tags(text: str) -> list[str]:
 def parsed_to_form(question: Question) -> dict:
     """Form data for editing the current version of a question."""
     pq = bank.to_parsed(question)
-    rows = [
-        {
-            "text": a.text,
-            "match": a.match or "",
-            "percent": a.fraction * 100,
-            "tolerance": a.tolerance,
-            "feedback": a.feedback,
-        }
-        for a in pq.answers
-        if pq.qtype != "truefalse"
-    ]
+    rows = QUESTION_TYPES[pq.qtype].to_form(pq.answers)
     right = next((a.text for a in pq.answers if a.fraction == 1), "true")
     return {
         "qtype": pq.qtype,

@@ -8,8 +8,9 @@ earlier ones, so "first attempts" is the fair measure of how hard a question is.
 Everything heavy happens in SQL: one GROUP BY (position, version, answer) returns a few hundred
 rows of counts and sums, from which facility, standard deviation, the discrimination index and
 the answer tallies follow without loading a row per answer (at 10,000 attempts × 20 questions,
-fetching the 200,000 answer rows alone takes about 2 s; see bench/RESULTS.md). Statistics are
-floats; templates round them.
+fetching the 200,000 answer rows alone takes about 2 s; see bench/RESULTS.md). Each question
+type tallies its own answers (school/quizzes/types.py). Statistics are floats; templates round
+them.
 """
 
 from __future__ import annotations
@@ -23,11 +24,9 @@ from sqlalchemy import Float, Subquery, and_, case, cast, distinct, func, select
 
 from school.db import db
 from school.quizzes.models import Attempt, AttemptQuestion, QuestionVersion, Quiz
-from school.quizzes.types import QUESTION_TYPES, TRUE_FALSE_LABELS, normalise
+from school.quizzes.types import QUESTION_TYPES, OptionCount, freeze
 
 BANDS = 10
-UNANSWERED = "未作答"
-TOP_ANSWERS = 10
 # Warning thresholds from Moodle's documentation of the statistics report: a facility index
 # below 20 is "difficult" or worse, above 90 "very easy"; a discrimination index below 20%
 # (r < 0.2) is "very weak", a negative one suggests a wrong key. (Moodle's own code flags on
@@ -40,8 +39,6 @@ REVIEW_REASONS = {
     "weak": "区分度低于 0.2，难以区分掌握好与掌握差的学员",
     "negative": "区分度为负，总分高的学员反而答错，请检查答案",
 }
-_CHOICE_TYPES = {"single", "multiple", "truefalse", "matching"}
-_TYPED_TYPES = {"fillin", "numerical"}
 # Scores keep four decimals, so two percentages that differ at all differ by at least 0.01 of a
 # mark; SQLite compares them as floats, and this slack only absorbs that float noise.
 _FLOAT_SLACK = Decimal("0.000001")
@@ -76,16 +73,6 @@ class ScoreSummary:
 class QuizStats:
     all_attempts: ScoreSummary
     first_attempts: ScoreSummary
-
-
-@dataclass(frozen=True)
-class OptionCount:
-    """How often an option (or a typed answer) was given; ``correct`` when it earns marks."""
-
-    text: str
-    count: int
-    percent: float
-    correct: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -271,99 +258,6 @@ def _reasons(facility: float, discrimination: float | None) -> list[str]:
     return reasons
 
 
-def _percent(count: int, n: int) -> float:
-    return 100 * count / n if n else 0.0
-
-
-def _option_counts(version: QuestionVersion, answers: Counter, n: int) -> list[OptionCount]:
-    """Per option: how many responses chose it (a response may choose several)."""
-    data, counts, rows = version.data, Counter(), []
-    unanswered = answers.get(None, 0)
-    if version.qtype in ("single", "multiple"):
-        for key, count in answers.items():
-            for index in dict(key).get("choices", ()) if key else ():
-                counts[index] += count
-        for index, option in enumerate(data["options"]):
-            rows.append(
-                OptionCount(
-                    option["text"],
-                    counts[index],
-                    _percent(counts[index], n),
-                    float(option["fraction"]) > 0,
-                )
-            )
-    elif version.qtype == "truefalse":
-        for key, count in answers.items():
-            if key:
-                counts[dict(key).get("choice")] += count
-        for choice in ("true", "false"):
-            right = float(data[choice]["fraction"]) >= 1
-            rows.append(
-                OptionCount(
-                    TRUE_FALSE_LABELS[choice], counts[choice], _percent(counts[choice], n), right
-                )
-            )
-    elif version.qtype == "matching":
-        # One row per left item and right it was matched with; a left item left unmatched
-        # counts as unanswered for that item.
-        pairs = data["pairs"]
-        rights = list(dict.fromkeys(p["right"] for p in pairs))
-        for key, count in answers.items():
-            chosen = dict(dict(key).get("pairs", ())) if key else {}
-            for i, p in enumerate(pairs):
-                if p["left"].strip():
-                    counts[i, chosen.get(str(i))] += count
-        for i, p in enumerate(pairs):
-            if not p["left"].strip():
-                continue
-            for right in [*rights, None]:
-                count = counts[i, right]
-                if right is None and not count:
-                    continue
-                rows.append(
-                    OptionCount(
-                        f"{p['left']} → {right if right is not None else UNANSWERED}",
-                        count,
-                        _percent(count, n),
-                        None if right is None else right == p["right"],
-                    )
-                )
-        return rows
-    if unanswered:
-        rows.append(OptionCount(UNANSWERED, unanswered, _percent(unanswered, n)))
-    return rows
-
-
-def _top_answers(version: QuestionVersion, answers: Counter, n: int) -> list[OptionCount]:
-    """The most frequent typed answers, the same answer written differently counted once."""
-    qtype = QUESTION_TYPES[version.qtype]
-    case_sensitive = bool(version.data.get("case_sensitive", False))
-    totals: Counter = Counter()
-    spellings: dict[str, Counter] = defaultdict(Counter)
-    for key, count in answers.items():
-        if not key:
-            continue
-        text = dict(key).get("text", "")
-        same = normalise(text, case_sensitive)
-        totals[same] += count
-        spellings[same][text] += count
-    rows = []
-    for same, count in totals.most_common(TOP_ANSWERS):
-        shown = spellings[same].most_common(1)[0][0]
-        fraction = qtype.grade(version.data, {"text": shown})
-        rows.append(OptionCount(shown, count, _percent(count, n), bool(fraction)))
-    return rows
-
-
-def _freeze(answer):
-    """A hashable key for a decoded JSON answer (dicts and lists become sorted tuples)."""
-    if isinstance(answer, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in answer.items()))
-    if isinstance(answer, list):
-        return tuple(_freeze(v) for v in answer)
-    return answer
-
-
 @dataclass
 class _Sums:
     """Running sums for one (position, version): f the fraction, x the mark earned, s the total."""
@@ -389,7 +283,7 @@ def _grouped_sums(counted: Subquery) -> dict[tuple[int, int], _Sums]:
     aq = AttemptQuestion
     fraction = cast(aq.fraction, Float)
     tallied = select(QuestionVersion.id).where(
-        QuestionVersion.qtype.in_(sorted(_CHOICE_TYPES | _TYPED_TYPES))
+        QuestionVersion.qtype.in_(sorted(k for k, t in QUESTION_TYPES.items() if t.tallied))
     )
     # A subquery of plain columns, so the outer GROUP BY repeats no bound parameters (PostgreSQL
     # would not see "CASE ... $1" and "CASE ... $2" as the same expression). Filtering on
@@ -434,7 +328,7 @@ def _grouped_sums(counted: Subquery) -> dict[tuple[int, int], _Sums]:
         group.xs += xs
         # SQL NULL and JSON null both mean "no answer"; equal answers stored with their keys in
         # a different order (SQLite keeps the JSON text as written) are merged here.
-        group.answers[_freeze(answer) if answer else None] += n
+        group.answers[freeze(answer) if answer else None] += n
     return sums
 
 
@@ -457,7 +351,6 @@ def question_statistics(quiz: Quiz, *, first_attempts: bool = False) -> list[Que
             continue  # descriptions carry no mark
         facility = 100 * g.f / g.n
         discrimination = _discrimination(g.n, g.x, g.xx, g.s, g.ss, g.xs)
-        choice, typed = version.qtype in _CHOICE_TYPES, version.qtype in _TYPED_TYPES
         stats.append(
             QuestionStats(
                 position=position,
@@ -473,9 +366,9 @@ def question_statistics(quiz: Quiz, *, first_attempts: bool = False) -> list[Que
                 facility=facility,
                 sd=100 * math.sqrt(_spread(g.ff, g.f, g.n) / (g.n - 1)) if g.n > 1 else None,
                 discrimination=discrimination,
-                options=_option_counts(version, g.answers, g.n) if choice else [],
-                top_answers=_top_answers(version, g.answers, g.n) if typed else [],
-                unanswered=g.answers.get(None, 0) if choice or typed else 0,
+                options=qtype.option_counts(version.data, g.answers, g.n),
+                top_answers=qtype.top_answers(version.data, g.answers, g.n),
+                unanswered=g.answers.get(None, 0) if qtype.tallied else 0,
                 review_reasons=_reasons(facility, discrimination),
             )
         )
@@ -484,7 +377,6 @@ def question_statistics(quiz: Quiz, *, first_attempts: bool = False) -> list[Que
 
 __all__ = [
     "Band",
-    "OptionCount",
     "QuestionStats",
     "QuizStats",
     "ScoreSummary",

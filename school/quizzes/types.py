@@ -2,7 +2,9 @@
 
 The database stores the key (``QuestionVersion.qtype``) and a JSON ``data`` dict whose shape the
 type owns. Fractions are stored as decimal strings. Answers refer to options by their index in
-``data``, never by the shuffled position shown, so a reshuffle cannot change a grade.
+``data``, never by the shuffled position shown, so a reshuffle cannot change a grade. A type also
+reads its answers from the question editor's fields and tallies its answers for the statistics
+report, so adding a question type means adding one class here.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from school.quizzes.formats.parsed import ParsedAnswer, ParsedQuestion
@@ -26,12 +30,68 @@ def _dec(value) -> Decimal:
     return Decimal(str(value))
 
 
+# --- statistics and the editor ------------------------------------------------------------------
+
+UNANSWERED = "未作答"
+TOP_ANSWERS = 10
+
+
+@dataclass(frozen=True)
+class OptionCount:
+    """How often an option (or a typed answer) was given; ``correct`` when it earns marks."""
+
+    text: str
+    count: int
+    percent: float
+    correct: bool | None = None
+
+
+def freeze(answer):
+    """A hashable key for a decoded JSON answer (dicts and lists become sorted tuples)."""
+    if isinstance(answer, dict):
+        return tuple(sorted((k, freeze(v)) for k, v in answer.items()))
+    if isinstance(answer, list):
+        return tuple(freeze(v) for v in answer)
+    return answer
+
+
+def _percent(count: int, n: int) -> float:
+    return 100 * count / n if n else 0.0
+
+
+def _unanswered(rows: list[OptionCount], answers: Counter, n: int) -> list[OptionCount]:
+    """The rows, and a last row for the responses without an answer when there were any."""
+    unanswered = answers.get(None, 0)
+    if unanswered:
+        rows.append(OptionCount(UNANSWERED, unanswered, _percent(unanswered, n)))
+    return rows
+
+
+def _form_answers(
+    fields: dict, *, match: bool = False, tolerance: bool = False
+) -> list[ParsedAnswer]:
+    """The editor's filled-in answer rows; ``match`` and ``tolerance`` only for types using them."""
+    return [
+        ParsedAnswer(
+            text=(r["text"] or "").strip(),
+            fraction=(r["percent"] if r["percent"] is not None else ZERO) / 100,
+            feedback=(r["feedback"] or "").strip(),
+            match=(r["match"] or "").strip() if match else None,
+            tolerance=r["tolerance"] if tolerance else None,
+        )
+        for r in fields["answers"]
+        if (r["text"] or "").strip() or (r["match"] or "").strip()
+    ]
+
+
 class QuestionType:
     key: str = ""
     label: str = ""
     # False for essays (an instructor grades them) and descriptions (nothing to answer).
     auto_graded = True
     answerable = True
+    # Statistics count each distinct answer; free text (essays) would give a row per response.
+    tallied = False
 
     def validate(self, pq: ParsedQuestion) -> list[str]:
         """Problems (in Chinese) that keep a parsed question out of the bank."""
@@ -69,11 +129,38 @@ class QuestionType:
         """The member's answer in words."""
         return answer.get("text", "") if answer else ""
 
+    def from_form(self, fields: dict) -> list[ParsedAnswer]:
+        """The answers in the question editor's fields (QuestionForm.data)."""
+        return []
+
+    def to_form(self, answers: list[ParsedAnswer]) -> list[dict]:
+        """The question editor's answer rows for these answers."""
+        return [
+            {
+                "text": a.text,
+                "match": a.match or "",
+                "percent": a.fraction * 100,
+                "tolerance": a.tolerance,
+                "feedback": a.feedback,
+            }
+            for a in answers
+        ]
+
+    def option_counts(self, data: dict, answers: Counter, n: int) -> list[OptionCount]:
+        """Per option, how many of ``n`` responses chose it (``answers``: per freeze(), or None)."""
+        return []
+
+    def top_answers(self, data: dict, answers: Counter, n: int) -> list[OptionCount]:
+        """The most frequent typed answers among ``n`` responses, counted like option_counts."""
+        return []
+
 
 # --- choices -----------------------------------------------------------------------------------
 
 
 class _Options(QuestionType):
+    tallied = True
+
     def to_data(self, pq):
         return {
             "options": [
@@ -115,6 +202,26 @@ class _Options(QuestionType):
     def answer_text(self, data, answer):
         return "；".join(data["options"][i]["text"] for i in answer["choices"]) if answer else ""
 
+    def from_form(self, fields):
+        return _form_answers(fields)
+
+    def option_counts(self, data, answers, n):
+        # A response may choose several options.
+        counts: Counter = Counter()
+        for key, count in answers.items():
+            for index in dict(key).get("choices", ()) if key else ():
+                counts[index] += count
+        rows = [
+            OptionCount(
+                option["text"],
+                counts[index],
+                _percent(counts[index], n),
+                float(option["fraction"]) > 0,
+            )
+            for index, option in enumerate(data["options"])
+        ]
+        return _unanswered(rows, answers, n)
+
 
 class SingleChoice(_Options):
     key, label = "single", "单选题"
@@ -151,6 +258,7 @@ TRUE_FALSE_LABELS = {"true": "正确", "false": "错误"}
 
 class TrueFalse(QuestionType):
     key, label = "truefalse", "判断题"
+    tallied = True
 
     def validate(self, pq):
         texts = sorted(a.text for a in pq.answers)
@@ -186,6 +294,30 @@ class TrueFalse(QuestionType):
 
     def right_answer(self, data):
         return TRUE_FALSE_LABELS["true" if _dec(data["true"]["fraction"]) == ONE else "false"]
+
+    def from_form(self, fields):
+        # The editor has one select for the right answer instead of answer rows.
+        right = fields["truefalse"]
+        return [ParsedAnswer(v, Decimal(1 if v == right else 0)) for v in ("true", "false")]
+
+    def to_form(self, answers):
+        return []
+
+    def option_counts(self, data, answers, n):
+        counts: Counter = Counter()
+        for key, count in answers.items():
+            if key:
+                counts[dict(key).get("choice")] += count
+        rows = [
+            OptionCount(
+                TRUE_FALSE_LABELS[choice],
+                counts[choice],
+                _percent(counts[choice], n),
+                float(data[choice]["fraction"]) >= 1,
+            )
+            for choice in ("true", "false")
+        ]
+        return _unanswered(rows, answers, n)
 
 
 # --- typed answers -----------------------------------------------------------------------------
@@ -227,9 +359,33 @@ class _TypedAnswer(QuestionType):
     """A typed answer graded by the best-scoring accepted answer it matches."""
 
     limit = 1000
+    tallied = True
 
     def _match(self, data: dict, answer: dict | None) -> dict | None:
         raise NotImplementedError
+
+    def from_form(self, fields):
+        return _form_answers(fields)
+
+    def top_answers(self, data, answers, n):
+        # The same answer written differently (case, full-width, punctuation) is counted once,
+        # shown as its most frequent spelling.
+        case_sensitive = bool(data.get("case_sensitive", False))
+        totals: Counter = Counter()
+        spellings: dict[str, Counter] = defaultdict(Counter)
+        for key, count in answers.items():
+            if not key:
+                continue
+            text = dict(key).get("text", "")
+            same = normalise(text, case_sensitive)
+            totals[same] += count
+            spellings[same][text] += count
+        rows = []
+        for same, count in totals.most_common(TOP_ANSWERS):
+            shown = spellings[same].most_common(1)[0][0]
+            fraction = self.grade(data, {"text": shown})
+            rows.append(OptionCount(shown, count, _percent(count, n), bool(fraction)))
+        return rows
 
     def read_answer(self, data, layout, values):
         value = (values[0] if values else "").strip()[: self.limit]
@@ -299,6 +455,9 @@ class Numerical(_TypedAnswer):
             problems.append("数值题需要至少一个得满分的答案")
         return problems
 
+    def from_form(self, fields):
+        return _form_answers(fields, tolerance=True)
+
     def to_data(self, pq):
         return {
             "answers": [
@@ -343,6 +502,7 @@ class Numerical(_TypedAnswer):
 
 class Matching(QuestionType):
     key, label = "matching", "匹配题"
+    tallied = True
 
     def validate(self, pq):
         real = [a for a in pq.answers if a.text.strip()]
@@ -397,6 +557,38 @@ class Matching(QuestionType):
         return "；".join(
             f"{data['pairs'][int(i)]['left']} → {right}" for i, right in answer["pairs"].items()
         )
+
+    def from_form(self, fields):
+        return _form_answers(fields, match=True)
+
+    def option_counts(self, data, answers, n):
+        # One row per left item and right it was matched with; a left item left unmatched
+        # counts as unanswered for that item (so there is no row for unanswered responses).
+        pairs = data["pairs"]
+        rights = list(dict.fromkeys(p["right"] for p in pairs))
+        counts: Counter = Counter()
+        for key, count in answers.items():
+            chosen = dict(dict(key).get("pairs", ())) if key else {}
+            for i, p in enumerate(pairs):
+                if p["left"].strip():
+                    counts[i, chosen.get(str(i))] += count
+        rows = []
+        for i, p in enumerate(pairs):
+            if not p["left"].strip():
+                continue
+            for right in [*rights, None]:
+                count = counts[i, right]
+                if right is None and not count:
+                    continue
+                rows.append(
+                    OptionCount(
+                        f"{p['left']} → {right if right is not None else UNANSWERED}",
+                        count,
+                        _percent(count, n),
+                        None if right is None else right == p["right"],
+                    )
+                )
+        return rows
 
 
 class Essay(QuestionType):

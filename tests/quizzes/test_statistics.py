@@ -11,12 +11,8 @@ from school.auth.models import User
 from school.db import db
 from school.quizzes import attempts as svc
 from school.quizzes import bank
-from school.quizzes.statistics import (
-    REVIEW_REASONS,
-    OptionCount,
-    question_statistics,
-    quiz_statistics,
-)
+from school.quizzes.statistics import REVIEW_REASONS, question_statistics, quiz_statistics
+from school.quizzes.types import OptionCount
 from tests.factories import make_user
 from tests.quizzes import factories as f
 

@@ -1,10 +1,12 @@
 """Grading by question type: what a member's answer is worth."""
 
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 
-from school.quizzes.types import QUESTION_TYPES, normalise
+from school.quizzes.formats.parsed import ParsedAnswer
+from school.quizzes.types import QUESTION_TYPES, OptionCount, freeze, normalise
 from tests.quizzes import factories as f
 
 D = Decimal
@@ -123,3 +125,42 @@ def test_invalid_questions_are_explained():
     pq = f.matching()
     pq.answers = pq.answers[:1]
     assert QUESTION_TYPES["matching"].validate(pq)
+
+
+@pytest.mark.parametrize("maker", [f.single, f.multiple, f.fillin, f.numerical, f.matching])
+def test_the_editor_rows_read_back_as_the_same_answers(maker):
+    pq = maker()
+    qtype = QUESTION_TYPES[pq.qtype]
+    blank = {"text": "", "match": "", "percent": None, "tolerance": None, "feedback": ""}
+    rows = [*qtype.to_form(pq.answers), blank]
+    assert qtype.from_form({"answers": rows, "truefalse": "true"}) == pq.answers
+
+
+def test_the_editor_reads_true_false_from_its_select_and_essays_without_answers():
+    row = {"text": "多余", "match": "", "percent": D(100), "tolerance": None, "feedback": ""}
+    truefalse = QUESTION_TYPES["truefalse"]
+    assert truefalse.from_form({"answers": [row], "truefalse": "false"}) == [
+        ParsedAnswer("true", D(0)),
+        ParsedAnswer("false", D(1)),
+    ]
+    assert truefalse.to_form(f.truefalse().answers) == []
+    assert QUESTION_TYPES["essay"].from_form({"answers": [row], "truefalse": "true"}) == []
+
+
+def test_each_type_tallies_its_own_answers():
+    single = QUESTION_TYPES["single"]
+    data = single.to_data(f.single())
+    answers = Counter({freeze({"choices": [0]}): 2, freeze({"choices": [2]}): 1, None: 1})
+    assert single.option_counts(data, answers, 4) == [
+        OptionCount("工作或居住地的党组织", 2, 50.0, True),
+        OptionCount("户籍所在地", 0, 0.0, False),
+        OptionCount("任意一个党组织", 1, 25.0, False),
+        OptionCount("未作答", 1, 25.0, None),
+    ]
+    assert single.top_answers(data, answers, 4) == []
+    fillin = QUESTION_TYPES["fillin"]
+    data = fillin.to_data(f.fillin())
+    answers = Counter({freeze({"text": "党章。"}): 1, freeze({"text": "党章"}): 2, None: 1})
+    assert fillin.top_answers(data, answers, 4) == [OptionCount("党章", 3, 75.0, True)]
+    assert fillin.option_counts(data, answers, 4) == []
+    assert [t.key for t in QUESTION_TYPES.values() if not t.tallied] == ["essay", "description"]
