@@ -76,8 +76,7 @@ from school.notifications.models import Notification
 from school.orgs.services import create_org
 from school.quizzes.models import Attempt, AttemptQuestion
 from school.reports.models import YearProgress
-from school.search.documents import THREAD_KINDS
-from school.search.hooks import build
+from school.search.kinds import THREAD
 from school.search.models import SearchDocument, SearchOutbox
 from tests.quizzes import factories
 
@@ -863,12 +862,12 @@ def check_notifications(check: Check, data: Dataset, threads: dict[int, Thread])
 
 def check_search(check: Check, threads: dict[int, Thread]) -> None:
     """Each thread's search document, written in its transaction, says what the thread says."""
-    wanted = build(db.session, "thread", threads)
+    wanted = THREAD.build(db.session, threads)
     stored = {
         row.object_id: row
         for row in db.session.scalars(
             select(SearchDocument).where(
-                SearchDocument.kind.in_(THREAD_KINDS),
+                SearchDocument.kind.in_(THREAD.writes),
                 SearchDocument.object_id.in_(list(threads)),
             )
         )

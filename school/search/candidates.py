@@ -1,5 +1,5 @@
 """What both backends do with the candidates they find: count them per kind, give a kind tab
-candidates of its own past the cap, rank them best first and cut out one page."""
+candidates of its own past the cap, rank them best first and cut out one page (Found)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ class Candidate:
 # collect(kind): at most the configured number of visible candidates in the backend's order
 # (of that kind, or of every kind for None), and whether there were more.
 Collect = Callable[[str | None], tuple[list[Candidate], bool]]
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a backend's search returns: one page of (kind, object_id, score), best first."""
+
+    keys: list[tuple[str, int, float]]
+    total: int
+    counts: dict[str, int]
+    # More matches than candidates: total and counts are lower bounds.
+    capped: bool = False
 
 
 @dataclass(frozen=True)

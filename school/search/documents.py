@@ -1,8 +1,9 @@
-"""What each searchable thing looks like to search, and who may see it.
+"""Search documents: their text as search cuts it, and the one rule for who may see them.
 
 A document carries plain text (Markdown reduced to words), jieba's segmentation of it and the
 columns that decide visibility (audience, org_path, author_id). Nothing else is ever consulted:
-the backends filter on these columns only, and people's names are never part of the text.
+the backends filter on these columns only, and people's names are never part of the text. Each
+searchable kind builds its documents in school/search/kinds.py.
 """
 
 from __future__ import annotations
@@ -24,12 +25,6 @@ from school.orgs.models import Organisation, StaffGrant
 
 if TYPE_CHECKING:
     from school.auth.models import User
-    from school.courses.models import Course, Lesson
-    from school.forum.models import Thread
-    from school.notices.models import Notice
-
-THREAD_KINDS = ("qa", "faq", "suggestion", "ticket")
-BODY_MAX = 60_000  # characters of plain text kept per document
 
 _jieba_lock = threading.Lock()
 _jieba = None
@@ -124,91 +119,11 @@ class Document:
         return " ".join(segment(self.body))
 
 
-def _doc(kind: str, object_id: int, title: str, body: str, url: str, audience: str, **kw):
-    return Document(kind, object_id, title.strip(), body[:BODY_MAX], url, audience, **kw)
-
-
-def course_document(course: Course) -> Document | None:
-    """A published course: its title, summary and introduction, for everyone."""
-    if course.status != "published":
-        return None
-    body = " ".join(filter(None, [course.summary, plain_text(course.body_md)]))
-    url = f"/courses/{course.slug}"
-    return _doc(
-        "course", course.id, course.title, body, url, "public", changed_at=course.updated_at
-    )
-
-
-def lesson_document(lesson: Lesson) -> Document | None:
-    """A current lesson of a published course, for everyone; drafts and retired ones never."""
-    course = lesson.course
-    if lesson.retired or course is None or course.status != "published":
-        return None
-    url = f"/courses/{course.slug}/{lesson.slug}"
-    body = plain_text(lesson.body_md)
-    return _doc(
-        "lesson", lesson.id, lesson.title, body, url, "public", changed_at=course.updated_at
-    )
-
-
-def thread_document(thread: Thread) -> Document | None:
-    """A board item: public Q&A (or FAQ), a suggestion's published reply, or a staff ticket.
-
-    Hidden, unapproved and withdrawn items are not searchable at all. Internal notes and hidden
-    posts are never part of the text, nor is anybody's name.
-    """
-    if thread.hidden or not thread.approved or thread.state == "withdrawn":
-        return None
-    url = f"/forum/threads/{thread.id}"
-    kw = {"changed_at": thread.last_activity_at}
-    posts = [p for p in thread.posts if p.kind != "note" and not p.hidden]
-    if thread.board == "qa" and thread.visibility == "public":
-        body = " ".join([plain_text(thread.body_md), *(plain_text(p.body_md) for p in posts)])
-        kind = "faq" if thread.faq else "qa"
-        return _doc(
-            kind, thread.id, thread.title, body, url, "public", author_id=thread.author_id, **kw
-        )
-    published = [p for p in posts if p.public_reply]
-    if thread.board == "suggestion" and published:
-        # Everyone reads the title and the published reply, never the member's own text.
-        body = " ".join(plain_text(p.body_md) for p in published)
-        return _doc("suggestion", thread.id, thread.title, body, url, "public", **kw)
-    body = " ".join([plain_text(thread.body_md), *(plain_text(p.body_md) for p in posts)])
-    if thread.org is not None:
-        return _doc(
-            "ticket",
-            thread.id,
-            thread.title,
-            body,
-            url,
-            "staff",
-            org_path=thread.org.path,
-            author_id=thread.author_id,
-            **kw,
-        )
-    # A private question about a course goes to the instructors.
-    return _doc(
-        "ticket",
-        thread.id,
-        thread.title,
-        body,
-        url,
-        "instructors",
-        author_id=thread.author_id,
-        **kw,
-    )
-
-
-def notice_document(notice: Notice) -> Document | None:
-    """A published notice: for its organisation's subtree (and staff above), or everyone."""
-    if notice.status != "published":
-        return None
-    body = plain_text(notice.body_md)
-    url = f"/notices/{notice.id}"
-    kw = {"changed_at": notice.published_at or notice.updated_at}
-    if notice.org is None:
-        return _doc("notice", notice.id, notice.title, body, url, "public", **kw)
-    return _doc("notice", notice.id, notice.title, body, url, "org", org_path=notice.org.path, **kw)
+def split_words(title: str, words: str) -> tuple[str, str]:
+    """A document's stored words split back into its title's and its body's."""
+    count = len(segment(title))
+    parts = words.split(" ") if words else []
+    return " ".join(parts[:count]), " ".join(parts[count:])
 
 
 # --- who may see what -------------------------------------------------------------------------

@@ -1,46 +1,46 @@
 """Keep search_documents in step with what they describe, in the same transaction.
 
-Session events note every Course, Lesson, Thread, Post, Notice (and moved Organisation) that a
-flush touches; just before the commit the documents of those objects are recomputed from the
-database and written, with one search_outbox row per changed document. A rollback therefore
-leaves neither documents nor outbox rows behind. After the commit the outbox is drained into the
-Whoosh index (school.search.whoosh_backend.drain). Views, CLI commands and imports all go through
-the session, so all of them are covered.
+Session events note every object a flush touches that a searchable kind follows (see
+school/search/kinds.py), and every moved Organisation; just before the commit the documents of
+those objects are recomputed from the database and written, with one search_outbox row per
+changed document. A rollback therefore leaves neither documents nor outbox rows behind. After the
+commit the outbox is drained into the Whoosh index (school.search.whoosh_backend.drain). Views,
+CLI commands and imports all go through the session, so all of them are covered.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from types import SimpleNamespace
+from collections.abc import Sequence
 
 from flask import Flask, current_app
-from sqlalchemy import and_, bindparam, delete, event, func, insert, literal_column, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
 
 from school.db import db, utcnow
-from school.search.documents import (
-    THREAD_KINDS,
-    Document,
-    course_document,
-    lesson_document,
-    notice_document,
-    segment,
-    thread_document,
-)
+from school.orgs.models import Organisation
+from school.search import whoosh_backend
+from school.search.documents import Document
+from school.search.kinds import SEARCH_KINDS, following
 from school.search.models import SearchDocument, SearchOutbox
 
 log = logging.getLogger(__name__)
 
-_KEYS = "search.keys"  # {(family, id)} touched in this transaction
+# Keys are (entry, object id): an entry of SEARCH_KINDS, or "org" for a moved organisation.
+_KEYS = "search.keys"  # {(entry, id)} touched in this transaction
 _OBJECTS = "search.objects"  # objects seen before a flush, keyed once they have ids
 _QUEUED = "search.queued"  # this transaction wrote outbox rows
-FAMILY_KINDS = {
-    "course": ("course",),
-    "lesson": ("lesson",),
-    "thread": THREAD_KINDS,
-    "notice": ("notice",),
-}
 _registered = False
 
 
@@ -62,48 +62,25 @@ def register(app: Flask) -> None:
     _registered = True
 
 
-def _models() -> SimpleNamespace:
-    from school.courses.models import Course, Lesson
-    from school.forum.models import Post, Thread
-    from school.notices.models import Notice
-    from school.orgs.models import Organisation
-
-    return SimpleNamespace(
-        Course=Course, Lesson=Lesson, Thread=Thread, Post=Post, Notice=Notice, Org=Organisation
-    )
-
-
 def _key(obj) -> tuple[str, int] | None:
-    """The (family, id) whose documents depend on ``obj``, once it has an id."""
-    m = _models()
-    if isinstance(obj, m.Course):
-        return ("course", obj.id)
-    if isinstance(obj, m.Lesson):
-        return ("lesson", obj.id)
-    if isinstance(obj, m.Thread):
-        return ("thread", obj.id)
-    if isinstance(obj, m.Post):
-        if obj.thread_id is not None:
-            return ("thread", obj.thread_id)
-        return ("thread", obj.thread.id) if obj.thread is not None else None
-    if isinstance(obj, m.Notice):
-        return ("notice", obj.id)
-    if isinstance(obj, m.Org):
+    """The (entry, id) whose documents depend on ``obj``, once it has an id."""
+    if isinstance(obj, Organisation):
         return ("org", obj.id)
-    return None
+    entry = following(obj)
+    if entry is None:
+        return None
+    object_id = entry.object_id(obj)
+    return (entry.key, object_id) if object_id is not None else None
 
 
 def _relevant(obj) -> bool:
-    m = _models()
-    if isinstance(obj, m.Org):
+    if isinstance(obj, Organisation):
         # Only a move changes paths below it (and so the org_path of documents there).
         return "parent_id" in _changed(obj)
-    return isinstance(obj, m.Course | m.Lesson | m.Thread | m.Post | m.Notice)
+    return following(obj) is not None
 
 
 def _changed(obj) -> set[str]:
-    from sqlalchemy import inspect
-
     state = inspect(obj)
     return {a.key for a in state.attrs if a.history.has_changes()}
 
@@ -114,12 +91,14 @@ def _before_flush(session: Session, _context, _instances) -> None:
     for obj in list(session.new) + list(session.dirty):
         if _relevant(obj):
             objects.append(obj)
-    course = _models().Course
     for obj in session.deleted:
         if not _relevant(obj):
             continue
-        if isinstance(obj, course):  # its lessons go with it (ON DELETE CASCADE)
-            keys.update(("lesson", lesson.id) for lesson in obj.lessons)
+        for entry in SEARCH_KINDS.values():
+            parent = entry.parent
+            # The children go with their parent (ON DELETE CASCADE).
+            if parent is not None and isinstance(obj, parent.entry.model):
+                keys.update((entry.key, child.id) for child in parent.children(obj))
         key = _key(obj)
         if key is not None:
             keys.add(key)
@@ -163,8 +142,6 @@ def _after_commit(session: Session) -> None:
     try:
         app = current_app._get_current_object()
         if backend_name(app) == "whoosh":
-            from school.search import whoosh_backend
-
             whoosh_backend.drain(app)
     except Exception:
         # The outbox keeps the work; the next writer (or a reindex) catches up.
@@ -194,58 +171,40 @@ def is_postgres(app: Flask) -> bool:
 
 
 def _expand(session: Session, keys: set[tuple[str, int]]) -> set[tuple[str, int]]:
-    """A course's documents include its lessons'; a moved organisation's, the items below it."""
-    m = _models()
-    out = {k for k in keys if k[0] in FAMILY_KINDS}
-    course_ids = [i for f, i in keys if f == "course"]
-    if course_ids:
-        rows = session.execute(select(m.Lesson.id).where(m.Lesson.course_id.in_(course_ids)))
-        out.update(("lesson", lesson_id) for (lesson_id,) in rows)
+    """A parent's documents include its children's; a moved organisation's, the items below it."""
+    out = {k for k in keys if k[0] in SEARCH_KINDS}
+    for entry in SEARCH_KINDS.values():
+        if entry.parent is None:
+            continue
+        parent_ids = [i for f, i in keys if f == entry.parent.entry.key]
+        if parent_ids:
+            column = entry.parent.column
+            rows = session.execute(select(entry.model.id).where(column.in_(parent_ids)))
+            out.update((entry.key, child_id) for (child_id,) in rows)
     for org_id in [i for f, i in keys if f == "org"]:
-        org = session.get(m.Org, org_id)
+        org = session.get(Organisation, org_id)
         if org is None:
             continue
-        below = select(m.Org.id).where(m.Org.path.startswith(org.path))
-        threads = session.execute(select(m.Thread.id).where(m.Thread.org_id.in_(below)))
-        out.update(("thread", i) for (i,) in threads)
-        notices = session.execute(select(m.Notice.id).where(m.Notice.org_id.in_(below)))
-        out.update(("notice", i) for (i,) in notices)
+        below = select(Organisation.id).where(Organisation.path.startswith(org.path))
+        for entry in SEARCH_KINDS.values():
+            if entry.org is not None:
+                rows = session.execute(select(entry.model.id).where(entry.org.in_(below)))
+                out.update((entry.key, i) for (i,) in rows)
     return out
-
-
-def build(session: Session, family: str, ids: Iterable[int]) -> dict[int, Document | None]:
-    """The current document of each object (None: not searchable, or gone)."""
-    m = _models()
-    ids = sorted(set(ids))
-    model, builder, options = {
-        "course": (m.Course, course_document, ()),
-        "lesson": (m.Lesson, lesson_document, (selectinload(m.Lesson.course),)),
-        "thread": (
-            m.Thread,
-            thread_document,
-            (selectinload(m.Thread.posts), selectinload(m.Thread.org)),
-        ),
-        "notice": (m.Notice, notice_document, (selectinload(m.Notice.org),)),
-    }[family]
-    found: dict[int, Document | None] = dict.fromkeys(ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for obj in session.scalars(select(model).where(model.id.in_(chunk)).options(*options)):
-            found[obj.id] = builder(obj)
-    return found
 
 
 def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> int:
     """Bring the documents of ``keys`` up to date; returns how many changed (each queued for
     the Whoosh index when ``queue``)."""
     table = SearchDocument.__table__
-    by_family: dict[str, set[int]] = {}
-    for family, object_id in _expand(session, keys):
-        by_family.setdefault(family, set()).add(object_id)
+    by_entry: dict[str, set[int]] = {}
+    for entry_key, object_id in _expand(session, keys):
+        by_entry.setdefault(entry_key, set()).add(object_id)
     stale: list[tuple[str, int]] = []
     fresh: list[Document] = []
-    for family, ids in by_family.items():
-        wanted = {d.key: d for d in build(session, family, ids).values() if d is not None}
+    for entry_key, ids in by_entry.items():
+        entry = SEARCH_KINDS[entry_key]
+        wanted = {d.key: d for d in entry.build(session, ids).values() if d is not None}
         existing = {
             (row.kind, row.object_id): row
             for row in session.execute(
@@ -258,7 +217,7 @@ def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> in
                     table.c.audience,
                     table.c.org_path,
                     table.c.author_id,
-                ).where(table.c.kind.in_(FAMILY_KINDS[family]), table.c.object_id.in_(ids))
+                ).where(table.c.kind.in_(entry.writes), table.c.object_id.in_(ids))
             )
         }
         for key, row in existing.items():
@@ -348,10 +307,3 @@ def write(
             del row["title_words"], row["body_words"]
     for start in range(0, len(rows), 500):
         session.execute(stmt, rows[start : start + 500])
-
-
-def split_words(title: str, words: str) -> tuple[str, str]:
-    """A document's stored words split back into its title's and its body's."""
-    count = len(segment(title))
-    parts = words.split(" ") if words else []
-    return " ".join(parts[:count]), " ".join(parts[count:])

@@ -3,18 +3,13 @@ words (title words weighted A, body words D), a GIN index finds them, ts_rank_cd
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 
 from school.db import db
-from school.search.candidates import Candidate, rank
+from school.search.candidates import Candidate, Found, rank
 from school.search.documents import Scope
 from school.search.models import SearchDocument as D
-from school.search.whoosh_backend import Found
-
-if TYPE_CHECKING:
-    from school.search.service import Parsed
+from school.search.parsing import Parsed
 
 
 def visibility(scope: Scope) -> ColumnElement[bool]:

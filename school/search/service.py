@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,19 +10,20 @@ from datetime import datetime
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import Engine, and_, delete, or_, select, text
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import load_only
 
 from school.auth.models import User
 from school.db import db
-from school.search import documents, hooks
-from school.search.documents import can_see, scope_for, tokens
+from school.search import hooks, pg_backend, whoosh_backend
+from school.search.documents import can_see, scope_for
 from school.search.documents import segment as _segment
 from school.search.highlight import highlight, snippet
+from school.search.kinds import SEARCH_KINDS
 from school.search.models import KINDS, SearchDocument, SearchOutbox
+from school.search.parallel import Segmenter
+from school.search.parsing import parse
 
 QUERY_MAX = 100
-_QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"'})
-_PHRASE = re.compile(r'"([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -57,56 +57,6 @@ def segment(text: str) -> list[str]:
     return _segment(text)
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A query as the backends take it."""
-
-    # Every one must match: jieba's whole words, not the parts search mode adds (中华人民共和国,
-    # not also 中华 and 人民), which a document holding the whole word holds anyway.
-    words: list[str]
-    # The loose text's whole words with their positions among all its words (parts included,
-    # as the index counts them): found side by side like this, they rank higher.
-    near: list[tuple[int, str]]
-    # Quoted phrases, each in order and side by side (parts included).
-    phrases: list[list[str]]
-    # Every word of the loose text, parts included.
-    loose: list[str]
-
-    @property
-    def marked(self) -> list[str]:
-        """Every word to mark in titles and snippets."""
-        return list(dict.fromkeys(self.loose + self.words + [w for p in self.phrases for w in p]))
-
-
-def _cut(text: str) -> tuple[list[tuple[int, str]], list[str]]:
-    """The whole words of ``text`` with their positions, and all its words (see Parsed)."""
-    cut = tokens(text)
-    whole = [
-        (position, word)
-        for position, (word, start, end) in enumerate(cut)
-        if not any(s <= start and end <= e and (s, e) != (start, end) for _, s, e in cut)
-    ]
-    return whole, [word for word, _, _ in cut]
-
-
-def parse(query: str) -> Parsed:
-    """The query's loose words and its quoted phrases ("流动党员管理"), cut by jieba."""
-    text = query.translate(_QUOTES)
-    phrases: list[list[str]] = []
-    words: list[str] = []
-    if text.count('"') >= 2:
-        for chunk in _PHRASE.findall(text):
-            whole, cut = _cut(chunk)
-            if len(whole) > 1:
-                phrases.append(cut)
-            else:
-                words.extend(word for _, word in whole)
-        text = _PHRASE.sub(" ", text)
-    near, loose = _cut(text.replace('"', " "))
-    words = list(dict.fromkeys(words + [word for _, word in near]))
-    return Parsed(words, near, phrases, loose)
-
-
 def search(
     viewer: User, query: str, *, kind: str | None = None, page: int = 1, per_page: int = 20
 ) -> Results | None:
@@ -132,12 +82,8 @@ def search(
     app = current_app._get_current_object()
     candidates = int(app.config["SEARCH_CANDIDATES"])
     if hooks.backend_name(app) == "postgres":
-        from school.search import pg_backend
-
         found = pg_backend.search(scope, parsed, kind, page, per_page, candidates)
     else:
-        from school.search import whoosh_backend
-
         try:
             found = whoosh_backend.search(app, scope, parsed, kind, page, per_page, candidates)
         except whoosh_backend.Rebuilding:
@@ -199,27 +145,17 @@ def reindex(
     # workers: processes cutting words (parallel.Segmenter); None: one per CPU when there is
     # enough text, 1: none. parts: Whoosh index segments built side by side; one segment is
     # slower to build and faster to search (measured at 50,000 documents: bench/RESULTS.md).
-    from school.courses.models import Course, Lesson
-    from school.forum.models import Thread
-    from school.notices.models import Notice
-    from school.search.parallel import Segmenter
-
     say = echo or (lambda _text: None)
     session = db.session
     session.execute(delete(SearchDocument))
     session.execute(delete(SearchOutbox))
     counts: dict[str, int] = {}
-    sources = [
-        (Course, documents.course_document, ()),
-        (Lesson, documents.lesson_document, (selectinload(Lesson.course),)),
-        (Thread, documents.thread_document, (selectinload(Thread.posts), selectinload(Thread.org))),
-        (Notice, documents.notice_document, (selectinload(Notice.org),)),
-    ]
     with Segmenter(workers) as segmenter:
         # One batch ahead: the workers cut it while this process reads and renders the next
         # one and writes the one before.
         cutting = None
-        for model, build, options in sources:
+        for entry in SEARCH_KINDS.values():
+            model = entry.model
             last = 0
             while True:
                 batch = session.scalars(
@@ -227,11 +163,11 @@ def reindex(
                     .where(model.id > last)
                     .order_by(model.id)
                     .limit(500)
-                    .options(*options)
+                    .options(*entry.load)
                 ).all()
                 if not batch:
                     break
-                docs = [d for d in map(build, batch) if d is not None]
+                docs = [d for d in map(entry.document, batch) if d is not None]
                 previous, cutting = cutting, segmenter.submit(docs)
                 if previous is not None:
                     hooks.write(session, previous.docs, previous.result())
@@ -250,8 +186,6 @@ def reindex(
             say(f"{label}：{counts[kind]} 条")
     app = current_app._get_current_object()
     if hooks.backend_name(app) == "whoosh":
-        from school.search import whoosh_backend
-
         whoosh_backend.rebuild(app, workers=parts)
         say(f"已重建 Whoosh 索引，共 {total} 条文档。")
     else:

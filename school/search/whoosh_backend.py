@@ -25,9 +25,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from flask import Flask
 from sqlalchemy import Engine, delete, func, select
@@ -42,12 +40,10 @@ from whoosh.writing import SegmentWriter
 from school.db import make_engine
 from school.search import parallel
 from school.search import whoosh_query as query
-from school.search.candidates import Candidate, rank
-from school.search.documents import Scope
+from school.search.candidates import Candidate, Found, rank
+from school.search.documents import Scope, split_words
 from school.search.models import SearchDocument, SearchOutbox
-
-if TYPE_CHECKING:
-    from school.search.service import Parsed
+from school.search.parsing import Parsed
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +66,6 @@ def schema() -> Schema:
 
 class Rebuilding(Exception):
     """The index is missing or damaged; a rebuild has been started."""
-
-
-@dataclass(frozen=True)
-class Found:
-    keys: list[tuple[str, int, float]]
-    total: int
-    counts: dict[str, int]
-    # More matches than candidates: total and counts are lower bounds.
-    capped: bool = False
 
 
 # --- files and locks ---------------------------------------------------------------------------
@@ -121,8 +108,6 @@ def _session(app: Flask) -> Session:
 
 
 def _fields(doc: SearchDocument) -> dict:
-    from school.search.hooks import split_words
-
     title_words, body_words = split_words(doc.title, doc.words)
     return {
         "id": f"{doc.kind}:{doc.object_id}",
