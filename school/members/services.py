@@ -14,7 +14,7 @@ from school.auth.models import GENDERS, User
 from school.cards.models import MemberCard
 from school.clock import to_local
 from school.db import db, utcnow
-from school.members.models import FLOW_KINDS, FlowEvent, ManagementNote
+from school.members.models import FlowEvent, ManagementNote
 from school.orgs import audit
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_see_phone, can_view_org
@@ -161,86 +161,6 @@ def find_org(text: str | None, viewer: User | None = None) -> Organisation:
         return lookup_org(text or "", viewer)
     except OrgError as exc:
         raise RegistryError(str(exc)) from exc
-
-
-def _needs(org: Organisation | None, message: str) -> Organisation:
-    if org is None:
-        raise RegistryError(message)
-    return org
-
-
-def record_flow(
-    actor: User,
-    member: User,
-    kind: str,
-    occurred_on: date,
-    to_org: Organisation | None = None,
-    city: str | None = None,
-    note: str = "",
-) -> FlowEvent:
-    """Apply one flow event to the member's profile and append it to their history."""
-    if kind not in FLOW_KINDS:
-        raise RegistryError("请选择流动类型。")
-    if occurred_on is None:
-        raise RegistryError("请填写发生日期。")
-    _not_future(occurred_on, "发生日期")
-    city = _text(city, "城市", 50)
-    note = _text(note, "说明", 200) or ""
-    if to_org is not None and to_org.closed_at is not None:
-        raise RegistryError(f"“{to_org.name}”已撤销，不能再转入。")
-    home, host = member.home_org, member.host_org
-    event = FlowEvent(member_id=member.id, kind=kind, occurred_on=occurred_on, note=note)
-    if kind == "flow_out":
-        if member.is_floating:
-            raise RegistryError("该党员已是流动党员；到了新地方请记录“变更流入地”。")
-        if to_org is not None and to_org == home:
-            raise RegistryError("流入地党组织不能是流出地党组织本身。")
-        event.from_org, event.to_org = home, to_org
-        member.is_floating = True
-        member.flowed_out_on = occurred_on
-        member.flow_reason = note or None
-        member.current_city = city or (to_org.city if to_org else None)
-        if to_org is not None:
-            member.host_org = to_org
-    elif kind in ("arrive", "change_host"):
-        if not member.is_floating:
-            raise RegistryError("该党员不是流动党员，请先记录“外出流动”。")
-        target = _needs(to_org, "请填写流入地党组织。")
-        if kind == "arrive" and host is not None:
-            raise RegistryError(f"该党员已在“{host.name}”报到；换地方请记录“变更流入地”。")
-        if kind == "change_host" and target == host:
-            raise RegistryError("新的流入地与当前流入地相同。")
-        if target == home:
-            raise RegistryError("流入地党组织不能是流出地党组织本身。")
-        event.from_org, event.to_org = host, target
-        member.host_org = target
-        member.current_city = city or target.city or member.current_city
-    elif kind == "return":
-        if not member.is_floating:
-            raise RegistryError("该党员不是流动党员，无需记录返回。")
-        event.from_org, event.to_org = host, home
-        _settle(member)
-    else:  # transfer: the membership moves; the archive is keyed by member and goes with it
-        target = _needs(to_org, "请填写转入的党组织。")
-        if target == home:
-            raise RegistryError("转入组织与当前组织关系所在组织相同。")
-        event.from_org, event.to_org = home, target
-        member.home_org = target
-        if member.is_floating and target == host:
-            _settle(member)  # joined the host organisation: no longer away from home
-    event.city = city or member.current_city
-    event.recorded_by_id = actor.id
-    db.session.add(event)
-    db.session.flush()
-    return event
-
-
-def _settle(member: User) -> None:
-    member.is_floating = False
-    member.host_org = None
-    member.current_city = None
-    member.flowed_out_on = None
-    member.flow_reason = None
 
 
 def note_orgs(actor: User, member: User) -> list[Organisation]:

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from school.auth import services as accounts
 from school.auth.models import User
 from school.db import db
-from school.members import services
+from school.members import flows, services
 from school.members.forms import FlowForm, NoteForm, ProfileForm
 from school.members.services import CARD_STATES, MemberFilter, RegistryError
 from school.orgs.models import Organisation
@@ -171,7 +171,7 @@ def flow(member_id: int):
         return _member_page(member, flow_form=form)
     try:
         org = services.find_org(form.org.data, current_user) if form.org.data.strip() else None
-        event = services.record_flow(
+        event = flows.record_flow(
             current_user,
             member,
             form.kind.data,

@@ -11,7 +11,7 @@ from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
 from school.cards.models import MemberCard
 from school.db import db, utcnow
-from school.members import services
+from school.members import flows, services
 from school.members.models import FlowEvent, ManagementNote
 from school.members.services import RegistryError, mask_phone
 from school.orgs.services import create_org, find_org
@@ -328,9 +328,7 @@ def test_transfer_of_a_floating_member_to_their_host_ends_floating(app, world):
         _float(world.floating)
         committee = _user(world.committee_secretary)
         member = _user(world.floating)
-        services.record_flow(
-            committee, member, "transfer", date(2024, 5, 1), find_org("驻深圳支部")
-        )
+        flows.record_flow(committee, member, "transfer", date(2024, 5, 1), find_org("驻深圳支部"))
         db.session.commit()
         member = _user(world.floating)
         assert member.home_org.name == "驻深圳支部" and member.host_org is None
@@ -341,7 +339,7 @@ def test_transfer_elsewhere_keeps_a_floating_member_floating(app, world):
     with app.app_context():
         _float(world.floating)
         member = _user(world.floating)
-        services.record_flow(
+        flows.record_flow(
             _user(world.admin), member, "transfer", date(2024, 5, 1), find_org("一支部")
         )
         db.session.commit()
@@ -379,7 +377,7 @@ def test_impossible_flow_steps_are_refused_and_change_nothing(
         before = _snapshot(world.floating)
         target = find_org(org) if org else None
         with pytest.raises(RegistryError, match=message):
-            services.record_flow(
+            flows.record_flow(
                 _user(world.admin), _user(world.floating), kind, date(2024, 1, 1), target
             )
         db.session.rollback()
@@ -388,7 +386,7 @@ def test_impossible_flow_steps_are_refused_and_change_nothing(
 
 def test_flow_dates_in_the_future_are_refused(app, world):
     with app.app_context(), pytest.raises(RegistryError, match="不能晚于今天"):
-        services.record_flow(
+        flows.record_flow(
             _user(world.admin),
             _user(world.member),
             "flow_out",
