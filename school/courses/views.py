@@ -20,9 +20,9 @@ from school.courses import services
 from school.courses.models import Course, Lesson
 from school.courses.permissions import can_study, can_view_course
 from school.db import db, utcnow
+from school.formatting import format_hours
 from school.forum.services import course_faq
 from school.quizzes.services import course_quizzes, passed_quiz_ids
-from school.templating import format_hours
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 

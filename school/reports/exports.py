@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from school.courses.models import Course
+from school.formatting import format_hours, local_date
 from school.reports.queries import MemberRow
-from school.templating import format_hours, local_date
 
 # What spreadsheet programs read as the start of a formula (tab and CR as well: OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

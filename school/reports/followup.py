@@ -22,6 +22,7 @@ from school.auth.models import User
 from school.clock import to_local
 from school.courses.models import Course
 from school.db import db, utcnow
+from school.formatting import format_hours, local_datetime
 from school.members.models import ManagementNote
 from school.members.services import shown_phone
 from school.notifications.services import notify
@@ -30,7 +31,6 @@ from school.orgs.permissions import can_view_org
 from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
 from school.reports.scope import RELATIONS, covers, subtree_ids
 from school.reports.status import hours_tenths, quota_tenths, status_expr
-from school.templating import format_hours
 
 PER_PAGE = 50
 # A campaign course due within this many days is listed already, marked 即将到期.
@@ -60,7 +60,7 @@ class AlreadySent(FollowupError):
 
     def __init__(self, sent_at: datetime) -> None:
         self.sent_at = sent_at
-        super().__init__(f"本期通报已于 {to_local(sent_at):%Y-%m-%d %H:%M} 发送，未重复发送。")
+        super().__init__(f"本期通报已于 {local_datetime(sent_at)} 发送，未重复发送。")
 
 
 # --- The overdue list -------------------------------------------------------------------------

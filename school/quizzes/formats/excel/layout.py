@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+from school.formatting import decimal_text, shortest
 from school.quizzes.formats.parsed import QTYPES
 
 SHEET = "题库"
@@ -70,7 +71,7 @@ def cell_text(value: object) -> str:
         # Excel stores 2 as 2.0 when it comes out of a formula; repr is the shortest exact form.
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, Decimal):
-        return format(plain(value), "f")
+        return decimal_text(value)
     if isinstance(value, datetime):
         # Excel turns "2024-7-1" into a date; give back what was typed, not a timestamp.
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
@@ -92,18 +93,6 @@ def to_decimal(text: str) -> Decimal | None:
         return None
 
 
-def plain(value: Decimal) -> Decimal:
-    """One spelling per value, so that "2.0", "2" and "2.00" all read back as Decimal("2")."""
-    if value == value.to_integral_value():
-        # quantize instead of normalize: Decimal("10").normalize() is 1E+1. "+ 0" drops a -0.
-        return value.quantize(Decimal(1)) + 0
-    return value.normalize()
-
-
-def fixed(value: Decimal) -> str:
-    return format(plain(value), "f")
-
-
 def has_seven_places(value: Decimal) -> bool:
     return value == value.quantize(_SEVEN_PLACES)
 
@@ -121,7 +110,7 @@ def multiple_fractions(correct: list[bool]) -> list[Decimal]:
     last = max(i for i, right in enumerate(correct) if right)
     remainder = Decimal(1) - share * (k - 1)
     return [
-        plain(remainder if i == last else share) if right else Decimal(-1)
+        shortest(remainder if i == last else share) if right else Decimal(-1)
         for i, right in enumerate(correct)
     ]
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from openpyxl.cell.cell import ERROR_CODES
 
+from school.formatting import decimal_text, shortest
 from school.quizzes.formats.excel.layout import (
     ALTERNATIVES_RE,
     ARROW_RE,
@@ -24,10 +25,8 @@ from school.quizzes.formats.excel.layout import (
     TYPE_LABELS,
     WEIGHT_RE,
     compact,
-    fixed,
     has_seven_places,
     multiple_fractions,
-    plain,
     to_decimal,
 )
 from school.quizzes.formats.parsed import QTYPES, FormatProblem, ParsedAnswer, ParsedQuestion
@@ -132,7 +131,7 @@ def _mark(row: Row, qtype: str | None) -> Decimal:
     if mark is None or not (0 < mark <= MAX_MARK) or not has_seven_places(mark):
         row.bad("分值", f"分值“{raw}”无效，应为大于 0、不超过 100 的数，例如 2")
         return Decimal(1)
-    return plain(mark)
+    return shortest(mark)
 
 
 def _tags(raw: str) -> list[str]:
@@ -241,7 +240,7 @@ def _weighted(row: Row, raw: str) -> Iterator[tuple[Decimal, str]]:
                 f"“{part}”的得分比例无效，应在 0%～100% 之间，例如 50%:答案",
             )
             continue
-        yield plain(fraction), match[2].strip()
+        yield shortest(fraction), match[2].strip()
 
 
 def _need_full_marks(row: Row, answers: list[ParsedAnswer], raw: str) -> None:
@@ -283,7 +282,9 @@ def _numerical(row: Row) -> list[ParsedAnswer]:
         elif exact is not None:
             value = Decimal(exact[1])
             tolerance = Decimal(exact[2]) if exact[2] else Decimal(0)
-            answers.append(ParsedAnswer(fixed(value), fraction, tolerance=plain(tolerance)))
+            answers.append(
+                ParsedAnswer(decimal_text(value), fraction, tolerance=shortest(tolerance))
+            )
         elif span is not None:
             low, high = Decimal(span[1]), Decimal(span[2])
             if low > high:
@@ -291,7 +292,9 @@ def _numerical(row: Row) -> list[ParsedAnswer]:
                 continue
             # A range is stored the Moodle way: its middle and half its width.
             answers.append(
-                ParsedAnswer(fixed((low + high) / 2), fraction, tolerance=plain((high - low) / 2))
+                ParsedAnswer(
+                    decimal_text((low + high) / 2), fraction, tolerance=shortest((high - low) / 2)
+                )
             )
         else:
             row.bad("答案", f"“{text}”不是数值题的答案，应为数字，例如 3、3±0.5 或 1~5")

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from school.formatting import decimal_text, shortest
 from school.quizzes.formats.excel.layout import (
     ALTERNATIVES_RE,
     ARROW_RE,
@@ -35,9 +36,7 @@ from school.quizzes.formats.excel.layout import (
     TYPE_LABELS,
     WEIGHT_RE,
     cell_text,
-    fixed,
     multiple_fractions,
-    plain,
     to_decimal,
 )
 from school.quizzes.formats.excel.rows import Row, read_question
@@ -181,7 +180,7 @@ def template() -> bytes:
 
 
 def _percent(fraction: Decimal) -> str:
-    return fixed(fraction * 100)
+    return decimal_text(fraction * 100)
 
 
 def _option_cells(texts: list[str], cells: dict[str, object], notes: list[str]) -> None:
@@ -276,9 +275,9 @@ def _dump_numerical(q: ParsedQuestion, cells: dict[str, object], notes: list[str
             notes.append(f"数值答案“{text}”不是数字，没有导出")
             continue
         elif tolerance == 0:
-            body = fixed(value)
+            body = decimal_text(value)
         else:
-            body = f"{fixed(value)}±{fixed(tolerance)}"
+            body = f"{decimal_text(value)}±{decimal_text(tolerance)}"
         parts.append((answer.fraction, body))
     cells["答案"] = _weighted_cell(parts, notes)
 
@@ -318,7 +317,7 @@ def _cells(q: ParsedQuestion, notes: list[str]) -> dict[str, object] | None:
         return None
     cells: dict[str, object] = {"题型": label, "题干": q.text, "解析": q.general_feedback}
     if q.qtype != "description":
-        cells["分值"] = plain(q.default_mark)
+        cells["分值"] = shortest(q.default_mark)
     if q.tags:
         for tag in q.tags:
             if TAG_SPLIT_RE.search(tag):

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from school.formatting import decimal_text, shortest
 from school.quizzes.formats.gift.syntax import (
     CATEGORY_PREFIX,
     DEFAULT_FORMAT,
@@ -17,9 +18,7 @@ from school.quizzes.formats.gift.syntax import (
     WEIGHT_LIKE_RE,
     ZERO,
     hide_escapes,
-    plain,
     reveal,
-    tidy,
 )
 from school.quizzes.formats.parsed import (
     FormatError,
@@ -280,7 +279,7 @@ def _weight(piece: str, default: Decimal, problems: _Problems) -> tuple[Decimal,
         percent = Decimal(found.group(1))
         if not -100 <= percent <= 100:
             problems.add(f"权重超出 -100% 到 100% 的范围：{found.group(0)}")
-        return tidy(percent / 100), piece[found.end() :]
+        return shortest(percent / 100), piece[found.end() :]
     if bad := WEIGHT_LIKE_RE.match(piece):
         problems.add(f"权重不是数字：{reveal(bad.group(0))}（应写成 %50% 这样）")
     return default, piece
@@ -319,7 +318,9 @@ def _choices(answer_text: str, text_format: str, problems: _Problems) -> list[Pa
     elif not single:
         total = sum((a.fraction for a in answers if a.fraction > 0), ZERO)
         if abs(total - ONE) > Decimal("0.0001"):
-            problems.add(f"多选题中正确选项的权重加起来应为 100%，现在是 {plain(total * 100)}%")
+            problems.add(
+                f"多选题中正确选项的权重加起来应为 100%，现在是 {decimal_text(total * 100)}%"
+            )
     return answers
 
 
@@ -399,7 +400,7 @@ def _numeric_value(text: str, problems: _Problems) -> tuple[str, Decimal]:
         if low > high:
             problems.add(f"数值题范围的下限大于上限：{text}")
         middle = (low + high) / 2
-        return plain(middle), tidy(high - middle)
+        return decimal_text(middle), shortest(high - middle)
     value_text, colon, tolerance_text = text.partition(":")
     value = _number(value_text)
     tolerance = _number(tolerance_text) if colon else ZERO
@@ -411,7 +412,7 @@ def _numeric_value(text: str, problems: _Problems) -> tuple[str, Decimal]:
         problems.add(f"数值题的误差不能是负数：{tolerance_text.strip()}")
     if value is None or tolerance is None:
         return text, ZERO
-    return plain(value), tidy(tolerance)
+    return decimal_text(value), shortest(tolerance)
 
 
 def _no_answers(answer_text: str, text_format: str, problems: _Problems) -> list[ParsedAnswer]:

@@ -58,16 +58,3 @@ def escape(text: str) -> str:
 # Anything shaped like %50%: the reader reports one that is not a number, the writer protects
 # text that starts like one.
 WEIGHT_LIKE_RE = re.compile(r"%[^%\n]*%")
-
-
-def tidy(value: Decimal) -> Decimal:
-    """The shortest form of a value, so 0.500 and 0.5 print alike, without exponents."""
-    if value == 0:
-        return ZERO  # also turns -0 into 0
-    value = value.normalize()
-    exponent = value.as_tuple().exponent
-    return value.quantize(ONE) if isinstance(exponent, int) and exponent > 0 else value
-
-
-def plain(value: Decimal) -> str:
-    return format(tidy(value), "f")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from school.formatting import decimal_text
 from school.quizzes.formats.gift.syntax import (
     CATEGORY_PREFIX,
     DEFAULT_FORMAT,
@@ -13,7 +14,6 @@ from school.quizzes.formats.gift.syntax import (
     WEIGHT_LIKE_RE,
     ZERO,
     escape,
-    plain,
 )
 from school.quizzes.formats.parsed import (
     FormatError,
@@ -99,7 +99,7 @@ def _feedback(question: ParsedQuestion, answer: ParsedAnswer) -> str:
 
 
 def _weighted(fraction: Decimal, default: Decimal) -> str:
-    return "" if fraction == default else f"%{plain(fraction * 100)}%"
+    return "" if fraction == default else f"%{decimal_text(fraction * 100)}%"
 
 
 def _general_feedback(question: ParsedQuestion, indent: str = "\t") -> str:
@@ -167,7 +167,7 @@ def _write_numerical(question: ParsedQuestion) -> str:
         # The ":" of value:tolerance is structure, so only the value itself is escaped.
         value = escape(answer.text)
         if answer.tolerance:
-            value += f":{plain(answer.tolerance)}"
+            value += f":{decimal_text(answer.tolerance)}"
         weight = _weighted(answer.fraction, ONE)
         lines.append("=" + weight + value + _feedback(question, answer))
     return _block(question, lines, opening="{#") + "}"
