@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
 from wtforms import DateField, DecimalField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from school.cards.services import MAX_HOURS, NOTE_MAX, RECORD_KINDS
-from school.quizzes.forms import options
+from school.forms import options, required_text
 from school.uploads import UploadField
 
 PHOTO_LIMIT = "CARD_PHOTO_MAX_MB"
@@ -26,13 +26,7 @@ class RecordForm(FlaskForm):
         validators=[InputRequired("请选择记录类别。")],
     )
     occurred_on = DateField("日期", validators=[DataRequired("请填写日期（年-月-日）。")])
-    text = TextAreaField(
-        "内容",
-        validators=[
-            DataRequired("请填写内容。"),
-            Length(max=NOTE_MAX, message=f"内容最多 {NOTE_MAX} 个字。"),
-        ],
-    )
+    text = TextAreaField("内容", validators=required_text("内容", NOTE_MAX))
     hours = DecimalField(
         "学时（教育记录填写，0–24，可保留一位小数）",
         places=1,

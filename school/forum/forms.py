@@ -2,29 +2,17 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from school.forms import options, required_text
 from school.forum.models import HELP_CATEGORIES
 from school.forum.services import BODY_MAX, TITLE_MAX
-from school.quizzes.forms import options
 from school.uploads import UploadField
 
 IMAGE_LIMIT = "FORUM_IMAGE_MAX_MB"
 
 
 class ThreadForm(FlaskForm):
-    title = StringField(
-        "标题",
-        validators=[
-            DataRequired("请填写标题。"),
-            Length(max=TITLE_MAX, message=f"标题最多 {TITLE_MAX} 个字。"),
-        ],
-    )
-    body = TextAreaField(
-        "内容",
-        validators=[
-            DataRequired("请填写内容。"),
-            Length(max=BODY_MAX, message=f"内容最多 {BODY_MAX} 个字。"),
-        ],
-    )
+    title = StringField("标题", validators=required_text("标题", TITLE_MAX))
+    body = TextAreaField("内容", validators=required_text("内容", BODY_MAX))
     anonymous = BooleanField("对其他党员匿名（经办党组织仍可看到您的姓名）")
     public = BooleanField("公开这个问题（其他党员也能看到问答）")
     target = RadioField(
@@ -44,11 +32,7 @@ class ThreadForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(
-        "回复",
-        validators=[
-            DataRequired("请填写回复内容。"),
-            Length(max=BODY_MAX, message=f"内容最多 {BODY_MAX} 个字。"),
-        ],
+        "回复", validators=required_text("内容", BODY_MAX, missing="请填写回复内容。")
     )
     note = BooleanField("内部备注（只有经办人员能看到）")
     image = UploadField("附图（可选，{limit} 以内）", IMAGE_LIMIT)

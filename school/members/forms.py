@@ -5,9 +5,9 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from school.auth.models import GENDERS
+from school.forms import options, required_text
 from school.members.models import FLOW_KINDS
 from school.members.services import NOTE_MAX
-from school.quizzes.forms import options
 
 
 class LocalDateField(DateField):
@@ -60,10 +60,4 @@ class NoteForm(FlaskForm):
         invalid_choice_message="请选择以哪个党组织的名义记录。",
     )
     occurred_on = LocalDateField("日期", validators=[DataRequired("请填写日期。")])
-    body = TextAreaField(
-        "管理记录",
-        validators=[
-            DataRequired("请填写记录内容。"),
-            Length(max=NOTE_MAX, message=f"记录内容最多 {NOTE_MAX} 个字。"),
-        ],
-    )
+    body = TextAreaField("管理记录", validators=required_text("记录内容", NOTE_MAX))

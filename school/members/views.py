@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from school.auth import services as accounts
 from school.auth.models import User
 from school.db import db
+from school.forms import options
 from school.members import flows, services
 from school.members.forms import FlowForm, NoteForm, ProfileForm
 from school.members.services import CARD_STATES, MemberFilter, RegistryError
@@ -24,7 +25,6 @@ from school.orgs.permissions import (
     can_reset_password,
     can_view_member,
 )
-from school.quizzes.forms import options
 from school.reports.scope import RELATIONS
 
 bp = Blueprint("members", __name__, url_prefix="/manage/members", template_folder="templates")

@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from school.forms import options
 from school.orgs.models import AUDIT_ACTIONS, ORG_KINDS, STAFF_ROLES
 from school.orgs.services import CITY_MAX, CODE_MAX, NAME_MAX
-from school.quizzes.forms import options
 
 ORG_KEY_HINT = "填组织代码，或党组织的完整名称（重名时请用代码）。"
 

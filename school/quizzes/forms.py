@@ -12,16 +12,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from school.forms import options
 from school.quizzes.models import QUIZ_KINDS, REVIEW_MODES
 from school.quizzes.types import QUESTION_TYPES
-
-
-def options(pairs) -> list[SelectChoice]:
-    """SelectField choices from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ImportForm(FlaskForm):

@@ -21,6 +21,7 @@ from school import uploads
 from school.clock import local_zone, to_local
 from school.courses.models import Course
 from school.db import db
+from school.forms import options
 from school.quizzes import attempts as svc
 from school.quizzes import bank, building, statistics
 from school.quizzes.formats import excel, gift
@@ -32,7 +33,6 @@ from school.quizzes.forms import (
     QuestionForm,
     QuizForm,
     RandomSlotForm,
-    options,
 )
 from school.quizzes.imports import FORMAT_LABELS, parse_file
 from school.quizzes.models import (
