@@ -3,7 +3,7 @@
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -12,10 +12,10 @@ from school.clock import to_local
 from school.db import db, utcnow
 from school.members import roster, roster_files, roster_sheet
 from school.orgs.permissions import can_import_roster
+from school.spreadsheets import download
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/roster", template_folder="templates")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The preview page lists this many errors and this many changes; the counts cover all of them.
 SHOWN = 200
 LIMIT = "ROSTER_MAX_MB"
@@ -66,12 +66,6 @@ def _preview(plan: roster.Plan, token: str, filename: str, message: str | None =
     )
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
-
 @bp.get("/")
 def index():
     return _form()
@@ -79,13 +73,13 @@ def index():
 
 @bp.get("/template.xlsx")
 def template_xlsx():
-    return _download(roster_files.template_xlsx(), "roster-template.xlsx", XLSX)
+    return download(roster_files.template_xlsx(), "roster-template.xlsx")
 
 
 @bp.get("/template.csv")
 def template_csv():
     # Werkzeug adds "; charset=utf-8" to text/* itself: naming it here would send it twice.
-    return _download(roster_files.template_csv(), "roster-template.csv", "text/csv")
+    return download(roster_files.template_csv(), "roster-template.csv", "text/csv")
 
 
 @bp.post("/preview")

@@ -5,7 +5,6 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -45,10 +44,10 @@ from school.quizzes.models import (
     Tag,
 )
 from school.quizzes.types import QUESTION_TYPES
+from school.spreadsheets import download
 
 bp = Blueprint("quiz_manage", __name__, url_prefix="/manage", template_folder="templates")
 PAGE_SIZE = 30
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_LIMIT = "QUIZ_IMPORT_MAX_MB"
 
 
@@ -223,15 +222,9 @@ def bank_import_confirm():
     return redirect(url_for("quiz_manage.bank_index"))
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
-
 @bp.get("/bank/template.xlsx")
 def bank_template():
-    return _download(excel.template(), "question-template.xlsx", XLSX)
+    return download(excel.template(), "question-template.xlsx")
 
 
 @bp.get("/bank/export")
@@ -251,8 +244,8 @@ def bank_export():
     ).all()
     parsed = [bank.to_parsed(q) for q in questions]
     if request.args.get("format") == "xlsx":
-        return _download(excel.dump(parsed), f"questions-{category.id}.xlsx", XLSX)
-    return _download(
+        return download(excel.dump(parsed), f"questions-{category.id}.xlsx")
+    return download(
         gift.dump(parsed).encode(), f"questions-{category.id}.gift.txt", "text/plain; charset=utf-8"
     )
 

@@ -1,34 +1,23 @@
 """Report exports: the members list and the member × course grid as XLSX and CSV.
 
-Every text cell goes through ``neutralise``: a member's name such as ``=HYPERLINK(...)`` must
-never run as a formula when a branch opens the file in Excel or WPS.
+Every text cell goes through ``school.spreadsheets.neutralise``: a member's name such as
+``=HYPERLINK(...)`` must never run as a formula when a branch opens the file in Excel or WPS.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from school.courses.models import Course
 from school.formatting import format_hours, local_date
 from school.reports.queries import MemberRow
+from school.spreadsheets import csv_bytes, streamed_cell, to_bytes
 
-# What spreadsheet programs read as the start of a formula (tab and CR as well: OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NO = "否"
 YES = "是"
-
-
-def neutralise(value):
-    """Prefix a single quote to text that a spreadsheet would otherwise run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _course_cell(row: MemberRow, course_id: int, lessons: dict[int, int]) -> str:
@@ -97,14 +86,9 @@ def grid_table(
 
 def to_csv(table: Iterable[list]) -> bytes:
     """CSV in UTF-8 with a byte order mark, so Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    for cells in table:
-        writer.writerow(
-            [format_hours(c) if isinstance(c, Decimal) else neutralise(c) for c in cells]
-        )
-    return out.getvalue().encode("utf-8")
+    return csv_bytes(
+        [format_hours(c) if isinstance(c, Decimal) else c for c in cells] for cells in table
+    )
 
 
 def to_xlsx(table: Iterable[list], title: str) -> bytes:
@@ -112,21 +96,8 @@ def to_xlsx(table: Iterable[list], title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     for cells in table:
-        sheet.append([_xlsx_cell(sheet, value) for value in cells])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(sheet, value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        # Quoted, and typed as text explicitly: openpyxl stores a string starting with "=" as
-        # a formula. Other strings are plain values (typed as text by openpyxl), which keeps
-        # the streaming writer fast.
-        cell = WriteOnlyCell(sheet, value=neutralise(value))
-        cell.data_type = "s"
-        return cell
-    return value
+        sheet.append([streamed_cell(sheet, value) for value in cells])
+    return to_bytes(workbook)
 
 
 def _sheet_title(title: str) -> str:

@@ -22,10 +22,10 @@ from school.orgs.permissions import can_view_org
 from school.reports import exports, queries
 from school.reports.scope import RELATIONS, report_roots
 from school.reports.status import STATUSES
+from school.spreadsheets import XLSX_MIMETYPE
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Tabs another part of the reports offers when it is installed: (endpoint, label).
 FOLLOWUP_TABS = (("followup.overdue", "逾期名单"), ("followup.bulletins", "定期通报"))
 
@@ -124,7 +124,7 @@ def _export(org_id: int, kind: str, fmt: str):
         table = exports.member_table(*queries.iter_member_rows(org, filters))
         title = f"{org.name}党员学时{filters.year}"
     if fmt == "xlsx":
-        data, mimetype = exports.to_xlsx(table, title), XLSX
+        data, mimetype = exports.to_xlsx(table, title), XLSX_MIMETYPE
     else:
         # Werkzeug adds "; charset=utf-8" to text/* itself: naming it here would send it twice.
         data, mimetype = exports.to_csv(table), "text/csv"

@@ -15,7 +15,7 @@ from school.archive import services as archive
 from school.auth.models import User
 from school.db import db
 from school.orgs.models import Organisation
-from school.reports.exports import neutralise
+from school.spreadsheets import neutralise
 from tests.conftest import login
 from tests.factories import make_user
 

@@ -6,15 +6,12 @@ would not import again is reported at once rather than when a branch uploads it.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -41,6 +38,14 @@ from school.quizzes.formats.excel.layout import (
 )
 from school.quizzes.formats.excel.rows import Row, read_question
 from school.quizzes.formats.parsed import ParsedQuestion
+from school.spreadsheets import (
+    add_help_sheet,
+    new_workbook,
+    put_text,
+    to_bytes,
+    write_header,
+    write_section,
+)
 
 # Excel refuses longer cell texts.
 MAX_CELL = 32767
@@ -49,15 +54,8 @@ MAX_CELL = 32767
 _MARKUP_RE = re.compile(r"[*`]|^\s*#|\]\(|<[a-zA-Z/!]", re.MULTILINE)
 # Moodle exports fractions with 5 places; differences below this are not worth a warning.
 _CLOSE = Decimal("0.00001")
-
-_HEADER_FILL = PatternFill("solid", fgColor="C00000")
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_SECTION_FILL = PatternFill("solid", fgColor="F2DCDB")
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _WIDTHS = {"题型": 10, "题干": 48, "答案": 14, "解析": 40, "分值": 8, "考点": 18}
 _OPTION_WIDTH = 22
-# Text starting with these is a formula to Excel once someone edits the cell (OWASP CSV list).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _close(a: Decimal, b: Decimal) -> bool:
@@ -75,39 +73,14 @@ def _clean(text: str, where: str, notes: list[str]) -> str:
     return cleaned
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: object) -> None:
-    if value is None or value == "":
-        return
-    cell = sheet.cell(row, column)
-    cell.value = value
-    if isinstance(value, str):
-        # openpyxl makes "=…" a formula and "#N/A" an error value; a question is always text.
-        cell.data_type = "s"
-        if value.startswith(_FORMULA_STARTS):
-            # Excel's own "'" prefix: the cell stays text even after someone edits it.
-            cell.quotePrefix = True
-    cell.alignment = _WRAP
-
-
 def _write_row(sheet: Worksheet, row: int, cells: dict[str, object]) -> None:
     for column, name in enumerate(HEADERS, start=1):
-        _put(sheet, row, column, cells.get(name))
+        put_text(sheet, row, column, cells.get(name))
 
 
 def _new_workbook() -> Workbook:
-    workbook = Workbook()
-    workbook.properties.creator = "网上党校"
-    sheet = workbook.active
-    assert isinstance(sheet, Worksheet)
-    sheet.title = SHEET
-    for column, name in enumerate(HEADERS, start=1):
-        cell = sheet.cell(1, column, name)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        width = _WIDTHS.get(name, _OPTION_WIDTH)
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = "A2"
+    workbook, sheet = new_workbook(SHEET)
+    write_header(sheet, [(name, _WIDTHS.get(name, _OPTION_WIDTH)) for name in HEADERS])
     # A warning rather than a stop: "单选" and the other short forms are accepted too.
     choices = DataValidation(
         type="list",
@@ -128,26 +101,19 @@ def _new_workbook() -> Workbook:
 
 
 def _add_help(workbook: Workbook) -> None:
-    sheet = workbook.create_sheet(HELP_SHEET)
-    for column, width in zip("ABC", (16, 72, 40), strict=True):
-        sheet.column_dimensions[column].width = width
-    title = sheet.cell(1, 1, "题库导入说明")
-    title.font = Font(bold=True, size=14)
+    sheet = add_help_sheet(workbook, HELP_SHEET, "题库导入说明", (16, 72, 40))
     row = 3
 
     def section(*names: str) -> None:
         nonlocal row
-        for column, name in enumerate(names, start=1):
-            cell = sheet.cell(row, column, name)
-            cell.font = Font(bold=True)
-            cell.fill = _SECTION_FILL
+        write_section(sheet, row, names)
         row += 1
 
     def lines(items: Iterable[tuple[str, ...]]) -> None:
         nonlocal row
         for item in items:
             for column, text in enumerate(item, start=1):
-                _put(sheet, row, column, text)
+                put_text(sheet, row, column, text)
             if len(item) == 1:  # a note spans the page instead of wrapping in a narrow column
                 sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
             row += 1
@@ -161,19 +127,13 @@ def _add_help(workbook: Workbook) -> None:
     lines((note,) for note in HELP_NOTES)
 
 
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def template() -> bytes:
     """The .xlsx a branch downloads, fills in and imports: example rows and a 说明 sheet."""
     workbook = _new_workbook()
     sheet = workbook[SHEET]
     for row, cells in enumerate(EXAMPLES, start=2):
         _write_row(sheet, row, cells)
-    return _save(workbook)
+    return to_bytes(workbook)
 
 
 # One writer per type: fills the option and 答案 cells, notes what the layout cannot hold.
@@ -411,7 +371,7 @@ def dump_with_warnings(questions: list[ParsedQuestion]) -> tuple[bytes, list[str
         found.append(
             f"共导出 {row - 2} 道题，超过一次导入的上限 {MAX_ROWS} 道，重新导入前需要拆分文件"
         )
-    return _save(workbook), found
+    return to_bytes(workbook), found
 
 
 def dump(questions: list[ParsedQuestion]) -> bytes:
