@@ -16,8 +16,8 @@ from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import db
 from school.forum import services as forum
-from school.forum.attachments import store_image
 from school.forum.models import Attachment
+from school.images import store_image
 from school.quizzes import attempts as svc
 from tests.accounts import authz_cases as accounts_cases
 from tests.cards import authz_cases as cards_cases

@@ -31,7 +31,7 @@ from school.cards.services import RECORD_KINDS, STATES, CardError
 from school.clock import to_local
 from school.db import db, utcnow
 from school.extensions import limiter
-from school.forum.attachments import AttachmentRejected, open_path, store_image
+from school.images import ImageRejected, open_path, store_image
 from school.members.services import shown_phone
 from school.urls import external_url
 
@@ -97,7 +97,7 @@ def upload_photo():
             max_bytes=uploads.limit_bytes(PHOTO_LIMIT),
             max_pixels=PHOTO_MAX_PIXELS,
         )
-    except AttachmentRejected as exc:
+    except ImageRejected as exc:
         flash(str(exc), "warning")
         return redirect(url_for("cards.mine"))
     old = services.set_photo(current_user, stored.name)

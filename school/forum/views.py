@@ -21,7 +21,6 @@ from school.auth.models import User
 from school.courses.models import Lesson
 from school.db import db, utcnow
 from school.forum import services
-from school.forum.attachments import AttachmentRejected, open_path, store_image
 from school.forum.forms import IMAGE_LIMIT, EditForm, ReplyForm, ThreadForm
 from school.forum.models import (
     BOARDS,
@@ -42,6 +41,7 @@ from school.forum.permissions import (
     visible_posts,
 )
 from school.forum.services import ForumError
+from school.images import ImageRejected, open_path, store_image
 
 bp = Blueprint("forum", __name__, url_prefix="/forum", template_folder="templates")
 
@@ -149,7 +149,7 @@ def new(board: str):
             )
             if not thread.attachments:  # a resent form already carried its image
                 _attach(thread, None, form.image.data)
-        except (ForumError, AttachmentRejected) as exc:
+        except (ForumError, ImageRejected) as exc:
             db.session.rollback()
             flash(str(exc), "warning")
         else:
@@ -238,7 +238,7 @@ def reply(thread_id: int):
             )
             if not post.attachments:  # a resent form already carried its image
                 _attach(thread, post, form.image.data)
-        except (ForumError, AttachmentRejected) as exc:
+        except (ForumError, ImageRejected) as exc:
             db.session.rollback()
             flash(str(exc), "warning")
         else:

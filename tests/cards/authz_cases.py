@@ -16,7 +16,7 @@ from PIL import Image
 from school.auth.models import User
 from school.cards import services as cards
 from school.db import db
-from school.forum.attachments import store_image
+from school.images import store_image
 from school.orgs.services import find_org
 from tests.factories import make_user
 

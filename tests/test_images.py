@@ -1,4 +1,4 @@
-"""Forum image attachments: only real images pass, and what is stored carries no metadata."""
+"""Uploaded images: only real images pass, and what is stored carries no metadata."""
 
 import io
 import random
@@ -12,8 +12,8 @@ import pytest
 from PIL import ExifTags, Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
-from school.forum import attachments
-from school.forum.attachments import AttachmentRejected, StoredImage, open_path, store_image
+from school import images
+from school.images import ImageRejected, StoredImage, open_path, store_image
 
 NOT_AN_IMAGE = "只能上传 JPG、PNG、GIF 或 WebP 图片"
 DAMAGED = "图片文件已损坏，无法读取"
@@ -216,7 +216,7 @@ def test_webp_from_grey_with_alpha_keeps_alpha(tmp_path):
 def test_alpha_is_flattened_on_white_for_jpeg():
     image = Image.new("RGBA", (2, 2), (0, 0, 0, 0))
 
-    flat = attachments._fit_mode(image, "JPEG")
+    flat = images._fit_mode(image, "JPEG")
 
     assert flat.mode == "RGB"
     assert flat.getpixel((0, 0)) == (255, 255, 255)
@@ -244,7 +244,7 @@ def test_script_in_a_jpeg_comment_is_not_stored(tmp_path):
 
 
 def reject(data: bytes, name: str, folder: Path, **limits) -> str:
-    with pytest.raises(AttachmentRejected) as caught:
+    with pytest.raises(ImageRejected) as caught:
         store_image(data, name, folder, **limits)
     # Nothing at all is written for a rejected upload.
     assert not folder.exists() or list(folder.iterdir()) == []
@@ -369,7 +369,7 @@ def test_global_pillow_and_warning_state_is_left_alone(tmp_path):
     filters = list(warnings.filters)
 
     store_image(encode(picture(), "PNG"), "x.png", tmp_path)
-    with pytest.raises(AttachmentRejected):
+    with pytest.raises(ImageRejected):
         store_image(png_claiming(10_000, 10_000), "bomb.png", tmp_path)
 
     assert limit == Image.MAX_IMAGE_PIXELS
@@ -423,7 +423,7 @@ def test_stored_name_is_random_hex_and_file_is_not_world_readable(tmp_path):
 
     stored = store_image(encode(picture(), "WEBP"), "x.webp", folder)
 
-    assert attachments._STORED_NAME.fullmatch(stored.name)
+    assert images._STORED_NAME.fullmatch(stored.name)
     assert len(stored.name.split(".")[0]) == 32
     mode = stat.S_IMODE((folder / stored.name).stat().st_mode)
     assert mode & stat.S_IRWXO == 0

@@ -1,4 +1,6 @@
-"""Image attachments of forum posts: checked by content, re-encoded, stored under random names.
+"""Uploaded images: checked by content, re-encoded, stored under random names.
+
+Forum posts (school.forum) attach them and member cards (school.cards) carry one as a photo.
 
 An upload's file name and the browser's content type are whatever the sender says they are, so
 neither decides anything here. Only bytes that Pillow identifies as PNG, JPEG, GIF or WebP and
@@ -13,7 +15,7 @@ and only while the colours still mean what it describes. Animated images keep th
 one decoded frame is all that the pixel limit has to bound.
 
 Nothing here touches Flask: callers pass the folder and limits, and show the message of
-``AttachmentRejected`` to the member.
+``ImageRejected`` to the member.
 """
 
 import io
@@ -65,13 +67,13 @@ _DAMAGED = "图片文件已损坏，无法读取"
 _EMPTY = "文件是空的，请重新选择图片"
 
 
-class AttachmentRejected(ValueError):
+class ImageRejected(ValueError):
     """An upload that is not stored; str(exc) is a message in Chinese for the member."""
 
 
 @dataclass(frozen=True)
 class StoredImage:
-    """An image written by store_image, with what a post needs to show and serve it."""
+    """An image written by store_image, with what a page needs to show and serve it."""
 
     name: str
     mime: str
@@ -91,9 +93,9 @@ def store_image(
 ) -> StoredImage:
     """Check the uploaded bytes, re-encode them without metadata and store them in folder."""
     if not data:
-        raise AttachmentRejected(_EMPTY)
+        raise ImageRejected(_EMPTY)
     if len(data) > max_bytes:
-        raise AttachmentRejected(f"图片超过 {_size_text(max_bytes)}，请压缩后再上传")
+        raise ImageRejected(f"图片超过 {_size_text(max_bytes)}，请压缩后再上传")
 
     image, detected = _decode(data, max_pixels)
     out_format = "JPEG" if detected == "MPO" else detected
@@ -121,7 +123,7 @@ def open_path(folder: Path, name: str) -> Path | None:
 
 
 def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
-    """The upright first frame of data and its Pillow format, or AttachmentRejected."""
+    """The upright first frame of data and its Pillow format, or ImageRejected."""
     too_large = f"图片尺寸过大（超过 {_pixels_text(max_pixels)}），请缩小后再上传"
     with _WARNINGS_LOCK, warnings.catch_warnings():
         # Pillow warns about oddities such as malformed EXIF while the pixels still decode; the
@@ -146,24 +148,24 @@ def _decode(data: bytes, max_pixels: int) -> tuple[Image.Image, str]:
                 _check_pixels(source.size, max_pixels, too_large)
                 # Phones store photos sideways and say so in EXIF, which is about to go.
                 image = ImageOps.exif_transpose(source)
-        except AttachmentRejected:
+        except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise AttachmentRejected(too_large) from None
+            raise ImageRejected(too_large) from None
         except UnidentifiedImageError:
             message = _DAMAGED if _looks_like_accepted_format(data) else _NOT_AN_IMAGE
-            raise AttachmentRejected(message) from None
+            raise ImageRejected(message) from None
         except _DECODE_ERRORS:
-            raise AttachmentRejected(_DAMAGED) from None
+            raise ImageRejected(_DAMAGED) from None
     if detected not in _FORMATS:
-        raise AttachmentRejected(_NOT_AN_IMAGE)
+        raise ImageRejected(_NOT_AN_IMAGE)
     return image, detected
 
 
 def _check_pixels(size: tuple[int, int], max_pixels: int, message: str) -> None:
     """Reject a size over max_pixels, before the pixels take memory."""
     if size[0] * size[1] > max_pixels:
-        raise AttachmentRejected(message)
+        raise ImageRejected(message)
 
 
 def _looks_like_accepted_format(data: bytes) -> bool:
