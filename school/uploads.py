@@ -16,13 +16,22 @@ the view's own check) refuses it, nothing is stored, and the form comes back wit
 a message naming the limit. Only a body past that hard cap gets the 413 page (school/errors.py),
 which names the limit and says what was lost. Requests to every other view keep the site-wide
 ``MAX_CONTENT_LENGTH``.
+
+Files that are imported (a roster, a question file) are read whole, checked and previewed first;
+``stage`` keeps the upload for its owner until they confirm the preview, so the confirmation
+imports exactly the file that was previewed without sending it again.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import TypeVar
 
 from flask import Request, current_app, request
@@ -57,6 +66,15 @@ KINDS: dict[str, UploadKind] = {
 }
 
 View = TypeVar("View", bound=Callable)
+
+# A preview not confirmed within a day is given up: its file goes when the next one is staged.
+STAGED_SECONDS = 24 * 3600
+# What secrets.token_urlsafe makes; anything else is never looked up as a file name.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+class UploadTooLarge(ValueError):
+    """A file over its kind's limit; str(exc) names the limit for the member."""
 
 
 def limit_mb(key: str) -> int:
@@ -93,6 +111,63 @@ def size_of(upload: FileStorage) -> int:
 def is_too_large(upload: FileStorage | None, key: str) -> bool:
     """Whether a chosen file is over its kind's limit (no file chosen: it is not)."""
     return bool(upload and upload.filename) and size_of(upload) > limit_bytes(key)
+
+
+def read_within(upload: FileStorage, key: str) -> bytes:
+    """The uploaded file's bytes; UploadTooLarge, before any is read, over its kind's limit."""
+    if is_too_large(upload, key):
+        raise UploadTooLarge(too_large_message(key))
+    return upload.read()
+
+
+def folder(name: str) -> Path:
+    """The folder under UPLOAD_DIR that keeps one kind of upload: forum, photos, roster …"""
+    return Path(current_app.config["UPLOAD_DIR"]) / name
+
+
+def stage(where: Path, owner_id: int, filename: str, data: bytes) -> str:
+    """Keep an upload until its owner confirms the preview; returns the token that finds it."""
+    where.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - STAGED_SECONDS
+    for old in where.iterdir():
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    (where / f"{token}.upload").write_bytes(data)
+    meta = {"owner": owner_id, "filename": PurePath(filename).name}
+    (where / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return token
+
+
+def staged(where: Path, owner_id: int, token: str) -> tuple[str, bytes] | None:
+    """The file name and bytes behind a token, for its owner only (anyone else finds nothing)."""
+    meta = _owned(where, owner_id, token)
+    if meta is None or not isinstance(meta.get("filename"), str):
+        return None
+    try:
+        return meta["filename"], (where / f"{token}.upload").read_bytes()
+    except OSError:
+        return None
+
+
+def unstage(where: Path, owner_id: int, token: str) -> None:
+    """Forget a staged upload once it was imported, so its token imports nothing again."""
+    if _owned(where, owner_id, token) is not None:
+        for suffix in (".upload", ".json"):
+            (where / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def _owned(where: Path, owner_id: int, token: str) -> dict | None:
+    """The description of a staged upload, if the token is one and the owner made it."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
+    try:
+        meta = json.loads((where / f"{token}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("owner") != owner_id:
+        return None
+    return meta
 
 
 def accepts(key: str) -> Callable[[View], View]:

@@ -6,11 +6,15 @@ kinds, the configuration and the request caps.
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from school import config, uploads
 from school.auth.models import User
@@ -172,3 +176,48 @@ def test_a_question_file_over_the_limit_comes_back_with_the_form(app, client, wo
     assert re.search(r'<input[^>]*name="category"[^>]*value="党章党规/第二章"', page)
     assert _count(app, Question) == 0
     assert stored_files(Path(app.config["UPLOAD_DIR"]) / "imports") == []
+
+
+# Reading within the limit, and staging until the preview is confirmed ----------------------------
+
+
+def test_read_within_refuses_a_file_over_its_kind_before_reading_it(app):
+    with app.app_context():
+        small = FileStorage(io.BytesIO(b"x" * 10), "a.csv")
+        assert uploads.read_within(small, "ROSTER_MAX_MB") == b"x" * 10
+        big = FileStorage(io.BytesIO(b"x" * (2 * MB + 1)), "bank.gift")
+        with pytest.raises(uploads.UploadTooLarge) as refused:
+            uploads.read_within(big, "QUIZ_IMPORT_MAX_MB")
+        assert str(refused.value) == "题目文件不能超过 2 MB，请拆分后分批导入。"
+        assert big.stream.tell() == 0
+        assert uploads.folder("roster") == Path(app.config["UPLOAD_DIR"]) / "roster"
+
+
+def test_a_staged_upload_is_found_by_its_owner_only_and_forgotten_once_imported(tmp_path):
+    token = uploads.stage(tmp_path, 7, "C:/名册/名册.csv", b"data")
+    assert uploads.staged(tmp_path, 7, token) == ("名册.csv", b"data")
+    assert uploads.staged(tmp_path, 8, token) is None
+    uploads.unstage(tmp_path, 8, token)  # someone else's token forgets nothing
+    assert uploads.staged(tmp_path, 7, token) == ("名册.csv", b"data")
+    uploads.unstage(tmp_path, 7, token)
+    assert uploads.staged(tmp_path, 7, token) is None
+    assert stored_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("token", ["", "short", "../" * 10 + "etc/passwd", "a" * 65, None])
+def test_anything_but_a_token_finds_nothing(tmp_path, token):
+    uploads.stage(tmp_path, 7, "a.csv", b"data")
+    assert uploads.staged(tmp_path, 7, token) is None
+    uploads.unstage(tmp_path, 7, token)
+    assert len(stored_files(tmp_path)) == 2
+
+
+def test_staged_uploads_older_than_a_day_go_when_the_next_is_staged(tmp_path):
+    old = uploads.stage(tmp_path, 7, "a.csv", b"old")
+    stale = time.time() - uploads.STAGED_SECONDS - 60
+    for path in tmp_path.iterdir():
+        os.utime(path, (stale, stale))
+    new = uploads.stage(tmp_path, 7, "b.csv", b"new")
+    assert uploads.staged(tmp_path, 7, old) is None
+    assert uploads.staged(tmp_path, 7, new) == ("b.csv", b"new")
+    assert len(stored_files(tmp_path)) == 2

@@ -5,7 +5,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -41,7 +40,7 @@ PHOTO_MAX_PIXELS = 24_000_000
 
 
 def _photos() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "photos"
+    return uploads.folder("photos")
 
 
 def _remove_photo(name: str | None) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -53,7 +52,7 @@ def _members_only():
 
 
 def _uploads() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "forum"
+    return uploads.folder("forum")
 
 
 def _load_thread(thread_id: int) -> Thread:

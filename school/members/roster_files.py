@@ -1,26 +1,10 @@
-"""Roster files around the import: the template members fill in, and the upload kept between
-the preview and the apply."""
+"""The roster template that staff download, fill in and import, as .xlsx and as .csv."""
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import time
-from pathlib import Path, PurePath
-
 from openpyxl.utils import get_column_letter
 
-from school.auth.models import User
-from school.members.roster_sheet import (
-    COLUMNS,
-    EXTENSIONS,
-    HEADERS,
-    HELP_NOTES,
-    HELP_SHEET,
-    SHEET,
-    UPLOAD_TTL_SECONDS,
-)
+from school.members.roster_sheet import COLUMNS, HEADERS, HELP_NOTES, HELP_SHEET, SHEET
 from school.spreadsheets import (
     add_help_sheet,
     csv_bytes,
@@ -63,36 +47,3 @@ def template_xlsx() -> bytes:
 def template_csv() -> bytes:
     """The .csv template: UTF-8 with a BOM (so Excel shows the Chinese), header and example."""
     return csv_bytes([HEADERS, [c.example for c in COLUMNS]])
-
-
-# --- keeping the upload between preview and apply ----------------------------------------------
-
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-
-
-def store_upload(folder: Path, owner: User, filename: str, data: bytes) -> str:
-    """Keep an upload for its apply; drop uploads older than a day. Returns the token."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_TTL_SECONDS
-    for old in folder.iterdir():
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(24)
-    suffix = PurePath(filename).suffix.lower()
-    (folder / f"{token}{suffix}").write_bytes(data)
-    meta = {"owner": owner.id, "filename": PurePath(filename).name, "suffix": suffix}
-    (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return token
-
-
-def load_upload(folder: Path, owner: User, token: str) -> tuple[str, bytes] | None:
-    """The upload behind a token, only for the user who made it (anyone else finds nothing)."""
-    if not _TOKEN_RE.fullmatch(token or ""):
-        return None
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        if meta.get("owner") != owner.id or meta.get("suffix") not in EXTENSIONS:
-            return None
-        return meta["filename"], (folder / f"{token}{meta['suffix']}").read_bytes()
-    except (OSError, ValueError, KeyError):
-        return None

@@ -20,11 +20,9 @@ from openpyxl.utils.datetime import from_excel
 SHEET = "名册"
 HELP_SHEET = "说明"
 MAX_ROWS = 20_000
-MAX_BYTES = 10 * 1024 * 1024
 # A zip bomb is refused before openpyxl inflates it; 20,000 honest rows are a few megabytes.
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 EXTENSIONS = (".xlsx", ".csv")
-UPLOAD_TTL_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -178,19 +176,16 @@ class Sheet:
     rows: list[tuple[int, dict[str, object]]]  # (row number, {header: cleaned value})
 
 
-def read_file(filename: str, data: bytes, max_bytes: int = MAX_BYTES) -> Sheet:
+def read_file(filename: str, data: bytes) -> Sheet:
     """Read an uploaded .xlsx or .csv; RosterFileError with one clear message when it cannot.
 
-    ``max_bytes`` is the site's ROSTER_MAX_MB (the default is its default).
+    The upload's size was checked as it came in (school.uploads.read_within).
     """
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in EXTENSIONS:
         raise RosterFileError(
             "请上传 .xlsx 或 .csv 文件（.xls 等文件请用 Excel 或 WPS 另存为 .xlsx）。"
         )
-    if len(data) > max_bytes:
-        megabytes = max_bytes // (1024 * 1024)
-        raise RosterFileError(f"名册文件不能超过 {megabytes} MB，请拆分后分批导入。")
     if not data.strip():
         raise RosterFileError("文件是空的。")
     lines = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)

@@ -1,9 +1,8 @@
 """Roster import for staff: template, dry run and preview, then apply."""
 
 from datetime import date
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +18,8 @@ bp = Blueprint("roster", __name__, url_prefix="/manage/roster", template_folder=
 # The preview page lists this many errors and this many changes; the counts cover all of them.
 SHOWN = 200
 LIMIT = "ROSTER_MAX_MB"
+# Uploads wait under UPLOAD_DIR/roster between the preview and the apply.
+STAGING = "roster"
 
 
 @bp.before_request
@@ -28,16 +29,8 @@ def _importers_only():
         abort(403)
 
 
-def _uploads() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "roster"
-
-
 def _today() -> date:
     return to_local(utcnow()).date()
-
-
-def _max_bytes() -> int:
-    return uploads.limit_bytes(LIMIT)
 
 
 def _form(error: str | None = None):
@@ -46,7 +39,7 @@ def _form(error: str | None = None):
         columns=roster_sheet.COLUMNS,
         max_rows=roster_sheet.MAX_ROWS,
         max_mb=uploads.limit_mb(LIMIT),
-        max_bytes=_max_bytes(),
+        max_bytes=uploads.limit_bytes(LIMIT),
         too_large=uploads.too_large_message(LIMIT),
         error=error,
         orgs=roster.importer_orgs(current_user),
@@ -88,28 +81,26 @@ def preview():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _form("请选择要导入的名册文件（.xlsx 或 .csv）。")
-    if uploads.is_too_large(upload, LIMIT):  # before reading it into memory
-        return _form(uploads.too_large_message(LIMIT))
-    data = upload.read()
     try:
-        sheet = roster_sheet.read_file(upload.filename, data, _max_bytes())
-    except roster_sheet.RosterFileError as error:
+        data = uploads.read_within(upload, LIMIT)
+        sheet = roster_sheet.read_file(upload.filename, data)
+    except (uploads.UploadTooLarge, roster_sheet.RosterFileError) as error:
         return _form(str(error))
     plan = roster.plan_import(current_user, sheet, _today())
-    token = roster_files.store_upload(_uploads(), current_user, upload.filename, data)
+    token = uploads.stage(uploads.folder(STAGING), current_user.id, upload.filename, data)
     return _preview(plan, token, upload.filename)
 
 
 @bp.post("/apply")
 def apply():
-    stored = roster_files.load_upload(_uploads(), current_user, request.form.get("token", ""))
+    token = request.form.get("token", "")
+    stored = uploads.staged(uploads.folder(STAGING), current_user.id, token)
     if stored is None:
         return _form("预览已失效，请重新上传文件。")
     filename, data = stored
-    token = request.form["token"]
     only_good = request.form.get("only_good_rows") == "1"
     try:
-        sheet = roster_sheet.read_file(filename, data, _max_bytes())
+        sheet = roster_sheet.read_file(filename, data)
     except roster_sheet.RosterFileError as error:
         return _form(str(error))
     # Checked again: members or organisations may have changed since the preview.

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-import time
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from school.auth.models import User
 from school.courses.models import Module
 from school.db import db
 from school.quizzes import bank
@@ -171,32 +167,3 @@ def question_counts() -> dict[int, int]:
             .group_by(Question.category_id)
         ).all()
     )
-
-
-# --- uploads waiting for the instructor's confirmation ----------------------------------------
-
-_UPLOAD_TTL = 24 * 3600
-
-
-def stash_upload(folder: Path, user: User, data: bytes) -> str:
-    """Keep an uploaded file until the preview is confirmed; returns its token."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.upload"):
-        if time.time() - old.stat().st_mtime > _UPLOAD_TTL:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(16)
-    (folder / f"{user.id}-{token}.upload").write_bytes(data)
-    return token
-
-
-def take_upload(folder: Path, user: User, token: str) -> bytes | None:
-    """The stashed file for this user and token (another user's token finds nothing)."""
-    if not token.replace("-", "").replace("_", "").isalnum():
-        return None
-    path = folder / f"{user.id}-{token}.upload"
-    return path.read_bytes() if path.is_file() else None
-
-
-def drop_upload(folder: Path, user: User, token: str) -> None:
-    """Forget a stashed upload once it was imported."""
-    (folder / f"{user.id}-{token}.upload").unlink(missing_ok=True)

@@ -22,20 +22,15 @@ def detect_format(filename: str) -> str | None:
     return _EXTENSIONS.get(PurePath(filename).suffix.lower())
 
 
-def parse_file(
-    filename: str, data: bytes, fmt: str | None = None, max_bytes: int | None = None
-) -> list[ParsedQuestion]:
+def parse_file(filename: str, data: bytes, fmt: str | None = None) -> list[ParsedQuestion]:
     """Parse an uploaded or local question file; FormatError lists every problem.
 
-    ``max_bytes``: the upload limit (QUIZ_IMPORT_MAX_MB) for files sent through the site; a
-    local file read by the CLI is already in memory, and has none.
+    The size of a file sent through the site was checked as it came in (uploads.read_within);
+    a local file read by the CLI has no limit.
     """
     fmt = fmt or detect_format(filename)
     if fmt not in PARSERS:
         message = "无法识别文件格式：请上传 .gift/.txt（GIFT）、.aiken 或 .xlsx 文件。"
-        raise FormatError([FormatProblem(None, message)])
-    if max_bytes is not None and len(data) > max_bytes:
-        message = f"题目文件不能超过 {max_bytes // (1024 * 1024)} MB，请拆分后分批导入。"
         raise FormatError([FormatProblem(None, message)])
     if not data.strip():
         raise FormatError([FormatProblem(None, "文件是空的。")])

@@ -1,12 +1,10 @@
 """Instructors: the question bank, imports with preview, quiz assembly and essay grading."""
 
 from decimal import Decimal
-from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -49,6 +47,8 @@ from school.spreadsheets import download
 bp = Blueprint("quiz_manage", __name__, url_prefix="/manage", template_folder="templates")
 PAGE_SIZE = 30
 IMPORT_LIMIT = "QUIZ_IMPORT_MAX_MB"
+# Question files wait under UPLOAD_DIR/imports between the preview and the confirmation.
+STAGING = "imports"
 
 
 @bp.before_request
@@ -56,10 +56,6 @@ IMPORT_LIMIT = "QUIZ_IMPORT_MAX_MB"
 def _instructors_only():
     if not current_user.is_instructor:
         abort(403)
-
-
-def _uploads() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "imports"
 
 
 def _categories() -> list[Category]:
@@ -163,19 +159,17 @@ def bank_import():
     if not form.validate_on_submit():
         return _import_page(form)
     upload = form.file.data
-    if uploads.is_too_large(upload, IMPORT_LIMIT):  # before reading it into memory
-        return _import_page(form, [uploads.too_large_message(IMPORT_LIMIT)])
-    data = upload.read()
     try:
-        questions = parse_file(
-            upload.filename or "", data, form.fmt.data or None, uploads.limit_bytes(IMPORT_LIMIT)
-        )
+        data = uploads.read_within(upload, IMPORT_LIMIT)
+        questions = parse_file(upload.filename or "", data, form.fmt.data or None)
         problems = bank.check(questions)
         if problems:
             raise FormatError(problems)
+    except uploads.UploadTooLarge as error:
+        return _import_page(form, [str(error)])
     except FormatError as error:
         return _import_page(form, error.problems)
-    token = building.stash_upload(_uploads(), current_user, data)
+    token = uploads.stage(uploads.folder(STAGING), current_user.id, upload.filename or "", data)
     return render_template(
         "quizzes/manage/import_preview.html",
         questions=questions,
@@ -202,14 +196,13 @@ def _import_page(form: ImportForm, problems=None):
 @bp.post("/bank/import/confirm")
 def bank_import_confirm():
     token = request.form.get("token", "")
-    data = building.take_upload(_uploads(), current_user, token)
-    if data is None:
+    stored = uploads.staged(uploads.folder(STAGING), current_user.id, token)
+    if stored is None:
         flash("预览已过期，请重新上传文件。", "warning")
         return redirect(url_for("quiz_manage.bank_import"))
+    filename, data = stored
     try:
-        questions = parse_file(
-            request.form.get("filename", ""), data, request.form.get("fmt") or None
-        )
+        questions = parse_file(filename, data, request.form.get("fmt") or None)
         result = bank.add_questions(
             questions, category=request.form.get("category") or None, by=current_user
         )
@@ -217,7 +210,7 @@ def bank_import_confirm():
         flash(f"导入失败：{error.problems[0]}", "warning")
         return redirect(url_for("quiz_manage.bank_import"))
     db.session.commit()
-    building.drop_upload(_uploads(), current_user, token)
+    uploads.unstage(uploads.folder(STAGING), current_user.id, token)
     flash(f"已导入 {len(result.questions)} 题到：{'、'.join(result.categories)}。", "success")
     return redirect(url_for("quiz_manage.bank_index"))
 

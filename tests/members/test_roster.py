@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from school import config, uploads
 from school.auth.models import User
 from school.auth.passwords import verify_password
 from school.db import db
-from school.members import roster, roster_files, roster_sheet
+from school.members import roster, roster_sheet
 from school.members.models import FlowEvent
 from school.orgs.models import Organisation
 from school.orgs.services import create_org
@@ -487,13 +488,13 @@ def test_old_uploads_are_removed(app, world, tmp_path):
     folder = tmp_path / "roster"
     with app.app_context():
         owner = db.session.get(User, world.secretary)
-        old = roster_files.store_upload(folder, owner, "a.csv", b"x")
+        old = uploads.stage(folder, owner.id, "a.csv", b"x")
         stale = time.time() - 2 * 86400
         for path in folder.iterdir():
             os.utime(path, (stale, stale))
-        new = roster_files.store_upload(folder, owner, "b.csv", b"y")
-        assert roster_files.load_upload(folder, owner, old) is None
-        assert roster_files.load_upload(folder, owner, new) == ("b.csv", b"y")
+        new = uploads.stage(folder, owner.id, "b.csv", b"y")
+        assert uploads.staged(folder, owner.id, old) is None
+        assert uploads.staged(folder, owner.id, new) == ("b.csv", b"y")
 
 
 def test_parallel_double_apply_creates_each_member_once(committed_app):
@@ -547,7 +548,7 @@ def test_roster_files_above_the_site_upload_limit_reach_the_roster_checks(app, s
         [f"QC{n:06d}", "张三", "男", "13800000000", "2001-07-01", "一支部"] for n in range(60_000)
     ]
     data = csv_bytes(rows)
-    assert 2 * 1024 * 1024 < len(data) < roster_sheet.MAX_BYTES
+    assert 2 * 1024 * 1024 < len(data) < config.DEFAULTS["ROSTER_MAX_MB"] * uploads.MB
     before = users_count(app)
     # Encoded in memory: for a large file the test client spools to a file it never closes.
     boundary, body = encode_multipart(
