@@ -4,7 +4,6 @@ from flask import Flask
 
 from school.formatting import format_hours, local_date, local_datetime
 from school.markdown import render, render_as
-from school.orgs.permissions import can_import_roster, can_list_accounts
 
 
 def register(app: Flask) -> None:
@@ -14,6 +13,3 @@ def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(render, "markdown")
     app.add_template_filter(render_as, "question_text")
-    # Navigation shows a section only to those whom the section's views let in.
-    app.add_template_global(can_import_roster, "can_import_roster")
-    app.add_template_global(can_list_accounts, "can_list_accounts")

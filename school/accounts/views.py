@@ -5,20 +5,22 @@ from flask_login import current_user, login_required
 
 from school.accounts import services
 from school.accounts.forms import DisableForm, RoleForm
+from school.accounts.permissions import (
+    can_change_role,
+    can_list_accounts,
+    can_manage_account,
+    can_view_account,
+)
 from school.accounts.services import ROLE_FILTERS, STATUS_FILTERS, AccountFilter
 from school.auth import services as accounts
 from school.auth import sessions
 from school.auth.models import User
 from school.db import db
 from school.orgs import services as orgs
-from school.orgs.permissions import (
-    can_change_role,
-    can_list_accounts,
-    can_manage_account,
-    can_view_account,
-)
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage/accounts", template_folder="templates")
+# The staff navigation shows 账号 only to those whom these views let in.
+bp.add_app_template_global(can_list_accounts)
 
 
 @bp.before_request

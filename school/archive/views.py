@@ -2,10 +2,10 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from school.archive import services
+from school.archive.permissions import can_view_archive
 from school.auth.models import User
 from school.clock import current_year
 from school.db import db, utcnow
-from school.orgs.permissions import can_view_archive
 
 bp = Blueprint("archive", __name__, url_prefix="/archive", template_folder="templates")
 

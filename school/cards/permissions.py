@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from school.orgs.permissions import can_manage_member, can_view_member
+from school.members.permissions import can_manage_member, can_view_member
 
 if TYPE_CHECKING:
     from school.auth.models import User

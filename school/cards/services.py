@@ -24,6 +24,7 @@ from school.db import db, utcnow
 from school.members import services as registry
 from school.members.models import ManagementNote
 from school.orgs.models import Organisation
+from school.orgs.permissions import managed_orgs
 from school.reports.models import YearProgress
 
 SALT = "member-card"
@@ -34,8 +35,6 @@ STATES = {
     "link_expired": "二维码已过期",
     "invalid": "无效",
 }
-# Staff roles that write records; viewers only read.
-MANAGING_ROLES = {"secretary", "organiser"}
 RECORD_KINDS = {"management": "管理记录", "education": "教育记录"}
 NOTE_MAX = 2000
 TITLE_MAX = 200
@@ -202,9 +201,9 @@ def note_org(actor: User, member: User) -> Organisation | None:
     if actor.is_admin:
         return targets[0] if targets else None
     for target in targets:
-        for grant in actor.staff_grants:
-            if grant.role in MANAGING_ROLES and grant.org.contains(target):
-                return grant.org
+        for org in managed_orgs(actor):
+            if org.contains(target):
+                return org
     return None
 
 

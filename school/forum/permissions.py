@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from school.orgs import permissions as orgs
+
 if TYPE_CHECKING:
     from school.auth.models import User
     from school.forum.models import Post, Thread
 
-_MANAGING = {"secretary", "organiser"}
 # Members may withdraw their own item while it is still open.
 _WITHDRAWABLE = {"pending", "submitted", "accepted", "in_progress"}
 
@@ -18,7 +19,7 @@ def handles(user: User, thread: Thread) -> bool:
     if user.is_admin:
         return True
     if thread.org is not None:
-        return any(g.org.contains(thread.org) for g in user.staff_grants)
+        return orgs.reads(user, thread.org)
     # A question about a course goes to its instructors (any instructor if none is named).
     if not user.is_instructor:
         return False
@@ -35,7 +36,7 @@ def manages(user: User, thread: Thread) -> bool:
     """Handlers who may also assign and change state (viewers only read)."""
     if user.is_admin or thread.org is None:
         return handles(user, thread)
-    return any(g.role in _MANAGING and g.org.contains(thread.org) for g in user.staff_grants)
+    return orgs.manages(user, thread.org)
 
 
 def is_public(thread: Thread) -> bool:

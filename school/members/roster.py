@@ -40,6 +40,7 @@ from sqlalchemy import func, insert, select, update
 from school.auth.models import User
 from school.db import db, utcnow
 from school.members.models import FlowEvent
+from school.members.permissions import can_manage_member
 from school.members.roster_sheet import (
     BY_ATTR,
     BY_HEADER,
@@ -50,12 +51,11 @@ from school.members.roster_sheet import (
     parse_date,
 )
 from school.orgs.models import Organisation
-from school.orgs.permissions import can_manage_member, can_manage_org
+from school.orgs.permissions import manages
 
 # Rows per IN (...) query: well under every database's limit on bound parameters.
 BATCH = 500
 NOTE = "名册导入"
-_MANAGING = {"secretary", "organiser"}
 _MEMBERSHIP_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE_RE = re.compile(r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
@@ -308,7 +308,7 @@ def _manages_any(importer: User, orgs: Iterable[Organisation | None], cache: dic
         if org is None:
             continue
         if org.id not in cache:
-            cache[org.id] = can_manage_org(importer, org)
+            cache[org.id] = manages(importer, org)
         if cache[org.id]:
             return True
     return False
@@ -533,8 +533,3 @@ def _events(importer: User, member: User, values: dict, today: date, now) -> lis
     elif now_floating and new_host != old_host:
         out.append(event("arrive" if old_host is None else "change_host", old_host, new_host))
     return out
-
-
-def importer_orgs(user: User) -> list[Organisation]:
-    """The organisations whose members the user may import (empty for admins: all of them)."""
-    return [g.org for g in user.staff_grants if g.role in _MANAGING]

@@ -10,10 +10,13 @@ from school import uploads
 from school.clock import to_local
 from school.db import db, utcnow
 from school.members import roster, roster_files, roster_sheet
-from school.orgs.permissions import can_import_roster
+from school.members.permissions import can_import_roster
+from school.orgs.permissions import managed_orgs
 from school.spreadsheets import download
 
 bp = Blueprint("roster", __name__, url_prefix="/manage/roster", template_folder="templates")
+# The staff navigation shows 名册导入 only to those whom these views let in.
+bp.add_app_template_global(can_import_roster)
 
 # The preview page lists this many errors and this many changes; the counts cover all of them.
 SHOWN = 200
@@ -42,7 +45,7 @@ def _form(error: str | None = None):
         max_bytes=uploads.limit_bytes(LIMIT),
         too_large=uploads.too_large_message(LIMIT),
         error=error,
-        orgs=roster.importer_orgs(current_user),
+        orgs=managed_orgs(current_user),
     )
 
 

@@ -15,15 +15,15 @@ from school.cards.models import MemberCard
 from school.clock import to_local
 from school.db import db, utcnow
 from school.members.models import FlowEvent, ManagementNote
+from school.members.permissions import can_see_phone
 from school.orgs import audit
 from school.orgs.models import Organisation
-from school.orgs.permissions import can_see_phone, can_view_org
+from school.orgs.permissions import can_view_org, managed_orgs
+from school.orgs.scope import covers, report_roots
 from school.orgs.services import OrgError, lookup_org
-from school.reports.scope import covers, report_roots
 
 PAGE_SIZE = 50
 NOTE_MAX = 2000
-_MANAGING_ROLES = {"secretary", "organiser"}
 # 11-digit mainland mobile numbers, and landlines with an area code: 0571-12345678.
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}")
@@ -169,9 +169,9 @@ def note_orgs(actor: User, member: User) -> list[Organisation]:
     if actor.is_admin:
         return targets[:1]
     return [
-        g.org
-        for g in sorted(actor.staff_grants, key=lambda g: g.org.path)
-        if g.role in _MANAGING_ROLES and any(g.org.contains(t) for t in targets)
+        org
+        for org in sorted(managed_orgs(actor), key=lambda o: o.path)
+        if any(org.contains(t) for t in targets)
     ]
 
 

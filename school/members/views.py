@@ -12,20 +12,17 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from school.accounts.permissions import can_reset_password
 from school.auth import services as accounts
 from school.auth.models import User
 from school.db import db
 from school.forms import options
 from school.members import flows, services
 from school.members.forms import FlowForm, NoteForm, ProfileForm
+from school.members.permissions import can_manage_member, can_view_member
 from school.members.services import CARD_STATES, MemberFilter, RegistryError
 from school.orgs.models import Organisation
-from school.orgs.permissions import (
-    can_manage_member,
-    can_reset_password,
-    can_view_member,
-)
-from school.reports.scope import RELATIONS
+from school.orgs.scope import RELATIONS
 
 bp = Blueprint("members", __name__, url_prefix="/manage/members", template_folder="templates")
 

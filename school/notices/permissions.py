@@ -10,26 +10,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from school.orgs.permissions import can_manage_org
+from school.orgs.permissions import manages, manages_any, reads
 
 if TYPE_CHECKING:
     from school.auth.models import User
     from school.notices.models import Notice
     from school.orgs.models import Organisation
 
-_MANAGING = {"secretary", "organiser"}
-
 
 def can_write_notices(user: User) -> bool:
     """Admins, and secretaries or organisers of any organisation, may write notices."""
-    return user.is_admin or any(g.role in _MANAGING for g in user.staff_grants)
+    return manages_any(user)
 
 
 def can_write_for(user: User, org: Organisation | None) -> bool:
     """Admins write for anyone (None: the whole school); managers for their own subtree."""
     if org is None:
         return user.is_admin
-    return can_manage_org(user, org)
+    return manages(user, org)
 
 
 def reaches(user: User, org: Organisation | None) -> bool:
@@ -38,7 +36,7 @@ def reaches(user: User, org: Organisation | None) -> bool:
         return True
     if any(org.contains(own) for own in (user.home_org, user.host_org)):
         return True
-    return any(org.contains(g.org) or g.org.contains(org) for g in user.staff_grants)
+    return reads(user, org) or any(org.contains(g.org) for g in user.staff_grants)
 
 
 def can_edit(user: User, notice: Notice) -> bool:

@@ -12,11 +12,11 @@ from school.db import db, utcnow
 from school.notices.models import Notice
 from school.notices.permissions import can_edit, can_publish, can_write_for
 from school.orgs.models import Organisation
+from school.orgs.permissions import managed_orgs
 from school.orgs.services import OrgError, lookup_org
 
 TITLE_MAX, BODY_MAX = 200, 20_000
 PER_PAGE = 20
-_MANAGING = ("secretary", "organiser")
 
 
 class NoticeError(ValueError):
@@ -60,9 +60,7 @@ def _editable(viewer: User) -> ColumnElement[bool]:
     if viewer.is_admin:
         return Notice.id.is_not(None)
     clauses: list[ColumnElement[bool]] = [Notice.author_id == viewer.id]
-    clauses += [
-        Notice.org_id.in_(_subtree(g.org)) for g in viewer.staff_grants if g.role in _MANAGING
-    ]
+    clauses += [Notice.org_id.in_(_subtree(org)) for org in managed_orgs(viewer)]
     return or_(*clauses) if clauses else false()
 
 
@@ -108,10 +106,8 @@ def drafts_for(viewer: User) -> list[Notice]:
 
 def default_org(writer: User) -> Organisation | None:
     """The organisation a new notice is for unless the writer names one: their own grant's."""
-    grants = sorted(
-        (g for g in writer.staff_grants if g.role in _MANAGING), key=lambda g: g.org.path
-    )
-    return grants[0].org if grants else None
+    orgs = sorted(managed_orgs(writer), key=lambda o: o.path)
+    return orgs[0] if orgs else None
 
 
 def resolve_org(

@@ -19,6 +19,8 @@ ORG_KINDS = {
 }
 
 STAFF_ROLES = {"secretary": "书记", "organiser": "组织委员", "viewer": "查看员"}
+# The roles that act for an organisation (edit, record, remind, publish); viewers only read.
+MANAGING_ROLES = ("secretary", "organiser")
 
 # Deepest level of the tree (the top is level 1). Real trees are 5-7 levels (city committee,
 # district, township, branch, party group ...); the services refuse a create, move or merge that

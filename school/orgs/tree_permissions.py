@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from school.orgs.permissions import can_view_member
+from school.orgs.permissions import reads_member
 
 if TYPE_CHECKING:
     from school.auth.models import User
@@ -33,7 +33,7 @@ def can_grant_to(viewer: User, user: User, org: Organisation) -> bool:
         not user.is_admin
         and user.id != viewer.id
         and can_grant_at(viewer, org)
-        and can_view_member(viewer, user)
+        and reads_member(viewer, user)
     )
 
 

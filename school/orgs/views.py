@@ -20,7 +20,7 @@ from school.orgs.forms import (
     RenameForm,
 )
 from school.orgs.models import AUDIT_ACTIONS, AuditEntry, Organisation, StaffGrant
-from school.orgs.permissions import can_view_member, can_view_org
+from school.orgs.permissions import can_view_org, reads_member
 from school.orgs.services import OrgError
 from school.orgs.tree_permissions import can_grant_at, can_grant_to, can_manage_tree, can_revoke
 
@@ -261,7 +261,7 @@ def close(org_id: int):
 def _grantee(field) -> User | None:
     name = (field.data or "").strip().lower()
     user = db.session.scalar(select(User).where(func.lower(User.username) == name))
-    if user is None or not (current_user.is_admin or can_view_member(current_user, user)):
+    if user is None or not reads_member(current_user, user):
         _fail(field, f"找不到用户 {field.data.strip()}（只能为您管理范围内的党员授予）。")
         return None
     return user

@@ -26,10 +26,10 @@ from school.formatting import format_hours, local_datetime
 from school.members.models import ManagementNote
 from school.members.services import shown_phone
 from school.notifications.services import notify
-from school.orgs.models import Organisation, StaffGrant
-from school.orgs.permissions import can_view_org
+from school.orgs.models import MANAGING_ROLES, Organisation, StaffGrant
+from school.orgs.scope import RELATIONS, covers, subtree_ids
 from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
-from school.reports.scope import RELATIONS, covers, subtree_ids
+from school.reports.permissions import is_home_reader
 from school.reports.status import hours_tenths, quota_tenths, status_expr
 
 PER_PAGE = 50
@@ -37,7 +37,6 @@ PER_PAGE = 50
 SOON_DAYS = 14
 # At most one reminder per member in this span, whichever organisation sends it.
 REMIND_EVERY = timedelta(days=7)
-_MANAGING_ROLES = ("secretary", "organiser")
 
 
 class FollowupError(ValueError):
@@ -500,7 +499,7 @@ def home_recipients(home: Organisation) -> list[User]:
         db.session.scalars(
             select(User)
             .join(StaffGrant, StaffGrant.user_id == User.id)
-            .where(StaffGrant.org_id.in_(org_ids), StaffGrant.role.in_(_MANAGING_ROLES))
+            .where(StaffGrant.org_id.in_(org_ids), StaffGrant.role.in_(MANAGING_ROLES))
             .distinct()
         )
     )
@@ -580,18 +579,6 @@ def received(org: Organisation, page: int = 1) -> tuple[list[Bulletin], int]:
         .offset((max(page, 1) - 1) * PER_PAGE)
     )
     return list(rows), total
-
-
-def can_view_bulletin(viewer: User, bulletin: Bulletin) -> bool:
-    """Staff who may see the sending (host) or the receiving (home) organisation, and admins."""
-    return can_view_org(viewer, bulletin.host_org) or can_view_org(viewer, bulletin.home_org)
-
-
-def is_home_reader(viewer: User, bulletin: Bulletin) -> bool:
-    """Staff of the home side: their opening a bulletin is what marks it read."""
-    return not viewer.is_admin and any(
-        g.org.contains(bulletin.home_org) for g in viewer.staff_grants
-    )
 
 
 def open_bulletin(viewer: User, bulletin: Bulletin, now: datetime | None = None) -> bool:

@@ -5,11 +5,11 @@ from flask_login import current_user, login_required
 
 from school.db import db
 from school.orgs.models import Organisation
-from school.orgs.permissions import can_manage_org, can_view_org
+from school.orgs.scope import RELATIONS
 from school.reports import followup
 from school.reports.followup import FollowupError, OverdueFilter
 from school.reports.models import Bulletin
-from school.reports.scope import RELATIONS
+from school.reports.permissions import can_follow_up, can_view_bulletin, can_view_reports
 from school.reports.status import STATUSES
 
 bp = Blueprint("followup", __name__, url_prefix="/reports", template_folder="templates")
@@ -24,14 +24,14 @@ def _signed_in():
 def _load_org(org_id: int) -> Organisation:
     org = db.session.get(Organisation, org_id)
     # Outside the viewer's subtree an organisation's reports do not exist for them.
-    if org is None or not can_view_org(current_user, org):
+    if org is None or not can_view_reports(current_user, org):
         abort(404)
     return org
 
 
 def _managed_org(org_id: int) -> Organisation:
     org = _load_org(org_id)
-    if not can_manage_org(current_user, org):
+    if not can_follow_up(current_user, org):
         abort(403)
     return org
 
@@ -51,7 +51,7 @@ def overdue(org_id: int):
         relations=RELATIONS,
         statuses=STATUSES,
         today=followup.local_today(),
-        can_remind=can_manage_org(current_user, org),
+        can_remind=can_follow_up(current_user, org),
     )
 
 
@@ -78,7 +78,7 @@ def bulletins(org_id: int):
         periods=followup.recent_periods(today),
         default=followup.last_complete_month(today),
         sent=followup.sent_from(org),
-        can_send=can_manage_org(current_user, org),
+        can_send=can_follow_up(current_user, org),
     )
 
 
@@ -95,7 +95,7 @@ def preview(org_id: int):
         org=org,
         period=period,
         groups=followup.bulletin_preview(org, period),
-        can_send=can_manage_org(current_user, org),
+        can_send=can_follow_up(current_user, org),
     )
 
 
@@ -140,13 +140,13 @@ def received(org_id: int):
 @bp.get("/bulletins/<int:bulletin_id>")
 def bulletin(bulletin_id: int):
     item = db.session.get(Bulletin, bulletin_id)
-    if item is None or not followup.can_view_bulletin(current_user, item):
+    if item is None or not can_view_bulletin(current_user, item):
         abort(404)
     if followup.open_bulletin(current_user, item):
         db.session.commit()
     return render_template(
         "reports/bulletin_show.html",
         bulletin=item,
-        host_side=can_view_org(current_user, item.host_org),
-        home_side=can_view_org(current_user, item.home_org),
+        host_side=can_view_reports(current_user, item.host_org),
+        home_side=can_view_reports(current_user, item.home_org),
     )

@@ -22,8 +22,8 @@ from school.courses.models import Course, Lesson
 from school.db import db, utcnow
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
+from school.orgs.scope import RELATIONS, covers
 from school.reports.models import CourseProgress, YearProgress
-from school.reports.scope import RELATIONS, covers
 from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_expr
 
 PAGE_SIZE = 50

@@ -18,9 +18,9 @@ from werkzeug.routing import BuildError
 from school.clock import current_year
 from school.db import db
 from school.orgs.models import Organisation
-from school.orgs.permissions import can_view_org
+from school.orgs.scope import RELATIONS, report_roots
 from school.reports import exports, queries
-from school.reports.scope import RELATIONS, report_roots
+from school.reports.permissions import can_view_reports
 from school.reports.status import STATUSES
 from school.spreadsheets import XLSX_MIMETYPE
 
@@ -39,7 +39,7 @@ def _load_org(org_id: int) -> Organisation:
     """The organisation if the viewer may see its report; 404 otherwise (never 403)."""
     _require_staff()
     org = db.session.get(Organisation, org_id)
-    if org is None or not can_view_org(current_user, org):
+    if org is None or not can_view_reports(current_user, org):
         abort(404)
     return org
 

@@ -109,7 +109,7 @@ def test_move_rewrites_the_whole_subtree_path(app, world):
         entry = _audit("org.move")[-1]
         assert entry.org_id == district.id and entry.detail == "调整隶属：市委 → 工委"
         # Scope follows the new tree: the work committee now sees the member in 一支部.
-        from school.orgs.permissions import can_view_member
+        from school.members.permissions import can_view_member
 
         assert can_view_member(_user("committee"), _user("member"))
 
