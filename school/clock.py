@@ -1,6 +1,6 @@
 """Local time: the school counts years and shows dates in its own time zone (TIMEZONE)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,6 +16,11 @@ def to_local(moment: datetime) -> datetime:
 
 def current_year(now: datetime | None = None) -> int:
     return to_local(now or datetime.now(UTC)).year
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in the school's time zone."""
+    return to_local(now or datetime.now(UTC)).date()
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:

@@ -15,10 +15,10 @@ from school import config
 from school.auth.models import User
 from school.cards import services as cards
 from school.cards.models import MemberCard
+from school.clock import local_today
 from school.db import db
 from school.notifications.models import Notification
 from school.orgs.services import find_org
-from school.reports import followup
 from tests.conftest import PASSWORD, login
 from tests.factories import make_course
 
@@ -176,7 +176,7 @@ def test_without_external_url_the_qr_link_uses_configuration_and_warns(
 @pytest.mark.parametrize("config_overrides", [{"EXTERNAL_URL": EXTERNAL, "NOTIFY_EMAIL": True}])
 def test_a_reminder_sent_under_a_forged_host_links_to_the_site(app, client, world, caplog):
     with app.app_context():
-        make_course("campaign").deadline = followup.local_today() - timedelta(days=1)
+        make_course("campaign").deadline = local_today() - timedelta(days=1)
         db.session.commit()
     forged = f"http://{FORGED}"
     _login(client, forged, "secretary")

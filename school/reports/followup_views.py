@@ -3,12 +3,17 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from school.clock import local_today
 from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS
-from school.reports import followup
-from school.reports.followup import FollowupError, OverdueFilter
+from school.reports import bulletins as bulletin_service
+from school.reports import overdue as overdue_service
+from school.reports import periods
+from school.reports.bulletins import BulletinError
 from school.reports.models import Bulletin
+from school.reports.overdue import OverdueFilter
+from school.reports.periods import BadPeriod
 from school.reports.permissions import can_follow_up, can_view_bulletin, can_view_reports
 from school.reports.status import STATUSES
 
@@ -40,7 +45,7 @@ def _managed_org(org_id: int) -> Organisation:
 def overdue(org_id: int):
     org = _load_org(org_id)
     filt = OverdueFilter.parse(request.args.get("relation"), request.args.get("floating"))
-    listing = followup.overdue_page(
+    listing = overdue_service.overdue_page(
         current_user, org, filt, page=request.args.get("page", 1, type=int)
     )
     return render_template(
@@ -50,7 +55,7 @@ def overdue(org_id: int):
         listing=listing,
         relations=RELATIONS,
         statuses=STATUSES,
-        today=followup.local_today(),
+        today=local_today(),
         can_remind=can_follow_up(current_user, org),
     )
 
@@ -59,7 +64,7 @@ def overdue(org_id: int):
 def remind(org_id: int):
     org = _managed_org(org_id)
     filt = OverdueFilter.parse(request.form.get("relation"), request.form.get("floating"))
-    result = followup.remind_overdue(current_user, org, filt, url_for("courses.catalogue"))
+    result = overdue_service.remind_overdue(current_user, org, filt, url_for("courses.catalogue"))
     db.session.commit()
     flash(f"已提醒 {result.sent} 人，{result.skipped} 人本周已提醒过。", "success")
     floating = "1" if filt.floating_only else None
@@ -71,13 +76,13 @@ def remind(org_id: int):
 @bp.get("/<int:org_id>/bulletins")
 def bulletins(org_id: int):
     org = _load_org(org_id)
-    today = followup.local_today()
+    today = local_today()
     return render_template(
         "reports/bulletin_index.html",
         org=org,
-        periods=followup.recent_periods(today),
-        default=followup.last_complete_month(today),
-        sent=followup.sent_from(org),
+        periods=periods.recent_periods(today),
+        default=periods.last_complete_month(today),
+        sent=bulletin_service.sent_from(org),
         can_send=can_follow_up(current_user, org),
     )
 
@@ -86,15 +91,15 @@ def bulletins(org_id: int):
 def preview(org_id: int):
     org = _load_org(org_id)
     try:
-        period = followup.parse_period(request.args.get("period"), followup.local_today())
-    except FollowupError as error:
+        period = periods.parse_period(request.args.get("period"), local_today())
+    except BadPeriod as error:
         flash(str(error), "warning")
         return redirect(url_for("followup.bulletins", org_id=org.id))
     return render_template(
         "reports/bulletin_preview.html",
         org=org,
         period=period,
-        groups=followup.bulletin_preview(org, period),
+        groups=bulletin_service.bulletin_preview(org, period),
         can_send=can_follow_up(current_user, org),
     )
 
@@ -103,14 +108,14 @@ def preview(org_id: int):
 def send(org_id: int):
     org = _managed_org(org_id)
     try:
-        period = followup.parse_period(request.form.get("period"), followup.local_today())
-        result = followup.send_bulletins(
+        period = periods.parse_period(request.form.get("period"), local_today())
+        result = bulletin_service.send_bulletins(
             current_user,
             org,
             period,
             lambda bulletin: url_for("followup.bulletin", bulletin_id=bulletin.id),
         )
-    except FollowupError as error:
+    except (BadPeriod, BulletinError) as error:
         db.session.rollback()
         flash(str(error), "warning")
         return redirect(url_for("followup.bulletins", org_id=org.id))
@@ -126,14 +131,14 @@ def send(org_id: int):
 def received(org_id: int):
     org = _load_org(org_id)
     page = max(1, request.args.get("page", 1, type=int))
-    rows, total = followup.received(org, page)
+    rows, total = bulletin_service.received(org, page)
     return render_template(
         "reports/bulletin_received.html",
         org=org,
         bulletins=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // followup.PER_PAGE)),
+        pages=max(1, -(-total // bulletin_service.PER_PAGE)),
     )
 
 
@@ -142,7 +147,7 @@ def bulletin(bulletin_id: int):
     item = db.session.get(Bulletin, bulletin_id)
     if item is None or not can_view_bulletin(current_user, item):
         abort(404)
-    if followup.open_bulletin(current_user, item):
+    if bulletin_service.open_bulletin(current_user, item):
         db.session.commit()
     return render_template(
         "reports/bulletin_show.html",

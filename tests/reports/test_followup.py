@@ -11,15 +11,18 @@ from sqlalchemy import event, func, select
 
 from school.auth import services as accounts
 from school.auth.models import User
+from school.clock import local_today
 from school.courses.models import Course
 from school.db import db
 from school.members.models import ManagementNote
 from school.notifications.models import Notification
 from school.orgs.models import Organisation
 from school.orgs.services import find_org
-from school.reports import followup
-from school.reports.followup import OverdueFilter
+from school.reports import overdue
+from school.reports.bulletins import bulletin_preview
 from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
+from school.reports.overdue import OverdueFilter
+from school.reports.periods import BadPeriod, last_complete_month, parse_period, recent_periods
 from tests.conftest import login, post
 from tests.factories import build_world, make_course, make_user
 
@@ -84,7 +87,7 @@ def test_overdue_lists_behind_not_started_and_campaign_members(app, world):
         _complete(world.viewer, soon)
         _complete(world.secretary, soon)
         db.session.flush()
-        listing = followup.overdue_page(
+        listing = overdue.overdue_page(
             _user(world.secretary), _org("一支部"), OverdueFilter(), now=JUNE
         )
         assert _names(listing) == [newbie.name, "张党员", "赵书记"]  # fewest 学时 first
@@ -102,7 +105,7 @@ def test_a_member_on_track_is_not_listed(app, world):
         for user_id in (world.member, world.secretary, world.viewer):
             _year(user_id, 2026, 30)  # on track in June (cadre too), quota not met yet
         db.session.flush()
-        listing = followup.overdue_page(
+        listing = overdue.overdue_page(
             _user(world.secretary), _org("一支部"), OverdueFilter(), now=JUNE
         )
         assert listing.total == 0 and listing.rows == []
@@ -134,11 +137,11 @@ def test_viewer_sees_the_list_with_masked_phones(app, client, world):
 def test_overdue_list_is_paginated(app, client, world):
     with app.app_context():
         branch = _org("一支部")
-        for i in range(followup.PER_PAGE + 3):
+        for i in range(overdue.PER_PAGE + 3):
             make_user(f"extra{i:02d}", f"党员{i:02d}", home_org=branch)
         db.session.commit()
-        listing = followup.overdue_page(_user(world.secretary), branch, OverdueFilter(), page=2)
-        assert listing.pages == 2 and len(listing.rows) == listing.total - followup.PER_PAGE
+        listing = overdue.overdue_page(_user(world.secretary), branch, OverdueFilter(), page=2)
+        assert listing.pages == 2 and len(listing.rows) == listing.total - overdue.PER_PAGE
 
 
 def _queries(engine, client, url: str) -> int:
@@ -188,11 +191,11 @@ def test_reminder_reaches_each_member_once_a_week(app, client, world):
         db.session.commit()
         expected = db.session.scalar(
             select(func.count()).select_from(
-                followup._overdue_select(
+                overdue._overdue_select(
                     _org("一支部"),
                     OverdueFilter(),
-                    followup.local_today(),
-                    followup.due_campaigns(followup.local_today()),
+                    local_today(),
+                    overdue.due_campaigns(local_today()),
                     User.id,
                 ).subquery()
             )
@@ -223,7 +226,7 @@ def test_reminder_text_names_hours_and_campaigns(app, world):
         _campaign("campaign-past", date(2026, 6, 1))
         _year(world.member, 2026, 12)
         db.session.flush()
-        result = followup.remind_overdue(
+        result = overdue.remind_overdue(
             _user(world.secretary), _org("一支部"), OverdueFilter(), "/", now=JUNE
         )
         assert result.sent >= 1
@@ -238,15 +241,15 @@ def test_reminder_text_names_hours_and_campaigns(app, world):
 
 def test_the_weekly_rule_holds_across_organisations(app, world):
     with app.app_context():
-        host_side = followup.remind_overdue(
+        host_side = overdue.remind_overdue(
             _user(world.committee_secretary), _org("工委"), OverdueFilter("host"), "/", now=JUNE
         )
         assert host_side.sent == 1  # 陈流动, hosted by the committee's branch
-        home_side = followup.remind_overdue(
+        home_side = overdue.remind_overdue(
             _user(world.admin), _org("二支部"), OverdueFilter("home"), "/", now=JUNE
         )
         assert home_side.skipped == 1 and home_side.sent == 1  # 李党员 only
-        week_later = followup.remind_overdue(
+        week_later = overdue.remind_overdue(
             _user(world.admin),
             _org("二支部"),
             OverdueFilter("home"),
@@ -277,7 +280,7 @@ def test_two_concurrent_reminders_send_once(committed_app):
         try:
             barrier.wait(timeout=10)
             with app.app_context():
-                followup.remind_overdue(
+                overdue.remind_overdue(
                     _user(world.secretary),
                     db.session.get(Organisation, branch_id),
                     OverdueFilter(),
@@ -351,10 +354,8 @@ def hosted(app, world):
 def test_preview_groups_by_home_org_with_period_hours_and_notes(app, world, hosted):
     with app.app_context():
         committee = _org("工委")
-        quarter = followup.bulletin_preview(
-            committee, followup.parse_period("2025-Q4", JUNE.date())
-        )
-        month = followup.bulletin_preview(committee, followup.parse_period("2025-11", JUNE.date()))
+        quarter = bulletin_preview(committee, parse_period("2025-Q4", JUNE.date()))
+        month = bulletin_preview(committee, parse_period("2025-11", JUNE.date()))
         assert [g.home_org.name for g in quarter] == ["一支部", "二支部"]
         chen = quarter[1].members[0]
         assert chen["name"] == "陈流动" and chen["membership_no"] == "DY0001"
@@ -455,12 +456,12 @@ def test_bad_or_unfinished_period_is_refused(app, client, world, hosted, period)
 
 def test_periods_offered_are_finished_ones():
     today = date(2026, 1, 10)
-    periods = followup.recent_periods(today)
-    assert periods[0].key == "2025-12" and followup.last_complete_month(today).key == "2025-12"
+    periods = recent_periods(today)
+    assert periods[0].key == "2025-12" and last_complete_month(today).key == "2025-12"
     assert [p.key for p in periods if "Q" in p.key] == ["2025-Q4", "2025-Q3", "2025-Q2", "2025-Q1"]
-    assert followup.parse_period("2025-Q4", today).end == date(2025, 12, 31)
-    with pytest.raises(followup.BadPeriod):
-        followup.parse_period("2026-01", today)
+    assert parse_period("2025-Q4", today).end == date(2025, 12, 31)
+    with pytest.raises(BadPeriod):
+        parse_period("2026-01", today)
 
 
 # --- Out of scope: 404 everywhere and nothing changes ------------------------------------------
@@ -506,9 +507,7 @@ def test_a_branch_bulletin_carries_the_notes_its_committee_filed(app, world, hos
             )
         )
         db.session.flush()
-        groups = followup.bulletin_preview(
-            _org("驻深圳支部"), followup.parse_period("2025-11", JUNE.date())
-        )
+        groups = bulletin_preview(_org("驻深圳支部"), parse_period("2025-11", JUNE.date()))
         chen = next(m for g in groups for m in g.members if m["name"] == "陈流动")
         assert [n["body"] for n in chen["notes"]] == [
             "十一月参加流入地支部主题党日",

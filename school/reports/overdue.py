@@ -1,0 +1,287 @@
+"""The overdue list (逾期名单): who is behind on the year's 学时 or a campaign, and reminders.
+
+Everything here reads the precomputed progress (YearProgress, CourseProgress), never the raw
+completions, so a district's list costs a handful of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from school.auth.models import User
+from school.clock import local_today
+from school.courses.models import Course
+from school.db import db, utcnow
+from school.formatting import format_hours
+from school.members.services import shown_phone
+from school.notifications.services import notify
+from school.orgs.models import Organisation
+from school.orgs.scope import RELATIONS, covers
+from school.reports.models import CourseProgress, Reminder, YearProgress
+from school.reports.status import hours_tenths, quota_tenths, status_expr
+
+PER_PAGE = 50
+# A campaign course due within this many days is listed already, marked 即将到期.
+SOON_DAYS = 14
+# At most one reminder per member in this span, whichever organisation sends it.
+REMIND_EVERY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class OverdueFilter:
+    """Which of an organisation's members the overdue list (and a reminder) covers."""
+
+    relation: str = "both"
+    floating_only: bool = False
+
+    @classmethod
+    def parse(cls, relation: str | None, floating: str | None) -> OverdueFilter:
+        """The filter from query or form values; anything unknown falls back to the default."""
+        return cls(relation if relation in RELATIONS else "both", floating == "1")
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A published compulsory course (集中教育) whose deadline has passed or is near."""
+
+    id: int
+    title: str
+    deadline: date
+    past: bool
+
+
+@dataclass
+class OverdueRow:
+    """One member on the overdue list."""
+
+    member: User
+    hours: Decimal
+    quota: int
+    status: str
+    missing: list[Campaign]
+    last_reminded: datetime | None = None
+    phone: str = ""
+
+    @property
+    def short(self) -> Decimal:
+        return max(Decimal(self.quota) - self.hours, Decimal(0))
+
+    @property
+    def behind_on_hours(self) -> bool:
+        return self.status in ("behind", "not_started")
+
+
+@dataclass
+class OverduePage:
+    """One page of the overdue list and what it was computed against."""
+
+    rows: list[OverdueRow]
+    total: int
+    page: int
+    pages: int
+    year: int
+    campaigns: list[Campaign]
+
+
+def due_campaigns(today: date) -> list[Campaign]:
+    """This year's published campaign courses that are overdue or due within SOON_DAYS."""
+    courses = db.session.execute(
+        select(Course.id, Course.title, Course.deadline)
+        .where(
+            Course.status == "published",
+            Course.deadline.is_not(None),
+            Course.deadline >= date(today.year, 1, 1),
+            Course.deadline <= today + timedelta(days=SOON_DAYS),
+        )
+        .order_by(Course.deadline, Course.id)
+    )
+    return [Campaign(c.id, c.title, c.deadline, c.deadline < today) for c in courses]
+
+
+def _overdue_select(
+    org: Organisation, filt: OverdueFilter, today: date, campaigns: list[Campaign], *columns
+) -> Select:
+    status = status_expr(today.year, today)
+    behind = status.in_(("behind", "not_started"))
+    if campaigns:
+        done = (
+            select(func.count())
+            .select_from(CourseProgress)
+            .where(
+                CourseProgress.member_id == User.id,
+                CourseProgress.course_id.in_([c.id for c in campaigns]),
+                CourseProgress.completed_at.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        behind = or_(behind, done < len(campaigns))
+    return (
+        select(*columns)
+        .select_from(User)
+        .outerjoin(
+            YearProgress, and_(YearProgress.member_id == User.id, YearProgress.year == today.year)
+        )
+        .where(covers(org, filt.relation, filt.floating_only), behind)
+    )
+
+
+def _row_columns(today: date) -> tuple:
+    return (
+        hours_tenths().label("hours"),
+        quota_tenths().label("quota"),
+        status_expr(today.year, today).label("status"),
+    )
+
+
+def _completed_campaigns(member_ids, campaigns: list[Campaign]) -> set[tuple[int, int]]:
+    if not campaigns:
+        return set()
+    rows = db.session.execute(
+        select(CourseProgress.member_id, CourseProgress.course_id).where(
+            CourseProgress.member_id.in_(member_ids),
+            CourseProgress.course_id.in_([c.id for c in campaigns]),
+            CourseProgress.completed_at.is_not(None),
+        )
+    )
+    return {(r.member_id, r.course_id) for r in rows}
+
+
+def _missing(member_id: int, campaigns: list[Campaign], done: set[tuple[int, int]]):
+    return [c for c in campaigns if (member_id, c.id) not in done]
+
+
+def overdue_page(
+    viewer: User,
+    org: Organisation,
+    filt: OverdueFilter,
+    page: int = 1,
+    now: datetime | None = None,
+) -> OverduePage:
+    """One page of the members behind on this year's quota or on a campaign, fewest 学时 first."""
+    today = local_today(now)
+    campaigns = due_campaigns(today)
+    total = (
+        db.session.scalar(
+            select(func.count()).select_from(
+                _overdue_select(org, filt, today, campaigns, User.id).subquery()
+            )
+        )
+        or 0
+    )
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), pages)
+    hours = hours_tenths()
+    result = db.session.execute(
+        _overdue_select(org, filt, today, campaigns, User, *_row_columns(today))
+        .options(selectinload(User.home_org), selectinload(User.host_org))
+        .order_by(hours, User.name, User.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    ids = [r.User.id for r in result]
+    done = _completed_campaigns(ids, campaigns)
+    reminded = dict(
+        db.session.execute(
+            select(Reminder.member_id, func.max(Reminder.sent_at))
+            .where(Reminder.member_id.in_(ids))
+            .group_by(Reminder.member_id)
+        ).all()
+    )
+    rows = [
+        OverdueRow(
+            member=r.User,
+            hours=Decimal(int(r.hours)) / 10,
+            quota=int(r.quota) // 10,
+            status=r.status,
+            missing=_missing(r.User.id, campaigns, done),
+            last_reminded=reminded.get(r.User.id),
+            phone=shown_phone(viewer, r.User),
+        )
+        for r in result
+    ]
+    return OverduePage(rows, total, page, pages, today.year, campaigns)
+
+
+def reminder_text(row: OverdueRow) -> str:
+    """What a reminder tells the member: the 学时 still missing and the campaigns not done."""
+    parts = []
+    if row.behind_on_hours:
+        parts.append(
+            f"您今年已完成 {format_hours(row.hours)} 学时，距年度要求 {row.quota} 学时"
+            f"还差 {format_hours(row.short)} 学时"
+        )
+    if row.missing:
+        titles = "、".join(f"《{c.title}》（{c.deadline:%Y-%m-%d} 截止）" for c in row.missing)
+        parts.append(f"专题学习{titles}尚未完成")
+    return "；".join(parts) + "。请抽时间登录网上党校学习。"
+
+
+@dataclass(frozen=True)
+class RemindResult:
+    """How many members a reminder reached and how many had one already this week."""
+
+    sent: int
+    skipped: int
+
+
+def _lock_tree(org: Organisation) -> None:
+    # Reminders from the home and the host side of one member must see each other: every send
+    # in a tree takes the lock on the tree's root row (SQLite serialises writers anyway).
+    root_id = int(org.path.strip("/").split("/")[0])
+    db.session.execute(select(Organisation.id).where(Organisation.id == root_id).with_for_update())
+
+
+def remind_overdue(
+    sender: User,
+    org: Organisation,
+    filt: OverdueFilter,
+    url: str,
+    now: datetime | None = None,
+) -> RemindResult:
+    """Notify everyone on the filtered overdue list not reminded in the last week, and record it."""
+    now = now or utcnow()
+    today = local_today(now)
+    _lock_tree(org)
+    campaigns = due_campaigns(today)
+    ids = _overdue_select(org, filt, today, campaigns, User.id)
+    recent = set(
+        db.session.scalars(
+            select(Reminder.member_id).where(
+                Reminder.sent_at > now - REMIND_EVERY, Reminder.member_id.in_(ids)
+            )
+        )
+    )
+    result = db.session.execute(
+        _overdue_select(org, filt, today, campaigns, User, *_row_columns(today)).order_by(User.id)
+    ).all()
+    done = _completed_campaigns(ids, campaigns)
+    sent = 0
+    for r in result:
+        if r.User.id in recent:
+            continue
+        row = OverdueRow(
+            member=r.User,
+            hours=Decimal(int(r.hours)) / 10,
+            quota=int(r.quota) // 10,
+            status=r.status,
+            missing=_missing(r.User.id, campaigns, done),
+        )
+        text = reminder_text(row)
+        notify([row.member], "reminder", text, url)
+        db.session.add(
+            Reminder(
+                member_id=row.member.id,
+                org_id=org.id,
+                sent_by_id=sender.id,
+                reason=text[:200],
+                sent_at=now,
+            )
+        )
+        sent += 1
+    db.session.flush()
+    return RemindResult(sent=sent, skipped=len(recent))
