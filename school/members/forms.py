@@ -28,7 +28,8 @@ class ProfileForm(FlaskForm):
         default="",
         invalid_choice_message="性别只能是男或女。",
     )
-    phone = StringField("联系电话", validators=[Length(max=20, message="电话号码太长。")])
+    # Checked by the one phone rule (school.members.phones) that the roster import applies too.
+    phone = StringField("联系电话")
     joined_party_on = LocalDateField("入党日期", validators=[Optional()])
     membership_no = StringField("党员编号", validators=[Length(max=32, message="党员编号太长。")])
     certificate_no = StringField(

@@ -41,6 +41,7 @@ from school.auth.models import User
 from school.db import db, utcnow
 from school.members.models import FlowEvent
 from school.members.permissions import can_manage_member
+from school.members.phones import PhoneError, normalise_phone
 from school.members.roster_sheet import (
     BY_ATTR,
     BY_HEADER,
@@ -57,8 +58,6 @@ from school.orgs.permissions import manages
 BATCH = 500
 NOTE = "名册导入"
 _MEMBERSHIP_RE = re.compile(r"[A-Za-z0-9-]{1,32}")
-_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE_RE = re.compile(r"0\d{2,3}-?\d{7,8}(?:-\d{1,6})?")
 _EARLIEST = date(1900, 1, 1)
 _MAX_LENGTHS = {"name": 50, "current_city": 50, "flow_reason": 200, "certificate_no": 50}
 _YES = {"是", "Y", "YES", "TRUE", "1"}
@@ -256,11 +255,11 @@ class _Checker:
                 return _BAD
             return GENDERS[text]
         if attr == "phone":
-            phone = unicodedata.normalize("NFKC", text).replace(" ", "")
-            if not (_MOBILE_RE.fullmatch(phone) or _LANDLINE_RE.fullmatch(phone)):
-                self.fail(attr, "应为 11 位手机号，或带区号的固定电话（如 0571-12345678）")
+            try:
+                return normalise_phone(text)
+            except PhoneError as error:
+                self.fail(attr, str(error))
                 return _BAD
-            return phone
         if attr in ("home_org", "host_org"):
             org, reason = self.orgs.find(text)
             if org is None:

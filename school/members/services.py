@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,6 +15,7 @@ from school.clock import to_local
 from school.db import db, utcnow
 from school.members.models import FlowEvent, ManagementNote
 from school.members.permissions import can_see_phone
+from school.members.phones import PhoneError, normalise_phone
 from school.orgs import audit
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org, managed_orgs
@@ -24,9 +24,6 @@ from school.orgs.services import OrgError, lookup_org
 
 PAGE_SIZE = 50
 NOTE_MAX = 2000
-# 11-digit mainland mobile numbers, and landlines with an area code: 0571-12345678.
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}")
 CARD_STATES = {"valid": "有效", "expired": "已过期", "revoked": "已撤销", "none": "未申领"}
 
 
@@ -60,18 +57,6 @@ def shown_phone(viewer: User, member: User) -> str:
     if can_see_phone(viewer, member):
         return member.phone or ""
     return mask_phone(member.phone)
-
-
-def normalise_phone(phone: str | None) -> str | None:
-    """Check a phone number and return it without spaces; None when empty."""
-    text = "".join((phone or "").split())
-    if not text:
-        return None
-    if not (_MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text)):
-        raise RegistryError(
-            "电话号码格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0571-12345678）。"
-        )
-    return text
 
 
 def _not_future(value: date | None, label: str) -> None:
@@ -122,7 +107,10 @@ def update_profile(actor: User, member: User, data: Profile) -> User:
     gender = data.gender or None
     if gender is not None and gender not in GENDERS:
         raise RegistryError("性别只能是男或女。")
-    phone = normalise_phone(data.phone)
+    try:
+        phone = normalise_phone(data.phone)
+    except PhoneError as error:
+        raise RegistryError(str(error)) from error
     _not_future(data.joined_party_on, "入党日期")
     _not_future(data.flowed_out_on, "外出日期")
     membership_no = _text(data.membership_no, "党员编号", 32)
