@@ -66,7 +66,7 @@ from bench.quiz_load import (
     processes,
 )
 from school import create_app
-from school.archive.models import ArchiveEntry
+from school.archive.models import ArchiveEntry, YearProgress
 from school.auth.models import User
 from school.auth.services import create_user, grant_staff
 from school.clock import to_local
@@ -75,7 +75,6 @@ from school.forum.models import BOARDS, Post, Thread
 from school.notifications.models import Notification
 from school.orgs.services import create_org
 from school.quizzes.models import Attempt, AttemptQuestion
-from school.reports.models import YearProgress
 from school.search.kinds import THREAD
 from school.search.models import SearchDocument, SearchOutbox
 from tests.quizzes import factories

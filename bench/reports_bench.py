@@ -37,7 +37,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import desc, func, select
 
 from school import create_app
-from school.archive.models import ArchiveEntry
+from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import User
 from school.auth.services import create_user
 from school.cli import alembic_config
@@ -45,7 +45,6 @@ from school.courses.models import CourseCompletion, LessonCompletion
 from school.db import db
 from school.demo.generate import CITY_CODE, generate
 from school.orgs.models import Organisation
-from school.reports.models import CourseProgress, YearProgress
 
 ADMIN = "bench-admin"
 # A throwaway account on a generated data set; the password is only ever used by this program.

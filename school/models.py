@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
-from school.archive.models import ArchiveAccess, ArchiveEntry
+from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import LoginSession, User
 from school.cards.models import MemberCard
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
@@ -19,7 +19,7 @@ from school.quizzes.models import (
     QuizSlot,
     Tag,
 )
-from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
+from school.reports.models import Bulletin, Reminder
 from school.search.models import SearchDocument, SearchOutbox
 
 __all__ = [

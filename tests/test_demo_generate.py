@@ -5,13 +5,12 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from school.archive.models import ArchiveEntry
+from school.archive import progress
+from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import User
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion
 from school.db import db
 from school.orgs.models import Organisation
-from school.reports import progress
-from school.reports.models import CourseProgress, YearProgress
 
 MONTHS = [f"m{m}" for m in range(1, 13)]
 

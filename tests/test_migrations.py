@@ -8,11 +8,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import column, inspect, select, table
 
 from school import create_app
+from school.archive import progress
+from school.archive.models import CourseProgress, YearProgress
 from school.auth.models import User
 from school.cli import alembic_config
 from school.db import Base, UTCDateTime, db, make_engine
-from school.reports import progress
-from school.reports.models import CourseProgress, YearProgress
 from tests.conftest import app_config
 from tests.databases import drop_database, new_database
 

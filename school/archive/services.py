@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from school.archive import progress
 from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
 from school.clock import to_local, year_bounds
 from school.db import db, utcnow
-from school.reports import progress
 
 # Views of one member's archive by one staff member within this time count as one look.
 LOOK_WINDOW = timedelta(minutes=30)
@@ -39,10 +40,17 @@ class YearSummary:
         return self.hours >= self.quota
 
 
+def quota_hours(cadre: bool) -> int:
+    """Yearly 学时: 56 for branch secretaries and committee members, 32 for other members.
+
+    The one quota rule: the archive page, cards, bulletins and the SQL of every report use it.
+    """
+    return int(current_app.config["CADRE_QUOTA_HOURS" if cadre else "ANNUAL_QUOTA_HOURS"])
+
+
 def quota_for(member: User) -> int:
-    """Yearly 学时: 56 for branch secretaries and committee members, 32 for other members."""
-    key = "CADRE_QUOTA_HOURS" if member.is_cadre else "ANNUAL_QUOTA_HOURS"
-    return int(current_app.config[key])
+    """The member's yearly 学时 quota."""
+    return quota_hours(member.is_cadre)
 
 
 def append_online(
@@ -61,12 +69,7 @@ def append_online(
     passed: bool | None = None,
 ) -> ArchiveEntry | None:
     """Append an online study event once; returns None when the same event is already there."""
-    existing = db.session.scalar(
-        select(ArchiveEntry).where(
-            ArchiveEntry.member_id == member.id, ArchiveEntry.dedupe_key == dedupe_key
-        )
-    )
-    if existing is not None:
+    if _recorded(member, dedupe_key):
         return None
     entry = ArchiveEntry(
         member_id=member.id,
@@ -83,6 +86,22 @@ def append_online(
         max_score=max_score,
         passed=passed,
     )
+    return _append(entry)
+
+
+def _recorded(member: User, dedupe_key: str) -> bool:
+    return (
+        db.session.scalar(
+            select(ArchiveEntry.id).where(
+                ArchiveEntry.member_id == member.id, ArchiveEntry.dedupe_key == dedupe_key
+            )
+        )
+        is not None
+    )
+
+
+def _append(entry: ArchiveEntry) -> ArchiveEntry | None:
+    """Add the entry and count it in the running totals, or None if the same key just landed."""
     try:
         with db.session.begin_nested():
             db.session.add(entry)
@@ -152,10 +171,30 @@ def log_access(viewer: User, member: User, now: datetime | None = None) -> None:
         db.session.flush()
 
 
+def offline_key(title: str, day: date) -> str:
+    """The dedupe key of an offline study: the same title on the same local day is one study."""
+    digest = hashlib.sha256(f"{day.isoformat()}\n{title}".encode()).hexdigest()
+    return f"offline:{digest[:56]}"
+
+
 def append_offline(
-    member: User, *, title: str, hours: Decimal, completed_at: datetime, recorded_by: User
-) -> ArchiveEntry:
-    """Record offline study (a lecture, a training day) in the member's archive."""
+    member: User,
+    *,
+    title: str,
+    hours: Decimal,
+    completed_at: datetime,
+    recorded_by: User,
+    dedupe_key: str | None = None,
+) -> ArchiveEntry | None:
+    """Record offline study (a lecture, a training day) in the member's archive, once.
+
+    ``dedupe_key`` names the study; by default the same title on the same local day is the same
+    study. A second record with the same key returns None and credits nothing, like a repeated
+    online event (a double-submitted form, a secretary and an organiser recording one lecture).
+    """
+    dedupe_key = dedupe_key or offline_key(title, to_local(completed_at).date())
+    if _recorded(member, dedupe_key):
+        return None
     entry = ArchiveEntry(
         member_id=member.id,
         kind="offline",
@@ -163,12 +202,10 @@ def append_offline(
         title=title,
         hours=hours,
         completed_at=completed_at,
+        dedupe_key=dedupe_key,
         recorded_by_id=recorded_by.id,
     )
-    db.session.add(entry)
-    db.session.flush()
-    progress.record_entry(entry)
-    return entry
+    return _append(entry)
 
 
 def append_quiz(

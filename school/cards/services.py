@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from school.archive import services as archive
-from school.archive.models import ArchiveEntry
+from school.archive.models import ArchiveEntry, YearProgress
 from school.auth.models import User
 from school.cards.models import MemberCard
 from school.clock import current_year, local_zone
@@ -25,7 +25,6 @@ from school.members import services as registry
 from school.members.models import ManagementNote
 from school.orgs.models import Organisation
 from school.orgs.permissions import managed_orgs
-from school.reports.models import YearProgress
 
 SALT = "member-card"
 STATES = {
@@ -247,9 +246,12 @@ def add_education_record(
         raise CardError("学时最多保留一位小数。")
     _check_day(occurred_on, now or utcnow())
     noon = datetime.combine(occurred_on, time(12), tzinfo=local_zone()).astimezone(UTC)
-    return archive.append_offline(
+    entry = archive.append_offline(
         member, title=title, hours=hours, completed_at=noon, recorded_by=actor
     )
+    if entry is None:
+        raise CardError(f"{occurred_on:%Y-%m-%d} 的“{title}”已经记入档案，学时不会重复计入。")
+    return entry
 
 
 def set_photo(member: User, name: str) -> str | None:

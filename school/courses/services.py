@@ -15,7 +15,6 @@ from school.auth.models import User
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Theme
 from school.db import db, utcnow
 from school.quizzes.models import Attempt, Quiz
-from school.reports import progress as progress_store
 
 
 class StudyTimeTooShort(Exception):
@@ -174,7 +173,6 @@ def complete_lesson(
             )
     except IntegrityError:  # a concurrent request got there first
         return CompletionResult(newly_done=False, course_completed=False)
-    progress_store.lesson_done(member.id, course.id)
     archive.append_online(
         member,
         kind="lesson",
@@ -210,7 +208,6 @@ def complete_course_if_due(member: User, course: Course, now: datetime) -> bool:
         return False
     db.session.add(CourseCompletion(user_id=member.id, course_id=course.id, completed_at=now))
     db.session.flush()
-    progress_store.course_done(member.id, course.id, now)
     # Lesson entries already credit the 学时; the course entry marks the milestone (0 学时) so
     # the year total counts every hour exactly once.
     archive.append_online(

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Table, func, insert, select, text
 
-from school.archive.models import ArchiveEntry
+from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import User
 from school.clock import local_zone
 from school.courses.models import (
@@ -39,7 +39,6 @@ from school.courses.models import (
 )
 from school.db import db, utcnow
 from school.orgs.models import Organisation
-from school.reports.models import CourseProgress, YearProgress
 
 CITY_NAME = "江川"
 CITY_CODE = "JC"

@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from school.archive.models import YearProgress
 from school.archive.services import quota_for
 from school.auth.models import User
 from school.db import db, utcnow
@@ -23,7 +24,7 @@ from school.members.models import ManagementNote
 from school.notifications.services import notify
 from school.orgs.models import MANAGING_ROLES, Organisation, StaffGrant
 from school.orgs.scope import covers, subtree_ids
-from school.reports.models import Bulletin, YearProgress
+from school.reports.models import Bulletin
 from school.reports.periods import Period
 from school.reports.permissions import is_home_reader
 

@@ -3,8 +3,8 @@
 import click
 from flask.cli import AppGroup
 
+from school.archive import progress
 from school.db import db
-from school.reports import progress
 
 reports = AppGroup("reports", help="报表数据维护。")
 

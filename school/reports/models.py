@@ -1,60 +1,14 @@
-"""Precomputed progress (kept in step with every completion) and what staff send from reports."""
+"""What staff send from reports: study reminders and bulletins to home organisations."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from school.db import Base, Hours, UTCDateTime, utcnow
+from school.db import Base, UTCDateTime, utcnow
 from school.orgs.models import Organisation
-
-
-class CourseProgress(Base):
-    """One member's progress in one course, updated in the transaction of each completion."""
-
-    __tablename__ = "course_progress"
-
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
-    )
-    # A plain reference, like the archive's: a deleted course leaves the numbers behind.
-    course_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
-    lessons_done: Mapped[int] = mapped_column(Integer, default=0)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class YearProgress(Base):
-    """学时 a member earned in one local calendar year, in total and month by month.
-
-    Twelve month columns rather than twelve rows: the city-wide trend is one pass over one row
-    per member, not over a row per member and month.
-    """
-
-    __tablename__ = "year_progress"
-
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
-    )
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
-    hours: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m1: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m2: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m3: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m4: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m5: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m6: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m7: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m8: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m9: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m10: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m11: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m12: Mapped[Decimal] = mapped_column(Hours, default=0)
-    courses_completed: Mapped[int] = mapped_column(Integer, default=0)
-    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Reminder(Base):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from school.archive.models import CourseProgress, YearProgress
 from school.auth.models import User
 from school.clock import local_today
 from school.courses.models import Course
@@ -22,7 +23,7 @@ from school.members.services import shown_phone
 from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS, covers
-from school.reports.models import CourseProgress, Reminder, YearProgress
+from school.reports.models import Reminder
 from school.reports.status import hours_tenths, quota_tenths, status_expr
 
 PER_PAGE = 50

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Integer, Row, and_, case, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
+from school.archive.models import CourseProgress, YearProgress
 from school.auth.models import User
 from school.clock import current_year, to_local
 from school.courses.models import Course, Lesson
@@ -23,7 +24,6 @@ from school.db import db, utcnow
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
 from school.orgs.scope import RELATIONS, covers
-from school.reports.models import CourseProgress, YearProgress
 from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_expr
 
 PAGE_SIZE = 50

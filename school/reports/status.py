@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import Integer, case, func, type_coerce
 
+from school.archive.models import YearProgress
+from school.archive.services import quota_hours
 from school.auth.models import User
-from school.reports.models import YearProgress
 
 STATUSES = {
     "met": "已达标",
@@ -30,9 +30,10 @@ def elapsed_fraction(year: int, today: date) -> float:
 
 def quota_tenths():
     """The member's yearly quota in tenths of a 学时 (56 for cadres, 32 for other members)."""
-    cadre = int(current_app.config["CADRE_QUOTA_HOURS"]) * 10
-    member = int(current_app.config["ANNUAL_QUOTA_HOURS"]) * 10
-    return case((User.is_cadre.is_(True), cadre), else_=member)
+    return case(
+        (User.is_cadre.is_(True), quota_hours(cadre=True) * 10),
+        else_=quota_hours(cadre=False) * 10,
+    )
 
 
 def hours_tenths():

@@ -42,15 +42,75 @@ def test_year_total_counts_local_years_and_tenths_exactly(app, world):
         datetime(2025, 12, 31, 15, 0, tzinfo=UTC),
         world.secretary,
     )
-    for _ in range(3):
+    for lesson in range(3):
         _offline(
-            app, world.member, "夜校", "0.1", datetime(2026, 3, 1, tzinfo=UTC), world.secretary
+            app,
+            world.member,
+            f"夜校第{lesson + 1}讲",
+            "0.1",
+            datetime(2026, 3, 1, tzinfo=UTC),
+            world.secretary,
         )
     with app.app_context():
         member = db.session.get(User, world.member)
         assert services.year_summary(member, 2025).hours == Decimal(8)
         assert services.year_summary(member, 2026).hours == Decimal("0.8")
         assert services.years_with_entries(member) == [2026, 2025]
+
+
+def test_the_same_offline_study_recorded_twice_credits_its_hours_once(app, world):
+    # 16:00 and 23:00 UTC on 1 March are 2 March at midnight and 7 am in China: one local day.
+    first, again = datetime(2026, 3, 1, 16, tzinfo=UTC), datetime(2026, 3, 1, 23, tzinfo=UTC)
+    with app.app_context():
+        member = db.session.get(User, world.member)
+        secretary = db.session.get(User, world.secretary)
+        kept = services.append_offline(
+            member,
+            title="春节返乡培训",
+            hours=Decimal(8),
+            completed_at=first,
+            recorded_by=secretary,
+        )
+        assert kept is not None
+        repeat = services.append_offline(
+            member,
+            title="春节返乡培训",
+            hours=Decimal(8),
+            completed_at=again,
+            recorded_by=secretary,
+        )
+        assert repeat is None
+        # The same title on another day, or another title that day, is another study.
+        services.append_offline(
+            member,
+            title="春节返乡培训",
+            hours=Decimal(4),
+            completed_at=datetime(2026, 3, 2, 16, tzinfo=UTC),
+            recorded_by=secretary,
+        )
+        services.append_offline(
+            member, title="专家讲座", hours=Decimal(2), completed_at=first, recorded_by=secretary
+        )
+        assert services.year_summary(member, 2026).hours == Decimal(14)
+        assert len(services.entries(member, 2026)) == 3
+
+
+def test_an_offline_study_with_its_own_key_is_recorded_once_whatever_its_title(app, world):
+    when = datetime(2026, 4, 1, tzinfo=UTC)
+    with app.app_context():
+        member = db.session.get(User, world.member)
+        secretary = db.session.get(User, world.secretary)
+        for title in ("培训班第一次课", "培训班第一次课（更正）"):
+            services.append_offline(
+                member,
+                title=title,
+                hours=Decimal(4),
+                completed_at=when,
+                recorded_by=secretary,
+                dedupe_key="session:17",
+            )
+        assert [e.title for e in services.entries(member, 2026)] == ["培训班第一次课"]
+        assert services.year_summary(member, 2026).hours == Decimal(4)
 
 
 def test_quota_is_56_for_cadres_and_32_for_members(app, world):

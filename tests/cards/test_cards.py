@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from school.archive.models import ArchiveAccess, ArchiveEntry
+from school.archive.models import ArchiveAccess, ArchiveEntry, YearProgress
 from school.archive.services import append_offline
 from school.auth.models import User
 from school.cards import services as cards
@@ -20,7 +20,6 @@ from school.clock import current_year, to_local
 from school.db import db, utcnow
 from school.members.models import ManagementNote
 from school.orgs.services import find_org
-from school.reports.models import YearProgress
 from tests.conftest import login, post
 from tests.factories import build_world
 
@@ -389,6 +388,21 @@ def test_staff_add_an_education_record(app, people, client):
         assert progress.hours == Decimal("2.5")
     html = _html(client.get(f"/card/v/{token}"))
     assert "已学 2.5 / 32 学时" in html
+
+
+def test_the_same_education_record_posted_twice_credits_once_and_says_so(app, people, client):
+    """A double-submitted form, or the host and home side both recording one lecture."""
+    token = _token(app, people.floating)
+    data = {"kind": "education", "occurred_on": _today(app), "text": "返乡党员培训班", "hours": "4"}
+    login(client, "committee")
+    assert post(client, f"/card/v/{token}/record", data).status_code == 302
+    response = post(client, f"/card/v/{token}/record", {**data, "hours": "8"})
+    assert response.status_code == 200
+    assert f"{_today(app)} 的“返乡党员培训班”已经记入档案，学时不会重复计入。" in _html(response)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ArchiveEntry.id))) == 1
+        progress = db.session.get(YearProgress, (people.floating, current_year()))
+        assert progress.hours == Decimal(4)
 
 
 def test_education_record_on_an_earlier_day_is_dated_that_day(app, people):

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
+from school.archive.models import CourseProgress, YearProgress
 from school.auth import services as accounts
 from school.auth.models import User
 from school.clock import local_today
@@ -20,7 +21,7 @@ from school.orgs.models import Organisation
 from school.orgs.services import find_org
 from school.reports import overdue
 from school.reports.bulletins import bulletin_preview
-from school.reports.models import Bulletin, CourseProgress, Reminder, YearProgress
+from school.reports.models import Bulletin, Reminder
 from school.reports.overdue import OverdueFilter
 from school.reports.periods import BadPeriod, last_complete_month, parse_period, recent_periods
 from tests.conftest import login, post

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from school.archive import progress
 from school.archive import services as archive
+from school.archive.models import CourseProgress, YearProgress
 from school.auth.models import User
 from school.courses import services as courses
 from school.db import db, utcnow
-from school.reports import progress
-from school.reports.models import CourseProgress, YearProgress
 from tests.factories import build_world
 
 
@@ -140,7 +140,7 @@ def test_rebuild_command_reports_what_it_wrote(app, world):
 
 
 def test_concurrent_offline_records_for_one_member_both_count(committed_app):
-    """Two staff recording study for one member at the same moment: both hours are counted."""
+    """Two staff recording two studies for one member at the same moment: both hours count."""
     with committed_app.app_context():
         world = build_world()
     barrier = threading.Barrier(2)
@@ -153,7 +153,7 @@ def test_concurrent_offline_records_for_one_member_both_count(committed_app):
             with committed_app.app_context():
                 archive.append_offline(
                     db.session.get(User, world.member),
-                    title="讲座",
+                    title=f"讲座 {by}",
                     hours=Decimal(4),
                     completed_at=when,
                     recorded_by=db.session.get(User, by),

@@ -1,23 +1,21 @@
-"""Keeping the precomputed progress in step with the archive and the completions.
+"""The ledger's running totals: course and year progress, kept in step with every entry.
 
-Every function here runs inside the transaction that records the completion, so a report can
-never disagree with the ledger it summarises. Increments are single UPDATE statements, so two
-requests adding 学时 for the same member at once both count.
+``record_entry`` runs inside the transaction that appends the entry (only the archive's own
+services call it), so a report can never disagree with the ledger it summarises. Increments are
+single UPDATE statements, so two requests adding 学时 for the same member at once both count.
+Reports only read these rows.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from school.archive.models import ArchiveEntry
+from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.clock import to_local
-from school.courses.models import CourseCompletion, Lesson, LessonCompletion
 from school.db import db
-from school.reports.models import CourseProgress, YearProgress
 
 
 def _upsert(model, key: dict, values: dict) -> None:
@@ -34,7 +32,8 @@ def _upsert(model, key: dict, values: dict) -> None:
 
 
 def record_entry(entry: ArchiveEntry) -> None:
-    """Count one new archive entry in its member's year: 学时, month, courses, last activity."""
+    """Count one new archive entry: its member's year (学时, month, courses, last activity) and,
+    for a lesson or a course, the member's progress in that course."""
     local = to_local(entry.completed_at)
     month = getattr(YearProgress, f"m{local.month}")
     values = {
@@ -54,49 +53,40 @@ def record_entry(entry: ArchiveEntry) -> None:
     if entry.kind == "course":
         values[YearProgress.courses_completed] = YearProgress.courses_completed + 1
     _upsert(YearProgress, {"member_id": entry.member_id, "year": local.year}, values)
-
-
-def lesson_done(member_id: int, course_id: int) -> None:
-    """One more lesson of the course studied."""
-    _upsert(
-        CourseProgress,
-        {"member_id": member_id, "course_id": course_id},
-        {CourseProgress.lessons_done: CourseProgress.lessons_done + 1},
-    )
-
-
-def course_done(member_id: int, course_id: int, when: datetime) -> None:
-    """The course is complete."""
-    _upsert(
-        CourseProgress,
-        {"member_id": member_id, "course_id": course_id},
-        {CourseProgress.completed_at: when},
-    )
+    course = {"member_id": entry.member_id, "course_id": entry.course_id}
+    if entry.kind == "lesson":
+        _upsert(
+            CourseProgress, course, {CourseProgress.lessons_done: CourseProgress.lessons_done + 1}
+        )
+    elif entry.kind == "course":
+        _upsert(CourseProgress, course, {CourseProgress.completed_at: entry.completed_at})
 
 
 def rebuild() -> tuple[int, int]:
-    """Recompute every progress row from the ledger and the completions (repair and upgrades).
+    """Recompute every progress row from the ledger (repair and upgrades).
 
+    Lesson entries give each course's lessons done and its start, course entries its completion,
+    every entry its year: exactly what ``record_entry`` added up one entry at a time.
     Returns the number of course and year rows written.
     """
     db.session.execute(delete(CourseProgress))
     db.session.execute(delete(YearProgress))
     lessons = (
         select(
-            LessonCompletion.user_id,
-            Lesson.course_id,
+            ArchiveEntry.member_id,
+            ArchiveEntry.course_id,
             func.count().label("done"),
-            func.min(LessonCompletion.completed_at).label("started"),
+            func.min(ArchiveEntry.completed_at).label("started"),
         )
-        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .group_by(LessonCompletion.user_id, Lesson.course_id)
+        .where(ArchiveEntry.kind == "lesson")
+        .group_by(ArchiveEntry.member_id, ArchiveEntry.course_id)
     )
-    rows = {(r.user_id, r.course_id): r for r in db.session.execute(lessons)}
+    rows = {(r.member_id, r.course_id): r for r in db.session.execute(lessons)}
     completed = {
-        (c.user_id, c.course_id): c.completed_at
+        (c.member_id, c.course_id): c.completed_at
         for c in db.session.execute(
-            select(
-                CourseCompletion.user_id, CourseCompletion.course_id, CourseCompletion.completed_at
+            select(ArchiveEntry.member_id, ArchiveEntry.course_id, ArchiveEntry.completed_at).where(
+                ArchiveEntry.kind == "course"
             )
         )
     }
