@@ -12,21 +12,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.request_class = _uploads.UploadRequest
     app.config.from_mapping(_config.load(app.instance_path, test_config))
 
-    from school import cli, errors, security, templating
+    from school import cli, errors, events, security, templating
     from school.accounts.views import bp as accounts_bp
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
     from school.cards.views import bp as cards_bp
+    from school.courses import page as course_page
+    from school.courses import requirements as course_requirements
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
+    from school.forum import services as forum_services
     from school.forum.views import bp as forum_bp
+    from school.members import flows as member_flows
     from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
     from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
     from school.orgs.views import bp as orgs_bp
+    from school.quizzes import course_hooks as quiz_hooks
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
     from school.reports.followup_views import bp as followup_bp
@@ -64,6 +69,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         search_bp,
     ):
         app.register_blueprint(blueprint)
+
+    # The seams between features, in one place. A lower feature never imports a higher one: it
+    # sends a named event (school/events.py) that higher features subscribe to here, or offers a
+    # registry that they fill here. Registering again (one app per test) changes nothing.
+    course_requirements.register("exams", quiz_hooks.RequiredExams())
+    course_page.register("quizzes", quiz_hooks.course_part)
+    course_page.register("faq", forum_services.course_part)
+    events.org_merged.connect(member_flows.record_merge)
 
     errors.register(app)
     templating.register(app)

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from school import events
 from school.archive import progress
 from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
@@ -205,7 +206,10 @@ def append_offline(
         dedupe_key=dedupe_key,
         recorded_by_id=recorded_by.id,
     )
-    return _append(entry)
+    if _append(entry) is None:
+        return None
+    events.offline_study_recorded.send(member, entry=entry, by=recorded_by)
+    return entry
 
 
 def append_quiz(

@@ -10,11 +10,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from school import events
 from school.archive import services as archive
 from school.auth.models import User
+from school.courses import requirements
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Theme
 from school.db import db, utcnow
-from school.quizzes.models import Attempt, Quiz
 
 
 class StudyTimeTooShort(Exception):
@@ -76,45 +77,33 @@ def _required_ids(course_ids: list[int]):
     )
 
 
-def _required_quizzes(course_ids: list[int]):
-    # Only published exams count; practice quizzes never block completion.
-    return select(Quiz.id).where(
-        Quiz.course_id.in_(course_ids),
-        Quiz.kind == "exam",
-        Quiz.required.is_(True),
-        Quiz.status == "published",
-    )
-
-
 def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
-    """Required lessons and exams done and in total for each course, in grouped queries."""
+    """Required lessons (and what features add, such as exams) done and in total per course,
+    in grouped queries."""
     ids = [c.id for c in courses]
     if not ids:
         return {}
     totals: Counter[int] = Counter()
     done: Counter[int] = Counter()
-    lesson_totals = select(Lesson.course_id, func.count()).where(Lesson.id.in_(_required_ids(ids)))
-    lesson_done = (
-        select(Lesson.course_id, func.count())
-        .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
-        .where(LessonCompletion.user_id == user.id, Lesson.id.in_(_required_ids(ids)))
-    )
-    quiz_totals = select(Quiz.course_id, func.count()).where(Quiz.id.in_(_required_quizzes(ids)))
-    quiz_done = select(Quiz.course_id, func.count(func.distinct(Quiz.id))).where(
-        Quiz.id.in_(_required_quizzes(ids)),
-        Quiz.id.in_(
-            select(Attempt.quiz_id).where(
-                Attempt.user_id == user.id, Attempt.passed.is_(True), Attempt.preview.is_(False)
-            )
+    queries = [
+        (
+            totals,
+            select(Lesson.course_id, func.count())
+            .where(Lesson.id.in_(_required_ids(ids)))
+            .group_by(Lesson.course_id),
         ),
-    )
-    for counter, query, column in (
-        (totals, lesson_totals, Lesson.course_id),
-        (done, lesson_done, Lesson.course_id),
-        (totals, quiz_totals, Quiz.course_id),
-        (done, quiz_done, Quiz.course_id),
-    ):
-        counter.update(dict(db.session.execute(query.group_by(column)).all()))
+        (
+            done,
+            select(Lesson.course_id, func.count())
+            .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
+            .where(LessonCompletion.user_id == user.id, Lesson.id.in_(_required_ids(ids)))
+            .group_by(Lesson.course_id),
+        ),
+    ]
+    for requirement in requirements.registered():
+        queries += [(totals, requirement.totals(ids)), (done, requirement.done(user, ids))]
+    for counter, query in queries:
+        counter.update(dict(db.session.execute(query).all()))
     return {cid: Progress(done=done[cid], total=totals[cid]) for cid in ids}
 
 
@@ -184,6 +173,7 @@ def complete_lesson(
         course_id=course.id,
         lesson_id=lesson.id,
     )
+    events.lesson_completed.send(member, lesson=lesson, at=now)
     return CompletionResult(
         newly_done=True, course_completed=complete_course_if_due(member, course, now)
     )
@@ -220,4 +210,5 @@ def complete_course_if_due(member: User, course: Course, now: datetime) -> bool:
         dedupe_key=f"course:{course.id}",
         course_id=course.id,
     )
+    events.course_completed.send(member, course=course, at=now)
     return True

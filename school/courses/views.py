@@ -16,13 +16,11 @@ from flask_login import current_user, login_required
 
 from school.archive import services as archive
 from school.clock import current_year
-from school.courses import services
+from school.courses import page, services
 from school.courses.models import Course, Lesson
 from school.courses.permissions import can_study, can_view_course
 from school.db import db, utcnow
 from school.formatting import format_hours
-from school.forum.services import course_faq
-from school.quizzes.services import course_quizzes, passed_quiz_ids
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -75,25 +73,15 @@ def course(slug: str):
     done = services.completed_lesson_ids(current_user, course)
     lessons = course.active_lessons
     next_lesson = next((les for les in lessons if les.id not in done), None)
-    quizzes = course_quizzes(current_user, course)
     return render_template(
         "courses/course.html",
         course=course,
-        modules=[
-            (
-                m,
-                [les for les in lessons if les.module_id == m.id],
-                [q for q in quizzes if q.module_id == m.id],
-            )
-            for m in course.modules
-        ],
-        course_level_quizzes=[q for q in quizzes if q.module_id is None],
-        passed=passed_quiz_ids(current_user, quizzes),
-        faq=course_faq(course),
+        modules=[(m, [les for les in lessons if les.module_id == m.id]) for m in course.modules],
         done=done,
         next_lesson=next_lesson,
         progress=services.progress(current_user, [course])[course.id],
         completion=services.course_completion(current_user, course),
+        **page.parts(current_user, course),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
+from school import events as domain_events
 from school.auth.models import User
 from school.courses.models import Course, Lesson, course_instructors
 from school.db import db, utcnow
@@ -31,7 +32,8 @@ from school.forum.permissions import (
     sees_identity,
 )
 from school.notifications.services import notify
-from school.orgs.models import Organisation, StaffGrant
+from school.orgs.models import Organisation
+from school.orgs.scope import in_subtrees, read_roots, staff_of
 
 TITLE_MAX, BODY_MAX = 120, 20_000
 # Moves staff may make on tickets; members only withdraw (and accept answers on questions).
@@ -86,15 +88,8 @@ def _premoderated(board: str) -> bool:
 def handlers(thread: Thread) -> list[User]:
     """Everyone who handles the thread: staff of its organisation and ancestors, or instructors."""
     if thread.org is not None:
-        ancestors = [int(i) for i in thread.org.path.strip("/").split("/")]
-        return list(
-            db.session.scalars(
-                select(User)
-                .join(StaffGrant, StaffGrant.user_id == User.id)
-                .where(StaffGrant.org_id.in_(ancestors), User.active.is_(True))
-                .distinct()
-            )
-        )
+        staff = staff_of(thread.org.line_ids).where(User.active.is_(True))
+        return list(db.session.scalars(staff))
     named = thread.course.instructors if thread.course is not None else []
     return named or list(
         db.session.scalars(select(User).where(User.role == "instructor", User.active.is_(True)))
@@ -243,6 +238,7 @@ def accept(user: User, thread: Thread, post: Post) -> None:
         [post.author], "answer", f"您在“{thread.title}”的答复被采纳了", _url(thread), exclude=user
     )
     db.session.flush()
+    domain_events.answer_accepted.send(post.author, thread=thread, post=post, by=user)
 
 
 def withdraw(user: User, thread: Thread) -> None:
@@ -476,12 +472,9 @@ def _handled_by(user: User) -> Select:
     query = select(Thread)
     if user.is_admin:
         return query
-    paths = [g.org.path for g in user.staff_grants]
     conditions = []
-    if paths:
-        org = select(Organisation.id).where(
-            or_(*[Organisation.path.startswith(p, autoescape=True) for p in paths])
-        )
+    if roots := read_roots(user):
+        org = select(Organisation.id).where(in_subtrees(Organisation.path, roots))
         conditions.append(Thread.org_id.in_(org))
     if user.is_instructor:
         # Course questions go to the named instructors, or to every instructor when none is.
@@ -593,3 +586,8 @@ def course_faq(course: Course) -> list[Thread]:
             .order_by(Thread.id)
         )
     )
+
+
+def course_part(user: User, course: Course) -> dict[str, object]:
+    """The course page's FAQ (the same for every member)."""
+    return {"faq": course_faq(course)}

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from school import events
 from school.auth.models import User
 from school.db import db
 from school.members.models import FlowEvent
@@ -201,15 +202,16 @@ def record_flow(
             raise RegistryError(rule.message.format(move=move))
     source, target = flow.effect(move)
     event = append_event(
-        actor, member, kind, occurred_on, source, target, city or member.current_city, note
+        actor, member.id, kind, occurred_on, source, target, city or member.current_city, note
     )
     db.session.flush()
+    events.member_moved.send(member, flow=event)
     return event
 
 
 def append_event(
-    actor: User,
-    member: User,
+    actor: User | None,
+    member_id: int,
     kind: str,
     occurred_on: date,
     from_org: Organisation | None,
@@ -219,14 +221,35 @@ def append_event(
 ) -> FlowEvent:
     """Add one event to the member's flow history as recorded by ``actor`` (not flushed)."""
     event = FlowEvent(
-        member_id=member.id,
+        member_id=member_id,
         kind=kind,
         occurred_on=occurred_on,
         from_org=from_org,
         to_org=to_org,
         city=city,
         note=note,
-        recorded_by_id=actor.id,
+        recorded_by_id=actor.id if actor else None,
     )
     db.session.add(event)
     return event
+
+
+def record_merge(
+    source: Organisation,
+    *,
+    target: Organisation,
+    home_member_ids: list[int],
+    host_member_ids: list[int],
+    on: date,
+    note: str,
+    by: User | None,
+) -> None:
+    """Subscriber of ``org_merged``: the merge moved these members, so their history says so.
+
+    Home members were transferred to the target, hosted members changed host to it.
+    """
+    for kind, ids in (("transfer", home_member_ids), ("change_host", host_member_ids)):
+        city = target.city if kind == "change_host" else None
+        for member_id in ids:
+            append_event(by, member_id, kind, on, source, target, city, note)
+    db.session.flush()

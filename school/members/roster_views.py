@@ -1,14 +1,12 @@
 """Roster import for staff: template, dry run and preview, then apply."""
 
-from datetime import date
-
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from school import uploads
-from school.clock import to_local
-from school.db import db, utcnow
+from school.clock import local_today
+from school.db import db
 from school.members import roster, roster_files, roster_sheet
 from school.members.permissions import can_import_roster
 from school.orgs.permissions import managed_orgs
@@ -30,10 +28,6 @@ STAGING = "roster"
 def _importers_only():
     if not can_import_roster(current_user):
         abort(403)
-
-
-def _today() -> date:
-    return to_local(utcnow()).date()
 
 
 def _form(error: str | None = None):
@@ -89,7 +83,7 @@ def preview():
         sheet = roster_sheet.read_file(upload.filename, data)
     except (uploads.UploadTooLarge, roster_sheet.RosterFileError) as error:
         return _form(str(error))
-    plan = roster.plan_import(current_user, sheet, _today())
+    plan = roster.plan_import(current_user, sheet, local_today())
     token = uploads.stage(uploads.folder(STAGING), current_user.id, upload.filename, data)
     return _preview(plan, token, upload.filename)
 
@@ -107,16 +101,18 @@ def apply():
     except roster_sheet.RosterFileError as error:
         return _form(str(error))
     # Checked again: members or organisations may have changed since the preview.
-    plan = roster.plan_import(current_user, sheet, _today())
+    plan = roster.plan_import(current_user, sheet, local_today())
     if plan.problems and not only_good:
         message = "文件中有错误，没有导入任何数据。请改正后重新上传，或勾选“只导入没有错误的行”。"
         return _preview(plan, token, filename, message)
     try:
-        result = roster.apply_import(current_user, plan, _today())
+        result = roster.apply_import(current_user, plan, local_today())
         db.session.commit()
     except IntegrityError:
         # Someone imported the same numbers at the same moment; nothing of this apply was kept.
         db.session.rollback()
         message = "刚才有人同时导入了相同的党员，本次没有导入任何数据；请再次确认导入。"
-        return _preview(roster.plan_import(current_user, sheet, _today()), token, filename, message)
+        return _preview(
+            roster.plan_import(current_user, sheet, local_today()), token, filename, message
+        )
     return render_template("members/roster_result.html", result=result, filename=filename)

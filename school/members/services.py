@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from school.archive.models import ArchiveAccess
 from school.auth.models import GENDERS, User
 from school.cards.models import MemberCard
-from school.clock import to_local
+from school.clock import local_today
 from school.db import db, utcnow
 from school.members.models import FlowEvent, ManagementNote
 from school.members.permissions import can_see_phone
@@ -29,11 +29,6 @@ CARD_STATES = {"valid": "有效", "expired": "已过期", "revoked": "已撤销"
 
 class RegistryError(ValueError):
     """A registry change that cannot be made; the message is for the user."""
-
-
-def today() -> date:
-    """The school's local calendar date."""
-    return to_local(utcnow()).date()
 
 
 def mask_phone(phone: str | None) -> str:
@@ -60,7 +55,7 @@ def shown_phone(viewer: User, member: User) -> str:
 
 
 def _not_future(value: date | None, label: str) -> None:
-    if value is not None and value > today():
+    if value is not None and value > local_today():
         raise RegistryError(f"{label}不能晚于今天。")
 
 

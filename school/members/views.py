@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from school.accounts.permissions import can_reset_password
 from school.auth import services as accounts
 from school.auth.models import User
+from school.clock import local_today
 from school.db import db
 from school.forms import options
 from school.members import flows, services
@@ -96,9 +97,9 @@ def _member_page(member: User, *, flow_form=None, note_form=None, error: str = "
     flow_error = error if flow_form is not None else ""
     note_error = error if note_form is not None else ""
     if note_form is None:
-        note_form = NoteForm(formdata=None, prefix="note", occurred_on=services.today())
+        note_form = NoteForm(formdata=None, prefix="note", occurred_on=local_today())
     if flow_form is None:
-        flow_form = FlowForm(formdata=None, prefix="flow", occurred_on=services.today())
+        flow_form = FlowForm(formdata=None, prefix="flow", occurred_on=local_today())
     _note_choices(note_form, member)
     return render_template(
         "members/member.html",

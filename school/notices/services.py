@@ -13,6 +13,7 @@ from school.notices.models import Notice
 from school.notices.permissions import can_edit, can_publish, can_write_for
 from school.orgs.models import Organisation
 from school.orgs.permissions import managed_orgs
+from school.orgs.scope import subtree_ids
 from school.orgs.services import OrgError, lookup_org
 
 TITLE_MAX, BODY_MAX = 200, 20_000
@@ -31,25 +32,16 @@ class Page:
     pages: int
 
 
-def _ancestor_ids(org: Organisation) -> list[int]:
-    """The organisation and everything above it, read from its materialised path."""
-    return [int(part) for part in org.path.strip("/").split("/") if part]
-
-
-def _subtree(org: Organisation) -> Select[tuple[int]]:
-    return select(Organisation.id).where(Organisation.path.startswith(org.path, autoescape=True))
-
-
 def _reaches(viewer: User) -> ColumnElement[bool]:
     """Notices whose organisation reaches the viewer (the whole school's always do)."""
     if viewer.is_admin:
         return Notice.id.is_not(None)
     # A member hears from their home and host organisations and everything above them.
-    ids = {i for own in (viewer.home_org, viewer.host_org) if own for i in _ancestor_ids(own)}
+    ids = {i for own in (viewer.home_org, viewer.host_org) if own for i in own.line_ids}
     clauses: list[ColumnElement[bool]] = [Notice.org_id.is_(None)]
     for grant in viewer.staff_grants:
-        ids.update(_ancestor_ids(grant.org))  # staff inside the notice's organisation
-        clauses.append(Notice.org_id.in_(_subtree(grant.org)))  # and staff above it
+        ids.update(grant.org.line_ids)  # staff inside the notice's organisation
+        clauses.append(Notice.org_id.in_(subtree_ids(grant.org)))  # and staff above it
     if ids:
         clauses.append(Notice.org_id.in_(sorted(ids)))
     return or_(*clauses)
@@ -60,7 +52,7 @@ def _editable(viewer: User) -> ColumnElement[bool]:
     if viewer.is_admin:
         return Notice.id.is_not(None)
     clauses: list[ColumnElement[bool]] = [Notice.author_id == viewer.id]
-    clauses += [Notice.org_id.in_(_subtree(org)) for org in managed_orgs(viewer)]
+    clauses += [Notice.org_id.in_(subtree_ids(org)) for org in managed_orgs(viewer)]
     return or_(*clauses) if clauses else false()
 
 

@@ -75,6 +75,11 @@ class Organisation(Base):
         """The level of this organisation in the tree: 1 at the top."""
         return self.path.count("/") - 1
 
+    @property
+    def line_ids(self) -> list[int]:
+        """Ids of the organisation's line from the top of the tree down to itself."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
     def contains(self, other: Organisation | None) -> bool:
         """True when ``other`` is this organisation or lies in its subtree."""
         return other is not None and other.path.startswith(self.path)

@@ -1,4 +1,5 @@
-"""Which members a report over an organisation covers: always derived from the tree.
+"""Scope in SQL: which members a report covers, which subtrees a user's grants reach, and who
+holds a grant on an organisation. Always derived from the tree.
 
 A floating member is counted by both sides: the home organisation (流出地), which keeps the
 membership, and the host organisation (流入地), which manages them day to day.
@@ -6,11 +7,11 @@ membership, and the host organisation (流入地), which manages them day to day
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from school.auth.models import User
 from school.db import db
-from school.orgs.models import Organisation
+from school.orgs.models import MANAGING_ROLES, Organisation, StaffGrant
 
 RELATIONS = {"both": "全部（流出地或流入地）", "home": "组织关系在本组织", "host": "流入本组织"}
 
@@ -53,6 +54,29 @@ def report_roots(viewer: User) -> list[Organisation]:
                 .order_by(Organisation.id)
             )
         )
-    orgs = sorted({g.org for g in viewer.staff_grants}, key=lambda o: o.path)
-    # A grant inside another grant's subtree adds nothing.
+    return read_roots(viewer)
+
+
+def read_roots(user: User, *, managing: bool = False) -> list[Organisation]:
+    """The tops of the subtrees the user's staff grants read (or manage), top of the tree first.
+
+    The SQL side of ``permissions.reads``/``manages``: a grant inside another grant's subtree
+    adds nothing. Admins' reach is not a list of grants; callers treat them first.
+    """
+    grants = [g for g in user.staff_grants if not managing or g.role in MANAGING_ROLES]
+    orgs = sorted({g.org for g in grants}, key=lambda o: o.path)
     return [o for o in orgs if not any(p is not o and p.contains(o) for p in orgs)]
+
+
+def in_subtrees(path: ColumnElement[str], roots: list[Organisation]) -> ColumnElement[bool]:
+    """SQL: an organisation whose ``path`` column lies under one of ``roots`` (false if none)."""
+    return or_(false(), *[path.startswith(root.path, autoescape=True) for root in roots])
+
+
+def staff_of(org_ids: list[int], *, managing: bool = False) -> Select[tuple[User]]:
+    """Holders of a staff grant on any of these organisations (of a managing role, if asked)."""
+    query = select(User).join(StaffGrant, StaffGrant.user_id == User.id)
+    query = query.where(StaffGrant.org_id.in_(org_ids))
+    if managing:
+        query = query.where(StaffGrant.role.in_(MANAGING_ROLES))
+    return query.distinct()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Select, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
+from school import events
 from school.auth import services as accounts
 from school.auth.models import User
-from school.clock import to_local
+from school.clock import local_today
 from school.db import db, utcnow
-from school.members.models import FlowEvent
 from school.orgs import audit
 from school.orgs.models import (
     MAX_DEPTH,
@@ -20,6 +20,7 @@ from school.orgs.models import (
     StaffGrant,
 )
 from school.orgs.permissions import can_view_org
+from school.orgs.scope import in_subtrees, read_roots
 
 NAME_MAX = 100
 CODE_MAX = 32
@@ -55,23 +56,18 @@ def create_org(
 
 
 def members_in_scope(viewer: User) -> Select[tuple[User]]:
-    """Members whose home or host organisation lies in a subtree the viewer manages."""
+    """Members whose home or host organisation lies in a subtree the viewer reads."""
     query = select(User).order_by(User.name, User.id)
     if viewer.is_admin:
         return query
-    prefixes = [grant.org.path for grant in viewer.staff_grants]
-    if not prefixes:
+    roots = read_roots(viewer)
+    if not roots:
         return query.where(False)
     home, host = aliased(Organisation), aliased(Organisation)
     return (
         query.outerjoin(home, User.home_org_id == home.id)
         .outerjoin(host, User.host_org_id == host.id)
-        .where(
-            or_(
-                *[home.path.startswith(p, autoescape=True) for p in prefixes],
-                *[host.path.startswith(p, autoescape=True) for p in prefixes],
-            )
-        )
+        .where(or_(in_subtrees(home.path, roots), in_subtrees(host.path, roots)))
     )
 
 
@@ -107,12 +103,8 @@ def lookup_org(text: str, viewer: User | None = None) -> Organisation:
 
 
 def subtree_roots(viewer: User) -> list[Organisation]:
-    """The tops of the subtrees a staff member sees (a grant inside another one adds nothing)."""
-    orgs = {g.org.id: g.org for g in viewer.staff_grants}
-    tops = [
-        o for o in orgs.values() if not any(p is not o and p.contains(o) for p in orgs.values())
-    ]
-    return sorted(tops, key=lambda o: o.name)
+    """The tops of the subtrees a staff member sees, by name."""
+    return sorted(read_roots(viewer), key=lambda o: o.name)
 
 
 def _audit(
@@ -240,29 +232,13 @@ def move_org(actor: User | None, org: Organisation, new_parent: Organisation) ->
     _audit(actor, "org.move", org, f"调整隶属：{old} → {new_parent.name}")
 
 
-def _local_today():
-    return to_local(utcnow()).date()
-
-
 def _move_members(actor: User | None, source: Organisation, target: Organisation) -> int:
-    """Home and host members of ``source`` go to ``target``, each with a flow event."""
-    today = _local_today()
-    moved = set()
-    for column, kind in ((User.home_org_id, "transfer"), (User.host_org_id, "change_host")):
-        ids = db.session.scalars(select(User.id).where(column == source.id)).all()
-        for member_id in ids:
-            db.session.add(
-                FlowEvent(
-                    member_id=member_id,
-                    kind=kind,
-                    occurred_on=today,
-                    from_org_id=source.id,
-                    to_org_id=target.id,
-                    city=target.city if kind == "change_host" else None,
-                    note=MERGE_NOTE,
-                    recorded_by_id=actor.id if actor else None,
-                )
-            )
+    """Home and host members of ``source`` go to ``target``; subscribers record their flow."""
+    moved: dict[str, list[int]] = {}
+    for column in (User.home_org_id, User.host_org_id):
+        ids = moved[column.key] = list(
+            db.session.scalars(select(User.id).where(column == source.id).order_by(User.id))
+        )
         if ids:
             db.session.execute(
                 update(User)
@@ -276,8 +252,18 @@ def _move_members(actor: User | None, source: Organisation, target: Organisation
                 loaded = db.session.identity_map.get(db.session.identity_key(User, member_id))
                 if loaded is not None:
                     db.session.expire(loaded, [column.key, relation])
-        moved.update(ids)
-    return len(moved)
+    # The members' registry keeps each one's flow history (a transfer for home members, a
+    # change of host for floating ones): it listens rather than being written from here.
+    events.org_merged.send(
+        source,
+        target=target,
+        home_member_ids=moved["home_org_id"],
+        host_member_ids=moved["host_org_id"],
+        on=local_today(),
+        note=MERGE_NOTE,
+        by=actor,
+    )
+    return len(set(moved["home_org_id"]) | set(moved["host_org_id"]))
 
 
 def _move_grants(actor: User | None, source: Organisation, target: Organisation) -> int:

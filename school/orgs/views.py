@@ -145,7 +145,7 @@ def tree():
 
 
 def _render_detail(org: Organisation, **forms):
-    chain_ids = [int(part) for part in org.path.strip("/").split("/") if part][:-1]
+    chain_ids = org.line_ids[:-1]
     chain = (
         db.session.scalars(select(Organisation).where(Organisation.id.in_(chain_ids))).all()
         if chain_ids

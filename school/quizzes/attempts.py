@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from school import events
 from school.archive import services as archive
 from school.auth.models import User
 from school.courses.services import complete_course_if_due
@@ -307,6 +308,7 @@ def _settle(attempt: Attempt, now: datetime) -> None:
         passed=attempt.passed,
         completed_at=attempt.finished_at or now,
     )
+    events.attempt_graded.send(member, attempt=attempt)
     if course is not None and attempt.passed and quiz.kind == "exam" and quiz.required:
         complete_course_if_due(member, course, now)
 

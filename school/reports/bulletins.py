@@ -22,8 +22,8 @@ from school.db import db, utcnow
 from school.formatting import format_hours, local_datetime
 from school.members.models import ManagementNote
 from school.notifications.services import notify
-from school.orgs.models import MANAGING_ROLES, Organisation, StaffGrant
-from school.orgs.scope import covers, subtree_ids
+from school.orgs.models import Organisation
+from school.orgs.scope import covers, staff_of, subtree_ids
 from school.reports.models import Bulletin
 from school.reports.periods import Period
 from school.reports.permissions import is_home_reader
@@ -81,7 +81,7 @@ def bulletin_preview(org: Organisation, period: Period) -> list[HomeGroup]:
             # (a work committee's staff file notes under the committee, not the branch).
             or_(
                 ManagementNote.org_id.in_(subtree_ids(org)),
-                ManagementNote.org_id.in_([int(i) for i in org.path.strip("/").split("/")]),
+                ManagementNote.org_id.in_(org.line_ids),
             ),
             ManagementNote.occurred_on >= period.start,
             ManagementNote.occurred_on <= period.end,
@@ -142,14 +142,7 @@ class SendResult:
 def home_recipients(home: Organisation) -> list[User]:
     """Secretaries and organisers of the home organisation and of its parent."""
     org_ids = [home.id] + ([home.parent_id] if home.parent_id else [])
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(StaffGrant, StaffGrant.user_id == User.id)
-            .where(StaffGrant.org_id.in_(org_ids), StaffGrant.role.in_(MANAGING_ROLES))
-            .distinct()
-        )
-    )
+    return list(db.session.scalars(staff_of(org_ids, managing=True)))
 
 
 def send_bulletins(

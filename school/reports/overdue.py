@@ -233,7 +233,7 @@ class RemindResult:
 def _lock_tree(org: Organisation) -> None:
     # Reminders from the home and the host side of one member must see each other: every send
     # in a tree takes the lock on the tree's root row (SQLite serialises writers anyway).
-    root_id = int(org.path.strip("/").split("/")[0])
+    root_id = org.line_ids[0]
     db.session.execute(select(Organisation.id).where(Organisation.id == root_id).with_for_update())
 
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import aliased
 
 from school.archive.models import CourseProgress, YearProgress
 from school.auth.models import User
-from school.clock import current_year, to_local
+from school.clock import current_year, local_today
 from school.courses.models import Course, Lesson
-from school.db import db, utcnow
+from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
 from school.orgs.scope import RELATIONS, covers
@@ -117,10 +117,6 @@ def published_courses() -> list[Course]:
             select(Course).where(Course.status == "published").order_by(Course.position, Course.id)
         )
     )
-
-
-def _today() -> date:
-    return to_local(utcnow()).date()
 
 
 def tenths_to_hours(tenths: int | None) -> Decimal:
@@ -386,7 +382,7 @@ def _trend(total: Tally, year: int, today: date) -> list[TrendMonth]:
 
 def breadcrumb(org: Organisation, viewer: User) -> list[Organisation]:
     """The organisation's ancestors that the viewer may see, top down (not ``org`` itself)."""
-    ids = [int(p) for p in org.path.strip("/").split("/") if p][:-1]
+    ids = org.line_ids[:-1]
     if not ids:
         return []
     found = {
@@ -399,7 +395,7 @@ def overview(
     org: Organisation, viewer: User, filters: Filters, today: date | None = None
 ) -> Overview:
     """Summary numbers, sub-organisations, course completion and the monthly trend."""
-    today = today or _today()
+    today = today or local_today()
     children = _children(org, include_closed=True)
     total, suborgs = _fold(_tally_rows(org, filters, today, children), children)
     return Overview(
@@ -550,7 +546,7 @@ def _report_courses(filters: Filters, grid: bool) -> list[Course]:
 
 
 def _page(org: Organisation, filters: Filters, page: int, grid: bool, today: date | None) -> Page:
-    today = today or _today()
+    today = today or local_today()
     total = _count(org, filters, today)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
@@ -592,7 +588,7 @@ def iter_members(
     Streams in batches: one query for the members, and per batch of ``EXPORT_BATCH`` members
     one for their organisations not seen yet and one for their course progress.
     """
-    today = today or _today()
+    today = today or local_today()
     courses = _report_courses(filters, grid)
     course_ids = [c.id for c in courses]
     stmt, _, order = _ordered(org, filters, today)

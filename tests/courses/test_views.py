@@ -4,9 +4,13 @@ import pytest
 from sqlalchemy import func, select
 
 from school.archive.models import ArchiveEntry
+from school.auth.models import User
+from school.courses import services as courses
 from school.courses.models import Lesson, LessonCompletion
 from school.db import db
+from school.forum.services import NewThread, create_thread
 from tests.conftest import csrf_token, login, post
+from tests.quizzes import factories as f
 
 
 def _count(app, model) -> int:
@@ -149,3 +153,30 @@ def test_forbidden_page_is_in_chinese(client, world):
     login(client, "member")
     response = client.get("/manage/members/")
     assert response.status_code == 403 and "没有权限" in response.get_data(as_text=True)
+
+
+def test_course_page_shows_its_quizzes_and_faq_from_the_features_that_add_them(app, client, world):
+    """Quizzes and the FAQ come through the course page registry; the page title stays plain."""
+    with app.app_context():
+        course = courses.get_course("rules")
+        member = db.session.get(User, world.member)
+        unit = f.make_quiz([f.single()], course=course, title="单元小测", kind="practice")
+        unit.module_id = course.modules[0].id
+        exam = f.make_quiz(
+            [f.single()], course=course, title="结业考试", kind="exam", required=True
+        )
+        thread = create_thread(member, NewThread(board="qa", title="学时怎么算", body="请问"))
+        thread.course_id, thread.faq = course.id, True
+        db.session.commit()
+        exam_id = exam.id
+    login(client, "member")
+    page = client.get("/courses/rules").get_data(as_text=True)
+    assert "<title>课程 rules · 网上党校</title>" in page
+    # Two required lessons and the required exam count towards completion; practice does not.
+    assert "已完成 0/3" in page
+    module = page[page.index("第一单元") : page.index("课程测验")]
+    assert "单元小测" in module and "练习" in module
+    course_level = page[page.index("课程测验") : page.index("常见问题")]
+    assert "结业考试" in course_level and "（必考）" in course_level
+    assert f"/quizzes/{exam_id}" in course_level
+    assert "学时怎么算" in page[page.index("常见问题") :]

@@ -46,7 +46,7 @@ def test_an_event_can_be_appended_without_a_transition(app, world):
         member = db.session.get(User, world.member)
         old, new = find_org("一支部"), find_org("二支部")
         event = flows.append_event(
-            admin, member, "transfer", date(2024, 3, 1), old, new, "杭州", "组织合并"
+            admin, member.id, "transfer", date(2024, 3, 1), old, new, "杭州", "组织合并"
         )
         assert event in db.session.new and member.home_org == old
         db.session.flush()

@@ -10,6 +10,7 @@ from school.archive import services as archive
 from school.archive.models import ArchiveAccess, ArchiveEntry
 from school.auth.models import User
 from school.cards.models import MemberCard
+from school.clock import local_today
 from school.db import db, utcnow
 from school.members import flows, services
 from school.members.models import FlowEvent, ManagementNote
@@ -390,7 +391,7 @@ def test_flow_dates_in_the_future_are_refused(app, world):
             _user(world.admin),
             _user(world.member),
             "flow_out",
-            services.today() + timedelta(days=1),
+            local_today() + timedelta(days=1),
         )
 
 
@@ -472,7 +473,7 @@ def test_notes_are_written_in_the_name_of_the_actors_own_organisation(app, world
         note = services.add_note(secretary, member, None, date(2024, 1, 3), "  谈心谈话一次。 ")
         assert (note.org.name, note.body) == ("一支部", "谈心谈话一次。")
         with pytest.raises(RegistryError, match="不能晚于今天"):
-            services.add_note(secretary, member, None, services.today() + timedelta(days=1), "明天")
+            services.add_note(secretary, member, None, local_today() + timedelta(days=1), "明天")
 
 
 def test_note_page_round_trip_and_refusal(app, world):

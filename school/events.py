@@ -1,0 +1,47 @@
+"""Named domain events: what happened in a lower feature, for higher features to react to.
+
+A service sends one of these after its write, inside the same transaction. A higher feature
+(points, campaigns, appraisal, a notification) subscribes in ``create_app``, next to the
+blueprints, so the wiring is read in one place and no lower feature imports a higher one.
+
+Receivers run at once, in the sender's transaction: they add and flush, never commit, and an
+exception rolls the whole request back, so nothing is ever half-recorded. The sender is the
+member the event is about (the merged organisation for ``org_merged``); the keyword arguments
+are the event's facts.
+"""
+
+from blinker import Namespace
+
+_events = Namespace()
+
+lesson_completed = _events.signal(
+    "lesson-completed",
+    doc="A member studied a lesson for the first time. Facts: lesson, at.",
+)
+course_completed = _events.signal(
+    "course-completed",
+    doc="A member completed every requirement of a course. Facts: course, at.",
+)
+attempt_graded = _events.signal(
+    "attempt-graded",
+    doc="A member's quiz attempt was submitted and graded (previews excluded). Facts: attempt.",
+)
+offline_study_recorded = _events.signal(
+    "offline-study-recorded",
+    doc="Staff recorded offline study in a member's archive. Facts: entry, by.",
+)
+answer_accepted = _events.signal(
+    "answer-accepted",
+    doc="A member's answer was accepted by the asker. Facts: thread, post, by (the asker).",
+)
+member_moved = _events.signal(
+    "member-moved",
+    doc="A member's home or host organisation changed (a flow event). Facts: flow.",
+)
+org_merged = _events.signal(
+    "org-merged",
+    doc=(
+        "An organisation was merged into another and its members moved with it. Facts: target, "
+        "home_member_ids, host_member_ids, on (local date), note, by (the actor or None)."
+    ),
+)
