@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from school import create_app
 from school.db import db, make_engine
@@ -142,3 +143,30 @@ def world(app: Flask):
 
     with app.app_context():
         return build_world()
+
+
+# The test transaction's savepoints: the session opens one per request because the app is bound
+# to an open connection; a server runs none of them, so they are not the page's statements.
+_SAVEPOINTS = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
+
+
+@pytest.fixture
+def count_statements(engine):
+    """Run one GET with the test client and return the response and the SQL statements it ran
+    on the app's engine (the login session's lookup included: it is one statement every time)."""
+
+    def run(client: FlaskClient, url: str):
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            if not _SAVEPOINTS.match(statement):
+                statements.append(" ".join(statement.split()))
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return response, statements
+
+    return run

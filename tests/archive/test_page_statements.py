@@ -1,0 +1,39 @@
+"""The member's own study archive runs a fixed few SQL statements, however long the archive."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from school.archive import services
+from school.auth.models import User
+from school.db import db
+from tests.conftest import login
+
+ARCHIVE = 6
+# The printed sheet has no site header (no menu, no unread count) but names the organisation.
+PRINT = 5
+
+
+@pytest.mark.parametrize("entries", [1, 6])
+@pytest.mark.parametrize("page", ["archive", "print"])
+def test_the_archive(app, client, world, count_statements, entries, page):
+    with app.app_context():
+        member, secretary = (
+            db.session.get(User, world.member),
+            db.session.get(User, world.secretary),
+        )
+        for n in range(entries):
+            services.append_offline(
+                member,
+                title=f"讲座 {n}",
+                hours=Decimal("1.5"),
+                completed_at=datetime(2024 + n % 2, 3, 1 + n, tzinfo=UTC),
+                recorded_by=secretary,
+            )
+        db.session.commit()
+    login(client, "member")
+    url = "/archive/?year=2024" if page == "archive" else "/archive/print?year=2024"
+    response, statements = count_statements(client, url)
+    assert response.status_code == 200 and "讲座 0" in response.get_data(as_text=True)
+    assert len(statements) == (ARCHIVE if page == "archive" else PRINT), "\n".join(statements)
