@@ -40,7 +40,6 @@ from sqlalchemy import func, insert, select, update
 from school.auth.models import User
 from school.db import db, utcnow
 from school.members.models import FlowEvent
-from school.members.permissions import can_manage_member
 from school.members.phones import PhoneError, normalise_phone
 from school.members.roster_sheet import (
     BY_ATTR,
@@ -358,12 +357,17 @@ def _plan_row(
     scope_cache: dict[int, bool],
     checker: _Checker,
 ) -> RowPlan | None:
-    if member is not None and not can_manage_member(importer, member):
+    # The member's organisations by id from the loaded tree: the staff rule (manages the home or
+    # the host organisation) without two lazy loads per row.
+    by_id = checker.orgs.by_id
+    if member is not None and not _manages_any(
+        importer, (by_id.get(member.home_org_id), by_id.get(member.host_org_id)), scope_cache
+    ):
         checker.fail("membership_no", "该党员不在您管理的范围内")
         return None
     home = values["home_org"]
     has_host = "host_org" in values
-    host = values["host_org"] if has_host else (member.host_org if member else None)
+    host = values["host_org"] if has_host else (by_id.get(member.host_org_id) if member else None)
     if not _manages_any(importer, (home, host), scope_cache):
         checker.fail("home_org", "组织关系所在党组织和流入地党组织都不在您管理的范围内")
         return None

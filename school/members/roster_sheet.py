@@ -7,20 +7,19 @@ import csv
 import io
 import re
 import unicodedata
-import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
 
-from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
+from python_calamine import CalamineWorkbook
 
 SHEET = "名册"
 HELP_SHEET = "说明"
 MAX_ROWS = 20_000
-# A zip bomb is refused before openpyxl inflates it; 20,000 honest rows are a few megabytes.
+# A zip bomb is refused before the reader inflates it; 20,000 honest rows are a few megabytes.
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 EXTENSIONS = (".xlsx", ".csv")
 
@@ -203,30 +202,24 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
         raise bad from None
     if size > MAX_UNCOMPRESSED:
         raise RosterFileError("文件解压后超过 100 MB，不像是名册；请只保留名册后再导入。")
-    # Excel and WPS extensions make openpyxl warn; harmless.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML)
-            raise bad from None
-        try:
-            names = workbook.sheetnames
-            sheet = workbook[SHEET] if SHEET in names else workbook[names[0]]
-            rows = []
-            filled = 0
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if any(v is not None and v != "" for v in values):
-                    filled += 1
-                    if filled > MAX_ROWS + 1:  # the header row and the data rows
-                        raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
-                rows.append((number, list(values)))
-        except RosterFileError:
-            raise
-        except Exception:
-            raise bad from None
-        finally:
-            workbook.close()
+    # calamine (Rust) reads a 10,000-row roster in a tenth of openpyxl's time; values come back
+    # as str, float, bool, date or datetime, with "" for an empty cell (treated as empty below).
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+        sheet = workbook.get_sheet_by_name(SHEET if SHEET in names else names[0])
+        # From A1, so row numbers in messages are the ones Excel shows.
+        values_by_row = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine raises its own errors for damaged or non-xlsx content
+        raise bad from None
+    rows = []
+    filled = 0
+    for number, values in enumerate(values_by_row, start=1):
+        if any(v is not None and v != "" for v in values):
+            filled += 1
+            if filled > MAX_ROWS + 1:  # the header row and the data rows
+                raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
+        rows.append((number, list(values)))
     yield from rows
 
 
