@@ -70,8 +70,12 @@ class Course(Base):
     modules: Mapped[list[Module]] = relationship(
         back_populates="course", order_by="Module.position", cascade="all, delete-orphan"
     )
+    # Ties in position (two lesson files numbered alike) go by id, the order services.outline
+    # gives too, so the lesson page's previous/next and the course page always agree.
     lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="course", order_by="Lesson.position", cascade="all, delete-orphan"
+        back_populates="course",
+        order_by="(Lesson.position, Lesson.id)",
+        cascade="all, delete-orphan",
     )
     instructors: Mapped[list[User]] = relationship(secondary=course_instructors)
 

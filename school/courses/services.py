@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, defer
 
 from school import events
 from school.archive import services as archive
@@ -69,6 +70,33 @@ def get_course(slug: str) -> Course | None:
 def get_lesson(course: Course, slug: str) -> Lesson | None:
     """An active lesson of the course by slug."""
     return next((les for les in course.active_lessons if les.slug == slug), None)
+
+
+def find_lesson(course_slug: str, slug: str) -> Lesson | None:
+    """An active lesson by its course's slug and its own, with its course and module loaded in
+    the same statement (the lesson page shows all three; callers check permissions)."""
+    return db.session.scalar(
+        select(Lesson)
+        .join(Lesson.course)
+        .join(Lesson.module)
+        .where(Course.slug == course_slug, Lesson.slug == slug, Lesson.retired.is_(False))
+        .options(contains_eager(Lesson.course), contains_eager(Lesson.module))
+    )
+
+
+def outline(user: User, course: Course) -> list[tuple[Lesson, bool]]:
+    """The course's active lessons in order, each with whether the user studied it, in one
+    statement. Bodies are not loaded: outlines show titles, and a lesson already loaded in full
+    (the one on the lesson page) keeps its body."""
+    studied = and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == user.id)
+    rows = db.session.execute(
+        select(Lesson, LessonCompletion.id.is_not(None))
+        .outerjoin(LessonCompletion, studied)
+        .where(Lesson.course_id == course.id, Lesson.retired.is_(False))
+        .order_by(Lesson.position, Lesson.id)
+        .options(defer(Lesson.body_md))
+    )
+    return [(lesson, bool(done)) for lesson, done in rows]
 
 
 def _required_ids(course_ids: list[int]):

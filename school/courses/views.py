@@ -38,8 +38,8 @@ def _load_course(slug: str) -> Course:
 
 
 def _load_lesson(slug: str, lesson_slug: str) -> Lesson:
-    lesson = services.get_lesson(_load_course(slug), lesson_slug)
-    if lesson is None:
+    lesson = services.find_lesson(slug, lesson_slug)
+    if lesson is None or not can_view_course(current_user, lesson.course):
         abort(404)
     return lesson
 
@@ -90,11 +90,12 @@ def course(slug: str):
 def lesson(slug: str, lesson_slug: str):
     lesson = _load_lesson(slug, lesson_slug)
     course = lesson.course
-    lessons = course.active_lessons
+    outline = services.outline(current_user, course)
+    lessons = [les for les, _ in outline]
     index = lessons.index(lesson)
-    done = services.completed_lesson_ids(current_user, course)
+    done = outline[index][1]
     wait = 0
-    if can_study(current_user, course) and lesson.id not in done:
+    if can_study(current_user, course) and not done:
         opened = _opened_at(lesson, start=True)
         elapsed = (utcnow() - opened).total_seconds()
         wait = max(0, int(services.min_seconds(lesson) - elapsed + 0.999))
@@ -102,7 +103,7 @@ def lesson(slug: str, lesson_slug: str):
         "courses/lesson.html",
         course=course,
         lesson=lesson,
-        done=lesson.id in done,
+        done=done,
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         position=index + 1,

@@ -16,7 +16,7 @@ from tests.quizzes import factories as f
 # Today the catalogue loads each theme on its own: one statement per theme it shows.
 CATALOGUE = 11
 COURSE = 16
-LESSON = 9
+LESSON = 5
 
 
 def _school(app, themes: int) -> None:

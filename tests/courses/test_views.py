@@ -180,3 +180,19 @@ def test_course_page_shows_its_quizzes_and_faq_from_the_features_that_add_them(a
     assert "结业考试" in course_level and "（必考）" in course_level
     assert f"/quizzes/{exam_id}" in course_level
     assert "学时怎么算" in page[page.index("常见问题") :]
+
+
+def test_lessons_numbered_alike_keep_one_order_on_every_page(app, client, world):
+    """Two lesson files with the same number: the lesson pager, the course page and the redirect
+    after marking a lesson all take them by position, then by id."""
+    with app.app_context():
+        for lesson in courses.get_course("rules").lessons:
+            lesson.position = 1
+        db.session.commit()
+    login(client, "member")
+    page = client.get("/courses/rules/two").get_data(as_text=True)
+    assert "第 2/3 课" in page
+    assert 'href="/courses/rules/one">‹ 上一课' in page
+    assert 'href="/courses/rules/extra">下一课 ›' in page
+    client.get("/courses/rules/one")
+    assert post(client, "/courses/rules/one/complete").headers["Location"] == "/courses/rules/two"
