@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, defer
 
@@ -99,39 +99,40 @@ def outline(user: User, course: Course) -> list[tuple[Lesson, bool]]:
     return [(lesson, bool(done)) for lesson, done in rows]
 
 
-def _required_ids(course_ids: list[int]):
-    return select(Lesson.id).where(
-        Lesson.course_id.in_(course_ids), Lesson.required.is_(True), Lesson.retired.is_(False)
-    )
+def _as_counts(query: Select, *, done: bool) -> Select:
+    """A requirement's (course_id, count) rows as (course_id, total, done) rows."""
+    course_id, count = list(query.subquery().c)
+    zero = literal_column("0")
+    return select(course_id, zero, count) if done else select(course_id, count, zero)
 
 
 def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
-    """Required lessons (and what features add, such as exams) done and in total per course,
-    in grouped queries."""
+    """Required lessons (and what features add, such as exams) done and in total per course.
+
+    One statement however many courses and requirements: the grouped counts are put together
+    with UNION ALL as (course_id, total, done) rows and added up here.
+    """
     ids = [c.id for c in courses]
     if not ids:
         return {}
+    studied = and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == user.id)
+    # A member studies a lesson at most once (a unique constraint), so counting completions
+    # over the outer join counts lessons done.
+    lessons = (
+        select(Lesson.course_id, func.count(Lesson.id), func.count(LessonCompletion.id))
+        .outerjoin(LessonCompletion, studied)
+        .where(Lesson.course_id.in_(ids), Lesson.required.is_(True), Lesson.retired.is_(False))
+        .group_by(Lesson.course_id)
+    )
+    parts = [lessons]
+    for requirement in requirements.registered():
+        parts.append(_as_counts(requirement.totals(ids), done=False))
+        parts.append(_as_counts(requirement.done(user, ids), done=True))
     totals: Counter[int] = Counter()
     done: Counter[int] = Counter()
-    queries = [
-        (
-            totals,
-            select(Lesson.course_id, func.count())
-            .where(Lesson.id.in_(_required_ids(ids)))
-            .group_by(Lesson.course_id),
-        ),
-        (
-            done,
-            select(Lesson.course_id, func.count())
-            .join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
-            .where(LessonCompletion.user_id == user.id, Lesson.id.in_(_required_ids(ids)))
-            .group_by(Lesson.course_id),
-        ),
-    ]
-    for requirement in requirements.registered():
-        queries += [(totals, requirement.totals(ids)), (done, requirement.done(user, ids))]
-    for counter, query in queries:
-        counter.update(dict(db.session.execute(query).all()))
+    for course_id, total, finished in db.session.execute(union_all(*parts)):
+        totals[course_id] += total
+        done[course_id] += finished
     return {cid: Progress(done=done[cid], total=totals[cid]) for cid in ids}
 
 
