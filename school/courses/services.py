@@ -53,7 +53,13 @@ class CompletionResult:
 
 def catalogue(user: User) -> list[tuple[Theme, list[Course]]]:
     """Themes in order with the courses the user may see, empty themes left out."""
-    query = select(Course).join(Course.theme).order_by(Theme.position, Course.position, Course.id)
+    # Each course's theme comes with it from the join; course bodies are for the course page.
+    query = (
+        select(Course)
+        .join(Course.theme)
+        .options(contains_eager(Course.theme), defer(Course.body_md))
+        .order_by(Theme.position, Course.position, Course.id)
+    )
     if not user.is_instructor:
         query = query.where(Course.status == "published")
     grouped: dict[int, tuple[Theme, list[Course]]] = {}
