@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import Select, and_, func, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, defer
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from school import events
 from school.archive import services as archive
@@ -73,6 +73,16 @@ def get_course(slug: str) -> Course | None:
     return db.session.scalar(select(Course).where(Course.slug == slug))
 
 
+def get_course_page(slug: str) -> Course | None:
+    """A course by slug with what its page shows besides the lessons: its theme (same statement)
+    and its modules (one more)."""
+    return db.session.scalar(
+        select(Course)
+        .where(Course.slug == slug)
+        .options(joinedload(Course.theme), selectinload(Course.modules))
+    )
+
+
 def get_lesson(course: Course, slug: str) -> Lesson | None:
     """An active lesson of the course by slug."""
     return next((les for les in course.active_lessons if les.slug == slug), None)
@@ -90,19 +100,21 @@ def find_lesson(course_slug: str, slug: str) -> Lesson | None:
     )
 
 
-def outline(user: User, course: Course) -> list[tuple[Lesson, bool]]:
-    """The course's active lessons in order, each with whether the user studied it, in one
-    statement. Bodies are not loaded: outlines show titles, and a lesson already loaded in full
-    (the one on the lesson page) keeps its body."""
+def outline(user: User, course: Course, *, retired: bool = False) -> list[tuple[Lesson, bool]]:
+    """The course's active lessons (and retired ones if asked) in order, each with whether the
+    user studied it, in one statement. Bodies are not loaded: outlines show titles, and a lesson
+    already loaded in full (the one on the lesson page) keeps its body."""
     studied = and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == user.id)
-    rows = db.session.execute(
+    query = (
         select(Lesson, LessonCompletion.id.is_not(None))
         .outerjoin(LessonCompletion, studied)
-        .where(Lesson.course_id == course.id, Lesson.retired.is_(False))
+        .where(Lesson.course_id == course.id)
         .order_by(Lesson.position, Lesson.id)
         .options(defer(Lesson.body_md))
     )
-    return [(lesson, bool(done)) for lesson, done in rows]
+    if not retired:
+        query = query.where(Lesson.retired.is_(False))
+    return [(lesson, bool(done)) for lesson, done in db.session.execute(query)]
 
 
 def _as_counts(query: Select, *, done: bool) -> Select:
@@ -140,17 +152,6 @@ def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
         totals[course_id] += total
         done[course_id] += finished
     return {cid: Progress(done=done[cid], total=totals[cid]) for cid in ids}
-
-
-def completed_lesson_ids(user: User, course: Course) -> set[int]:
-    """Ids of the course's lessons the user has studied."""
-    return set(
-        db.session.scalars(
-            select(LessonCompletion.lesson_id)
-            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-            .where(LessonCompletion.user_id == user.id, Lesson.course_id == course.id)
-        )
-    )
 
 
 def course_completion(user: User, course: Course) -> CourseCompletion | None:

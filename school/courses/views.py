@@ -31,7 +31,7 @@ _OPENED_KEEP = 20
 
 
 def _load_course(slug: str) -> Course:
-    course = services.get_course(slug)
+    course = services.get_course_page(slug)
     if course is None or not can_view_course(current_user, course):
         abort(404)
     return course
@@ -70,8 +70,10 @@ def catalogue():
 @login_required
 def course(slug: str):
     course = _load_course(slug)
-    done = services.completed_lesson_ids(current_user, course)
-    lessons = course.active_lessons
+    # Retired lessons too: a member who studied only those has still started the course.
+    outline = services.outline(current_user, course, retired=True)
+    done = {les.id for les, studied in outline if studied}
+    lessons = [les for les, _ in outline if not les.retired]
     next_lesson = next((les for les in lessons if les.id not in done), None)
     return render_template(
         "courses/course.html",

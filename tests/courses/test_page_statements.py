@@ -14,7 +14,7 @@ from tests.factories import make_course
 from tests.quizzes import factories as f
 
 CATALOGUE = 8
-COURSE = 13
+COURSE = 11
 LESSON = 5
 
 

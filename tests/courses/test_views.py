@@ -196,3 +196,14 @@ def test_lessons_numbered_alike_keep_one_order_on_every_page(app, client, world)
     assert 'href="/courses/rules/extra">下一课 ›' in page
     client.get("/courses/rules/one")
     assert post(client, "/courses/rules/one/complete").headers["Location"] == "/courses/rules/two"
+
+
+def test_a_member_who_studied_a_lesson_since_retired_continues_the_course(app, client, world):
+    login(client, "member")
+    client.get("/courses/rules/one")
+    post(client, "/courses/rules/one/complete")
+    with app.app_context():
+        next(les for les in courses.get_course("rules").lessons if les.slug == "one").retired = True
+        db.session.commit()
+    page = client.get("/courses/rules").get_data(as_text=True)
+    assert "继续学习：课时 two" in page and '/courses/rules/one"' not in page
