@@ -141,6 +141,14 @@ def year_summary(member: User, year: int) -> YearSummary:
     return YearSummary(year=year, hours=Decimal(total or 0), quota=quota_for(member))
 
 
+def summary_of(member: User, year: int, year_entries: list[ArchiveEntry]) -> YearSummary:
+    """``year_summary`` from the year's entries already loaded (the archive page lists them),
+    without asking the database again. Added up in tenths like the column, so the total is the
+    same Decimal the SQL sum gives (3, not 3.0)."""
+    tenths = sum(int(entry.hours * 10) for entry in year_entries)
+    return YearSummary(year=year, hours=Decimal(tenths) / 10, quota=quota_for(member))
+
+
 def years_with_entries(member: User) -> list[int]:
     """Local calendar years in which the member has entries, newest first."""
     moments = db.session.scalars(

@@ -21,14 +21,15 @@ def _render(member: User, *, printable: bool):
     years = services.years_with_entries(member)
     if year not in years:
         years = sorted({*years, year}, reverse=True)
+    entries = services.entries(member, year)
     return render_template(
         "archive/print.html" if printable else "archive/archive.html",
         member=member,
         own=member.id == current_user.id,
         year=year,
         years=years,
-        entries=services.entries(member, year),
-        summary=services.year_summary(member, year),
+        entries=entries,
+        summary=services.summary_of(member, year, entries),
         now=utcnow(),
     )
 

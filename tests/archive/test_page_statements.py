@@ -10,9 +10,9 @@ from school.auth.models import User
 from school.db import db
 from tests.conftest import login
 
-ARCHIVE = 6
+ARCHIVE = 5
 # The printed sheet has no site header (no menu, no unread count) but names the organisation.
-PRINT = 5
+PRINT = 4
 
 
 @pytest.mark.parametrize("entries", [1, 6])
@@ -37,3 +37,23 @@ def test_the_archive(app, client, world, count_statements, entries, page):
     response, statements = count_statements(client, url)
     assert response.status_code == 200 and "讲座 0" in response.get_data(as_text=True)
     assert len(statements) == (ARCHIVE if page == "archive" else PRINT), "\n".join(statements)
+
+
+def test_the_summary_from_the_listed_entries_is_the_sql_sum(app, world):
+    """The page adds up the entries it lists; the total must be the very Decimal the SQL gives."""
+    with app.app_context():
+        member = db.session.get(User, world.member)
+        secretary = db.session.get(User, world.secretary)
+        for n, hours in enumerate(["1.5", "1.5", "0.1", "2"]):
+            services.append_offline(
+                member,
+                title=f"讲座 {n}",
+                hours=Decimal(hours),
+                completed_at=datetime(2024, 3, 1 + n, tzinfo=UTC),
+                recorded_by=secretary,
+            )
+        for year in (2023, 2024):
+            listed = services.entries(member, year)
+            summary = services.summary_of(member, year, listed)
+            assert summary == services.year_summary(member, year)
+            assert str(summary.hours) == str(services.year_summary(member, year).hours)
