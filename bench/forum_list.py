@@ -38,6 +38,7 @@ from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, defer, lazyload
 
+from bench import harness
 from school import create_app
 from school.auth import services as accounts
 from school.auth.models import User
@@ -568,31 +569,16 @@ def _analyze(url: str) -> None:
 
 
 def _throwaway_postgres(admin_url: str) -> str:
-    name = f"bench_forum_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return harness.create_postgres(admin_url, f"bench_forum_{os.getpid()}")
 
 
 def _drop_postgres(admin_url: str, url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+    harness.drop_postgres(admin_url, make_url(url).database)
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    cpu = harness.cpu_model()
+    load = harness.load_average()
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"SQLAlchemy {sqlalchemy.__version__}, load average {load}, {date.today().isoformat()}"

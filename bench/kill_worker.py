@@ -52,18 +52,22 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import selectinload
 from whoosh.index import open_dir
 
-from bench.quiz_load import (
+from bench.harness import (
     ADMIN_URL,
+    SECRET_KEY,
+    Server,
+    fresh_database,
+    load_average,
+    now,
+    processes,
+)
+from bench.quiz_load import (
     ATTEMPT,
     CSRF,
     PASSWORD,
-    SECRET_KEY,
     Browser,
     Failed,
     Response,
-    Server,
-    fresh_database,
-    processes,
 )
 from school import create_app
 from school.archive.models import ArchiveEntry, YearProgress
@@ -976,7 +980,7 @@ def run(opts: Options, workdir: Path | None = None) -> Result:
 
 
 def _run(opts: Options, workdir: Path) -> Result:
-    load = Path("/proc/loadavg").read_text().split()[:3]
+    load = load_average().split(", ")
     with fresh_database(opts.sqlite, opts.admin_url, workdir, prefix="bench_kill") as url:
         data = populate(url, opts.members, workdir)
         drive = drive_members(url, data, opts, workdir)
@@ -1096,8 +1100,7 @@ def _result(opts: Options, load: list[str], drive: Drive, check: Check) -> Resul
 
     name = "SQLite" if opts.sqlite else "PostgreSQL"
     lines = [
-        f"### {name}: {opts.members} members, {opts.duration:.0f} s, {opts.kills} kills "
-        f"({datetime.now().astimezone():%Y-%m-%d %H:%M %Z})",
+        f"### {name}: {opts.members} members, {opts.duration:.0f} s, {opts.kills} kills ({now()})",
         "",
         f"- machine: {os.cpu_count()} cpus, load average {' '.join(load)} before the run",
         f"- kills at {', '.join(f'{k.at:.1f}' for k in kills) or '-'} s: "

@@ -26,26 +26,19 @@ import argparse
 import csv
 import http.client
 import json
-import math
 import os
-import platform
 import random
 import re
 import shlex
 import shutil
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, nullcontext, suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
-from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -53,20 +46,29 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 
+from bench.harness import (
+    ADMIN_URL,
+    HOST,
+    SECRET_KEY,
+    Server,
+    busy_percent,
+    cpu_seconds,
+    fresh_database,
+    machine_busy,
+    machine_facts,
+    ms,
+    percentile,
+    processes,
+)
 from school import create_app
 from school.archive.models import ArchiveEntry
 from school.auth.passwords import PRODUCTION
 from school.auth.services import create_user
-from school.cli import alembic_config
 from school.db import db
 from school.quizzes.models import Attempt, AttemptQuestion, QuestionVersion
 from tests.quizzes import factories
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-# Throwaway values for a throwaway database that is dropped at the end of the run.
-SECRET_KEY = "bench-quiz-load-secret"  # noqa: S105
+# Throwaway value for a throwaway database that is dropped at the end of the run.
 PASSWORD = "bench-password-2026"  # noqa: S105
 SAVE_TARGET_SECONDS = 0.100
 # gunicorn's own worker timeout is 30 s: a request still waiting after that has failed anyway.
@@ -181,37 +183,6 @@ def parse_options(argv: list[str] | None = None) -> Options:
 # --- database -----------------------------------------------------------------------------------
 
 
-@contextmanager
-def fresh_database(
-    sqlite: bool, admin_url: str, workdir: Path, prefix: str = "bench_load"
-) -> Iterator[str]:
-    """A migrated empty database of its own, dropped afterwards whatever happens."""
-    if sqlite:
-        url = f"sqlite:///{workdir / 'bench.db'}"
-        command_upgrade(url)
-        yield url  # the file goes with workdir
-        return
-    name = f"{prefix}_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        command_upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def command_upgrade(url: str) -> None:
-    from alembic import command
-
-    command.upgrade(alembic_config(url), "head")
-
-
 @dataclass(frozen=True)
 class Dataset:
     quiz_id: int
@@ -320,133 +291,7 @@ def verify(url: str, data: Dataset) -> Check:
 # --- server -------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn serving wsgi:app from the project root, as the README deploys it."""
-
-    # %(D)s is the time the worker spent on the request, so the client's latency can be split
-    # into service time and time waiting for a free worker.
-    ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
-
-    def __init__(
-        self, url: str, workers: int, workdir: Path, access_format: str = ACCESS_FORMAT
-    ) -> None:
-        self.port = free_port()
-        self.access_log = workdir / "access.log"
-        self.error_log = workdir / "error.log"
-        self.command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"{HOST}:{self.port}",
-            "--access-logfile",
-            str(self.access_log),
-            "--access-logformat",
-            access_format,
-            "--error-logfile",
-            str(self.error_log),
-            # Its control socket lives at one path per user: runs side by side would share it.
-            "--no-control-socket",
-            "wsgi:app",
-        ]
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": SECRET_KEY,
-            "RATELIMIT_ENABLED": "false",
-            "MIN_STUDY_SECONDS": "0",
-            "MEDIA_DIR": str(workdir / "media"),
-            # Forum images and the search index of a throwaway database stay with it.
-            "UPLOAD_DIR": str(workdir / "uploads"),
-            "SEARCH_INDEX_DIR": str(workdir / "search-index"),
-        }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-            self.command,
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.error_tail()}")
-            conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-            # Closed whatever happens: a worker still booting lets the probe time out.
-            with suppress(OSError, http.client.HTTPException), closing(conn):
-                conn.request("GET", "/login")
-                with conn.getresponse() as answer:
-                    if answer.status == 200:
-                        return self
-            time.sleep(0.2)
-        self.__exit__(None, None, None)
-        raise RuntimeError(f"gunicorn did not answer within 30 s:\n{self.error_tail()}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-    def error_tail(self, lines: int = 30) -> str:
-        if not self.error_log.exists():
-            return ""
-        return "\n".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
-
-    def pids(self) -> set[int]:
-        assert self.process is not None
-        master = self.process.pid
-        return {master} | {pid for pid, ppid, _ in processes() if ppid == master}
-
-
 # --- what the machine did -------------------------------------------------------------------------
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def processes() -> Iterator[tuple[int, int, str]]:
-    """(pid, parent pid, command name) of every process."""
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with suppress(OSError):
-                stat = Path(entry.path, "stat").read_text()
-                name = stat[stat.index("(") + 1 : stat.rindex(")")]
-                yield int(entry.name), int(stat[stat.rindex(")") + 2 :].split()[1]), name
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU of one process, 0 when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    total = sum(values[:8])  # without guest time, which is already counted in user
-    return (total - idle) / TICK, total / TICK
 
 
 @dataclass
@@ -699,20 +544,6 @@ def take_quiz(
 # --- numbers ------------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of sorted values."""
-    if not values:
-        return math.nan
-    return values[max(0, math.ceil(q / 100 * len(values)) - 1)]
-
-
-def ms(seconds: float) -> str:
-    if math.isnan(seconds):
-        return "-"
-    value = seconds * 1000
-    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
-
-
 ACCESS_KINDS = [
     ("POST", re.compile(r"^/quizzes/\d+/start$"), "start"),
     ("GET", re.compile(r"^/attempts/\d+$"), "page"),
@@ -752,37 +583,7 @@ def server_problems(error_log: Path) -> Counter[str]:
     return found
 
 
-def machine_facts(opts: Options) -> list[str]:
-    kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal:")
-    )
-    memory = f"{kib / 1024 / 1024:.1f} GiB"
-    facts = [
-        f"date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"cpus: {os.cpu_count()} (load generator on the same cores), memory: {memory}",
-        f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}",
-    ]
-    if not opts.sqlite:
-        engine = create_engine(opts.admin_url)
-        try:
-            with engine.connect() as conn:
-                facts.append(f"postgresql {conn.execute(text('SHOW server_version')).scalar()}")
-        finally:
-            engine.dispose()
-    return facts
-
-
 # --- the run ------------------------------------------------------------------------------------
-
-
-def busy_percent(seconds: float = 3.0) -> float:
-    """How busy the whole machine is over the next few seconds."""
-    busy, total = machine_busy()
-    time.sleep(seconds)
-    busy2, total2 = machine_busy()
-    return 100 * (busy2 - busy) / max(total2 - total, 1e-9)
 
 
 def wait_for_quiet(limit: float) -> float:
@@ -808,7 +609,7 @@ def run(opts: Options) -> int:
     say = out.append
     backend = "sqlite" if opts.sqlite else "postgresql"
     try:
-        facts = machine_facts(opts)
+        facts = machine_facts(None if opts.sqlite else opts.admin_url)
         facts.append(f"machine {quiet:.0f}% busy with other work just before the run")
         with fresh_database(opts.sqlite, opts.admin_url, workdir) as url:
             data = populate(url, opts, workdir)

@@ -28,6 +28,7 @@ from flask import render_template
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench import harness
 from school import create_app
 from school.auth.models import User
 from school.db import db, utcnow
@@ -253,19 +254,11 @@ def _server_version(url: str) -> str:
 
 
 def _throwaway_postgres(server_url: str) -> str:
-    name = f"bench_stats_{os.getpid()}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return harness.create_postgres(server_url, f"bench_stats_{os.getpid()}")
 
 
 def _drop_postgres(server_url: str, url: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+    harness.drop_postgres(server_url, make_url(url).database)
 
 
 def _analyze(url: str) -> None:

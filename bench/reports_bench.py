@@ -32,15 +32,14 @@ import sys
 import time
 from dataclasses import dataclass
 
-from alembic import command
 from flask.testing import FlaskClient
 from sqlalchemy import desc, func, select
 
+from bench import harness
 from school import create_app
 from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import User
 from school.auth.services import create_user
-from school.cli import alembic_config
 from school.courses.models import CourseCompletion, LessonCompletion
 from school.db import db
 from school.demo.generate import CITY_CODE, generate
@@ -255,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.database_url:
         parser.error("set DATABASE_URL or pass --database-url")
 
-    command.upgrade(alembic_config(args.database_url), "head")
+    harness.migrate(args.database_url)
     app = create_app(
         {
             "DATABASE_URL": args.database_url,
@@ -276,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         backend = db.engine.dialect.name
         version = db.engine.dialect.server_version_info
     print(f"\n### {backend} {'.'.join(map(str, version or ()))}\n")
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    load = harness.load_average(1)
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load average {load}.")
     if generator_seconds is not None:
         print(f"Generator: {generator_seconds:.0f} s for {counts['users']} members.")

@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench import harness
 from school import create_app
 from school.auth.models import User
 from school.auth.services import create_user, grant_staff
@@ -195,19 +196,11 @@ def _server_version(url: str) -> str:
 
 
 def _throwaway_postgres(server_url: str) -> str:
-    name = f"bench_roster_{os.getpid()}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return harness.create_postgres(server_url, f"bench_roster_{os.getpid()}")
 
 
 def _drop_postgres(server_url: str, url: str) -> None:
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+    harness.drop_postgres(server_url, make_url(url).database)
 
 
 def main() -> None:

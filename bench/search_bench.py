@@ -58,9 +58,10 @@ import jieba
 import sqlalchemy
 import whoosh
 import whoosh.searching
-from alembic import command
 from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
+
+from bench import harness
 
 # --- jieba's dictionary: count every load, in every Tokenizer, before anything uses one ----------
 
@@ -97,7 +98,6 @@ jieba.setLogLevel(60)  # its "Building prefix dict" lines on stderr, once per lo
 from school import create_app  # noqa: E402  (after the counter: the app may load jieba)
 from school.auth import services as accounts  # noqa: E402
 from school.auth.models import User  # noqa: E402
-from school.cli import alembic_config  # noqa: E402
 from school.courses.models import Course, Lesson, Module, Theme  # noqa: E402
 from school.db import db, utcnow  # noqa: E402
 from school.forum.models import Post, Thread  # noqa: E402
@@ -1018,7 +1018,7 @@ def probe_jieba() -> None:
 
 
 def _migrate(url: str) -> None:
-    command.upgrade(alembic_config(url), "head")
+    harness.migrate(url)
 
 
 def _analyze(url: str) -> None:
@@ -1029,20 +1029,11 @@ def _analyze(url: str) -> None:
 
 
 def _throwaway_postgres(admin_url: str) -> str:
-    name = f"bench_search_{os.getpid()}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return harness.create_postgres(admin_url, f"bench_search_{os.getpid()}")
 
 
 def _drop_postgres(admin_url: str, url: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
+    harness.drop_postgres(admin_url, make_url(url).database)
 
 
 def _version(url: str) -> str:
@@ -1057,7 +1048,7 @@ def _version(url: str) -> str:
 
 
 def machine() -> str:
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = harness.load_average()
     return (
         f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLAlchemy "
         f"{sqlalchemy.__version__}, Whoosh {whoosh.versionstring()}, jieba {jieba.__version__}, "
@@ -1132,7 +1123,7 @@ def run(
 
 
 def _load() -> str:
-    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return harness.load_average(1)
 
 
 # --- the report -----------------------------------------------------------------------------------

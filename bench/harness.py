@@ -1,0 +1,472 @@
+"""What the benchmarks share: a throwaway database, gunicorn, wrk, percentiles, machine facts.
+
+Every benchmark that serves the app over HTTP starts it the same way (``Server``): ``python -m
+gunicorn --workers N wsgi:app`` from the project root on a free port of 127.0.0.1, with
+``DATABASE_URL``, a fixed ``SECRET_KEY`` and ``RATELIMIT_ENABLED=false``. ``hello_server`` starts
+``bench/hello.py`` (a bare Flask app) with the same settings, the yardstick a page is held
+against. ``wrk`` measures a URL (``run_wrk``) and reports req/s and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Throwaway value for throwaway databases that are dropped at the end of a run.
+SECRET_KEY = "bench-quiz-load-secret"  # noqa: S105
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+def migrate(url: str) -> None:
+    """Alembic to head, as ``flask db upgrade`` does."""
+    from alembic import command
+
+    from school.cli import alembic_config
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def create_postgres(admin_url: str, name: str) -> str:
+    """An empty database ``name`` on the server of ``admin_url`` (dropped first if left over)."""
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(admin_url: str, name: str) -> None:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def fresh_database(
+    sqlite: bool,
+    admin_url: str,
+    workdir: Path,
+    prefix: str = "bench_load",
+    upgrade: bool = True,
+) -> Iterator[str]:
+    """A database of its own (migrated unless ``upgrade=False``), dropped afterwards whatever
+    happens: a SQLite file in ``workdir`` or ``<prefix>_<pid>`` on the PostgreSQL server."""
+    if sqlite:
+        url = f"sqlite:///{workdir / 'bench.db'}"
+        if upgrade:
+            migrate(url)
+        yield url  # the file goes with workdir
+        return
+    name = f"{prefix}_{os.getpid()}"
+    url = create_postgres(admin_url, name)
+    try:
+        if upgrade:
+            migrate(url)
+        yield url
+    finally:
+        drop_postgres(admin_url, name)
+
+
+@contextmanager
+def workdir(prefix: str) -> Iterator[Path]:
+    """A temporary directory, removed at the end."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def server_version(url: str) -> str:
+    """``SQLite 3.x`` or ``PostgreSQL 15.x`` for the database at ``url``."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                return "SQLite " + conn.scalar(text("select sqlite_version()"))
+            return "PostgreSQL " + conn.scalar(text("show server_version")).split()[0]
+    finally:
+        engine.dispose()
+
+
+# --- gunicorn -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def app_env(url: str | None, workdir: Path, extra: Mapping[str, str] | None = None) -> dict:
+    """The environment the app runs with in a benchmark: its own files stay in ``workdir``."""
+    env = {
+        **os.environ,
+        "SECRET_KEY": SECRET_KEY,
+        "RATELIMIT_ENABLED": "false",
+        "MIN_STUDY_SECONDS": "0",
+        "MEDIA_DIR": str(workdir / "media"),
+        # Forum images and the search index of a throwaway database stay with it.
+        "UPLOAD_DIR": str(workdir / "uploads"),
+        "SEARCH_INDEX_DIR": str(workdir / "search-index"),
+    }
+    if url is not None:
+        env["DATABASE_URL"] = url
+    env.update(extra or {})
+    return env
+
+
+class Server:
+    """gunicorn serving ``app`` (``wsgi:app``) from the project root, as the README deploys it."""
+
+    # %(D)s is the time the worker spent on the request, so the client's latency can be split
+    # into service time and time waiting for a free worker.
+    ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+    def __init__(
+        self,
+        url: str | None,
+        workers: int,
+        workdir: Path,
+        access_format: str | None = ACCESS_FORMAT,
+        *,
+        app: str = "wsgi:app",
+        probe: str = "/login",
+        name: str = "",
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.port = free_port()
+        self.probe = probe
+        self.access_log = workdir / f"access{name}.log"
+        self.error_log = workdir / f"error{name}.log"
+        logging = (
+            ["--access-logfile", str(self.access_log), "--access-logformat", access_format]
+            if access_format
+            else []
+        )
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"{HOST}:{self.port}",
+            *logging,
+            "--error-logfile",
+            str(self.error_log),
+            # Its control socket lives at one path per user: runs side by side would share it.
+            "--no-control-socket",
+            app,
+        ]
+        self.env = app_env(url, workdir, env)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.error_tail()}")
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
+            # Closed whatever happens: a worker still booting lets the probe time out.
+            with suppress(OSError, http.client.HTTPException), closing(conn):
+                conn.request("GET", self.probe)
+                with conn.getresponse() as answer:
+                    if answer.status == 200:
+                        return self
+            time.sleep(0.2)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn did not answer within 30 s:\n{self.error_tail()}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)  # graceful: workers finish their request
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def error_tail(self, lines: int = 30) -> str:
+        if not self.error_log.exists():
+            return ""
+        return "\n".join(self.error_log.read_text(errors="replace").splitlines()[-lines:])
+
+    def pids(self) -> set[int]:
+        assert self.process is not None
+        master = self.process.pid
+        return {master} | {pid for pid, ppid, _ in processes() if ppid == master}
+
+
+def hello_server(workers: int, workdir: Path) -> Server:
+    """``bench/hello.py`` under the same gunicorn settings as the app: the yardstick."""
+    return Server(None, workers, workdir, None, app="bench.hello:app", probe="/", name="-hello")
+
+
+# --- wrk ----------------------------------------------------------------------------------------
+
+# wrk's done() hook prints one line of JSON with the figures the reports need (latencies in µs).
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH-WRK {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, '
+    .. '"status": %d, "timeout": %d, "p50": %d, "p90": %d, "p99": %d, "max": %d}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    errors: int  # connect, read, write and timeout errors
+    bad_status: int  # answers other than 2xx or 3xx
+    p50: float  # seconds
+    p90: float
+    p99: float
+    max: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """The figures of the ``BENCH-WRK`` line that ``WRK_REPORT`` makes wrk print."""
+    match = re.search(r"^BENCH-WRK (\{.*\})$", output, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"no BENCH-WRK line in wrk's output:\n{output}")
+    v = json.loads(match.group(1))
+    return WrkResult(
+        requests=v["requests"],
+        seconds=v["duration_us"] / 1e6,
+        errors=v["connect"] + v["read"] + v["write"] + v["timeout"],
+        bad_status=v["status"],
+        p50=v["p50"] / 1e6,
+        p90=v["p90"] / 1e6,
+        p99=v["p99"] / 1e6,
+        max=v["max"] / 1e6,
+    )
+
+
+def wrk_path() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+    return found
+
+
+def run_wrk(
+    url: str,
+    seconds: float,
+    connections: int = 4,
+    threads: int = 1,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10,
+) -> WrkResult:
+    """Load ``url`` with wrk for ``seconds``; ``headers`` (a session cookie) go with each request.
+
+    A 3xx answer counts as an answer (wrk does not follow it), so a page that redirects when the
+    session is gone would look fast: check the status once before measuring (``get_status``).
+    """
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    try:
+        command = [
+            wrk_path(),
+            f"--threads={threads}",
+            f"--connections={connections}",
+            f"--duration={max(1, round(seconds))}s",
+            f"--timeout={max(1, round(timeout))}s",
+            f"--script={script.name}",
+        ]
+        for name, value in (headers or {}).items():
+            command += ["--header", f"{name}: {value}"]
+        done = subprocess.run(  # noqa: S603 - wrk with our own arguments
+            [*command, url], capture_output=True, text=True, timeout=seconds + 60, check=False
+        )
+    finally:
+        os.unlink(script.name)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+def get_status(url: str, headers: Mapping[str, str] | None = None) -> int:
+    """One GET with ``headers``; its status."""
+    parts = url.split("/", 3)
+    host, _, port = parts[2].partition(":")
+    conn = http.client.HTTPConnection(host, int(port or 80), timeout=30)
+    with closing(conn):
+        conn.request("GET", "/" + (parts[3] if len(parts) > 3 else ""), headers=dict(headers or {}))
+        with conn.getresponse() as answer:
+            answer.read()
+            return answer.status
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of sorted values."""
+    if not values:
+        return math.nan
+    return values[max(0, math.ceil(q / 100 * len(values)) - 1)]
+
+
+def ms(seconds: float) -> str:
+    if math.isnan(seconds):
+        return "-"
+    value = seconds * 1000
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+# --- the machine --------------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def load_average(digits: int = 2) -> str:
+    """The 1, 5 and 15 minute load averages, ``0.52, 0.61, 0.70``."""
+    return ", ".join(f"{x:.{digits}f}" for x in os.getloadavg())
+
+
+def now() -> str:
+    return f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+
+
+def cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def memory() -> str:
+    kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    return f"{kib / 1024 / 1024:.1f} GiB"
+
+
+def machine_facts(postgres_url: str | None = None) -> list[str]:
+    """Date, cores, memory, Python, SQLite and (given a URL) PostgreSQL versions."""
+    facts = [
+        f"date: {now()}",
+        f"cpus: {os.cpu_count()} (load generator on the same cores), memory: {memory()}",
+        f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}",
+    ]
+    if postgres_url is not None:
+        engine = create_engine(postgres_url)
+        try:
+            with engine.connect() as conn:
+                facts.append(f"postgresql {conn.execute(text('SHOW server_version')).scalar()}")
+        finally:
+            engine.dispose()
+    return facts
+
+
+def code_version() -> str:
+    """The commit the project's tree is at, and whether ``school/`` differs from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(  # noqa: S603 - git with fixed arguments
+            ["git", *args],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    changed = git("status", "--porcelain", "--", "school", "migrations", "content", "wsgi.py")
+    return f"{commit} with uncommitted changes in the app" if changed else commit
+
+
+def processes() -> Iterator[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with suppress(OSError):
+                stat = Path(entry.path, "stat").read_text()
+                name = stat[stat.index("(") + 1 : stat.rindex(")")]
+                yield int(entry.name), int(stat[stat.rindex(")") + 2 :].split()[1]), name
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of one process, 0 when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])  # without guest time, which is already counted in user
+    return (total - idle) / TICK, total / TICK
+
+
+def busy_percent(seconds: float = 3.0) -> float:
+    """How busy the whole machine is over the next few seconds."""
+    busy, total = machine_busy()
+    time.sleep(seconds)
+    busy2, total2 = machine_busy()
+    return 100 * (busy2 - busy) / max(total2 - total, 1e-9)

@@ -1,0 +1,319 @@
+r"""Page benchmark: what the pages a member opens most cost, next to a bare Flask app.
+
+```sh
+.venv/bin/python -m bench.pages                      # SQLite, then PostgreSQL
+.venv/bin/python -m bench.pages --only sqlite        # or postgresql
+.venv/bin/python -m bench.pages --rounds 5 --seconds 10 --workers 4
+```
+
+For each database, one run:
+
+1. a fresh database (a SQLite file in a temporary directory; on PostgreSQL ``bench_pages_<pid>``
+   created through ``--admin-url`` and dropped at the end), filled as ``make run`` does:
+   ``flask db upgrade``, ``flask content import``, ``flask demo load``;
+2. the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
+   under the same settings, side by side;
+3. the demo member ``dangyuan`` logs in (GET and POST ``/login`` with the CSRF token) and
+   starts the practice quiz, so that there is an open attempt;
+4. ``--rounds`` rounds: in each, for every page, wrk loads hello for ``--seconds`` and then the
+   page for as long, with ``--connections`` connections and the member's cookies (the login page
+   without them). Hello measured just before each page makes a slow moment of the machine show
+   in both, so the page's share of hello moves less than its req/s;
+5. a Markdown table on stdout: req/s of every round, their median, the median of the rounds'
+   page/hello ratios, p50/p99 latency (median of the rounds), plus load average and date.
+
+wrk (Debian package ``wrk``) must be installed. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from bench import harness
+from bench.quiz_load import Browser
+
+PAGES = ("lesson", "catalogue", "archive", "quiz question", "login (anonymous)")
+USERNAME = "dangyuan"
+PASSWORD = "dangxiao2026"  # noqa: S105 - the demo's published password
+BACKENDS = ("sqlite", "postgresql")
+
+
+@dataclass
+class Options:
+    only: str | None
+    workers: int
+    rounds: int
+    seconds: float
+    connections: int
+    admin_url: str
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=BACKENDS, help="one database instead of both")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of hello/page pairs (3)")
+    parser.add_argument("--seconds", type=float, default=5, help="wrk duration per load (5 s)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (4)")
+    parser.add_argument("--admin-url", default=harness.ADMIN_URL)
+    a = parser.parse_args(argv)
+    return Options(a.only, a.workers, a.rounds, a.seconds, a.connections, a.admin_url)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def load_demo(url: str, workdir: Path) -> float:
+    """``flask db upgrade``, ``flask content import``, ``flask demo load``; seconds taken."""
+    env = harness.app_env(url, workdir)
+    began = time.monotonic()
+    for command in (["db", "upgrade"], ["content", "import"], ["demo", "load"]):
+        done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+            [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+            cwd=harness.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return time.monotonic() - began
+
+
+def find_targets(url: str) -> tuple[str, int]:
+    """The first lesson of the first published course, and the demo's untimed practice quiz."""
+    from school.courses.models import Course, Lesson
+    from school.quizzes.models import Quiz
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            course, lesson = conn.execute(
+                select(Course.slug, Lesson.slug)
+                .join(Lesson, Lesson.course_id == Course.id)
+                .where(Course.status == "published")
+                .order_by(Course.position, Course.id, Lesson.position, Lesson.id)
+                .limit(1)
+            ).one()
+            quiz = conn.scalar(
+                select(Quiz.id)
+                .where(Quiz.status == "published", Quiz.time_limit_seconds.is_(None))
+                .order_by(Quiz.id)
+                .limit(1)
+            )
+    finally:
+        engine.dispose()
+    if quiz is None:
+        raise RuntimeError("the demo has no untimed published quiz")
+    return f"/courses/{course}/{lesson}", quiz
+
+
+def log_in_and_start(port: int, quiz_id: int) -> tuple[dict[str, str], str]:
+    """The member's cookies after logging in, and the first question page of a new attempt."""
+    browser = Browser(0, port, time.monotonic)
+    page = browser.send("login", "GET", "/login")
+    browser.expect(page, 200, "login page")
+    browser.read_token(page)
+    form = [("username", USERNAME), ("password", PASSWORD), ("csrf_token", browser.csrf)]
+    done = browser.send("login", "POST", "/login", form)
+    browser.expect(done, 302, "login")
+    if done.location().startswith("/login"):
+        raise RuntimeError("login refused")
+    quiz = browser.send("quiz", "GET", f"/quizzes/{quiz_id}")
+    browser.expect(quiz, 200, "quiz page")
+    browser.read_token(quiz)
+    started = browser.send(
+        "start", "POST", f"/quizzes/{quiz_id}/start", [("csrf_token", browser.csrf)]
+    )
+    browser.expect(started, 302, "start")
+    attempt = started.location().split("?")[0]
+    if not attempt.startswith("/attempts/"):
+        raise RuntimeError(f"start led to {started.location()}")
+    return dict(browser.cookies), f"{attempt}?page=1"
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    page: str
+    path: str
+    runs: list[harness.WrkResult] = field(default_factory=list)
+    hello: list[harness.WrkResult] = field(default_factory=list)  # the load just before each
+
+    @property
+    def rates(self) -> list[float]:
+        return [r.rate for r in self.runs]
+
+    def share(self) -> float:
+        return statistics.median(
+            r.rate / h.rate for r, h in zip(self.runs, self.hello, strict=True)
+        )
+
+    def latency(self, q: str) -> float:
+        return statistics.median(getattr(r, q) for r in self.runs)
+
+    def failures(self) -> int:
+        return sum(r.errors + r.bad_status for r in self.runs)
+
+
+@dataclass
+class Run:
+    backend: str
+    version: str
+    setup_seconds: float
+    facts: list[str]
+    load_before: str
+    load_after: str
+    date: str
+    pages: list[Measured]
+    hello: list[harness.WrkResult]
+
+
+def measure(backend: str, opts: Options) -> Run:
+    with (
+        harness.workdir("bench-pages-") as workdir,
+        harness.fresh_database(
+            backend == "sqlite", opts.admin_url, workdir, prefix="bench_pages", upgrade=False
+        ) as url,
+    ):
+        print(f"{backend}: loading the demo", file=sys.stderr)
+        setup = load_demo(url, workdir)
+        lesson, quiz_id = find_targets(url)
+        version = harness.server_version(url)
+        code = harness.code_version()  # what the servers run: the tree as it is now
+        with (
+            harness.Server(url, opts.workers, workdir, None) as school,
+            harness.hello_server(opts.workers, workdir) as hello,
+        ):
+            cookies, question = log_in_and_start(school.port, quiz_id)
+            member = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            targets = [
+                (PAGES[0], lesson, member),
+                (PAGES[1], "/", member),
+                (PAGES[2], "/archive/", member),
+                (PAGES[3], question, member),
+                (PAGES[4], "/login", {}),
+            ]
+            for page, path, headers in targets:
+                status = harness.get_status(school.base + path, headers)
+                if status != 200:
+                    raise RuntimeError(f"{page} {path} answered {status}, not 200")
+
+            def load(server: harness.Server, path: str, headers: dict, seconds: float):
+                return harness.run_wrk(
+                    server.base + path, seconds, connections=opts.connections, headers=headers
+                )
+
+            # Warm-up: every worker has imported, connected and rendered each page once.
+            load(hello, "/", {}, 2)
+            for _, path, headers in targets:
+                load(school, path, headers, 2)
+            load_before = harness.load_average()
+            measured = [Measured(page, path) for page, path, _ in targets]
+            hello_runs: list[harness.WrkResult] = []
+            for round_ in range(opts.rounds):
+                for m, (_, path, headers) in zip(measured, targets, strict=True):
+                    h = load(hello, "/", {}, opts.seconds)
+                    r = load(school, path, headers, opts.seconds)
+                    hello_runs.append(h)
+                    m.hello.append(h)
+                    m.runs.append(r)
+                    print(
+                        f"{backend} round {round_ + 1}: hello {h.rate:.0f}/s, "
+                        f"{m.page} {r.rate:.0f}/s",
+                        file=sys.stderr,
+                    )
+            load_after = harness.load_average()
+            # Still the member's own page: the session outlived the run.
+            for page, path, headers in targets:
+                status = harness.get_status(school.base + path, headers)
+                if status != 200:
+                    raise RuntimeError(f"{page} {path} answered {status} after the run")
+    return Run(
+        backend=backend,
+        version=version,
+        setup_seconds=setup,
+        facts=[
+            *harness.machine_facts(None if backend == "sqlite" else opts.admin_url),
+            f"code: {code}",
+        ],
+        load_before=load_before,
+        load_after=load_after,
+        date=harness.now(),
+        pages=measured,
+        hello=hello_runs,
+    )
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def report(run: Run, opts: Options) -> list[str]:
+    rounds = " | ".join(f"r{i + 1}" for i in range(opts.rounds))
+    out = [
+        f"### {run.version}, {opts.workers} sync workers, {opts.connections} connections",
+        "",
+        f"{run.date}; load average {run.load_before} before the rounds, {run.load_after} after; "
+        f"{opts.rounds} rounds of {opts.seconds:g} s per load; demo loaded in "
+        f"{run.setup_seconds:.0f} s.",
+        "",
+        f"| page | req/s {rounds} | median req/s | share of hello | p50 ms | p99 ms | failed |",
+        "|---|" + "---:|" * (opts.rounds + 5),
+    ]
+    per_round = len(run.pages)
+    hello_rounds = [
+        statistics.median(h.rate for h in run.hello[i * per_round : (i + 1) * per_round])
+        for i in range(opts.rounds)
+    ]
+    hello = [h.rate for h in run.hello]
+    out.append(
+        f"| hello (bare Flask) | {' | '.join(f'{x:.0f}' for x in hello_rounds)} "
+        f"| {statistics.median(hello):.0f} | 100% "
+        f"| {harness.ms(statistics.median(h.p50 for h in run.hello))} "
+        f"| {harness.ms(statistics.median(h.p99 for h in run.hello))} "
+        f"| {sum(h.errors + h.bad_status for h in run.hello)} |"
+    )
+    for m in run.pages:
+        out.append(
+            f"| {m.page} `{m.path}` | {' | '.join(f'{x:.0f}' for x in m.rates)} "
+            f"| {statistics.median(m.rates):.0f} | {m.share():.1%} "
+            f"| {harness.ms(m.latency('p50'))} | {harness.ms(m.latency('p99'))} "
+            f"| {m.failures()} |"
+        )
+    out += [
+        "",
+        f"Hello was loaded just before each page in every round ({len(run.hello)} loads, "
+        f"{min(hello):.0f} to {max(hello):.0f} req/s); its row shows the median of each round's "
+        "loads and of all. "
+        "Share of hello: the median over the rounds of page req/s ÷ the hello req/s just before. "
+        "Latency: wrk's, median of the rounds, including the wait for a free worker.",
+        "",
+        "- " + "\n- ".join(run.facts),
+    ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse_options(argv)
+    harness.wrk_path()  # fail early without wrk
+    out: list[str] = []
+    for backend in [opts.only] if opts.only else BACKENDS:
+        run = measure(backend, opts)
+        out += [*report(run, opts), ""]
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
