@@ -71,6 +71,19 @@ def _lock(attempt: Attempt, *, with_questions: bool = False) -> Attempt:
     return db.session.scalars(query).one()
 
 
+def load_for_pages(attempt_id: int) -> Attempt | None:
+    """An attempt with what its question and summary pages show: its quiz (same statement) and
+    every question with its version (one more), however many questions there are."""
+    return db.session.get(
+        Attempt,
+        attempt_id,
+        options=[
+            joinedload(Attempt.quiz),
+            selectinload(Attempt.questions).joinedload(AttemptQuestion.version),
+        ],
+    )
+
+
 def open_attempt(member: User, quiz: Quiz) -> Attempt | None:
     """The member's open attempt at the quiz, if any."""
     return db.session.scalar(

@@ -30,8 +30,9 @@ def _load_quiz(quiz_id: int) -> Quiz:
     return quiz
 
 
-def _load_attempt(attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
+def _load_attempt(attempt_id: int, *, pages: bool = False) -> Attempt:
+    # The question and summary pages show every question: load them together, not one by one.
+    attempt = svc.load_for_pages(attempt_id) if pages else db.session.get(Attempt, attempt_id)
     if attempt is None or not can_see_attempt(current_user, attempt):
         abort(404)
     return attempt
@@ -98,7 +99,7 @@ def _pages(attempt: Attempt) -> list[list]:
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, pages=True)
     if svc.finish_if_overdue(attempt):
         db.session.commit()
         flash("答题时间已到，系统已按您保存的答案交卷。", "info")
@@ -179,7 +180,7 @@ def check(attempt_id: int, position: int):
 @bp.get("/attempts/<int:attempt_id>/summary")
 @login_required
 def summary(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, pages=True)
     if svc.finish_if_overdue(attempt):
         db.session.commit()
     if not attempt.is_open:

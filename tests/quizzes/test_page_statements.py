@@ -1,4 +1,5 @@
-"""An open attempt's question page runs a fixed few SQL statements, however many questions."""
+"""An open attempt's question and summary pages run a fixed few SQL statements, however many
+questions."""
 
 import re
 
@@ -8,8 +9,7 @@ from school.db import db
 from tests.conftest import login, post
 from tests.quizzes import factories as f
 
-# Today each question on the page loads its version on its own: one statement per question.
-ATTEMPT = 6
+ATTEMPT = 5
 
 
 @pytest.mark.parametrize("one_per_page", [True, False], ids=["one-per-page", "all-on-one"])
@@ -24,5 +24,16 @@ def test_the_question_page(app, client, world, count_statements, one_per_page):
     for page in (1, 2) if one_per_page else (1,):
         response, statements = count_statements(client, f"{attempt}?page={page}")
         assert response.status_code == 200 and "第 " in response.get_data(as_text=True)
-        shown = 1 if one_per_page else len(questions)
-        assert len(statements) == ATTEMPT + shown, "\n".join(statements)
+        assert len(statements) == ATTEMPT, "\n".join(statements)
+
+
+def test_the_summary_page(app, client, world, count_statements):
+    with app.app_context():
+        quiz_id = f.make_quiz([f.single(), f.multiple(), f.truefalse(), f.fillin()]).id
+        db.session.commit()
+    login(client, "member")
+    started = post(client, f"/quizzes/{quiz_id}/start")
+    attempt = re.search(r"/attempts/\d+", started.headers["Location"]).group(0)
+    response, statements = count_statements(client, f"{attempt}/summary")
+    assert response.status_code == 200 and "4</strong> 题未作答" in response.get_data(as_text=True)
+    assert len(statements) == ATTEMPT, "\n".join(statements)
