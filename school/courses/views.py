@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from school.archive import services as archive
 from school.clock import current_year
 from school.courses import page, services
+from school.courses.bodies import lesson_bodies
 from school.courses.models import Course, Lesson
 from school.courses.permissions import can_study, can_view_course
 from school.db import db, utcnow
@@ -105,6 +106,7 @@ def lesson(slug: str, lesson_slug: str):
         "courses/lesson.html",
         course=course,
         lesson=lesson,
+        body=lesson_bodies.html(lesson.id, lesson.body_md),
         done=done,
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
