@@ -21,6 +21,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -165,8 +166,10 @@ class Server:
         probe: str = "/login",
         name: str = "",
         env: Mapping[str, str] | None = None,
+        root: Path = ROOT,
     ) -> None:
         self.port = free_port()
+        self.root = root
         self.probe = probe
         self.access_log = workdir / f"access{name}.log"
         self.error_log = workdir / f"error{name}.log"
@@ -200,7 +203,7 @@ class Server:
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             self.command,
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -243,9 +246,11 @@ class Server:
         return {master} | {pid for pid, ppid, _ in processes() if ppid == master}
 
 
-def hello_server(workers: int, workdir: Path) -> Server:
+def hello_server(workers: int, workdir: Path, root: Path = ROOT) -> Server:
     """``bench/hello.py`` under the same gunicorn settings as the app: the yardstick."""
-    return Server(None, workers, workdir, None, app="bench.hello:app", probe="/", name="-hello")
+    return Server(
+        None, workers, workdir, None, app="bench.hello:app", probe="/", name="-hello", root=root
+    )
 
 
 # --- wrk ----------------------------------------------------------------------------------------
@@ -416,6 +421,33 @@ def machine_facts(postgres_url: str | None = None) -> list[str]:
         finally:
             engine.dispose()
     return facts
+
+
+def export_tree(rev: str, dest: Path) -> str:
+    """The project's files at commit ``rev`` (``git archive``) in ``dest``; its short hash.
+
+    Serving an exported commit (``Server(..., root=dest)``) measures that commit, whatever is
+    being edited in the working tree meanwhile.
+    """
+    commit = subprocess.run(  # noqa: S603 - git with fixed arguments
+        ["git", "rev-parse", "--short", "--verify", f"{rev}^{{commit}}"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dest.mkdir(parents=True)
+    with subprocess.Popen(  # noqa: S603 - git with fixed arguments
+        ["git", "archive", "--format=tar", commit],  # noqa: S607
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    ) as archive:
+        assert archive.stdout is not None
+        with tarfile.open(fileobj=archive.stdout, mode="r|") as tar:
+            tar.extractall(dest, filter="data")
+    if archive.returncode != 0:
+        raise RuntimeError(f"git archive {commit} failed")
+    return commit
 
 
 def code_version() -> str:

@@ -4,6 +4,7 @@ r"""Page benchmark: what the pages a member opens most cost, next to a bare Flas
 .venv/bin/python -m bench.pages                      # SQLite, then PostgreSQL
 .venv/bin/python -m bench.pages --only sqlite        # or postgresql
 .venv/bin/python -m bench.pages --rounds 5 --seconds 10 --workers 4
+.venv/bin/python -m bench.pages --commit HEAD         # a commit, not the working tree
 ```
 
 For each database, one run:
@@ -54,6 +55,7 @@ class Options:
     seconds: float
     connections: int
     admin_url: str
+    commit: str | None
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -64,21 +66,25 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--seconds", type=float, default=5, help="wrk duration per load (5 s)")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (4)")
     parser.add_argument("--admin-url", default=harness.ADMIN_URL)
+    parser.add_argument(
+        "--commit",
+        help="serve this commit (exported with git archive) instead of the working tree",
+    )
     a = parser.parse_args(argv)
-    return Options(a.only, a.workers, a.rounds, a.seconds, a.connections, a.admin_url)
+    return Options(a.only, a.workers, a.rounds, a.seconds, a.connections, a.admin_url, a.commit)
 
 
 # --- data ---------------------------------------------------------------------------------------
 
 
-def load_demo(url: str, workdir: Path) -> float:
+def load_demo(url: str, workdir: Path, root: Path) -> float:
     """``flask db upgrade``, ``flask content import``, ``flask demo load``; seconds taken."""
     env = harness.app_env(url, workdir)
     began = time.monotonic()
     for command in (["db", "upgrade"], ["content", "import"], ["demo", "load"]):
         done = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
             [sys.executable, "-m", "flask", "--app", "wsgi", *command],
-            cwd=harness.ROOT,
+            cwd=root,
             env=env,
             capture_output=True,
             text=True,
@@ -187,14 +193,19 @@ def measure(backend: str, opts: Options) -> Run:
             backend == "sqlite", opts.admin_url, workdir, prefix="bench_pages", upgrade=False
         ) as url,
     ):
+        if opts.commit:
+            root = workdir / "tree"
+            code = harness.export_tree(opts.commit, root) + " (exported)"
+        else:
+            root = harness.ROOT
+            code = harness.code_version()  # what the servers run: the tree as it is now
         print(f"{backend}: loading the demo", file=sys.stderr)
-        setup = load_demo(url, workdir)
+        setup = load_demo(url, workdir, root)
         lesson, quiz_id = find_targets(url)
         version = harness.server_version(url)
-        code = harness.code_version()  # what the servers run: the tree as it is now
         with (
-            harness.Server(url, opts.workers, workdir, None) as school,
-            harness.hello_server(opts.workers, workdir) as hello,
+            harness.Server(url, opts.workers, workdir, None, root=root) as school,
+            harness.hello_server(opts.workers, workdir, root) as hello,
         ):
             cookies, question = log_in_and_start(school.port, quiz_id)
             member = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
