@@ -11,6 +11,7 @@ from school.auth.models import User
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion
 from school.db import db
 from school.orgs.models import Organisation
+from tests.conftest import login
 
 MONTHS = [f"m{m}" for m in range(1, 13)]
 
@@ -41,7 +42,7 @@ def test_generate_builds_a_small_city(app):
     assert result.exit_code == 0, result.output
     assert "完成" in result.output
     with app.app_context():
-        members = db.session.scalars(select(User)).all()
+        members = db.session.scalars(select(User).where(User.membership_no.is_not(None))).all()
         assert len(members) == 300
         assert len({m.membership_no for m in members}) == 300
         assert all(m.username == m.membership_no and m.password_hash == "" for m in members)
@@ -134,6 +135,38 @@ def test_archive_and_progress_agree_with_the_completions(app):
         assert _progress_rows() == before
 
 
+def test_generate_prints_logins_that_work(app):
+    result = _generate(app)
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().splitlines()[-1].rsplit("：", 1)[1]
+    assert len(password) >= 12 and password not in result.output.strip().splitlines()[:-1]
+    with app.app_context():
+        logins = db.session.scalars(
+            select(User).where(User.membership_no.is_(None)).order_by(User.id)
+        ).all()
+        usernames = [u.username for u in logins]
+        assert all(f"  {name}  " in result.output for name in usernames)
+        assert usernames[0] == "jc-admin" and logins[0].role == "admin"
+        districts = db.session.scalars(
+            select(Organisation).where(Organisation.kind == "district")
+        ).all()
+        secretaries = {g.org.kind for u in logins[1:] for g in u.staff_grants}
+        assert secretaries == {"district", "branch", "outbound_branch"}
+        assert len(logins) == 1 + len(districts) + 2
+        host = aliased(Organisation)
+        busiest = db.session.execute(
+            select(host.id, func.count(User.id))
+            .join(User, User.host_org_id == host.id)
+            .where(host.kind == "outbound_branch", User.membership_no.is_not(None))
+            .group_by(host.id)
+            .order_by(func.count(User.id).desc())
+        ).first()
+        outbound = next(u for u in logins if u.username == "jc-outbound")
+        assert outbound.staff_grants[0].org_id == busiest[0]
+    for username in ("jc-admin", "jc-district-01", "jc-branch", "jc-outbound"):
+        login(app.test_client(), username, password)
+
+
 def _counts():
     return [db.session.scalar(select(func.count(m.id))) for m in (User, Organisation, Course)]
 
@@ -156,7 +189,12 @@ def test_force_adds_the_city_once(app, world):
     assert again.exit_code != 0 and "已生成过" in again.output
     with app.app_context():
         host = aliased(Organisation)
-        assert db.session.scalar(select(func.count(User.id))) == users + 300
+        assert (
+            db.session.scalar(select(func.count(User.id)).where(User.membership_no.like("JC%")))
+            == 300
+        )
+        logins = db.session.scalar(select(func.count(User.id)).where(User.username.like("jc-%")))
+        assert db.session.scalar(select(func.count(User.id))) == users + 300 + logins
         assert (
             db.session.scalar(
                 select(func.count(User.id))

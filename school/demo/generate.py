@@ -19,26 +19,26 @@ from __future__ import annotations
 
 import bisect
 import random
+import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import func, select, text
 
-from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import User
+from school.auth.passwords import hash_password
 from school.clock import local_zone
 from school.courses.models import (
     Course,
-    CourseCompletion,
     Lesson,
-    LessonCompletion,
     Module,
     Theme,
 )
 from school.db import db, utcnow
-from school.orgs.models import Organisation
+from school.orgs.models import Organisation, StaffGrant
 
 CITY_NAME = "江川"
 CITY_CODE = "JC"
@@ -46,7 +46,7 @@ CITY_MEMBERS = 112_000
 CITY_FLOATING = 8_618
 MEMBERS_PER_BRANCH = 44.8
 OUTBOUND_SHARE = 40 / 2_500
-BATCH = 20_000
+BATCH = 50_000
 LESSONS_PER_COURSE = 8
 
 DISTRICTS = [
@@ -203,6 +203,8 @@ LESSON_PARTS = [
 ]
 # Courses that are a compulsory campaign (集中教育), with a deadline this year (month, day).
 CAMPAIGNS = {0: (6, 30), 9: (9, 30), 18: (12, 31)}
+# The login accounts' password: easy to type, no 0/O, 1/l/I.
+PASSWORD_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"  # noqa: S105
 
 
 class AlreadyGenerated(ValueError):
@@ -224,32 +226,108 @@ class Stats:
     archive_entries: int = 0
     course_progress: int = 0
     year_progress: int = 0
+    logins: list[str] = field(default_factory=list)
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
 
 
-class _Writer:
-    """Buffers rows per table and inserts them in batches, one commit per batch."""
+class _Loader:
+    """Writes plain tuples straight through the driver, inside the session's transaction.
 
-    def __init__(self, batch: int) -> None:
-        self.batch = batch
-        self.rows: dict[Table, list[dict]] = {}
+    PostgreSQL gets ``COPY ... FROM STDIN``, SQLite one prepared INSERT per table through
+    ``executemany``. Callers append rows to the lists ``table`` hands out and call ``flush``.
+    Timestamps are passed as text: SQLAlchemy's SQLite format (naive UTC with microseconds) or,
+    for PostgreSQL, the same with its ``+00:00`` offset.
+    """
+
+    def __init__(self) -> None:
+        connection = db.session.connection()
+        self.postgres = connection.dialect.name == "postgresql"
+        self.raw = connection.connection.driver_connection
+        # How much of an ISO timestamp ("2026-03-01 08:00:00.000000+00:00") a column takes.
+        self.tail = None if self.postgres else 26
+        self.columns: dict[str, tuple[str, ...]] = {}
+        self.rows: dict[str, list[tuple]] = {}
         self.counts: dict[str, int] = {}
 
-    def add(self, table: Table, row: dict) -> None:
-        rows = self.rows.setdefault(table, [])
-        rows.append(row)
-        if len(rows) >= self.batch:
-            self.flush(table)
+    def table(self, name: str, columns: tuple[str, ...]) -> list[tuple]:
+        self.columns[name] = columns
+        return self.rows.setdefault(name, [])
 
-    def flush(self, table: Table | None = None) -> None:
-        for tab in [table] if table is not None else list(self.rows):
-            rows = self.rows.get(tab)
-            if rows:
-                db.session.execute(insert(tab), rows)
-                db.session.commit()
-                self.counts[tab.name] = self.counts.get(tab.name, 0) + len(rows)
-                self.rows[tab] = []
+    def stamp(self, moment: datetime) -> str:
+        return moment.astimezone(UTC).isoformat(" ", "microseconds")[: self.tail]
+
+    def flush(self) -> None:
+        cursor = self.raw.cursor()
+        try:
+            for name, rows in self.rows.items():
+                if not rows:
+                    continue
+                columns = ", ".join(self.columns[name])
+                if self.postgres:
+                    with cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+                        write = copy.write_row
+                        for row in rows:
+                            write(row)
+                else:
+                    marks = ", ".join("?" * len(self.columns[name]))
+                    sql = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608
+                    cursor.executemany(sql, rows)
+                self.counts[name] = self.counts.get(name, 0) + len(rows)
+                rows.clear()
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
+
+    def drop_secondary(self, tables: tuple[str, ...]) -> list[str]:
+        """Drop the tables' secondary indexes (on PostgreSQL also their keys and foreign keys)
+        for a bulk load; returns the statements, read from the database itself, that put them
+        back as they were."""
+        if not self.postgres:
+            marks = ", ".join("?" * len(tables))
+            indexes = self.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "  # noqa: S608
+                f"AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
+                tables,
+            )
+            for name, _ in indexes:
+                self.execute(f'DROP INDEX "{name}"')
+            return [sql for _, sql in indexes]
+        indexes = self.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid) "
+            "ORDER BY i.relname",
+            (list(tables),),
+        )
+        # Foreign keys first, then primary keys and unique constraints no foreign key points at.
+        constraints = self.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+            "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+            "WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace "
+            "AND (c.contype = 'f' OR c.contype IN ('p', 'u') AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid)) "
+            "ORDER BY c.contype = 'f' DESC, c.conname",
+            (list(tables),),
+        )
+        for table, name, _ in constraints:
+            self.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            self.execute(f'DROP INDEX "{name}"')
+        # Room to sort in memory while the indexes are built again (this transaction only).
+        self.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        return [sql for _, sql in indexes] + [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in reversed(constraints)
+        ]
 
 
 def _shape(members: int) -> tuple[int, int, int, int]:
@@ -273,8 +351,9 @@ def _spread(total: int, parts: int, rng: random.Random) -> list[int]:
     return counts
 
 
-def _orgs(members: int, rng: random.Random) -> tuple[Organisation, list, list]:
-    """The tree: city → districts → townships → branches, and the work committee abroad."""
+def _orgs(members: int, rng: random.Random) -> tuple[Organisation, list, list, list]:
+    """The tree: city → districts → townships → branches, and the work committee abroad;
+    returns the city, the districts, the branches and the out-of-town branches."""
     n_districts, n_townships, n_regular, n_outbound = _shape(members)
     now = utcnow()
 
@@ -350,7 +429,7 @@ def _orgs(members: int, rng: random.Random) -> tuple[Organisation, list, list]:
         ]
     )
     db.session.commit()
-    return city, branches, outbound
+    return city, districts, branches, outbound
 
 
 def _name(rng: random.Random, male: bool) -> str:
@@ -359,10 +438,34 @@ def _name(rng: random.Random, male: bool) -> str:
     return rng.choice(SURNAMES) + given
 
 
+USER_COLUMNS = (
+    "username",
+    "name",
+    "password_hash",
+    "role",
+    "is_cadre",
+    "home_org_id",
+    "host_org_id",
+    "active",
+    "must_change_password",
+    "created_at",
+    "membership_no",
+    "gender",
+    "phone",
+    "joined_party_on",
+    "is_floating",
+    "current_city",
+    "flowed_out_on",
+    "flow_reason",
+    "certificate_no",
+)
+
+
 def _members(
-    members: int, branches: list, outbound: list, rng: random.Random, writer: _Writer
-) -> list[tuple[int, bool]]:
-    """Insert the members; returns (membership number index, is_cadre) in insertion order."""
+    members: int, branches: list, outbound: list, rng: random.Random, loader: _Loader
+) -> tuple[int, Organisation, Organisation]:
+    """Insert the members; returns how many are cadres, the branch with the most members and
+    the out-of-town branch hosting the most floating members."""
     n_floating = round(members * CITY_FLOATING / CITY_MEMBERS)
     floating = set(rng.sample(range(members), n_floating))
     sizes = _spread(members, len(branches), rng)
@@ -372,37 +475,23 @@ def _members(
     district_of = {b.id: b.path.split("/")[2] for b in branches}
     single_district = len(set(district_of.values())) < 2
     today = date.today()
-    now = utcnow()
-    table = User.__table__
-    people = []
+    created = loader.stamp(utcnow())
+    rows = loader.table("users", USER_COLUMNS)
+    hosted: dict[int, int] = {}
+    cadres = 0
     for i in range(members):
         home = homes[i]
         male = rng.random() < 0.68
         cadre = rng.random() < 0.10
+        cadres += cadre
         number = f"{CITY_CODE}{i + 1:07d}"
-        row = {
-            "username": number,
-            "name": _name(rng, male),
-            "password_hash": "",
-            "role": "member",
-            "is_cadre": cadre,
-            "home_org_id": home.id,
-            "host_org_id": None,
-            "active": True,
-            "must_change_password": False,
-            "created_at": now,
-            "membership_no": number,
-            "gender": "male" if male else "female",
-            "phone": f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
-            "joined_party_on": date(rng.randint(1975, today.year - 1), rng.randint(1, 12), 1)
-            + timedelta(days=rng.randrange(28)),
-            "is_floating": False,
-            "current_city": CITY_NAME,
-            "flowed_out_on": None,
-            "flow_reason": None,
-            "certificate_no": None,
-            "photo_name": None,
-        }
+        name = _name(rng, male)
+        phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        joined = date(rng.randint(1975, today.year - 1), rng.randint(1, 12), 1) + timedelta(
+            days=rng.randrange(28)
+        )
+        host_id = flowed = reason = certificate = None
+        city = CITY_NAME
         if i in floating:
             if rng.random() < 0.8 or single_district:
                 host = rng.choices(outbound, out_weights)[0]
@@ -410,18 +499,38 @@ def _members(
                 host = rng.choice(branches)
                 while district_of[host.id] == district_of[home.id]:
                     host = rng.choice(branches)
-            row.update(
-                is_floating=True,
-                host_org_id=host.id,
-                current_city=host.city,
-                flowed_out_on=today - timedelta(days=rng.randint(30, 8 * 365)),
-                flow_reason=rng.choice(FLOW_REASONS),
-                certificate_no=f"LD{i + 1:07d}",
+            host_id, city = host.id, host.city
+            hosted[host_id] = hosted.get(host_id, 0) + 1
+            flowed = (today - timedelta(days=rng.randint(30, 8 * 365))).isoformat()
+            reason = rng.choice(FLOW_REASONS)
+            certificate = f"LD{i + 1:07d}"
+        rows.append(
+            (
+                number,
+                name,
+                "",
+                "member",
+                cadre,
+                home.id,
+                host_id,
+                True,
+                False,
+                created,
+                number,
+                "male" if male else "female",
+                phone,
+                joined.isoformat(),
+                host_id is not None,
+                city,
+                flowed,
+                reason,
+                certificate,
             )
-        writer.add(table, row)
-        people.append((i, cadre))
-    writer.flush()
-    return people
+        )
+    loader.flush()
+    largest = max(range(len(branches)), key=sizes.__getitem__)
+    busiest = max(outbound, key=lambda org: (hosted.get(org.id, 0), -org.id))
+    return cadres, branches[largest], busiest
 
 
 def _courses() -> list[tuple[Course, list[Lesson]]]:
@@ -483,14 +592,29 @@ def _lesson_count(rng: random.Random, total_lessons: int) -> int:
     return min(total_lessons - 1, max(1, int(rng.gammavariate(1.6, 22.7 / 1.6))))
 
 
+STUDY_TABLES = (
+    "lesson_completions",
+    "course_completions",
+    "archive_entries",
+    "course_progress",
+    "year_progress",
+)
+MONTHS = tuple(f"m{m}" for m in range(1, 13))
+
+
 def _study(
     member_ids: list[int],
     courses: list[tuple[Course, list[Lesson]]],
     rng: random.Random,
-    writer: _Writer,
+    loader: _Loader,
+    batch: int,
     say: Callable[[str], None],
 ) -> None:
-    """Lesson and course completions, archive entries and progress, as the app writes them."""
+    """Lesson and course completions, archive entries and progress, as the app writes them.
+
+    The progress rows are added up here, member by member, rather than read back: what
+    ``complete_lesson`` would have left after each of the member's completions in turn.
+    """
     zone = local_zone()
     now = utcnow()
     year = now.astimezone(zone).year
@@ -503,8 +627,46 @@ def _study(
         sorted(range(len(courses)), key=lambda i, r=rng: -(r.random() ** (1 / weights[i])))
         for _ in range(512)
     ]
-    lc, cc, ae = LessonCompletion.__table__, CourseCompletion.__table__, ArchiveEntry.__table__
-    cp, yp = CourseProgress.__table__, YearProgress.__table__
+    # Per course: its id, title, archive key and (id, title, archive key) of each lesson.
+    plan = [
+        (
+            course.id,
+            course.title,
+            f"course:{course.id}",
+            [(lesson.id, lesson.title, f"lesson:{lesson.id}") for lesson in lessons],
+        )
+        for course, lessons in courses
+    ]
+    lc = loader.table("lesson_completions", ("user_id", "lesson_id", "completed_at"))
+    cc = loader.table("course_completions", ("user_id", "course_id", "completed_at"))
+    ae = loader.table(
+        "archive_entries",
+        (
+            "member_id",
+            "kind",
+            "source",
+            "title",
+            "course_title",
+            "hours",
+            "course_id",
+            "lesson_id",
+            "dedupe_key",
+            "completed_at",
+            "recorded_at",
+        ),
+    )
+    cp = loader.table(
+        "course_progress", ("member_id", "course_id", "lessons_done", "started_at", "completed_at")
+    )
+    yp = loader.table(
+        "year_progress",
+        ("member_id", "year", "hours", *MONTHS, "courses_completed", "last_activity_at"),
+    )
+    # Hours columns hold tenths of a 学时 (see school.db.Hours): a lesson is 10, a course 0.
+    lesson_hours, full = 10, LESSONS_PER_COURSE
+    bounds = starts[1:]
+    tail = loader.tail
+    from_ts = datetime.fromtimestamp
     step = max(1, len(member_ids) // 10)
     for n, member_id in enumerate(member_ids):
         if n and n % step == 0:
@@ -513,84 +675,106 @@ def _study(
         if not k:
             continue
         stamps = sorted(rng.uniform(first, last) for _ in range(k))
-        months = [0] * 12
+        whens = [from_ts(ts, UTC).isoformat(" ", "microseconds")[:tail] for ts in stamps]
         done_courses = 0
         pos = 0
         order = orders[rng.randrange(len(orders))]
-        for place, index in enumerate(order):
+        remaining = len(order)
+        for index in order:
             if pos >= k:
                 break
-            course, lessons = courses[index]
-            take = LESSONS_PER_COURSE if rng.random() < 0.8 else rng.randint(1, 7)
+            remaining -= 1
+            course_id, course_title, course_key, lessons = plan[index]
+            take = full if rng.random() < 0.8 else rng.randint(1, 7)
             # Leave no lesson unplaced: the courses still to come must hold the rest.
-            if k - pos - take > (len(order) - place - 1) * LESSONS_PER_COURSE:
-                take = LESSONS_PER_COURSE
+            if k - pos - take > remaining * full:
+                take = full
             take = min(take, k - pos)
-            started = None
-            when = None
-            for lesson in lessons[:take]:
-                ts = stamps[pos]
+            started = whens[pos]
+            for lesson_id, title, key in lessons[:take]:
+                when = whens[pos]
                 pos += 1
-                when = datetime.fromtimestamp(ts, UTC)
-                started = started or when
-                months[bisect.bisect_right(starts, ts) - 1] += 1
-                writer.add(lc, {"user_id": member_id, "lesson_id": lesson.id, "completed_at": when})
-                writer.add(ae, _entry(member_id, "lesson", lesson.title, course, 1, when, lesson))
-            finished = when if take == LESSONS_PER_COURSE else None
+                lc.append((member_id, lesson_id, when))
+                ae.append(
+                    (
+                        member_id,
+                        "lesson",
+                        "online",
+                        title,
+                        course_title,
+                        lesson_hours,
+                        course_id,
+                        lesson_id,
+                        key,
+                        when,
+                        when,
+                    )
+                )
+            finished = whens[pos - 1] if take == full else None
             if finished is not None:
                 done_courses += 1
-                writer.add(
-                    cc, {"user_id": member_id, "course_id": course.id, "completed_at": finished}
+                cc.append((member_id, course_id, finished))
+                ae.append(
+                    (
+                        member_id,
+                        "course",
+                        "online",
+                        course_title,
+                        course_title,
+                        0,
+                        course_id,
+                        None,
+                        course_key,
+                        finished,
+                        finished,
+                    )
                 )
-                writer.add(ae, _entry(member_id, "course", course.title, course, 0, finished))
-            writer.add(
-                cp,
-                {
-                    "member_id": member_id,
-                    "course_id": course.id,
-                    "lessons_done": take,
-                    "started_at": started,
-                    "completed_at": finished,
-                },
-            )
-        row = {f"m{m + 1}": months[m] for m in range(12)}
-        row.update(
-            member_id=member_id,
-            year=year,
-            hours=k,
-            courses_completed=done_courses,
-            last_activity_at=datetime.fromtimestamp(stamps[-1], UTC),
+            cp.append((member_id, course_id, take, started, finished))
+        # 学时 per local month: the stamps are sorted, so each month is one bisection away.
+        months = []
+        below = 0
+        for bound in bounds:
+            upto = bisect.bisect_left(stamps, bound)
+            months.append((upto - below) * lesson_hours)
+            below = upto
+        months.append((k - below) * lesson_hours)
+        yp.append((member_id, year, k * lesson_hours, *months, done_courses, whens[-1]))
+        if len(ae) >= batch:
+            loader.flush()
+    loader.flush()
+
+
+def _logins(
+    city: Organisation, districts: list, branch: Organisation, host: Organisation
+) -> tuple[str, list[tuple[str, str]]]:
+    """Accounts to try the city with: an administrator and secretaries of each district, of
+    the largest branch and of the busiest out-of-town branch, sharing one random password."""
+    password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(14))
+    hashed = hash_password(password)  # once: the accounts share the password
+    wanted = [(f"{CITY_CODE.lower()}-admin", "admin", city)]
+    wanted += [(f"{CITY_CODE.lower()}-district-{d.code[-2:]}", "member", d) for d in districts]
+    wanted += [
+        (f"{CITY_CODE.lower()}-branch", "member", branch),
+        (f"{CITY_CODE.lower()}-outbound", "member", host),
+    ]
+    logins = []
+    for username, role, org in wanted:
+        name = "系统管理员" if role == "admin" else f"{org.name}书记"
+        user = User(
+            username=username,
+            name=name[:50],
+            password_hash=hashed,
+            role=role,
+            is_cadre=role != "admin",
+            home_org=org,
+            must_change_password=False,
         )
-        writer.add(yp, row)
-    writer.flush()
-
-
-def _entry(
-    member_id: int,
-    kind: str,
-    title: str,
-    course: Course,
-    hours: int,
-    when: datetime,
-    lesson: Lesson | None = None,
-) -> dict:
-    return {
-        "member_id": member_id,
-        "kind": kind,
-        "source": "online",
-        "title": title,
-        "course_title": course.title,
-        "hours": hours,
-        "score": None,
-        "max_score": None,
-        "passed": None,
-        "course_id": course.id,
-        "lesson_id": lesson.id if lesson else None,
-        "dedupe_key": f"lesson:{lesson.id}" if lesson else f"course:{course.id}",
-        "completed_at": when,
-        "recorded_at": when,
-        "recorded_by_id": None,
-    }
+        db.session.add(user)
+        if role != "admin":
+            user.staff_grants.append(StaffGrant(org=org, role="secretary"))
+        logins.append((username, f"{name}（{org.name}）" if role == "admin" else name))
+    db.session.flush()
+    return password, logins
 
 
 def generate(
@@ -612,10 +796,12 @@ def generate(
         )
     if db.session.scalar(select(Organisation.id).where(Organisation.code == CITY_CODE)):
         raise AlreadyGenerated(f"数据库里已有组织代码为 {CITY_CODE} 的市委：城市数据已生成过。")
+    prefix = f"{CITY_CODE.lower()}-"
+    if db.session.scalar(select(User.id).where(User.username.startswith(prefix))):
+        raise AlreadyGenerated(f"数据库里已有以 {prefix} 开头的账号：城市数据已生成过。")
     rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
     stats = Stats()
     started = time.perf_counter()
-    writer = _Writer(batch)
 
     def step(label: str, action: Callable[[], object]) -> object:
         say(f"{label}……")
@@ -625,8 +811,12 @@ def generate(
         say(f"  {label}完成，用时 {stats.steps[label]:.1f} 秒")
         return result
 
-    city, branches, outbound = step("建立党组织", lambda: _orgs(members, rng))
-    people = step("写入党员", lambda: _members(members, branches, outbound, rng, writer))
+    city, districts, branches, outbound = step("建立党组织", lambda: _orgs(members, rng))
+    loader = _Loader()
+    cadres, largest, busiest = step(
+        "写入党员", lambda: _members(members, branches, outbound, rng, loader)
+    )
+    db.session.commit()
     member_ids = list(
         db.session.scalars(
             select(User.id)
@@ -635,23 +825,31 @@ def generate(
         )
     )
     courses = step("建立课程", _courses)
-    step("写入学习记录", lambda: _study(member_ids, courses, rng, writer, say))
+    loader = _Loader()  # the connection of the new transaction
+    with _bulk_load(loader):
+        restore = step("暂时移除索引", lambda: loader.drop_secondary(STUDY_TABLES))
+        step("写入学习记录", lambda: _study(member_ids, courses, rng, loader, batch, say))
+        step("重建索引", lambda: [loader.execute(sql) for sql in restore])
+    db.session.commit()
+    password, logins = step("建立登录账号", lambda: _logins(city, districts, largest, busiest))
+    db.session.commit()
     step("更新统计信息", _analyze)
 
-    counts = writer.counts
+    counts = loader.counts
     stats.organisations = db.session.scalar(
         select(func.count(Organisation.id)).where(Organisation.path.startswith(city.path))
     )
     stats.branches, stats.outbound_branches = len(branches), len(outbound)
-    stats.members = counts.get("users", 0)
+    stats.members = len(member_ids)
     stats.floating = round(members * CITY_FLOATING / CITY_MEMBERS)
-    stats.cadres = sum(1 for _, cadre in people if cadre)
+    stats.cadres = cadres
     stats.courses, stats.lessons = len(courses), len(courses) * LESSONS_PER_COURSE
     stats.lesson_completions = counts.get("lesson_completions", 0)
     stats.course_completions = counts.get("course_completions", 0)
     stats.archive_entries = counts.get("archive_entries", 0)
     stats.course_progress = counts.get("course_progress", 0)
     stats.year_progress = counts.get("year_progress", 0)
+    stats.logins = [username for username, _ in logins]
     stats.seconds = time.perf_counter() - started
     say(
         f"完成：{stats.organisations} 个党组织（{stats.branches} 个党支部、"
@@ -661,7 +859,28 @@ def generate(
         f"{stats.course_completions} 门次课程完成，{stats.archive_entries} 条档案记录；"
         f"用时 {stats.seconds:.0f} 秒。"
     )
+    say("登录账号（党员账号没有密码，不能登录）：")
+    for username, label in logins:
+        say(f"  {username}  {label}")
+    say(f"这些账号的密码（只显示这一次，不会保存，请记下）：{password}")
     return stats
+
+
+@contextmanager
+def _bulk_load(loader: _Loader) -> Iterator[None]:
+    """SQLite: a large page cache while the rows and the rebuilt indexes go in, then the old one."""
+    if loader.postgres:
+        yield
+        return
+    ((cache,),) = loader.execute("PRAGMA cache_size")
+    ((temp,),) = loader.execute("PRAGMA temp_store")
+    loader.execute("PRAGMA cache_size=-1048576")  # 1 GiB: the whole city
+    loader.execute("PRAGMA temp_store=MEMORY")  # the sorts of the rebuilt indexes
+    try:
+        yield
+    finally:
+        loader.execute(f"PRAGMA cache_size={int(cache)}")
+        loader.execute(f"PRAGMA temp_store={int(temp)}")
 
 
 def _analyze() -> None:
