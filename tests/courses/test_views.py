@@ -207,3 +207,14 @@ def test_a_member_who_studied_a_lesson_since_retired_continues_the_course(app, c
         db.session.commit()
     page = client.get("/courses/rules").get_data(as_text=True)
     assert "继续学习：课时 two" in page and '/courses/rules/one"' not in page
+
+
+def test_a_retired_lesson_is_gone_from_the_pages(app, client, world):
+    with app.app_context():
+        next(les for les in courses.get_course("rules").lessons if les.slug == "two").retired = True
+        db.session.commit()
+    login(client, "member")
+    assert client.get("/courses/rules/two").status_code == 404
+    assert post(client, "/courses/rules/two/complete").status_code == 404
+    page = client.get("/courses/rules/one").get_data(as_text=True)
+    assert "第 1/2 课" in page and 'href="/courses/rules/extra">下一课 ›' in page
