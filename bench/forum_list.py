@@ -17,7 +17,6 @@ the server at --admin-url, dropped afterwards even after an error.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import random
@@ -352,8 +351,7 @@ class Measured:
     @property
     def p95(self) -> float:
         # Nearest rank: with 20 runs, the 19th fastest.
-        ordered = sorted(self.ms)
-        return ordered[math.ceil(0.95 * len(ordered)) - 1]
+        return harness.percentile(sorted(self.ms), 95)
 
 
 class QueryLog:

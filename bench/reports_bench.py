@@ -23,7 +23,6 @@ The exit status is 0 when every page exists and meets its target.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import re
@@ -69,8 +68,7 @@ class Page:
 
 
 def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    return harness.percentile(sorted(samples), 95)
 
 
 def ms(seconds: float | None) -> str:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import random
@@ -708,8 +707,7 @@ def phrases_from_text(rng: random.Random, count: int = 60) -> list[str]:
 
 def pct(values: list[float], p: float) -> float:
     """Nearest rank."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+    return harness.percentile(sorted(values), p)
 
 
 @dataclass
@@ -1037,14 +1035,7 @@ def _drop_postgres(admin_url: str, url: str) -> None:
 
 
 def _version(url: str) -> str:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            version = "SQLite " + conn.scalar(text("select sqlite_version()"))
-        else:
-            version = "PostgreSQL " + conn.scalar(text("show server_version")).split()[0]
-    engine.dispose()
-    return version
+    return harness.server_version(url)
 
 
 def machine() -> str:
