@@ -6,7 +6,8 @@ Every test runs on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQ
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 from flask import Flask
@@ -15,9 +16,10 @@ from sqlalchemy import event
 
 from school import create_app
 from school.db import db, make_engine
-from tests.databases import BACKENDS, drop_database, migrate, new_database
+from tests.databases import BACKENDS, clone_database, drop_database, migrate, new_database
 
 PASSWORD = "correct-horse-9"
+T = TypeVar("T")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -45,13 +47,62 @@ def backend(request) -> str:
     return request.param
 
 
+class BuiltOnce:
+    """Expensive things (a migrated database, the demo school) built once per run and key.
+
+    Not session fixtures parametrized by backend: under ``--dist loadfile`` a worker runs one
+    file's SQLite tests, then its PostgreSQL tests, then the next file's, and pytest tears a
+    session fixture down and builds it again whenever its parameter changes, i.e. per file.
+    """
+
+    def __init__(self) -> None:
+        self._built: dict[object, object] = {}
+        self._cleanups: list[Callable[[], None]] = []
+
+    def get(self, key: object, build: Callable[[], T], cleanup: Callable[[T], None]) -> T:
+        if key not in self._built:
+            value = build()
+            self._built[key] = value
+            self._cleanups.append(lambda: cleanup(value))
+        return self._built[key]  # type: ignore[return-value]
+
+    def close(self) -> None:
+        while self._cleanups:
+            self._cleanups.pop()()
+
+
 @pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory) -> Iterator[str]:
-    """One migrated database per backend for the whole run."""
-    url = new_database(backend, tmp_path_factory.mktemp("db"))
-    migrate(url)
-    yield url
-    drop_database(url)
+def built_once() -> Iterator[BuiltOnce]:
+    cache = BuiltOnce()
+    yield cache
+    cache.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(backend: str, built_once: BuiltOnce, tmp_path_factory) -> str:
+    """A freshly migrated database per backend, migrated once per run (per xdist worker) and
+    only ever copied (clone_database), never used, so that no one is connected to it."""
+
+    def build() -> str:
+        url = new_database(backend, tmp_path_factory.mktemp("template"))
+        try:
+            migrate(url)
+        except BaseException:
+            drop_database(url)
+            raise
+        return url
+
+    return built_once.get(("migrated", backend), build, drop_database)
+
+
+@pytest.fixture(scope="session")
+def database_url(migrated_template: str, built_once: BuiltOnce, tmp_path_factory) -> str:
+    """One migrated database per backend for the whole run: tests roll back what they do."""
+    return built_once.get(
+        ("shared", migrated_template),
+        lambda: clone_database(migrated_template, tmp_path_factory.mktemp("db")),
+        drop_database,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -126,10 +177,9 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture
-def committed_app(backend, tmp_path) -> Iterator[Flask]:
+def committed_app(migrated_template, tmp_path) -> Iterator[Flask]:
     """An app on its own freshly migrated database whose commits are real, for races."""
-    url = new_database(backend, tmp_path)
-    migrate(url)
+    url = clone_database(migrated_template, tmp_path)
     app = create_app(app_config(url, tmp_path))
     yield app
     with app.app_context():
