@@ -56,6 +56,7 @@ class Options:
     connections: int
     admin_url: str
     commit: str | None
+    wait_idle: float
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -70,8 +71,17 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--commit",
         help="serve this commit (exported with git archive) instead of the working tree",
     )
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to this long for the machine to be quiet (<20%% busy) before each database",
+    )
     a = parser.parse_args(argv)
-    return Options(a.only, a.workers, a.rounds, a.seconds, a.connections, a.admin_url, a.commit)
+    return Options(
+        a.only, a.workers, a.rounds, a.seconds, a.connections, a.admin_url, a.commit, a.wait_idle
+    )
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -203,6 +213,7 @@ def measure(backend: str, opts: Options) -> Run:
         setup = load_demo(url, workdir, root)
         lesson, quiz_id = find_targets(url)
         version = harness.server_version(url)
+        busy = harness.wait_for_quiet(opts.wait_idle)
         with (
             harness.Server(url, opts.workers, workdir, None, root=root) as school,
             harness.hello_server(opts.workers, workdir, root) as hello,
@@ -258,6 +269,7 @@ def measure(backend: str, opts: Options) -> Run:
         facts=[
             *harness.machine_facts(None if backend == "sqlite" else opts.admin_url),
             f"code: {code}",
+            f"machine {busy:.0f}% busy with other work just before the run",
         ],
         load_before=load_before,
         load_after=load_after,

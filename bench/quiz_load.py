@@ -51,7 +51,6 @@ from bench.harness import (
     HOST,
     SECRET_KEY,
     Server,
-    busy_percent,
     cpu_seconds,
     fresh_database,
     machine_busy,
@@ -59,6 +58,7 @@ from bench.harness import (
     ms,
     percentile,
     processes,
+    wait_for_quiet,
 )
 from school import create_app
 from school.archive.models import ArchiveEntry
@@ -584,19 +584,6 @@ def server_problems(error_log: Path) -> Counter[str]:
 
 
 # --- the run ------------------------------------------------------------------------------------
-
-
-def wait_for_quiet(limit: float) -> float:
-    """Other jobs on a shared machine skew every number: give them a chance to finish."""
-    deadline = time.monotonic() + limit
-    quiet: list[float] = []
-    while True:
-        busy = busy_percent()
-        # Nine quiet seconds in a row, not a lull between two test runs.
-        quiet = [*quiet, busy] if busy < 20 else []
-        if len(quiet) >= 3 or time.monotonic() > deadline:
-            return max(quiet or [busy])
-        print(f"machine {busy:.0f}% busy, waiting", file=sys.stderr)
 
 
 def run(opts: Options) -> int:
