@@ -185,7 +185,8 @@ def _classmates(branches: dict, hosts: list, recorded_by: User) -> None:
 @click.option("--seed", type=int, default=2026, show_default=True)
 @click.option("--force", is_flag=True, help="数据库里已有账号时也生成（慎用）。")
 def generate_city(members: int, seed: int, force: bool) -> None:
-    """Generate a city-scale data set for benchmarks (organisations, members, study records)."""
+    """Generate a city-scale data set for benchmarks (organisations, members, study records)
+    and login accounts to look around with; their one password is printed once."""
     from school.demo.generate import AlreadyGenerated, generate
 
     try:
