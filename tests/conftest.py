@@ -22,6 +22,41 @@ PASSWORD = "correct-horse-9"
 T = TypeVar("T")
 
 
+def _compile_each_url_builder_once() -> None:
+    """Every test makes its own app, and Werkzeug compiles two Python functions for every URL
+    rule of every new app: most of create_app's time, a good part of the suite's. A builder
+    depends only on the rule, its defaults and the map's converters (the rule comes in as an
+    argument), so each worker compiles each builder once and the apps share them. A Werkzeug
+    without this private method is left alone (the suite is then only slower)."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "shared_by_the_suite", False):
+        return
+    builders: dict[tuple, Callable] = {}
+
+    def shared_builder(self: Rule, append_unknown: bool = True) -> Callable:
+        key = (
+            self.rule,
+            self.host,
+            self.subdomain,
+            self.merge_slashes,
+            self.map.host_matching,
+            tuple(sorted(self.map.converters.items())),
+            tuple((name, repr(value)) for name, value in (self.defaults or {}).items()),
+            append_unknown,
+        )
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    shared_builder.shared_by_the_suite = True  # type: ignore[attr-defined]
+    Rule._compile_builder = shared_builder  # type: ignore[method-assign]
+
+
+_compile_each_url_builder_once()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test once per database. Search tests once per database and search backend:
     Whoosh on each database, PostgreSQL full-text search on PostgreSQL only (the pair that
