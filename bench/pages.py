@@ -39,7 +39,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from bench import harness
-from bench.quiz_load import Browser
+from bench.quiz_load import Browser, log_in
 
 PAGES = ("lesson", "catalogue", "archive", "quiz question", "login (anonymous)")
 USERNAME = "dangyuan"
@@ -136,17 +136,7 @@ def find_targets(url: str) -> tuple[str, int]:
 def log_in_and_start(port: int, quiz_id: int) -> tuple[dict[str, str], str]:
     """The member's cookies after logging in, and the first question page of a new attempt."""
     browser = Browser(0, port, time.monotonic)
-    page = browser.send("login", "GET", "/login")
-    browser.expect(page, 200, "login page")
-    browser.read_token(page)
-    form = [("username", USERNAME), ("password", PASSWORD), ("csrf_token", browser.csrf)]
-    done = browser.send("login", "POST", "/login", form)
-    browser.expect(done, 302, "login")
-    if done.location().startswith("/login"):
-        raise RuntimeError("login refused")
-    quiz = browser.send("quiz", "GET", f"/quizzes/{quiz_id}")
-    browser.expect(quiz, 200, "quiz page")
-    browser.read_token(quiz)
+    log_in(browser, USERNAME, quiz_id, PASSWORD)
     started = browser.send(
         "start", "POST", f"/quizzes/{quiz_id}/start", [("csrf_token", browser.csrf)]
     )
