@@ -17,14 +17,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
+    from school.cards import services as card_services
     from school.cards.views import bp as cards_bp
-    from school.courses import page as course_page
     from school.courses import requirements as course_requirements
+    from school.courses.page import course_page
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
     from school.forum import services as forum_services
     from school.forum.views import bp as forum_bp
     from school.members import flows as member_flows
+    from school.members.page import member_page
     from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
@@ -76,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     course_requirements.register("exams", quiz_hooks.RequiredExams())
     course_page.register("quizzes", quiz_hooks.course_part)
     course_page.register("faq", forum_services.course_part)
+    member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)
 
     errors.register(app)

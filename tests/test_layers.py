@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
         "spreadsheets",
         "formatting",
         "forms",
+        "page_parts",
         "templating",
         "events",
     },

@@ -5,17 +5,13 @@ from flask_login import current_user, login_required
 
 from school.accounts import services
 from school.accounts.forms import DisableForm, RoleForm
-from school.accounts.permissions import (
-    can_change_role,
-    can_list_accounts,
-    can_manage_account,
-    can_view_account,
-)
+from school.accounts.permissions import can_change_role, can_list_accounts, can_view_account
 from school.accounts.services import ROLE_FILTERS, STATUS_FILTERS, AccountFilter
 from school.auth import services as accounts
 from school.auth import sessions
 from school.auth.models import User
 from school.db import db
+from school.members.permissions import can_manage_account
 from school.orgs import services as orgs
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage/accounts", template_folder="templates")

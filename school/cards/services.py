@@ -19,6 +19,7 @@ from school.archive import services as archive
 from school.archive.models import ArchiveEntry, YearProgress
 from school.auth.models import User
 from school.cards.models import MemberCard
+from school.cards.permissions import can_revoke_card
 from school.clock import current_year, local_zone
 from school.db import db, utcnow
 from school.members import services as registry
@@ -268,3 +269,30 @@ def clear_photo(member: User) -> str | None:
     member.photo_name = None
     db.session.flush()
     return old
+
+
+# How the member's registry page names the state of their card.
+CARD_LABELS = {"valid": "有效", "expired": "已过期", "revoked": "已撤销", "none": "未申领"}
+
+
+def latest_card(member: User) -> MemberCard | None:
+    """The member's card in force, else the last one issued (never issues one)."""
+    return db.session.scalar(
+        select(MemberCard)
+        .where(MemberCard.member_id == member.id)
+        .order_by(MemberCard.revoked_at.is_not(None), MemberCard.issued_at.desc())
+        .order_by(MemberCard.id.desc())
+        .limit(1)
+    )
+
+
+def member_page_part(viewer: User, member: User) -> dict[str, object]:
+    """The card line of the member's registry page: its state, and whether to offer revoking."""
+    card = latest_card(member)
+    state = card.state(utcnow()) if card is not None else "none"
+    return {
+        "card_state": state,
+        "card_label": CARD_LABELS[state],
+        "card": card,
+        "can_revoke": state == "valid" and can_revoke_card(viewer, member),
+    }

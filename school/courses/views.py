@@ -16,9 +16,10 @@ from flask_login import current_user, login_required
 
 from school.archive import services as archive
 from school.clock import current_year
-from school.courses import page, services
+from school.courses import services
 from school.courses.bodies import lesson_bodies
 from school.courses.models import Course, Lesson
+from school.courses.page import course_page
 from school.courses.permissions import can_study, can_view_course
 from school.db import db, utcnow
 from school.formatting import format_hours
@@ -84,7 +85,7 @@ def course(slug: str):
         next_lesson=next_lesson,
         progress=services.progress(current_user, [course])[course.id],
         completion=services.course_completion(current_user, course),
-        **page.parts(current_user, course),
+        **course_page.context(current_user, course),
     )
 
 

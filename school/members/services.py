@@ -10,9 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from school.archive.models import ArchiveAccess
 from school.auth.models import GENDERS, User
-from school.cards.models import MemberCard
 from school.clock import local_today
-from school.db import db, utcnow
+from school.db import db
 from school.members.models import FlowEvent, ManagementNote
 from school.members.permissions import can_see_phone
 from school.members.phones import PhoneError, normalise_phone
@@ -24,7 +23,6 @@ from school.orgs.services import OrgError, lookup_org
 
 PAGE_SIZE = 50
 NOTE_MAX = 2000
-CARD_STATES = {"valid": "有效", "expired": "已过期", "revoked": "已撤销", "none": "未申领"}
 
 
 class RegistryError(ValueError):
@@ -276,18 +274,6 @@ def management_notes(member: User) -> list[ManagementNote]:
             .order_by(ManagementNote.occurred_on.desc(), ManagementNote.id.desc())
         )
     )
-
-
-def card_state(member: User) -> tuple[str, MemberCard | None]:
-    """The state of the member's current card (or the last one), or "none" when never issued."""
-    card = db.session.scalar(
-        select(MemberCard)
-        .where(MemberCard.member_id == member.id)
-        .order_by(MemberCard.revoked_at.is_not(None), MemberCard.issued_at.desc())
-        .order_by(MemberCard.id.desc())
-        .limit(1)
-    )
-    return (card.state(utcnow()), card) if card is not None else ("none", None)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -12,7 +11,6 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from school.accounts.permissions import can_reset_password
 from school.auth import services as accounts
 from school.auth.models import User
 from school.clock import local_today
@@ -20,8 +18,9 @@ from school.db import db
 from school.forms import options
 from school.members import flows, services
 from school.members.forms import FlowForm, NoteForm, ProfileForm
-from school.members.permissions import can_manage_member, can_view_member
-from school.members.services import CARD_STATES, MemberFilter, RegistryError
+from school.members.page import member_page
+from school.members.permissions import can_manage_member, can_reset_password, can_view_member
+from school.members.services import MemberFilter, RegistryError
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS
 
@@ -93,7 +92,6 @@ def index():
 
 def _member_page(member: User, *, flow_form=None, note_form=None, error: str = ""):
     manage = can_manage_member(current_user, member)
-    state, card = services.card_state(member)
     flow_error = error if flow_form is not None else ""
     note_error = error if note_form is not None else ""
     if note_form is None:
@@ -108,15 +106,12 @@ def _member_page(member: User, *, flow_form=None, note_form=None, error: str = "
         manage=manage,
         flows=services.flow_history(member),
         notes=services.management_notes(member),
-        card_state=state,
-        card_label=CARD_STATES[state],
-        card=card,
-        can_revoke=manage and state == "valid" and "cards.revoke" in current_app.view_functions,
         flow_form=flow_form,
         note_form=note_form,
         can_reset=can_reset_password(current_user, member),
         flow_error=flow_error,
         note_error=note_error,
+        **member_page.context(current_user, member),
     )
 
 

@@ -1,8 +1,8 @@
 """Who may change which account, checked on its own."""
 
-from school.accounts.permissions import can_reset_password
 from school.auth.models import User
 from school.db import db
+from school.members.permissions import can_reset_password
 
 
 def test_password_resets_need_a_managing_role_and_never_touch_admins(app, world):
