@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.reports.followup_views import bp as followup_bp
     from school.reports.views import bp as reports_bp
     from school.search import hooks as search_hooks
+    from school.search import service as search_service
     from school.search.views import bp as search_bp
 
     db.init_app(app)
@@ -85,4 +86,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.register(app)
     security.register(app)
     cli.register(app)
+    # jieba's dictionary loads as a web worker starts, not inside its first request.
+    search_service.warm(app)
     return app

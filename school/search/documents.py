@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
-import logging
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -22,36 +20,21 @@ from sqlalchemy import literal, select, union_all
 from school.db import db
 from school.markdown import render
 from school.orgs.models import Organisation, StaffGrant
+from school.search.dictionary import Dictionary, tokenizer
 
 if TYPE_CHECKING:
     from school.auth.models import User
 
-_jieba_lock = threading.Lock()
-_jieba = None
 
-
-def _tokenizer():
-    """jieba, with its dictionary loaded once per process (the first call waits for it)."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
-
-def tokens(text: str) -> list[tuple[str, int, int]]:
+def tokens(text: str, dictionary: Dictionary | None = None) -> list[tuple[str, int, int]]:
     """jieba's search-mode words of ``text`` with their character offsets, lowercased.
 
     Search mode also yields the shorter words inside long ones (中华人民共和国 → 中华, 人民 ...),
-    so a query for a part finds the whole. Punctuation and spaces are dropped.
+    so a query for a part finds the whole. Punctuation and spaces are dropped. ``dictionary``:
+    the one an index was cut with (default: the one this code ships, school/search/dictionary.txt).
     """
     out: list[tuple[str, int, int]] = []
-    for word, start, end in _tokenizer().tokenize(text, mode="search"):
+    for word, start, end in tokenizer(dictionary).tokenize(text, mode="search"):
         word = _normal(word)
         if word:
             out.append((word, start, end))
@@ -66,9 +49,9 @@ def _normal(word: str) -> str:
     return word if any(ch.isalnum() for ch in word) else ""
 
 
-def segment(text: str) -> list[str]:
+def segment(text: str, dictionary: Dictionary | None = None) -> list[str]:
     """The words of ``text`` as search sees them (the same cut for documents and queries)."""
-    return [word for word, _, _ in tokens(text)]
+    return [word for word, _, _ in tokens(text, dictionary)]
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -106,22 +89,16 @@ class Document:
     def key(self) -> tuple[str, int]:
         return (self.kind, self.object_id)
 
-    # Cut once per document, however often they are read (the instance is frozen, its __dict__
-    # is not).
-    @functools.cached_property
-    def title_words(self) -> str:
-        """The title's words joined by spaces."""
-        return " ".join(segment(self.title))
 
-    @functools.cached_property
-    def body_words(self) -> str:
-        """The body's words joined by spaces."""
-        return " ".join(segment(self.body))
+def cut(title: str, body: str, dictionary: Dictionary | None = None) -> tuple[str, str]:
+    """The words of a document's title and of its body, each joined by spaces."""
+    return " ".join(segment(title, dictionary)), " ".join(segment(body, dictionary))
 
 
-def split_words(title: str, words: str) -> tuple[str, str]:
-    """A document's stored words split back into its title's and its body's."""
-    count = len(segment(title))
+def split_words(title: str, words: str, dictionary: Dictionary | None = None) -> tuple[str, str]:
+    """A document's stored words split back into its title's and its body's (``dictionary``:
+    the one they were cut with)."""
+    count = len(segment(title, dictionary))
     parts = words.split(" ") if words else []
     return " ".join(parts[:count]), " ".join(parts[count:])
 

@@ -31,9 +31,11 @@ from sqlalchemy.orm import Session
 from school.db import db, utcnow
 from school.orgs.models import Organisation
 from school.search import whoosh_backend
-from school.search.documents import Document
+from school.search.dictionary import Dictionary
+from school.search.documents import Document, cut
 from school.search.kinds import SEARCH_KINDS, following
 from school.search.models import SearchDocument, SearchOutbox
+from school.search.state import documents_dictionary
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +231,9 @@ def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> in
     if not changed:
         return 0
     remove(session, stale)
-    write(session, fresh)
+    # Cut like the documents already there, so that the index and its queries keep agreeing
+    # until a reindex cuts everything with the code's dictionary.
+    write(session, fresh, dictionary=documents_dictionary(session, claim=True))
     if not queue:
         return len(changed)
     now = utcnow()
@@ -264,18 +268,21 @@ def remove(session: Session, keys: list[tuple[str, int]]) -> None:
 
 
 def write(
-    session: Session, docs: Sequence[Document], words: Sequence[tuple[str, str]] | None = None
+    session: Session,
+    docs: Sequence[Document],
+    words: Sequence[tuple[str, str]] | None = None,
+    dictionary: Dictionary | None = None,
 ) -> None:
     """Insert documents; on PostgreSQL with their tsvector (title words weigh A, body words D)."""
     # words: each document's (title words, body words) when already cut, as a full reindex does
-    # in worker processes.
+    # in worker processes; else they are cut here with ``dictionary`` (default: the code's).
     if not docs:
         return
     table = SearchDocument.__table__
     now = utcnow()
     rows = []
     if words is None:
-        words = [(doc.title_words, doc.body_words) for doc in docs]
+        words = [cut(doc.title, doc.body, dictionary) for doc in docs]
     for doc, (title_words, body_words) in zip(docs, words, strict=True):
         rows.append(
             {

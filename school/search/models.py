@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -76,3 +76,22 @@ class SearchOutbox(Base):
     kind: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[int] = mapped_column(Integer)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchIndexState(Base):
+    """The dictionary the documents' words (and so PostgreSQL's tsvectors) were cut with.
+
+    One row, written by a full reindex in the transaction that rewrites the documents; none yet:
+    the documents were cut with jieba's main dictionary alone, or there are none (see
+    school/search/dictionary.py).
+    """
+
+    __tablename__ = "search_index_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dictionary_version: Mapped[str] = mapped_column(String(16))
+    # The entries themselves: queries are cut with them until a reindex with the code's
+    # dictionary has finished, whatever the file says by then.
+    dictionary: Mapped[str] = mapped_column(Text)
+    reindexed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 
-from school.search.documents import Document, segment
+from school.search.documents import Document, cut, segment
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ PIECES_PER_WORKER = 2
 Words = tuple[str, str]  # a document's title words and body words, joined by spaces
 
 
-def cut(texts: Sequence[tuple[str, str]]) -> list[Words]:
-    """The words of each (title, body), as Document.title_words and body_words give them."""
-    return [(" ".join(segment(title)), " ".join(segment(body))) for title, body in texts]
+def cut_all(texts: Sequence[tuple[str, str]]) -> list[Words]:
+    """The words of each (title, body), cut with the code's dictionary."""
+    return [cut(title, body) for title, body in texts]
 
 
 def pool(workers: int, initializer: Callable[[], object] | None = None) -> ProcessPoolExecutor:
@@ -60,12 +60,12 @@ class Batch:
     def result(self) -> list[Words]:
         """Each document's words, in the order of the batch (waits for the workers)."""
         if self._futures is None:
-            return [(doc.title_words, doc.body_words) for doc in self.docs]
+            return cut_all([(doc.title, doc.body) for doc in self.docs])
         try:
             return [words for future in self._futures for words in future.result()]
         except BrokenProcessPool:
             log.warning("search: a segmentation worker died; cutting the words here")
-            return cut([(doc.title, doc.body) for doc in self.docs])
+            return cut_all([(doc.title, doc.body) for doc in self.docs])
 
 
 class Segmenter:
@@ -101,7 +101,9 @@ class Segmenter:
         size = math.ceil(len(docs) / (self.workers * PIECES_PER_WORKER))
         texts = [(doc.title, doc.body) for doc in docs]
         try:
-            futures = [pool.submit(cut, texts[i : i + size]) for i in range(0, len(texts), size)]
+            futures = [
+                pool.submit(cut_all, texts[i : i + size]) for i in range(0, len(texts), size)
+            ]
         except BrokenProcessPool:
             self._give_up()
             return Batch(docs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from school.search.dictionary import Dictionary
 from school.search.documents import tokens
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"'})
@@ -32,9 +33,9 @@ class Parsed:
         return list(dict.fromkeys(self.loose + self.words + [w for p in self.phrases for w in p]))
 
 
-def _cut(text: str) -> tuple[list[tuple[int, str]], list[str]]:
+def _cut(text: str, dictionary: Dictionary | None) -> tuple[list[tuple[int, str]], list[str]]:
     """The whole words of ``text`` with their positions, and all its words (see Parsed)."""
-    cut = tokens(text)
+    cut = tokens(text, dictionary)
     whole = [
         (position, word)
         for position, (word, start, end) in enumerate(cut)
@@ -43,19 +44,20 @@ def _cut(text: str) -> tuple[list[tuple[int, str]], list[str]]:
     return whole, [word for word, _, _ in cut]
 
 
-def parse(query: str) -> Parsed:
-    """The query's loose words and its quoted phrases ("流动党员管理"), cut by jieba."""
+def parse(query: str, dictionary: Dictionary | None = None) -> Parsed:
+    """The query's loose words and its quoted phrases ("流动党员管理"), cut by jieba with the
+    dictionary the index was cut with (default: the code's)."""
     text = query.translate(_QUOTES)
     phrases: list[list[str]] = []
     words: list[str] = []
     if text.count('"') >= 2:
         for chunk in _PHRASE.findall(text):
-            whole, cut = _cut(chunk)
+            whole, cut = _cut(chunk, dictionary)
             if len(whole) > 1:
                 phrases.append(cut)
             else:
                 words.extend(word for _, word in whole)
         text = _PHRASE.sub(" ", text)
-    near, loose = _cut(text.replace('"', " "))
+    near, loose = _cut(text.replace('"', " "), dictionary)
     words = list(dict.fromkeys(words + [word for _, word in near]))
     return Parsed(words, near, phrases, loose)

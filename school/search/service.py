@@ -7,14 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
+import click
+from flask import Flask, current_app
 from markupsafe import Markup
 from sqlalchemy import Engine, and_, delete, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import load_only
 
 from school.auth.models import User
 from school.db import db
-from school.search import hooks, pg_backend, whoosh_backend
+from school.search import dictionary, hooks, pg_backend, whoosh_backend
+from school.search.dictionary import Dictionary
 from school.search.documents import can_see, scope_for
 from school.search.documents import segment as _segment
 from school.search.highlight import highlight, snippet
@@ -22,6 +25,7 @@ from school.search.kinds import SEARCH_KINDS
 from school.search.models import KINDS, SearchDocument, SearchOutbox
 from school.search.parallel import Segmenter
 from school.search.parsing import parse
+from school.search.state import documents_dictionary, record
 
 QUERY_MAX = 100
 
@@ -73,13 +77,13 @@ def search(
     query = (query or "").strip()
     if not query or len(query) > QUERY_MAX:
         return Results(query=query, kind=kind)
-    parsed = parse(query)
+    app = current_app._get_current_object()
+    parsed = parse(query, live_dictionary(app))
     all_words = parsed.marked
     if not all_words:
         return Results(query=query, kind=kind)
     page, per_page = max(1, page), max(1, min(per_page, 100))
     scope = scope_for(viewer)
-    app = current_app._get_current_object()
     candidates = int(app.config["SEARCH_CANDIDATES"])
     if hooks.backend_name(app) == "postgres":
         found = pg_backend.search(scope, parsed, kind, page, per_page, candidates)
@@ -118,6 +122,59 @@ def search(
         capped=found.capped,
         words=all_words,
     )
+
+
+def live_dictionary(app: Flask) -> Dictionary:
+    """The dictionary the index being searched was cut with: queries are cut with it too."""
+    if hooks.backend_name(app) == "postgres":
+        # Read in the search's own transaction: the tsvectors it searches were cut with it.
+        return documents_dictionary(db.session)
+    return whoosh_backend.live_dictionary(app)
+
+
+def stale(app: Flask) -> list[str]:
+    """Why the index is not cut with the code's dictionary (empty: it is)."""
+    code = dictionary.current().version
+    reasons = []
+    documents = documents_dictionary(db.session).version
+    if documents != code:
+        reasons.append(f"搜索文档按词典 {documents} 分词，当前词典为 {code}")
+    if hooks.backend_name(app) == "whoosh":
+        if whoosh_backend.root(app).joinpath("current").exists():
+            index = whoosh_backend.live_dictionary(app).version
+            if index != code:
+                reasons.append(f"Whoosh 索引按词典 {index} 分词，当前词典为 {code}")
+        elif documents == code:
+            reasons.append("还没有 Whoosh 索引")
+    return reasons
+
+
+def warm(app: Flask) -> None:
+    """Load jieba's dictionaries when a web worker starts, not in its first request (where on
+    SQLite a board post waited a second for it, holding the database's write lock); say when
+    the index needs a reindex for the code's dictionary.
+
+    Command-line runs other than ``flask run`` and tests load it when they first cut a word.
+    """
+    command = click.get_current_context(silent=True)
+    if app.testing or (command is not None and command.info_name != "run"):
+        return
+    dictionary.tokenizer()
+    try:
+        with app.app_context():
+            live = live_dictionary(app)
+            reasons = stale(app)
+    except SQLAlchemyError:
+        app.logger.warning("搜索：读不到索引的词典版本（数据库还没有升级？）", exc_info=True)
+        return
+    if reasons:
+        # Searching goes on with the index's own dictionary meanwhile.
+        dictionary.tokenizer(live)
+        app.logger.warning(
+            "搜索索引需要按当前词典重建（%s）：请运行 flask search reindex --if-stale；"
+            "重建完成前，搜索仍用现有的索引和它的词典。",
+            "；".join(reasons),
+        )
 
 
 def _rows(keys: list[tuple[str, int]]) -> dict[tuple[str, int], SearchDocument]:
@@ -177,6 +234,9 @@ def reindex(
                 session.expunge_all()
         if cutting is not None:
             hooks.write(session, cutting.docs, cutting.result())
+    # In the same transaction: readers see the old words with the old dictionary, or the new
+    # ones with the new.
+    record(session, dictionary.current())
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
         _vacuum(session)

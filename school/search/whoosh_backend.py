@@ -5,6 +5,7 @@ Layout of SEARCH_INDEX_DIR::
     writer.lock        Whoosh's file lock (fcntl): the one writer across processes
     current -> gen-N   a symlink to the live index; a rebuild builds gen-M and swaps the link
     gen-N/             a Whoosh FileStorage
+    gen-N/dictionary.txt   the dictionary its words were cut with (none: jieba's own alone)
 
 Text is cut into words once, by school.search.documents.segment, when the document row is
 written (its ``words`` column); the index reads those words with their positions, and queries
@@ -41,9 +42,11 @@ from school.db import make_engine
 from school.search import parallel
 from school.search import whoosh_query as query
 from school.search.candidates import Candidate, Found, rank
+from school.search.dictionary import NONE, Dictionary, current, parse
 from school.search.documents import Scope, split_words
 from school.search.models import SearchDocument, SearchOutbox
 from school.search.parsing import Parsed
+from school.search.state import documents_dictionary
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +110,8 @@ def _session(app: Flask) -> Session:
     return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
-def _fields(doc: SearchDocument) -> dict:
-    title_words, body_words = split_words(doc.title, doc.words)
+def _fields(doc: SearchDocument, dictionary: Dictionary) -> dict:
+    title_words, body_words = split_words(doc.title, doc.words, dictionary)
     return {
         "id": f"{doc.kind}:{doc.object_id}",
         "kind": doc.kind,
@@ -122,6 +125,25 @@ def _fields(doc: SearchDocument) -> dict:
 
 class Damaged(Exception):
     """The index's files could not be read."""
+
+
+DICTIONARY = "dictionary.txt"
+_dictionaries: dict[str, Dictionary] = {}
+
+
+def live_dictionary(app: Flask) -> Dictionary:
+    """The dictionary the live index was cut with, which queries must be cut with too."""
+    path = _current(app)
+    if path is None:
+        return current()  # no index to agree with: the rebuild will use the documents' one
+    found = _dictionaries.get(str(path))
+    if found is None:
+        try:
+            found = parse((path / DICTIONARY).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            found = NONE  # built before there was a dictionary
+        _dictionaries[str(path)] = found
+    return found
 
 
 def _open(path: Path):
@@ -285,8 +307,9 @@ def _apply(app: Flask, ix) -> int:
             .limit(BATCH)
         ).all()
         keys = {(r.kind, r.object_id) for r in rows}
+        dictionary = documents_dictionary(session)
         docs = {
-            (d.kind, d.object_id): _fields(d)
+            (d.kind, d.object_id): _fields(d, dictionary)
             for d in session.scalars(
                 select(SearchDocument).where(
                     SearchDocument.kind.in_({k for k, _ in keys}),
@@ -420,7 +443,9 @@ def rebuild(app: Flask, only_if_broken: bool = False, workers: int = 1) -> int:
         # Everything queued so far is in the documents read below; later rows stay queued.
         with _session(app) as session, session.begin():
             upto = session.scalar(select(func.max(SearchOutbox.id))) or 0
-        count = _fill(app, ix, fresh, _parts(app, workers))
+            dictionary = documents_dictionary(session)
+        count = _fill(app, ix, fresh, _parts(app, workers), dictionary)
+        (fresh / DICTIONARY).write_text(dictionary.text, encoding="utf-8")
         _swap(base, fresh)
         with _session(app) as session, session.begin():
             session.execute(delete(SearchOutbox).where(SearchOutbox.id <= upto))
@@ -443,9 +468,9 @@ def _parts(app: Flask, workers: int) -> int:
     return max(1, min(workers, count))
 
 
-def _batches(app: Flask) -> Iterator[list[dict]]:
+def _batches(app: Flask, dictionary: Dictionary) -> Iterator[list[dict]]:
     """Every document's index fields in (kind, object_id) order, BATCH at a time, each batch
-    in a short transaction of its own."""
+    in a short transaction of its own (``dictionary``: the one the words were cut with)."""
     document = SearchDocument
     # Not the body nor the tsvector: the index takes the words.
     columns = load_only(
@@ -461,7 +486,7 @@ def _batches(app: Flask) -> Iterator[list[dict]]:
     while True:
         with _session(app) as session, session.begin():
             batch = [
-                _fields(doc)
+                _fields(doc, dictionary)
                 for doc in session.scalars(
                     select(document)
                     .where(
@@ -480,7 +505,7 @@ def _batches(app: Flask) -> Iterator[list[dict]]:
         last = (kind, int(object_id))
 
 
-def _fill(app: Flask, ix, path: Path, parts: int) -> int:
+def _fill(app: Flask, ix, path: Path, parts: int, dictionary: Dictionary) -> int:
     """Add every document to the fresh index ``ix`` at ``path`` and commit it; returns how many.
 
     With several parts, worker processes each build one segment of consecutive documents, so
@@ -488,13 +513,13 @@ def _fill(app: Flask, ix, path: Path, parts: int) -> int:
     """
     if parts > 1:
         try:
-            return _fill_in_parts(app, ix, path, parts)
+            return _fill_in_parts(app, ix, path, parts, dictionary)
         except (BrokenProcessPool, OSError):
             log.warning("search index: parallel build failed; building it here", exc_info=True)
     count = 0
     writer = ix.writer(limitmb=128)
     try:
-        for batch in _batches(app):
+        for batch in _batches(app, dictionary):
             for fields in batch:
                 writer.add_document(**fields)
             count += len(batch)
@@ -505,7 +530,7 @@ def _fill(app: Flask, ix, path: Path, parts: int) -> int:
     return count
 
 
-def _fill_in_parts(app: Flask, ix, path: Path, parts: int) -> int:
+def _fill_in_parts(app: Flask, ix, path: Path, parts: int, dictionary: Dictionary) -> int:
     with _session(app) as session:
         total = session.scalar(select(func.count()).select_from(SearchDocument)) or 0
     size = max(1, math.ceil(total / parts))
@@ -513,7 +538,7 @@ def _fill_in_parts(app: Flask, ix, path: Path, parts: int) -> int:
     with parallel.pool(parts) as workers:
         futures = []
         part: list[dict] = []
-        for batch in _batches(app):
+        for batch in _batches(app, dictionary):
             part.extend(batch)
             count += len(batch)
             while len(part) >= size and len(futures) < parts - 1:

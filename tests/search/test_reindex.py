@@ -10,7 +10,7 @@ from whoosh import index as whoosh_index
 
 from school.db import db
 from school.search import parallel, service
-from school.search.documents import Document
+from school.search.documents import Document, cut
 from school.search.models import SearchDocument
 from tests.search.conftest import ask, find
 
@@ -105,7 +105,7 @@ def test_segmenter_cuts_like_the_documents_do(pools):
         batches = [segmenter.submit(docs), segmenter.submit([]), segmenter.submit(docs[:1])]
         words = [batch.result() for batch in batches]
     assert pools == [2]
-    expected = [(doc.title_words, doc.body_words) for doc in docs]
+    expected = [cut(doc.title, doc.body) for doc in docs]
     assert words == [expected, [], expected[:1]]
 
 
