@@ -27,6 +27,7 @@ run: $(VENV)/.installed
 	$(BIN)/flask db upgrade
 	$(BIN)/flask content import
 	$(BIN)/flask demo load
+	$(BIN)/flask search reindex --if-stale
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-test
