@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from school import cli, errors, events, security, templating
     from school.accounts.views import bp as accounts_bp
+    from school.archive import rollups
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
@@ -81,6 +82,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     course_page.register("faq", forum_services.course_part)
     member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)
+    # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.
+    rollups.register()
+    events.org_merged.connect(rollups.on_org_merged)
 
     errors.register(app)
     templating.register(app)

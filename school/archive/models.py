@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -100,6 +101,8 @@ class YearProgress(Base):
     """
 
     __tablename__ = "year_progress"
+    # The reports' on-track correction reads the members of a year within a band of 学时.
+    __table_args__ = (Index("ix_year_progress_year_hours", "year", "hours"),)
 
     member_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
@@ -120,3 +123,95 @@ class YearProgress(Base):
     m12: Mapped[Decimal] = mapped_column(Hours, default=0)
     courses_completed: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- report rollups -------------------------------------------------------------------------------
+#
+# A report adds up these rows, not the members: see school/archive/rollups.py for what each row
+# holds and how a subtree's figures come out of them.
+#
+# Key columns shared by the three tables: ``level`` 0 rows are kept at the organisation itself,
+# level 1 rows at its ancestor two levels from the top (a district), so the city report reads a
+# row per district rather than one per branch. ``side`` says how the members relate to
+# ``org_id``: their home organisation (home), their host (host), the lowest organisation above
+# both (both), or home and host in one (same). ``stripe`` spreads the rows of the top two levels
+# over a few rows, so no single row takes every completion of the city.
+ROLLUP_SIDES = ("home", "host", "both", "same")
+_SIDE_CHECK = "side IN ('home', 'host', 'both', 'same')"
+
+
+class RollupMembers(Base):
+    """How many members (and cadres among them) one rollup key counts, in any year."""
+
+    __tablename__ = "rollup_members"
+    __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
+
+    # Organisation ids are plain references, like the archive's: rows outlive a closed branch.
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(4), primary_key=True)
+    stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    cadres: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupYear(Base):
+    """A year's 学时 (in total and per month) and status counts of one rollup key's members.
+
+    Members who have not started are not counted here: they are the key's members less these.
+    """
+
+    __tablename__ = "rollup_years"
+    __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(4), primary_key=True)
+    stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    met: Mapped[int] = mapped_column(Integer, default=0)
+    on_track: Mapped[int] = mapped_column(Integer, default=0)
+    behind: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m1: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m2: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m3: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m4: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m5: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m6: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m7: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m8: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m9: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m10: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m11: Mapped[Decimal] = mapped_column(Hours, default=0)
+    m12: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
+class RollupCourse(Base):
+    """How many of one rollup key's members completed a course."""
+
+    __tablename__ = "rollup_courses"
+    __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
+
+    course_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(4), primary_key=True)
+    stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupPace(Base):
+    """The share of a year (per mille) that the rollups' on-track/behind split was made against.
+
+    A year without a row counts as 0: every member who started is on track.
+    """
+
+    __tablename__ = "rollup_pace"
+    __table_args__ = (CheckConstraint("due BETWEEN 0 AND 1000", name="due"),)
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    due: Mapped[int] = mapped_column(Integer)

@@ -10,25 +10,31 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy import Integer, case, delete, func, insert, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
+from school.archive import rollups
 from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.clock import to_local
 from school.db import db
 
 
-def _upsert(model, key: dict, values: dict) -> None:
-    """Apply ``values`` (column expressions) to the row at ``key``, creating it first if needed."""
+def _upsert(model, key: dict, values: dict) -> bool:
+    """Apply ``values`` (column expressions) to the row at ``key``, creating it first if needed.
+
+    True when this call created the row.
+    """
     where = [getattr(model, name) == value for name, value in key.items()]
     if db.session.execute(update(model).where(*where).values(values)).rowcount:
-        return
+        return False
+    created = True
     try:
         with db.session.begin_nested():
             db.session.execute(insert(model).values(**key))
     except IntegrityError:  # created by a concurrent request: it is there now either way
-        pass
+        created = False
     db.session.execute(update(model).where(*where).values(values))
+    return created
 
 
 def record_entry(entry: ArchiveEntry) -> None:
@@ -52,14 +58,41 @@ def record_entry(entry: ArchiveEntry) -> None:
     }
     if entry.kind == "course":
         values[YearProgress.courses_completed] = YearProgress.courses_completed + 1
-    _upsert(YearProgress, {"member_id": entry.member_id, "year": local.year}, values)
+    year = {"member_id": entry.member_id, "year": local.year}
+    _upsert(YearProgress, year, values)
     course = {"member_id": entry.member_id, "course_id": entry.course_id}
+    first_completion = False
     if entry.kind == "lesson":
         _upsert(
             CourseProgress, course, {CourseProgress.lessons_done: CourseProgress.lessons_done + 1}
         )
     elif entry.kind == "course":
-        _upsert(CourseProgress, course, {CourseProgress.completed_at: entry.completed_at})
+        # The course counts once in the rollups, however often it is recorded as completed.
+        first_completion = bool(
+            db.session.execute(
+                update(CourseProgress)
+                .where(
+                    CourseProgress.member_id == entry.member_id,
+                    CourseProgress.course_id == entry.course_id,
+                    CourseProgress.completed_at.is_(None),
+                )
+                .values(completed_at=entry.completed_at)
+            ).rowcount
+        ) or _upsert(CourseProgress, course, {CourseProgress.completed_at: entry.completed_at})
+    # The year's 学时 after this entry (the row is locked by the update above).
+    hours = db.session.scalar(
+        select(type_coerce(YearProgress.hours, Integer)).where(
+            YearProgress.member_id == entry.member_id, YearProgress.year == local.year
+        )
+    )
+    rollups.record(
+        entry.member_id,
+        local.year,
+        local.month,
+        int(Decimal(entry.hours) * 10),
+        hours or 0,
+        entry.course_id if first_completion else None,
+    )
 
 
 def rebuild() -> tuple[int, int]:

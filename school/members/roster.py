@@ -37,6 +37,7 @@ from datetime import date
 
 from sqlalchemy import func, insert, select, update
 
+from school.archive import rollups
 from school.auth.models import User
 from school.db import db, utcnow
 from school.members.models import FlowEvent
@@ -465,9 +466,13 @@ def apply_import(importer: User, plan: Plan, today: date) -> Result:
                 }
             )
         db.session.execute(insert(User), rows)
+        created = select(User.id).where(User.username.in_([r["username"] for r in rows]))
+        rollups.move({}, rollups.keys_of(db.session.scalars(created)))
     events: list[dict] = []
     if updates:
         members = _members_by_id([r.member_id for r in updates if r.member_id])
+        # The bulk UPDATE below bypasses the session: the report rollups are moved here.
+        before = rollups.keys_of(members)
         params = []
         for r in updates:
             member = members[r.member_id]
@@ -479,6 +484,7 @@ def apply_import(importer: User, plan: Plan, today: date) -> Result:
             groups.setdefault(tuple(sorted(p)), []).append(p)
         for group in groups.values():
             db.session.execute(update(User), group)
+        rollups.move(before, rollups.keys_of(members))
     if events:
         db.session.execute(insert(FlowEvent), events)
     db.session.flush()

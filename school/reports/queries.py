@@ -1,9 +1,14 @@
-"""Completion report queries: a few GROUP BY queries over the precomputed progress.
+"""Completion report queries.
 
-Reports read only ``year_progress`` and ``course_progress`` (never the ledger or the raw
-completions), aggregate in SQL by home and host organisation, and fold those organisation ids
-into sub-organisations in Python with the organisation paths. No query runs per member or per
-organisation, so a city of 112,000 members costs the same handful of queries as a branch.
+The overview (totals, sub-organisations, course completion, trend) adds up the per-organisation
+rollups (``archive.rollups``): a few rows per organisation in the subtree, or per district for a
+report over the whole city, folded into the report's sub-organisations in SQL with the
+organisation paths. Its cost follows the organisations, not the members below them. Only the
+on-track/behind split of a day other than the rollups' pace reads members: those whose 学时 lie
+between the two paces.
+
+The member list, the grid and the exports read ``year_progress`` and ``course_progress`` per
+member (never the ledger or the raw completions), one page or batch at a time.
 """
 
 from __future__ import annotations
@@ -12,11 +17,21 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import Integer, Row, and_, case, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
-from school.archive.models import CourseProgress, YearProgress
+from school.archive.models import (
+    CourseProgress,
+    RollupCourse,
+    RollupMembers,
+    RollupPace,
+    RollupYear,
+    YearProgress,
+)
+from school.archive.rollups import COARSE_DEPTH, due_permille
+from school.archive.rollups import quota_tenths as quota_of
 from school.auth.models import User
 from school.clock import current_year, local_today
 from school.courses.models import Course, Lesson
@@ -24,13 +39,15 @@ from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
 from school.orgs.scope import RELATIONS, covers
-from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_expr
+from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_at, status_expr
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1000
-# Up to this many members, the course completion count looks their rows up by member id.
-FEW_MEMBERS = 2000
 MONTHS = range(1, 13)
+# How each side of the rollups counts: a member whose home and host both lie in the report is
+# in its ``home`` and its ``host`` rows, and taken off once through the ``both``/``same`` rows.
+SIDE_SIGN = {"home": 1, "host": 1, "both": -1, "same": -1}
+RELATION_SIDES = {"both": tuple(SIDE_SIGN), "home": ("home",), "host": ("host",)}
 
 SORTS = {
     "name": "姓名",
@@ -140,17 +157,8 @@ def scope_clause(org: Organisation, filters: Filters):
     return covers(org, filters.relation, filters.floating_only)
 
 
-def _member_base(org: Organisation, filters: Filters, today: date, months: bool = False):
-    """One row per member in scope: organisations, 学时 and quota in tenths, status.
-
-    With ``months``, also the 学时 of each month (in tenths), for the trend.
-    """
-    # No COALESCE: SUM skips the NULLs of members without a row, and 12 fewer function calls
-    # per member is a good part of the city-wide report's time on SQLite.
-    month_cols = [
-        type_coerce(getattr(YearProgress, f"m{m}"), Integer).label(f"m{m}")
-        for m in (MONTHS if months else ())
-    ]
+def _member_base(org: Organisation, filters: Filters, today: date):
+    """One row per member in scope: organisations, 学时 and quota in tenths, status."""
     return (
         select(
             User.id.label("id"),
@@ -163,7 +171,6 @@ def _member_base(org: Organisation, filters: Filters, today: date, months: bool 
             quota_tenths().label("quota"),
             status_expr(filters.year, today).label("status"),
             YearProgress.last_activity_at.label("last_activity_at"),
-            *month_cols,
         )
         .select_from(User)
         .outerjoin(
@@ -263,44 +270,141 @@ def _child_expr(org: Organisation, children: list[Organisation], path):
     return case(*whens, (path == org.path, 0), else_=None)
 
 
-def _tally_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
-    """Members grouped by (child holding the home org, child holding the host org, status).
+def _rollup_query(model, org: Organisation, filters: Filters, bucket, *columns):
+    """Sums of a rollup table over the report's subtree, by side and sub-organisation."""
+    level = 1 if org.depth < COARSE_DEPTH else 0
+    conditions = [
+        model.level == level,
+        Organisation.path.startswith(org.path, autoescape=True),
+    ]
+    if filters.relation != "both":
+        conditions.append(model.side.in_(RELATION_SIDES[filters.relation]))
+    if filters.floating_only:
+        conditions.append(model.is_floating.is_(True))
+    return (
+        select(model.side, bucket, *columns)
+        .join(Organisation, Organisation.id == model.org_id)
+        .where(*conditions)
+        .group_by(model.side, bucket)
+    )
 
-    The children of one organisation are few (districts of a city, branches of a township),
-    so the grouping folds 112,000 members into a few dozen rows inside the database.
+
+def _row(home_child, host_child, status: str, n: int = 0, **values) -> SimpleNamespace:
+    """One grouped row as ``_fold`` reads it: members of one status, with their sums."""
+    row = dict.fromkeys(("floating", "hours", "quota", *(f"m{m}" for m in MONTHS)), 0)
+    row.update(values)
+    return SimpleNamespace(home_child=home_child, host_child=host_child, status=status, n=n, **row)
+
+
+def _sides(side: str, bucket: int) -> tuple[int | None, int | None]:
+    """The (home, host) sub-organisations a rollup row stands for (see SIDE_SIGN)."""
+    if side == "home":
+        return bucket, None
+    if side == "host":
+        return None, bucket
+    # Both sides in one child (or both in the report's own organisation): the row takes the
+    # member off that child once. Both below the report but in different children (or one in
+    # the report's organisation itself): off the total only.
+    if side == "both" and bucket == 0:
+        return None, None
+    return bucket, bucket
+
+
+def _tally_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
+    """Members grouped by (child holding the home org, child holding the host org, status),
+    added up from the rollups; rows of the ``both`` and ``same`` sides count negatively."""
+    bucket = _child_expr(org, children, Organisation.path).label("bucket")
+    members = _rollup_query(
+        RollupMembers,
+        org,
+        filters,
+        bucket,
+        func.sum(RollupMembers.members),
+        func.sum(RollupMembers.cadres),
+        func.sum(case((RollupMembers.is_floating.is_(True), RollupMembers.members), else_=0)),
+    )
+    year = _rollup_query(
+        RollupYear,
+        org,
+        filters,
+        bucket,
+        func.sum(RollupYear.met),
+        func.sum(RollupYear.on_track),
+        func.sum(RollupYear.behind),
+        func.sum(type_coerce(RollupYear.hours, Integer)),
+        *[func.sum(type_coerce(getattr(RollupYear, f"m{m}"), Integer)) for m in MONTHS],
+    ).where(RollupYear.year == filters.year)
+    counted: dict[tuple[str, int], list[int]] = {}
+    for side, where, n, cadres, floating in db.session.execute(members):
+        counted[(side, where)] = [n, cadres, floating]
+    figures = {(side, where): rest for side, where, *rest in db.session.execute(year)}
+    rows = []
+    cadre_quota, member_quota = quota_of(True), quota_of(False)
+    for (side, where), (n, cadres, floating) in counted.items():
+        sign = SIDE_SIGN[side]
+        home_child, host_child = _sides(side, where)
+        met, on_track, behind, hours, *months = figures.get((side, where)) or [0] * 16
+        started = {"met": met, "on_track": on_track, "behind": behind}
+        for status, count in started.items():
+            rows.append(_row(home_child, host_child, status, sign * count))
+        rows.append(
+            _row(
+                home_child,
+                host_child,
+                "not_started",
+                sign * (n - met - on_track - behind),
+                floating=sign * floating,
+                hours=sign * hours,
+                quota=sign * (cadres * cadre_quota + (n - cadres) * member_quota),
+                **{f"m{m}": sign * value for m, value in zip(MONTHS, months, strict=True)},
+            )
+        )
+    return rows + _pace_rows(org, filters, today, children)
+
+
+def _pace_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
+    """Members that change between on track and behind from the rollups' pace to ``today``'s.
+
+    The rollups split them against the pace of ``rollup_pace`` (moved to each new day by
+    ``flask reports pace``); another day only moves the members whose 学时 lie between the two.
     """
-    m = _member_base(org, filters, today, months=True)
+    stored = db.session.scalar(select(RollupPace.due).where(RollupPace.year == filters.year)) or 0
+    wanted = due_permille(filters.year, today)
+    if stored == wanted:
+        return []
+    low, high = min(stored, wanted), max(stored, wanted)
+    tenths = type_coerce(YearProgress.hours, Integer)
     home, host = aliased(Organisation), aliased(Organisation)
     null = literal(None, Integer)
-    sided = (
-        select(
-            (
-                _child_expr(org, children, home.path)
-                if filters.relation in ("both", "home")
-                else null
-            ).label("home_child"),
-            (
-                _child_expr(org, children, host.path)
-                if filters.relation in ("both", "host")
-                else null
-            ).label("host_child"),
-            m,
+    then, now = status_at(stored).label("then"), status_at(wanted).label("now")
+    home_child = (
+        _child_expr(org, children, home.path) if filters.relation in ("both", "home") else null
+    ).label("home_child")
+    host_child = (
+        _child_expr(org, children, host.path) if filters.relation in ("both", "host") else null
+    ).label("host_child")
+    stmt = (
+        select(home_child, host_child, then, now, func.count())
+        .select_from(User)
+        .join(
+            YearProgress,
+            and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
         )
-        .outerjoin(home, home.id == m.c.home_org_id)
-        .outerjoin(host, host.id == m.c.host_org_id)
-        .subquery("s")
+        .outerjoin(home, home.id == User.home_org_id)
+        .outerjoin(host, host.id == User.host_org_id)
+        .where(
+            scope_clause(org, filters),
+            tenths >= quota_of(False) * low // 1000,
+            tenths <= -(-quota_of(True) * high // 1000),
+        )
+        .group_by(home_child, host_child, then, now)
     )
-    stmt = select(
-        sided.c.home_child,
-        sided.c.host_child,
-        sided.c.status,
-        func.count().label("n"),
-        func.sum(case((sided.c.is_floating.is_(True), 1), else_=0)).label("floating"),
-        func.sum(sided.c.hours).label("hours"),
-        func.sum(sided.c.quota).label("quota"),
-        *[func.sum(sided.c[f"m{i}"]).label(f"m{i}") for i in MONTHS],
-    ).group_by(sided.c.home_child, sided.c.host_child, sided.c.status)
-    return db.session.execute(stmt).all()
+    rows = []
+    for home_id, host_id, before, after, n in db.session.execute(stmt):
+        if before != after:
+            rows.append(_row(home_id, host_id, before, -n))
+            rows.append(_row(home_id, host_id, after, n))
+    return rows
 
 
 def _fold(rows, children: list[Organisation]) -> tuple[Tally, list[SubOrg]]:
@@ -317,11 +421,17 @@ def _fold(rows, children: list[Organisation]) -> tuple[Tally, list[SubOrg]]:
             by_child.setdefault(child, Tally()).add(row)
     # Open children always get a row; closed ones only while they still hold members.
     suborgs = [
-        SubOrg(c, by_child.get(c.id, Tally())) for c in children if c.is_open or c.id in by_child
+        SubOrg(c, by_child.get(c.id, Tally()))
+        for c in children
+        if c.is_open or _holds_members(by_child, c.id)
     ]
-    if 0 in by_child:  # members kept directly at this level
+    if _holds_members(by_child, 0):  # members kept directly at this level
         suborgs.insert(0, SubOrg(None, by_child[0]))
     return total, suborgs
+
+
+def _holds_members(by_child: dict[int, Tally], key: int) -> bool:
+    return key in by_child and by_child[key].members > 0
 
 
 def _children(org: Organisation, include_closed: bool = False) -> list[Organisation]:
@@ -337,22 +447,23 @@ def _course_rates(org: Organisation, filters: Filters, members: int) -> list[Cou
         courses = [c for c in courses if c.id == filters.course_id]
     if not courses:
         return []
-    scope = scope_clause(org, filters)
-    stmt = select(CourseProgress.course_id, func.count())
-    if members <= FEW_MEMBERS:
-        # A branch: its member ids first, then their rows by primary key. Joined in one query,
-        # PostgreSQL would rather scan every completed course of the city.
-        ids = list(db.session.scalars(select(User.id).where(scope)))
-        stmt = stmt.where(CourseProgress.member_id.in_(ids))
-    else:
-        stmt = stmt.join(User, User.id == CourseProgress.member_id).where(scope)
-    stmt = stmt.where(
-        CourseProgress.completed_at.is_not(None),
-        # All courses when none is chosen: an IN list of 40 ids makes SQLite probe
-        # (member, course) 40 times per member; the few draft rows are dropped below.
-        *([CourseProgress.course_id == filters.course_id] if filters.course_id else []),
-    ).group_by(CourseProgress.course_id)
-    done = dict(db.session.execute(stmt).all())
+    level = 1 if org.depth < COARSE_DEPTH else 0
+    stmt = (
+        select(RollupCourse.course_id, RollupCourse.side, func.sum(RollupCourse.completed))
+        .join(Organisation, Organisation.id == RollupCourse.org_id)
+        .where(
+            RollupCourse.level == level,
+            Organisation.path.startswith(org.path, autoescape=True),
+            RollupCourse.side.in_(RELATION_SIDES[filters.relation]),
+            *([RollupCourse.is_floating.is_(True)] if filters.floating_only else []),
+            # All courses when none is chosen: the few draft rows are dropped below.
+            *([RollupCourse.course_id == filters.course_id] if filters.course_id else []),
+        )
+        .group_by(RollupCourse.course_id, RollupCourse.side)
+    )
+    done: dict[int, int] = {}
+    for course_id, side, n in db.session.execute(stmt):
+        done[course_id] = done.get(course_id, 0) + SIDE_SIGN[side] * n
     return [CourseRate(c, done.get(c.id, 0), members) for c in courses]
 
 

@@ -1,4 +1,8 @@
-"""Yearly 学时 status against the quota, as SQL so pages filter, sort and count in the database."""
+"""Yearly 学时 status against the quota, as SQL so pages filter, sort and count in the database.
+
+The share of the year gone by comes from the rollups (``archive.rollups.due_permille``), which
+keep the same statuses per organisation.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import date
 from sqlalchemy import Integer, case, func, type_coerce
 
 from school.archive.models import YearProgress
+from school.archive.rollups import due_permille
 from school.archive.services import quota_hours
 from school.auth.models import User
 
@@ -16,16 +21,6 @@ STATUSES = {
     "behind": "进度落后",
     "not_started": "未开始",
 }
-
-
-def elapsed_fraction(year: int, today: date) -> float:
-    """How much of the year has passed: the share of the quota a member should have by now."""
-    if year < today.year:
-        return 1.0
-    if year > today.year:
-        return 0.0
-    start = date(year, 1, 1)
-    return ((today - start).days + 1) / ((date(year + 1, 1, 1) - start).days)
 
 
 def quota_tenths():
@@ -43,10 +38,15 @@ def hours_tenths():
 
 def status_expr(year: int, today: date):
     """met / on_track / behind / not_started for each member row of a report query."""
+    return status_at(due_permille(year, today))
+
+
+def status_at(due: int):
+    """The status against a share of the year gone by, ``due`` per mille (``rollups.status_of``
+    in SQL)."""
     hours = hours_tenths()
     quota = quota_tenths()
     # Integer arithmetic in per-mille, identical on both databases.
-    due = int(elapsed_fraction(year, today) * 1000)
     return case(
         (hours <= 0, "not_started"),
         (hours >= quota, "met"),

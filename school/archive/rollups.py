@@ -1,0 +1,632 @@
+"""Report rollups: per-organisation members, statuses, 学时 and course completions.
+
+A report adds up a few rows per organisation instead of reading every member below it. Each
+member counted by the reports (active, not an administrator) adds to a handful of rows:
+
+- ``home``: the rows of their home organisation;
+- ``host``: the rows of their host organisation, when they have one;
+- ``both``: the rows of the lowest organisation above both of them (``same`` when home and host
+  are one organisation).
+
+A subtree's figures are its ``home`` rows plus its ``host`` rows less its ``both`` and ``same``
+rows: a member whose home and host both lie in the subtree is counted once, exactly like the
+member scan (``orgs.scope.covers``) did. The cost is a few rows per organisation.
+
+Each of those rows exists twice: at the organisation itself (level 0) and at its ancestor at
+``COARSE_DEPTH`` (level 1, a district), so the city report reads a row per district. Rows of
+the top two levels take the completions of many branches: they are spread over ``STRIPES`` rows
+by the member's home organisation, so no row is updated by every completion of the city.
+
+Statuses follow ``reports.status``: met (学时 at or above the quota), on track or behind (against
+the share of the year gone by), not started (no 学时; not stored: members less the others). The
+on-track/behind split is made against the year's pace in ``rollup_pace``; ``advance_pace`` moves
+it to today (a daily job), and a report made on another day corrects the split with the few
+members whose 学时 lie between the two paces.
+
+Everything here runs in the transaction of the change it follows: ``record`` for a new archive
+entry (from ``progress.record_entry``), ``move`` for members whose organisations, flag or role
+changed (session hooks for edits through the ORM, the org-merge event, the roster's bulk
+update), and ``rebuild`` recomputes every row from the members and their progress.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+# The module, not the function: services imports progress, which imports this module.
+from school.archive import services
+from school.archive.models import (
+    CourseProgress,
+    RollupCourse,
+    RollupMembers,
+    RollupPace,
+    RollupYear,
+    YearProgress,
+)
+from school.auth.models import User
+from school.clock import local_today
+from school.db import db
+from school.orgs.models import Organisation
+
+COARSE_DEPTH = 2
+STRIPES = 8
+MONTHS = tuple(f"m{m}" for m in range(1, 13))
+YEAR_COLUMNS = ("met", "on_track", "behind", "hours", *MONTHS)
+STORED_STATUSES = ("met", "on_track", "behind")
+# The member attributes a member's rollup rows depend on.
+KEY_ATTRIBUTES = ("home_org_id", "host_org_id", "is_floating", "is_cadre", "active", "role")
+BATCH = 1000
+
+
+def elapsed_fraction(year: int, today: date) -> float:
+    """How much of the year has passed: the share of the quota a member should have by now."""
+    if year < today.year:
+        return 1.0
+    if year > today.year:
+        return 0.0
+    start = date(year, 1, 1)
+    return ((today - start).days + 1) / ((date(year + 1, 1, 1) - start).days)
+
+
+def due_permille(year: int, today: date) -> int:
+    """The share of the year gone by, per mille, as the status rule compares it."""
+    return int(elapsed_fraction(year, today) * 1000)
+
+
+def status_of(hours: int, quota: int, due: int) -> str:
+    """The status of 学时 ``hours`` against ``quota`` (tenths both) at pace ``due`` (per mille)."""
+    if hours <= 0:
+        return "not_started"
+    if hours >= quota:
+        return "met"
+    return "on_track" if hours * 1000 >= quota * due else "behind"
+
+
+def quota_tenths(cadre: bool) -> int:
+    return services.quota_hours(cadre=cadre) * 10
+
+
+# --- where a member is counted -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """What a member's rollup rows depend on; ``None`` stands for a member reports leave out."""
+
+    home: int | None
+    host: int | None
+    floating: bool
+    cadre: bool
+
+    @classmethod
+    def of(cls, values) -> Key | None:
+        """The key of a member from their attributes (a User, a row or a mapping)."""
+        get = values.get if isinstance(values, Mapping) else lambda name: getattr(values, name)
+        if not get("active") or get("role") == "admin":
+            return None
+        if get("home_org_id") is None and get("host_org_id") is None:
+            return None
+        return cls(
+            get("home_org_id"), get("host_org_id"), bool(get("is_floating")), bool(get("is_cadre"))
+        )
+
+
+# A rollup row's key after the table's own leading column: org, level, side, stripe, floating.
+RowKey = tuple[int, int, str, int, bool]
+
+
+class Places:
+    """Organisation paths, loaded once per operation, and the rollup rows a key adds to."""
+
+    def __init__(self, paths: dict[int, str] | None = None) -> None:
+        self.paths: dict[int, list[int]] = {}
+        if paths:
+            self.paths.update({i: _ids(p) for i, p in paths.items()})
+
+    def load(self, org_ids: Iterable[int | None]) -> None:
+        missing = {i for i in org_ids if i is not None} - self.paths.keys()
+        if missing:
+            stmt = select(Organisation.id, Organisation.path).where(Organisation.id.in_(missing))
+            self.paths.update({i: _ids(p) for i, p in db.session.execute(stmt)})
+
+    def rows(self, key: Key) -> list[RowKey]:
+        """The rollup rows (both levels) that a member with this key adds to."""
+        line_home = self.paths.get(key.home) if key.home is not None else None
+        line_host = self.paths.get(key.host) if key.host is not None else None
+        spread = (key.home if key.home is not None else key.host or 0) % STRIPES
+        sides: list[tuple[str, list[int]]] = []
+        if line_home:
+            sides.append(("home", line_home))
+        if line_host:
+            sides.append(("host", line_host))
+        if line_home and line_host:
+            if key.home == key.host:
+                sides.append(("same", line_home))
+            else:
+                common = _common(line_home, line_host)
+                if common:  # organisations under different roots share no subtree
+                    sides.append(("both", common))
+        rows: list[RowKey] = []
+        for side, line in sides:
+            for level, depth in ((0, len(line)), (1, min(len(line), COARSE_DEPTH))):
+                stripe = spread if depth <= COARSE_DEPTH else 0
+                rows.append((line[depth - 1], level, side, stripe, key.floating))
+        return rows
+
+
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _common(a: list[int], b: list[int]) -> list[int]:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+# --- what a member adds --------------------------------------------------------------------------
+
+
+class Deltas:
+    """Changes to rollup rows, added up per row before they are written."""
+
+    def __init__(self) -> None:
+        self.members: dict[RowKey, list[int]] = defaultdict(lambda: [0, 0])
+        self.years: dict[tuple[int, RowKey], list[int]] = defaultdict(
+            lambda: [0] * len(YEAR_COLUMNS)
+        )
+        self.courses: dict[tuple[int, RowKey], int] = defaultdict(int)
+
+    def member(self, rows: list[RowKey], sign: int, cadre: bool) -> None:
+        for row in rows:
+            vector = self.members[row]
+            vector[0] += sign
+            vector[1] += sign * cadre
+
+    def year(self, rows: list[RowKey], year: int, values: Sequence[int], sign: int) -> None:
+        """``values`` in YEAR_COLUMNS order."""
+        if not any(values):
+            return
+        for row in rows:
+            vector = self.years[(year, row)]
+            for i, value in enumerate(values):
+                if value:
+                    vector[i] += sign * value
+
+    def course(self, rows: list[RowKey], course_id: int, sign: int) -> None:
+        for row in rows:
+            self.courses[(course_id, row)] += sign
+
+    def write(self) -> None:
+        """Apply the changes: one UPDATE per changed row, an INSERT first for a new row."""
+        for row, (members, cadres) in self.members.items():
+            if members or cadres:
+                _add(RollupMembers, _key(row), {"members": members, "cadres": cadres})
+        for (year, row), vector in self.years.items():
+            changes = {c: v for c, v in _year_columns(vector).items() if v}
+            if changes:
+                _add(RollupYear, {"year": year, **_key(row)}, changes)
+        for (course_id, row), n in self.courses.items():
+            if n:
+                _add(RollupCourse, {"course_id": course_id, **_key(row)}, {"completed": n})
+
+
+def _year_columns(vector: Sequence[int]) -> dict[str, int | Decimal]:
+    """A year vector as column values: counts as they are, 学时 from tenths to hours."""
+    counts = len(STORED_STATUSES)
+    values: dict[str, int | Decimal] = dict(
+        zip(YEAR_COLUMNS[:counts], vector[:counts], strict=True)
+    )
+    for name, tenths in zip(YEAR_COLUMNS[counts:], vector[counts:], strict=True):
+        values[name] = Decimal(tenths) / 10
+    return values
+
+
+def _key(row: RowKey) -> dict:
+    org_id, level, side, stripe, floating = row
+    return {
+        "org_id": org_id,
+        "level": level,
+        "side": side,
+        "stripe": stripe,
+        "is_floating": floating,
+    }
+
+
+def _add(model, key: dict, changes: dict[str, int]) -> None:
+    """Add ``changes`` to the row at ``key`` in one UPDATE, creating the row first if needed."""
+    where = [getattr(model, name) == value for name, value in key.items()]
+    values = {getattr(model, c): getattr(model, c) + v for c, v in changes.items()}
+    if db.session.execute(update(model).where(*where).values(values)).rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(model).values(**key))
+    except IntegrityError:  # created by a concurrent request: it is there now either way
+        pass
+    db.session.execute(update(model).where(*where).values(values))
+
+
+def year_values(hours: int, months: Sequence[int], status: str) -> list[int]:
+    """A member's year row as rollup columns (status counts, 学时, months), in tenths."""
+    return [
+        status == "met",
+        status == "on_track",
+        status == "behind",
+        hours,
+        *months,
+    ]
+
+
+def _paces() -> dict[int, int]:
+    return dict(db.session.execute(select(RollupPace.year, RollupPace.due)).all())
+
+
+def _lock_paces() -> None:
+    """PostgreSQL: hold off ``advance_pace`` until this transaction ends (a cheap table lock
+    that concurrent completions share), so a status is never taken against a pace that is
+    being changed. SQLite's writers already run one at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE rollup_years IN ROW EXCLUSIVE MODE"))
+
+
+def _contributions(
+    deltas: Deltas, places: Places, members: dict[int, Key], sign: int, paces: dict[int, int]
+) -> None:
+    """Add (``sign`` 1) or take away (-1) everything these members count for under their keys."""
+    ids = list(members)
+    for key in members.values():
+        deltas.member(places.rows(key), sign, key.cadre)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        stmt = select(
+            YearProgress.member_id,
+            YearProgress.year,
+            type_coerce(YearProgress.hours, Integer),
+            *[type_coerce(getattr(YearProgress, m), Integer) for m in MONTHS],
+        ).where(YearProgress.member_id.in_(chunk))
+        for member_id, year, hours, *months in db.session.execute(stmt):
+            key = members[member_id]
+            status = status_of(hours, quota_tenths(key.cadre), paces.get(year, 0))
+            deltas.year(places.rows(key), year, year_values(hours, months, status), sign)
+        done = select(CourseProgress.member_id, CourseProgress.course_id).where(
+            CourseProgress.member_id.in_(chunk), CourseProgress.completed_at.is_not(None)
+        )
+        for member_id, course_id in db.session.execute(done):
+            deltas.course(places.rows(members[member_id]), course_id, sign)
+
+
+def move(before: dict[int, Key | None], after: dict[int, Key | None]) -> None:
+    """Move members' counts from their old keys to their new ones (``None``: not counted)."""
+    changed = [i for i in before.keys() | after.keys() if before.get(i) != after.get(i)]
+    if not changed:
+        return
+    _lock_paces()
+    paces = _paces()
+    places = Places()
+    old = {i: before[i] for i in changed if before.get(i) is not None}
+    new = {i: after[i] for i in changed if after.get(i) is not None}
+    places.load([k.home for k in (*old.values(), *new.values())])
+    places.load([k.host for k in (*old.values(), *new.values())])
+    deltas = Deltas()
+    _contributions(deltas, places, old, -1, paces)
+    _contributions(deltas, places, new, 1, paces)
+    deltas.write()
+
+
+def keys_of(member_ids: Iterable[int]) -> dict[int, Key | None]:
+    """The current keys of these members, read from the database."""
+    ids = list(member_ids)
+    found: dict[int, Key | None] = {}
+    columns = [getattr(User, name) for name in KEY_ATTRIBUTES]
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        for row in db.session.execute(select(User.id, *columns).where(User.id.in_(chunk))):
+            found[row.id] = Key.of(row._mapping)
+    return found
+
+
+# --- one archive entry -------------------------------------------------------------------------
+
+
+def record(
+    member_id: int,
+    year: int,
+    month: int,
+    tenths: int,
+    new_hours: int,
+    course_id: int | None = None,
+) -> None:
+    """Count one archive entry: ``tenths`` 学时 in ``year``/``month`` taking the member's year to
+    ``new_hours``, and a first completion of ``course_id`` if given. Runs after the entry's
+    progress rows were written, in their transaction."""
+    columns = [getattr(User, name) for name in KEY_ATTRIBUTES]
+    stmt = select(*columns).where(User.id == member_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A concurrent move of this member waits for this entry, and the other way round.
+        stmt = stmt.with_for_update(read=True)
+    row = db.session.execute(stmt).one_or_none()
+    key = Key.of(row._mapping) if row is not None else None
+    if key is None:
+        return
+    _lock_paces()
+    due = db.session.scalar(select(RollupPace.due).where(RollupPace.year == year)) or 0
+    quota = quota_tenths(key.cadre)
+    before = status_of(new_hours - tenths, quota, due)
+    after = status_of(new_hours, quota, due)
+    places = Places()
+    places.load([key.home, key.host])
+    rows = places.rows(key)
+    deltas = Deltas()
+    if tenths or before != after:
+        months = [0] * 12
+        months[month - 1] = tenths
+        deltas.year(rows, year, year_values(0, [0] * 12, before), -1)
+        deltas.year(rows, year, year_values(tenths, months, after), 1)
+    if course_id is not None:
+        deltas.course(rows, course_id, 1)
+    deltas.write()
+
+
+# --- pace ----------------------------------------------------------------------------------------
+
+
+def advance_pace(today: date | None = None) -> int:
+    """Split on track / behind again against ``today`` for every year the rollups hold.
+
+    Only members whose 学时 lie between the old and the new pace change sides; returns how many.
+    """
+    today = today or local_today()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Waits for completions under way and holds new ones back until this commits.
+        db.session.execute(text("LOCK TABLE rollup_years IN SHARE ROW EXCLUSIVE MODE"))
+    paces = _paces()
+    years = set(db.session.scalars(select(RollupYear.year).distinct())) | paces.keys()
+    moved = 0
+    deltas = Deltas()
+    places = Places()
+    for year in sorted(years):
+        old, new = paces.get(year, 0), due_permille(year, today)
+        if old == new:
+            continue
+        low, high = min(old, new), max(old, new)
+        # 学时 whose status can differ between the two paces, for either quota.
+        lo = quota_tenths(False) * low // 1000
+        hi = -(-quota_tenths(True) * high // 1000)
+        hours = type_coerce(YearProgress.hours, Integer)
+        stmt = (
+            select(
+                User.id,
+                *[getattr(User, name) for name in KEY_ATTRIBUTES],
+                hours,
+            )
+            .select_from(YearProgress)
+            .join(User, User.id == YearProgress.member_id)
+            .where(YearProgress.year == year, hours >= lo, hours <= hi)
+        )
+        found = db.session.execute(stmt).all()
+        keyed = [(Key.of(r._mapping), r[-1]) for r in found]
+        places.load([k.home for k, _ in keyed if k] + [k.host for k, _ in keyed if k])
+        for key, tenths in keyed:
+            if key is None:
+                continue
+            quota = quota_tenths(key.cadre)
+            before, after = status_of(tenths, quota, old), status_of(tenths, quota, new)
+            if before != after:
+                moved += 1
+                rows = places.rows(key)
+                deltas.year(rows, year, year_values(0, [0] * 12, before), -1)
+                deltas.year(rows, year, year_values(0, [0] * 12, after), 1)
+        _set_pace(year, new)
+    deltas.write()
+    return moved
+
+
+def _set_pace(year: int, due: int) -> None:
+    if not db.session.execute(
+        update(RollupPace).where(RollupPace.year == year).values(due=due)
+    ).rowcount:
+        db.session.execute(insert(RollupPace).values(year=year, due=due))
+
+
+# --- rebuild ---------------------------------------------------------------------------------
+
+
+def rebuild(today: date | None = None) -> int:
+    """Recompute every rollup row from the members and their progress; returns the rows written.
+
+    The database groups members by (home, host, flags) and status, so the work here is per
+    group, not per member; the pace of every year is set to ``today``.
+    """
+    today = today or local_today()
+    for model in (RollupMembers, RollupYear, RollupCourse, RollupPace):
+        db.session.execute(delete(model))
+    years = list(db.session.scalars(select(YearProgress.year).distinct()))
+    paces = {year: due_permille(year, today) for year in years}
+    if paces:
+        db.session.execute(insert(RollupPace), [{"year": y, "due": d} for y, d in paces.items()])
+    places = Places(dict(db.session.execute(select(Organisation.id, Organisation.path)).all()))
+    counted = and_(User.active.is_(True), User.role != "admin")
+    group = (User.home_org_id, User.host_org_id, User.is_floating)
+    deltas = Deltas()
+
+    stmt = (
+        select(*group, User.is_cadre, func.count()).where(counted).group_by(*group, User.is_cadre)
+    )
+    for home, host, floating, cadre, n in db.session.execute(stmt):
+        key = Key(home, host, bool(floating), bool(cadre))
+        if key.home is not None or key.host is not None:
+            deltas.member(places.rows(key), n, key.cadre)
+
+    hours = type_coerce(YearProgress.hours, Integer)
+    quota = case((User.is_cadre.is_(True), quota_tenths(True)), else_=quota_tenths(False))
+    due = (
+        case(*[(YearProgress.year == y, d) for y, d in paces.items()], else_=0)
+        if paces
+        else literal(0)
+    )
+    status = case(
+        (hours <= 0, "not_started"),
+        (hours >= quota, "met"),
+        (hours * 1000 >= quota * due, "on_track"),
+        else_="behind",
+    ).label("status")
+    stmt = (
+        select(
+            YearProgress.year,
+            *group,
+            status,
+            func.count(),
+            func.sum(hours),
+            *[func.sum(type_coerce(getattr(YearProgress, m), Integer)) for m in MONTHS],
+        )
+        .join(User, User.id == YearProgress.member_id)
+        .where(counted, or_(User.home_org_id.is_not(None), User.host_org_id.is_not(None)))
+        .group_by(YearProgress.year, *group, status)
+    )
+    for year, home, host, floating, status_, n, total, *months in db.session.execute(stmt):
+        key = Key(home, host, bool(floating), False)
+        values = [n * (status_ == s) for s in STORED_STATUSES]
+        values += [total or 0, *[m or 0 for m in months]]
+        deltas.year(places.rows(key), year, values, 1)
+
+    stmt = (
+        select(CourseProgress.course_id, *group, func.count())
+        .join(User, User.id == CourseProgress.member_id)
+        .where(counted, CourseProgress.completed_at.is_not(None))
+        .group_by(CourseProgress.course_id, *group)
+    )
+    for course_id, home, host, floating, n in db.session.execute(stmt):
+        key = Key(home, host, bool(floating), False)
+        if key.home is not None or key.host is not None:
+            deltas.course(places.rows(key), course_id, n)
+    return _insert_all(deltas)
+
+
+def _insert_all(deltas: Deltas) -> int:
+    """Write freshly computed rows with one executemany per table (the tables are empty)."""
+    members = [
+        {**_key(row), "members": m, "cadres": c} for row, (m, c) in deltas.members.items() if m
+    ]
+    years = [
+        {"year": year, **_key(row), **_year_columns(vector)}
+        for (year, row), vector in deltas.years.items()
+    ]
+    courses = [
+        {"course_id": course_id, **_key(row), "completed": n}
+        for (course_id, row), n in deltas.courses.items()
+        if n
+    ]
+    for model, rows in ((RollupMembers, members), (RollupYear, years), (RollupCourse, courses)):
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(model), rows[start : start + 5000])
+    return len(members) + len(years) + len(courses)
+
+
+# --- following member changes ------------------------------------------------------------------
+
+_registered = False
+
+
+def register() -> None:
+    """Follow member edits made through the session (once per process: the factory is shared).
+
+    Bulk statements bypass the session: the org merge is followed through ``org_merged``
+    (``on_org_merged``) and the roster import calls ``move`` itself.
+    """
+    global _registered
+    if _registered:
+        return
+    event.listen(db.session, "after_flush", _after_flush)
+    _registered = True
+
+
+def _after_flush(session: Session, _context) -> None:
+    """Move the counts of members whose key changed in this flush; redo all if orgs moved."""
+    before: dict[int, Key | None] = {}
+    after: dict[int, Key | None] = {}
+    moved_org = False
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Organisation):
+            if obj in session.dirty and inspect(obj).attrs.parent_id.history.has_changes():
+                moved_org = True
+            continue
+        if not isinstance(obj, User):
+            continue
+        state = inspect(obj)
+        if obj in session.new:
+            before[obj.id], after[obj.id] = None, Key.of(obj)
+            continue
+        if obj in session.deleted:
+            before[obj.id], after[obj.id] = Key.of(obj), None
+            continue
+        histories = {name: state.attrs[name].history for name in KEY_ATTRIBUTES}
+        if not any(h.has_changes() for h in histories.values()):
+            continue
+        old = {name: _old(obj, name, h) for name, h in histories.items()}
+        before[obj.id], after[obj.id] = Key.of(old), Key.of(obj)
+    if not (before or moved_org):
+        return
+    with session.no_autoflush:
+        if moved_org:
+            # Moving an organisation changes which district holds it and which organisation
+            # lies above a floating member's two sides: rare, so everything is recomputed.
+            rebuild()
+        else:
+            move(before, after)
+
+
+def _old(obj: User, name: str, history) -> object:
+    """An attribute's value before this flush."""
+    if history.deleted:
+        return history.deleted[0]
+    return history.unchanged[0] if history.unchanged else getattr(obj, name)
+
+
+def on_org_merged(
+    source: Organisation,
+    *,
+    target: Organisation,
+    home_member_ids: list[int],
+    host_member_ids: list[int],
+    **_facts,
+) -> None:
+    """Subscriber of ``org_merged``: the merge's bulk UPDATE moved these members to ``target``."""
+    after = keys_of(set(home_member_ids) | set(host_member_ids))
+    home_ids, host_ids = set(home_member_ids), set(host_member_ids)
+    before: dict[int, Key | None] = {}
+    for member_id, key in after.items():
+        if key is None:
+            before[member_id] = None
+            continue
+        before[member_id] = Key(
+            source.id if member_id in home_ids else key.home,
+            source.id if member_id in host_ids else key.host,
+            key.floating,
+            key.cadre,
+        )
+    move(before, after)

@@ -1,0 +1,180 @@
+"""Report rollups: kept in step with every change, they equal a rebuild from the members."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from school.archive import rollups
+from school.archive import services as archive
+from school.archive.models import RollupCourse, RollupMembers, RollupPace, RollupYear
+from school.auth import services as accounts
+from school.auth.models import User
+from school.clock import local_today
+from school.courses import services as courses
+from school.courses.models import Course
+from school.db import db
+from school.members.flows import record_flow
+from school.orgs import services as orgs
+from school.orgs.models import Organisation
+from school.reports import queries
+from school.reports.queries import Filters
+from tests.factories import make_user
+
+
+def org(name: str) -> Organisation:
+    return db.session.scalar(select(Organisation).where(Organisation.name == name))
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def study(username: str, hours: str, when: datetime) -> None:
+    archive.append_offline(
+        user(username),
+        title=f"集中学习 {when:%m%d}",
+        hours=Decimal(hours),
+        completed_at=when,
+        recorded_by=user("admin"),
+    )
+
+
+def complete_course(username: str, slug: str = "rules") -> None:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    now = datetime.now(UTC)
+    for lesson in course.lessons:
+        courses.complete_lesson(user(username), lesson, now - timedelta(hours=1), now)
+
+
+def snapshot() -> dict:
+    """Every rollup row that counts something, by table and key."""
+    rows = {}
+    for model in (RollupMembers, RollupYear, RollupCourse, RollupPace):
+        columns = [c.key for c in model.__table__.columns]
+        keys = [c.key for c in model.__table__.primary_key.columns]
+        for obj in db.session.scalars(select(model)):
+            values = {c: getattr(obj, c) for c in columns if c not in keys}
+            if any(values.values()) or model is RollupPace:
+                rows[(model.__tablename__, *(getattr(obj, k) for k in keys))] = values
+    return rows
+
+
+def summary(report) -> tuple:
+    """What a report shows: the totals, each sub-organisation, the courses and the trend."""
+    tally = report.total
+    return (
+        tally.members,
+        tally.floating,
+        tally.hours_tenths,
+        tally.quota_tenths,
+        tally.statuses,
+        tally.months_tenths,
+        [
+            (s.org.name if s.org else None, s.tally.members, s.tally.statuses)
+            for s in report.suborgs
+        ],
+        [(c.course.slug, c.completed) for c in report.courses],
+    )
+
+
+def reports(today: date) -> dict:
+    admin = user("admin")
+    found = {}
+    for name in ("市委", "区委", "一支部", "二支部", "工委", "驻深圳支部", "驻广州支部"):
+        if org(name) is None:
+            continue
+        for relation in ("both", "home", "host"):
+            for floating in (False, True):
+                filters = Filters(year=today.year, relation=relation, floating_only=floating)
+                report = queries.overview(org(name), admin, filters, today=today)
+                found[(name, relation, floating)] = summary(report)
+    return found
+
+
+def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, world):
+    with app.app_context():
+        today = local_today()
+        this_year = datetime(today.year, 1, 5, 4, tzinfo=UTC)
+        last_year = datetime(today.year - 1, 6, 10, 4, tzinfo=UTC)
+        admin = user("admin")
+        guangzhou = orgs.create_org("驻广州支部", "outbound_branch", org("工委"))
+        township = orgs.create_org("某街道党委", "township", org("区委"))
+        # Completions and offline study, this year and last, on both sides of the quota.
+        complete_course("member")
+        complete_course("floating")
+        study("other", "40", this_year)
+        study("floating", "10", this_year)
+        study("secretary", "20", last_year)
+        study("secretary", "5", this_year)
+        study("viewer", "0.5", this_year)
+        # Moves: a transfer, a change of host, a member flowing out, one coming back.
+        on = today - timedelta(days=1)
+        record_flow(admin, user("member"), "transfer", on, to_org=org("二支部"))
+        record_flow(admin, user("floating"), "flow_out", on, to_org=guangzhou)
+        record_flow(admin, user("viewer"), "flow_out", on, to_org=org("驻深圳支部"))
+        # Accounts: a new member, one disabled, one made an administrator, a new cadre.
+        newcomer = make_user("newcomer", "新党员", home_org=org("一支部"))
+        accounts.disable_account(admin, user("other"), "调离")
+        accounts.set_role(admin, user("instructor"), "admin")
+        user("member").is_cadre = True
+        db.session.flush()
+        study("newcomer", "33", this_year)
+        # A merge moves home and host members in one UPDATE.
+        orgs.merge_orgs(admin, org("驻深圳支部"), guangzhou)
+        rollups.advance_pace(today)
+        kept, shown = snapshot(), reports(today)
+        rollups.rebuild(today)
+        assert snapshot() == kept
+        assert reports(today) == shown
+        # A branch moves under a township (the rollups are recomputed), and more study after.
+        orgs.move_org(admin, org("一支部"), township)
+        study("floating", "3", this_year)
+        study("viewer", "12", this_year)
+        record_flow(admin, user("viewer"), "return", today)
+        study("committee", "60", this_year)
+        rollups.advance_pace(today)
+        kept, shown = snapshot(), reports(today)
+        rollups.rebuild(today)
+        assert snapshot() == kept
+        assert reports(today) == shown
+        # Sanity: the numbers are there at all.
+        city = shown[("市委", "both", False)]
+        assert city[0] == db.session.scalar(
+            select(func.count(User.id)).where(User.active.is_(True), User.role != "admin")
+        )
+        assert city[7] == [("rules", 2)]
+        assert user("newcomer").id == newcomer.id
+
+
+def test_a_report_on_another_day_moves_members_between_on_track_and_behind(app, world):
+    with app.app_context():
+        today = local_today()
+        for username, hours in (("member", "4"), ("other", "12"), ("floating", "20")):
+            study(username, hours, datetime(today.year, 1, 5, 4, tzinfo=UTC))
+        rollups.advance_pace(date(today.year, 1, 1))
+        days = [date(today.year, m, 1) for m in (2, 5, 9, 12)]
+        before = {day: reports(day) for day in days}
+        for day in days:
+            rollups.advance_pace(day)
+            assert reports(day) == before[day]
+        # Against 1 December, 20 of 32 学时 is behind; against 1 February all three are on track.
+        district = before[days[-1]][("区委", "both", False)][4]
+        assert district["behind"] >= 3
+        assert before[days[0]][("区委", "both", False)][4]["behind"] == 0
+
+
+def test_rebuild_counts_what_the_members_scan_counts(app, world):
+    with app.app_context():
+        today = local_today()
+        study("floating", "40", datetime(today.year, 2, 5, 4, tzinfo=UTC))
+        complete_course("floating")
+        rollups.rebuild(today)
+        admin = user("admin")
+        for name, members, floating in (("市委", 7, 0), ("驻深圳支部", 1, 0), ("二支部", 2, 0)):
+            report = queries.overview(org(name), admin, Filters(year=today.year), today=today)
+            assert (report.total.members, report.total.floating) == (members, floating), name
+            assert report.total.statuses["met"] == 1
+            assert [c.completed for c in report.courses] == [1]
