@@ -224,7 +224,7 @@ def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> in
         }
         for key, row in existing.items():
             doc = wanted.get(key)
-            if doc is None or _differs(row, doc):
+            if doc is None or differs(row, doc):
                 stale.append(key)
         fresh.extend(d for k, d in wanted.items() if k not in existing or k in stale)
     changed = sorted(set(stale) | {d.key for d in fresh})
@@ -244,7 +244,8 @@ def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> in
     return len(changed)
 
 
-def _differs(row, doc: Document) -> bool:
+def differs(row, doc: Document) -> bool:
+    """Whether a document row shows something else than ``doc``."""
     return (row.title, row.body, row.url, row.audience, row.org_path, row.author_id) != (
         doc.title,
         doc.body,

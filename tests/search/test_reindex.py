@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Text, cast, select, text
+from sqlalchemy import Text, cast, select, text, update
 from whoosh import index as whoosh_index
 
+from school.courses.models import Course, Lesson
 from school.db import db
 from school.search import parallel, service
 from school.search.documents import Document, cut
@@ -86,7 +87,7 @@ def test_workers_write_the_same_documents_and_index_as_this_process(
     hits = [(h.url, h.score) for h in find(app, "member", "组织生活").hits]
     assert pools == [] and len(rows) == count > 6 and hits
 
-    assert _reindex(app, workers=2, parts=2) == count
+    assert _reindex(app, workers=2, parts=2, recut=True) == count
     # Words cut in two workers; on Whoosh, the index built as two segments by two more.
     assert pools == ([2, 2] if search_backend == "whoosh" else [2])
     assert _rows(app) == rows
@@ -115,10 +116,54 @@ def test_documents_rows_hold_the_words_they_had_before(app, world, search_backen
         before = {
             (d.kind, d.object_id): d.words for d in db.session.scalars(select(SearchDocument))
         }
-    _reindex(app)
+    _reindex(app, recut=True)
     with app.app_context():
         after = {(d.kind, d.object_id): d.words for d in db.session.scalars(select(SearchDocument))}
     assert after == before
+
+
+def test_a_reindex_cuts_only_what_changed_and_drops_what_is_gone(
+    app, world, search_backend, monkeypatch
+):
+    """Words already cut with the code's dictionary are kept for unchanged text: the result is
+    the same as cutting everything again."""
+    _reindex(app)
+    cut: list[str] = []
+    original = parallel.cut_all
+
+    def counted(texts):
+        cut.extend(title for title, _ in texts)
+        return original(texts)
+
+    monkeypatch.setattr(parallel, "cut_all", counted)
+
+    def behind_the_hooks(statement) -> None:
+        """A change the hooks do not see, as a restore or a bulk import makes."""
+        with app.app_context():
+            db.session.execute(statement)
+            db.session.commit()
+
+    with app.app_context():
+        lesson = db.session.scalar(
+            select(Lesson).join(Course).where(Course.slug == "rules").order_by(Lesson.id)
+        )
+        title, url = lesson.title, f"/courses/rules/{lesson.slug}"
+    behind_the_hooks(update(Lesson).where(Lesson.title == title).values(body_md="参加三会一课。"))
+    assert find(app, "member", "三会一课").hits == []
+    _reindex(app)
+    assert cut == [title]
+    assert [h.url for h in find(app, "member", "三会一课").hits] == [url]
+
+    cut.clear()
+    behind_the_hooks(update(Course).where(Course.slug == "rules").values(status="draft"))
+    _reindex(app)
+    assert cut == []
+    assert find(app, "member", "三会一课").hits == []
+    rows = _rows(app)
+    assert not [row for row in rows if url in row or row[0] == "course"]
+
+    _reindex(app, recut=True)
+    assert _rows(app) == rows and len(cut) == len(rows)
 
 
 def test_a_reindex_on_its_own_database_leaves_no_old_rows_behind(committed_app, search_backend):
