@@ -262,9 +262,7 @@ def reindex(
     for kind, label in KINDS.items():
         if counts.get(kind):
             say(f"{label}：{counts[kind]} 条")
-    say(
-        f"分词 {cut} 条（其余内容未变，沿用已按当前词典切好的词）。" if keep else f"分词 {cut} 条。"
-    )
+    say(f"分词 {cut} 条，沿用未变内容已切好的词 {total - cut} 条。")
     app = current_app._get_current_object()
     if hooks.backend_name(app) == "whoosh":
         whoosh_backend.rebuild(app, workers=parts)
