@@ -32,8 +32,8 @@ STRIPES = 8
 
 def _key_columns(table: str) -> list:
     return [
-        sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("side", sa.String(length=4), nullable=False),
         sa.Column("stripe", sa.Integer(), nullable=False),
         sa.Column("is_floating", sa.Boolean(), nullable=False),
@@ -47,8 +47,9 @@ def upgrade() -> None:
         *_key_columns("rollup_members"),
         sa.Column("members", sa.Integer(), nullable=False),
         sa.Column("cadres", sa.Integer(), nullable=False),
+        # Level and organisation lead the keys: a report reads one level of one subtree.
         sa.PrimaryKeyConstraint(
-            "org_id", "level", "side", "stripe", "is_floating", name=op.f("pk_rollup_members")
+            "level", "org_id", "side", "stripe", "is_floating", name=op.f("pk_rollup_members")
         ),
     )
     op.create_table(
@@ -61,18 +62,18 @@ def upgrade() -> None:
         sa.Column("hours", school.db.Hours(), nullable=False),
         *[sa.Column(m, school.db.Hours(), nullable=False) for m in MONTHS],
         sa.PrimaryKeyConstraint(
-            "year", "org_id", "level", "side", "stripe", "is_floating", name=op.f("pk_rollup_years")
+            "year", "level", "org_id", "side", "stripe", "is_floating", name=op.f("pk_rollup_years")
         ),
     )
     op.create_table(
         "rollup_courses",
-        sa.Column("course_id", sa.Integer(), nullable=False),
         *_key_columns("rollup_courses"),
+        sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("completed", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "course_id",
-            "org_id",
             "level",
+            "org_id",
+            "course_id",
             "side",
             "stripe",
             "is_floating",

@@ -146,9 +146,10 @@ class RollupMembers(Base):
     __tablename__ = "rollup_members"
     __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
 
+    # Level and organisation lead the key: a report reads one level of one subtree.
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Organisation ids are plain references, like the archive's: rows outlive a closed branch.
     org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    level: Mapped[int] = mapped_column(Integer, primary_key=True)
     side: Mapped[str] = mapped_column(String(4), primary_key=True)
     stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
     is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)
@@ -166,8 +167,8 @@ class RollupYear(Base):
     __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     side: Mapped[str] = mapped_column(String(4), primary_key=True)
     stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
     is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)
@@ -195,9 +196,9 @@ class RollupCourse(Base):
     __tablename__ = "rollup_courses"
     __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
 
-    course_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     side: Mapped[str] = mapped_column(String(4), primary_key=True)
     stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
     is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)

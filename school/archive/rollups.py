@@ -371,6 +371,8 @@ def record(
     """Count one archive entry: ``tenths`` 学时 in ``year``/``month`` taking the member's year to
     ``new_hours``, and a first completion of ``course_id`` if given. Runs after the entry's
     progress rows were written, in their transaction."""
+    if not tenths and course_id is None:  # a quiz entry: no 学时, no status change
+        return
     columns = [getattr(User, name) for name in KEY_ATTRIBUTES]
     stmt = select(*columns).where(User.id == member_id)
     if db.session.get_bind().dialect.name == "postgresql":
