@@ -72,7 +72,7 @@ from school.db import db
 from school.orgs.models import Organisation
 
 COARSE_DEPTH = 2
-STRIPES = 8
+STRIPES = 4
 MONTHS = tuple(f"m{m}" for m in range(1, 13))
 YEAR_COLUMNS = ("met", "on_track", "behind", "hours", *MONTHS)
 STORED_STATUSES = ("met", "on_track", "behind")
