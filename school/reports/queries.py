@@ -270,13 +270,35 @@ def _child_expr(org: Organisation, children: list[Organisation], path):
     return case(*whens, (path == org.path, 0), else_=None)
 
 
-def _rollup_query(model, org: Organisation, filters: Filters, bucket, *columns):
+def _level(org: Organisation) -> int:
+    """The rollup level a report reads: the districts' rows for the city, else the
+    organisations' own."""
+    return 1 if org.depth < COARSE_DEPTH else 0
+
+
+def _rollup_orgs(org: Organisation, children: list[Organisation]) -> list[int]:
+    """Ids of the organisations whose rollup rows the report reads: the subtree, down to the
+    districts for a report that reads their rows.
+
+    Found level by level through ``parent_id`` (indexed) rather than by path prefix: on
+    PostgreSQL a prefix LIKE cannot use the path index unless the collation is C, and would
+    read every organisation of the city for a branch.
+    """
+    ids, frontier, depth = [org.id], [c.id for c in children], org.depth + 1
+    while frontier:
+        ids += frontier
+        if _level(org) == 1 and depth >= COARSE_DEPTH:
+            break
+        frontier = list(
+            db.session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier)))
+        )
+        depth += 1
+    return ids
+
+
+def _rollup_query(model, org: Organisation, ids: list[int], filters: Filters, bucket, *columns):
     """Sums of a rollup table over the report's subtree, by side and sub-organisation."""
-    level = 1 if org.depth < COARSE_DEPTH else 0
-    conditions = [
-        model.level == level,
-        Organisation.path.startswith(org.path, autoescape=True),
-    ]
+    conditions = [model.level == _level(org), model.org_id.in_(ids)]
     if filters.relation != "both":
         conditions.append(model.side.in_(RELATION_SIDES[filters.relation]))
     if filters.floating_only:
@@ -310,13 +332,20 @@ def _sides(side: str, bucket: int) -> tuple[int | None, int | None]:
     return bucket, bucket
 
 
-def _tally_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
+def _tally_rows(
+    org: Organisation,
+    ids: list[int],
+    filters: Filters,
+    today: date,
+    children: list[Organisation],
+):
     """Members grouped by (child holding the home org, child holding the host org, status),
     added up from the rollups; rows of the ``both`` and ``same`` sides count negatively."""
     bucket = _child_expr(org, children, Organisation.path).label("bucket")
     members = _rollup_query(
         RollupMembers,
         org,
+        ids,
         filters,
         bucket,
         func.sum(RollupMembers.members),
@@ -326,6 +355,7 @@ def _tally_rows(org: Organisation, filters: Filters, today: date, children: list
     year = _rollup_query(
         RollupYear,
         org,
+        ids,
         filters,
         bucket,
         func.sum(RollupYear.met),
@@ -441,19 +471,25 @@ def _children(org: Organisation, include_closed: bool = False) -> list[Organisat
     return list(db.session.scalars(stmt.order_by(Organisation.name, Organisation.id)))
 
 
-def _course_rates(org: Organisation, filters: Filters, members: int) -> list[CourseRate]:
+def _course_rates(
+    org: Organisation, children: list[Organisation], filters: Filters, members: int
+) -> list[CourseRate]:
     courses = published_courses()
     if filters.course_id is not None:
         courses = [c for c in courses if c.id == filters.course_id]
     if not courses:
         return []
-    level = 1 if org.depth < COARSE_DEPTH else 0
+    # Course rates are totals, not per sub-organisation: down to a district, the district rows
+    # hold them (a district's own row covers its subtree), not a row per branch and course.
+    if org.depth <= COARSE_DEPTH:
+        level, ids = 1, [org.id, *(c.id for c in children if org.depth < COARSE_DEPTH)]
+    else:
+        level, ids = 0, _rollup_orgs(org, children)
     stmt = (
         select(RollupCourse.course_id, RollupCourse.side, func.sum(RollupCourse.completed))
-        .join(Organisation, Organisation.id == RollupCourse.org_id)
         .where(
             RollupCourse.level == level,
-            Organisation.path.startswith(org.path, autoescape=True),
+            RollupCourse.org_id.in_(ids),
             RollupCourse.side.in_(RELATION_SIDES[filters.relation]),
             *([RollupCourse.is_floating.is_(True)] if filters.floating_only else []),
             # All courses when none is chosen: the few draft rows are dropped below.
@@ -508,13 +544,14 @@ def overview(
     """Summary numbers, sub-organisations, course completion and the monthly trend."""
     today = today or local_today()
     children = _children(org, include_closed=True)
-    total, suborgs = _fold(_tally_rows(org, filters, today, children), children)
+    rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children)
+    total, suborgs = _fold(rows, children)
     return Overview(
         org=org,
         filters=filters,
         total=total,
         suborgs=suborgs,
-        courses=_course_rates(org, filters, total.members),
+        courses=_course_rates(org, children, filters, total.members),
         trend=_trend(total, filters.year, today),
         crumbs=breadcrumb(org, viewer),
         children=[c for c in children if c.is_open],
