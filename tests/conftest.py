@@ -1,4 +1,4 @@
-"""Fixtures: an app per test on each backend, every test inside a transaction rolled back after.
+"""Fixtures: an app per module and backend, every test inside a transaction rolled back after.
 
 Every test runs on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQL.
 """
@@ -6,25 +6,30 @@ Every test runs on SQLite and, when TEST_DATABASE_URL is set, again on PostgreSQ
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from school import create_app
+from school.config import load as load_config
 from school.db import db, make_engine
 from tests.databases import BACKENDS, clone_database, drop_database, migrate, new_database
+from tests.factories import PASSWORD, World, build_world
 
-PASSWORD = "correct-horse-9"
 T = TypeVar("T")
 
 
 def _compile_each_url_builder_once() -> None:
-    """Every test makes its own app, and Werkzeug compiles two Python functions for every URL
-    rule of every new app: most of create_app's time, a good part of the suite's. A builder
+    """Every module and every test that changes the configuration makes an app, and Werkzeug
+    compiles two Python functions for every URL rule of every new app: most of create_app's
+    time. A builder
     depends only on the rule, its defaults and the map's converters (the rule comes in as an
     argument), so each worker compiles each builder once and the apps share them. A Werkzeug
     without this private method is left alone (the suite is then only slower)."""
@@ -131,20 +136,80 @@ def migrated_template(backend: str, built_once: BuiltOnce, tmp_path_factory) -> 
 
 
 @pytest.fixture(scope="session")
-def database_url(migrated_template: str, built_once: BuiltOnce, tmp_path_factory) -> str:
+def empty_database(
+    migrated_template: str, built_once: BuiltOnce, tmp_path_factory
+) -> tuple[str, Engine]:
     """One migrated database per backend for the whole run: tests roll back what they do."""
-    return built_once.get(
-        ("shared", migrated_template),
-        lambda: clone_database(migrated_template, tmp_path_factory.mktemp("db")),
-        drop_database,
-    )
+
+    def build() -> tuple[str, Engine]:
+        url = clone_database(migrated_template, tmp_path_factory.mktemp("db"))
+        return url, make_engine({"DATABASE_URL": url})
+
+    return built_once.get(("empty", migrated_template), build, _dispose_and_drop)
+
+
+@dataclass(frozen=True)
+class WorldDatabase:
+    url: str
+    engine: Engine
+    search_index: Path
+    world: World
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str):
-    engine = make_engine({"DATABASE_URL": database_url})
-    yield engine
-    engine.dispose()
+def world_database(
+    migrated_template: str, built_once: BuiltOnce, tmp_path_factory
+) -> WorldDatabase:
+    """A migrated database per backend with tests.factories.build_world committed in it, and
+    the search index that build made, for the whole run: most tests start from this small
+    school, and building it took a third of their time. Tests roll back what they do."""
+
+    def build() -> WorldDatabase:
+        folder = tmp_path_factory.mktemp("world")
+        url = clone_database(migrated_template, folder)
+        config = app_config(url, folder)
+        builder = create_app(config)
+        with builder.app_context():
+            world = build_world()
+        builder.extensions["school.db"].engine.dispose()
+        return WorldDatabase(
+            url, make_engine({"DATABASE_URL": url}), Path(config["SEARCH_INDEX_DIR"]), world
+        )
+
+    return built_once.get(
+        ("world", migrated_template),
+        build,
+        lambda built: _dispose_and_drop((built.url, built.engine)),
+    )
+
+
+def _dispose_and_drop(built: tuple[str, Engine]) -> None:
+    built[1].dispose()
+    drop_database(built[0])
+
+
+def _uses_built_world(request: pytest.FixtureRequest) -> bool:
+    """Whether the test's app starts on the built world rather than an empty database: when it
+    asks for ``world`` and keeps the configuration the world was built with."""
+    return "world" in request.fixturenames and not request.getfixturevalue("config_overrides")
+
+
+# database_url and engine name ``backend`` so that every test using them runs once per database
+# (pytest_generate_tests); the databases themselves are picked when the test runs.
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, backend: str) -> str:
+    """The database the test's app uses (the built world's or the empty one of its backend)."""
+    if _uses_built_world(request):
+        return request.getfixturevalue("world_database").url
+    return request.getfixturevalue("empty_database")[0]
+
+
+@pytest.fixture
+def engine(request: pytest.FixtureRequest, backend: str) -> Engine:
+    """The engine of database_url: the test's transaction and statement counts run on it."""
+    if _uses_built_world(request):
+        return request.getfixturevalue("world_database").engine
+    return request.getfixturevalue("empty_database")[1]
 
 
 def app_config(database_url: str, tmp_path, **overrides) -> dict:
@@ -170,10 +235,60 @@ def config_overrides() -> dict:
     return {}
 
 
+class _SharedApp:
+    """One app for the tests of a module that do not change its configuration, put back before
+    each test to what create_app left: a fresh app per test cost about 45 ms of CPU (120 URL
+    rules, and the templates compiled again on first use), several minutes over the suite."""
+
+    def __init__(self, config: dict) -> None:
+        self.app = create_app(config)
+        self._config = dict(self.app.config)
+        self._extensions = dict(self.app.extensions)
+
+    def for_test(self, config: dict) -> Flask:
+        """The app as create_app(config) would make it: the configuration again from the same
+        loader (this test's own folders), and no extension state a previous test left behind
+        (such as a once-per-app warning)."""
+        app = self.app
+        app.config.clear()
+        app.config.update(self._config)
+        app.config.from_mapping(load_config(app.instance_path, config))
+        app.extensions.clear()
+        app.extensions.update(self._extensions)
+        return app
+
+    def close(self) -> None:
+        self.app.extensions["school.db"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def _module_apps() -> Iterator[dict[str, _SharedApp]]:
+    apps: dict[str, _SharedApp] = {}
+    yield apps
+    for shared in apps.values():
+        shared.close()
+
+
 @pytest.fixture
-def app(engine, database_url, tmp_path, config_overrides) -> Iterator[Flask]:
-    """The app with its sessions bound to one transaction that is rolled back after the test."""
-    app = create_app(app_config(database_url, tmp_path, **config_overrides))
+def app(
+    request: pytest.FixtureRequest, engine, database_url, tmp_path, config_overrides, _module_apps
+) -> Iterator[Flask]:
+    """The app with its sessions bound to one transaction that is rolled back after the test.
+
+    A test that overrides the configuration gets an app of its own; the others of the module
+    share one (per database), reset before each test."""
+    config = app_config(database_url, tmp_path, **config_overrides)
+    if config_overrides:
+        app = create_app(config)
+    else:
+        if database_url not in _module_apps:
+            _module_apps[database_url] = _SharedApp(config)
+        app = _module_apps[database_url].for_test(config)
+    if _uses_built_world(request):
+        # The index as the world's build left it, as if the build had run in this test.
+        built: WorldDatabase = request.getfixturevalue("world_database")
+        if built.search_index.exists():
+            shutil.copytree(built.search_index, app.config["SEARCH_INDEX_DIR"], symlinks=True)
     connection = engine.connect()
     transaction = connection.begin()
     db.bind_to(app, connection)
@@ -223,9 +338,12 @@ def committed_app(migrated_template, tmp_path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def world(app: Flask):
-    from tests.factories import build_world
-
+def world(app: Flask, request: pytest.FixtureRequest, tmp_path) -> World:
+    """The small school of tests.factories.build_world: already in the test's database when
+    the test keeps the configuration it was built with (see app), else built now in the
+    test's transaction."""
+    if _uses_built_world(request):
+        return request.getfixturevalue("world_database").world
     with app.app_context():
         return build_world()
 

@@ -9,7 +9,8 @@ from school.auth import services as accounts
 from school.courses.models import Course, Lesson, Module, Theme
 from school.db import db
 from school.orgs.services import create_org
-from tests.conftest import PASSWORD
+
+PASSWORD = "correct-horse-9"
 
 
 def make_user(username: str, name: str | None = None, **kwargs):

@@ -263,8 +263,9 @@ def test_authorization_matrix(matrix, role, method, url, expected):
 
 
 @pytest.fixture(scope="module")
-def matrix_world(engine, database_url, tmp_path_factory):
+def matrix_world(empty_database, tmp_path_factory):
     """One school for the whole matrix (per backend): built once, each test in a savepoint."""
+    database_url, engine = empty_database
     tmp_path = tmp_path_factory.mktemp("matrix")
     app = create_app(app_config(database_url, tmp_path))
     connection = engine.connect()

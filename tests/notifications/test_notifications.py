@@ -219,12 +219,13 @@ def test_the_header_costs_one_query(app, client, engine, world):
     assert len([s for s in statements if "notifications" in s]) == 1
 
 
+# An app of its own (a configuration of its own): the test adds a route to it.
+@pytest.mark.parametrize("config_overrides", [{"PROPAGATE_EXCEPTIONS": False}])
 def test_the_error_page_survives_a_failed_transaction(app, client, world):
     @app.get("/boom")
     def boom():
         db.session.execute(text("SELECT * FROM no_such_table"))
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     login(client, "member")
     response = client.get("/boom")
     assert response.status_code == 500
