@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import Integer, Row, and_, case, func, literal, select, type_coerce
+from sqlalchemy import Integer, Row, and_, case, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from school.archive.models import (
@@ -276,19 +276,26 @@ def _level(org: Organisation) -> int:
     return 1 if org.depth < COARSE_DEPTH else 0
 
 
-def _rollup_orgs(org: Organisation, children: list[Organisation]) -> list[int]:
+# Beyond this many organisations, a subtree is read by path prefix rather than by a list of ids.
+MANY_ORGS = 500
+
+
+def _rollup_orgs(org: Organisation, children: list[Organisation]) -> list[int] | None:
     """Ids of the organisations whose rollup rows the report reads: the subtree, down to the
-    districts for a report that reads their rows.
+    districts for a report that reads their rows; None for a large subtree.
 
     Found level by level through ``parent_id`` (indexed) rather than by path prefix: on
     PostgreSQL a prefix LIKE cannot use the path index unless the collation is C, and would
-    read every organisation of the city for a branch.
+    read every organisation of the city for a branch. A subtree of thousands (a district of a
+    very large city) is read by prefix: one pass over the organisations beats a list that long.
     """
     ids, frontier, depth = [org.id], [c.id for c in children], org.depth + 1
     while frontier:
         ids += frontier
         if _level(org) == 1 and depth >= COARSE_DEPTH:
             break
+        if len(ids) > MANY_ORGS:
+            return None
         frontier = list(
             db.session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier)))
         )
@@ -296,18 +303,24 @@ def _rollup_orgs(org: Organisation, children: list[Organisation]) -> list[int]:
     return ids
 
 
-def _rollup_query(model, org: Organisation, ids: list[int], filters: Filters, bucket, *columns):
-    """Sums of a rollup table over the report's subtree, by side and sub-organisation."""
-    conditions = [model.level == _level(org), model.org_id.in_(ids)]
+def _rollup_query(model, org: Organisation, ids: list[int] | None, filters: Filters, *columns):
+    """Sums of a rollup table over the report's subtree, by side and child of ``org``."""
+    child = _child_id(org, Organisation.path).label("child")
+    conditions = [
+        model.level == _level(org),
+        model.org_id.in_(ids)
+        if ids is not None
+        else Organisation.path.startswith(org.path, autoescape=True),
+    ]
     if filters.relation != "both":
         conditions.append(model.side.in_(RELATION_SIDES[filters.relation]))
     if filters.floating_only:
         conditions.append(model.is_floating.is_(True))
     return (
-        select(model.side, bucket, *columns)
+        select(model.side, child, *columns)
         .join(Organisation, Organisation.id == model.org_id)
         .where(*conditions)
-        .group_by(model.side, bucket)
+        .group_by(model.side, child)
     )
 
 
@@ -334,20 +347,21 @@ def _sides(side: str, bucket: int) -> tuple[int | None, int | None]:
 
 def _tally_rows(
     org: Organisation,
-    ids: list[int],
+    ids: list[int] | None,
     filters: Filters,
     today: date,
     children: list[Organisation],
 ):
     """Members grouped by (child holding the home org, child holding the host org, status),
-    added up from the rollups; rows of the ``both`` and ``same`` sides count negatively."""
-    bucket = _child_expr(org, children, Organisation.path).label("bucket")
+    added up from the rollups; rows of the ``both`` and ``same`` sides count negatively.
+
+    The database folds the organisations into the report's children with the paths.
+    """
     members = _rollup_query(
         RollupMembers,
         org,
         ids,
         filters,
-        bucket,
         func.sum(RollupMembers.members),
         func.sum(RollupMembers.cadres),
         func.sum(case((RollupMembers.is_floating.is_(True), RollupMembers.members), else_=0)),
@@ -357,17 +371,14 @@ def _tally_rows(
         org,
         ids,
         filters,
-        bucket,
         func.sum(RollupYear.met),
         func.sum(RollupYear.on_track),
         func.sum(RollupYear.behind),
         func.sum(type_coerce(RollupYear.hours, Integer)),
         *[func.sum(type_coerce(getattr(RollupYear, f"m{m}"), Integer)) for m in MONTHS],
     ).where(RollupYear.year == filters.year)
-    counted: dict[tuple[str, int], list[int]] = {}
-    for side, where, n, cadres, floating in db.session.execute(members):
-        counted[(side, where)] = [n, cadres, floating]
-    figures = {(side, where): rest for side, where, *rest in db.session.execute(year)}
+    counted = {(side, child): values for side, child, *values in db.session.execute(members)}
+    figures = {(side, child): values for side, child, *values in db.session.execute(year)}
     rows = []
     cadre_quota, member_quota = quota_of(True), quota_of(False)
     for (side, where), (n, cadres, floating) in counted.items():
@@ -390,6 +401,19 @@ def _tally_rows(
             )
         )
     return rows + _pace_rows(org, filters, today, children)
+
+
+def _child_id(org: Organisation, path):
+    """SQL: the id of the child of ``org`` whose subtree holds ``path`` (a path inside the
+    subtree), 0 for ``org`` itself: the path's next segment after ``org``'s, as a number.
+
+    String functions rather than a CASE over the children: a district of a large city has
+    hundreds of townships, and the CASE tried each of them for every row.
+    """
+    rest = func.substr(path, len(org.path) + 1)
+    find = func.strpos if db.session.get_bind().dialect.name == "postgresql" else func.instr
+    segment = func.substr(rest, 1, find(rest, "/") - 1)
+    return case((path == org.path, 0), else_=cast(segment, Integer))
 
 
 def _pace_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
@@ -487,9 +511,12 @@ def _course_rates(
         level, ids = 0, _rollup_orgs(org, children)
     stmt = (
         select(RollupCourse.course_id, RollupCourse.side, func.sum(RollupCourse.completed))
+        .join(Organisation, Organisation.id == RollupCourse.org_id)
         .where(
             RollupCourse.level == level,
-            RollupCourse.org_id.in_(ids),
+            RollupCourse.org_id.in_(ids)
+            if ids is not None
+            else Organisation.path.startswith(org.path, autoescape=True),
             RollupCourse.side.in_(RELATION_SIDES[filters.relation]),
             *([RollupCourse.is_floating.is_(True)] if filters.floating_only else []),
             # All courses when none is chosen: the few draft rows are dropped below.
