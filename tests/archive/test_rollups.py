@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +18,7 @@ from school.clock import local_today
 from school.courses import services as courses
 from school.courses.models import Course
 from school.db import db
+from school.members import roster, roster_sheet
 from school.members.flows import record_flow
 from school.orgs import services as orgs
 from school.orgs.models import Organisation
@@ -178,3 +181,33 @@ def test_rebuild_counts_what_the_members_scan_counts(app, world):
             assert (report.total.members, report.total.floating) == (members, floating), name
             assert report.total.statuses["met"] == 1
             assert [c.completed for c in report.courses] == [1]
+
+
+def test_roster_import_adds_and_moves_members_in_the_rollups(app, world):
+    headers = ["党员编号", "姓名", "性别", "手机号", "入党日期", "组织关系所在党组织"]
+
+    def run(rows: list[list[str]]) -> None:
+        out = io.StringIO(newline="")
+        csv.writer(out).writerows([headers, *rows])
+        sheet = roster_sheet.read_file("r.csv", out.getvalue().encode("utf-8-sig"))
+        plan = roster.plan_import(user("admin"), sheet, local_today())
+        roster.apply_import(user("admin"), plan, local_today())
+
+    with app.app_context():
+        today = local_today()
+        run(
+            [
+                ["A-001", "周新", "女", "13800138000", "2001-07-01", "一支部"],
+                ["A-002", "吴新", "男", "13800138001", "2002-07-01", "一支部"],
+            ]
+        )
+        newcomer = db.session.scalar(select(User).where(User.membership_no == "A-001"))
+        study(newcomer.username, "40", datetime(today.year, 1, 5, 4, tzinfo=UTC))
+        run([["A-001", "周新", "女", "13800138000", "2001-07-01", "二支部"]])
+        admin = user("admin")
+        report = queries.overview(org("二支部"), admin, Filters(year=today.year), today=today)
+        assert report.total.members == 3 and report.total.statuses["met"] == 1
+        rollups.advance_pace(today)
+        kept = snapshot()
+        rollups.rebuild(today)
+        assert snapshot() == kept
