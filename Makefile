@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
-# The suite runs in this many processes, one test file each at a time (a browser test module
-# keeps its one server); each process makes its own databases.
+# The suite runs in this many processes, one test file each at a time, the browser tests all in
+# one process (one demo school, one Chromium); each process makes its own databases.
 TEST_WORKERS ?= 2
 export FLASK_APP := wsgi.py
 

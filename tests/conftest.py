@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,38 @@ def _compile_each_url_builder_once() -> None:
 
 
 _compile_each_url_builder_once()
+
+
+BROWSER_TESTS = "tests/browser"
+
+
+def _scope(nodeid: str) -> str:
+    """A test's unit of work for `--dist loadfile`: its file, except that the browser tests are
+    one unit, so that one process builds the demo school and starts Chromium for all of them."""
+    path = nodeid.split("::", 1)[0]
+    return BROWSER_TESTS if path.startswith(f"{BROWSER_TESTS}/") else path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest units first, so that the last one to finish is short: the browser tests
+    (a minute or more in one process), then the other files by their number of tests."""
+    sizes = Counter(_scope(item.nodeid) for item in items)
+    items.sort(key=lambda item: (_scope(item.nodeid) != BROWSER_TESTS, -sizes[_scope(item.nodeid)]))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile` with the browser tests as one unit and the units in the order above
+    (xdist would otherwise start the files with the most tests first and the browser tests last)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+    config.option.loadscopereorder = False
+    return Scheduling(config, log)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

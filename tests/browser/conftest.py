@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-import subprocess
-import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
 
-from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PROJECT,
-    Server,
-    flask,
-    free_port,
-    phone,
-    wait_until_up,
-)
+from school import create_app
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PROJECT, Server, flask, phone
 from tests.conftest import BuiltOnce
 from tests.databases import clone_database, drop_database, new_database
 
@@ -71,9 +65,40 @@ def demo_school(backend: str, built_once: BuiltOnce, tmp_path_factory) -> tuple[
     return built_once.get(("demo school", backend), build, lambda built: drop_database(built[0]))
 
 
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """os.environ as the server's process would have it, for the app's configuration to read."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in set(os.environ) - set(env):
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        yield
+
+
+@contextmanager
+def _logged_to(log: Path) -> Iterator[None]:
+    """Everything logged meanwhile (Werkzeug's request lines, the app's errors) also goes to
+    ``log``, as a server process's output would."""
+    handler = logging.FileHandler(log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+
+
 @pytest.fixture(scope="module")
 def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Iterator[Server]:
-    """`make run` on a fresh copy of the demo school of this backend, on a free local port."""
+    """`make run`'s app on a fresh copy of the demo school of this backend, configured from the
+    environment as `flask run` configures it and served by the server `flask run` uses
+    (Werkzeug's, one thread per request), in a thread of this process on a free local port.
+
+    Not a `flask run` process per module: starting one imported the whole app again, seconds of
+    CPU each time, and on a busy machine it missed its 20 s to answer."""
     tmp = tmp_path_factory.mktemp(f"server-{backend}")
     template_url, template_files = demo_school
     database_url = clone_database(template_url, tmp)
@@ -81,35 +106,32 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
         if (template_files / folder).exists():
             # symlinks=True: the search index's `current` link is relative to its folder.
             shutil.copytree(template_files / folder, tmp / folder, symlinks=True)
-    env = _server_env(database_url, tmp)
     log = tmp / "server.log"
-    process = None
+    app = None
     try:
-        url = f"http://127.0.0.1:{free_port()}"
-        port = url.rsplit(":", 1)[1]
-        with log.open("w") as log_file:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", port],
-                cwd=PROJECT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
-        wait_until_up(url, process, log)
-        yield Server(url=url, log=log, database_url=database_url)
-    finally:
-        if process is not None:
-            process.terminate()
+        with _environment(_server_env(database_url, tmp)):
+            app = create_app()
+        http = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=http.serve_forever, name="browser-test-server")
+        with _logged_to(log):
+            thread.start()
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                yield Server(
+                    url=f"http://127.0.0.1:{http.server_port}", log=log, database_url=database_url
+                )
+            finally:
+                http.shutdown()
+                thread.join()
+                http.server_close()
+    finally:
+        if app is not None:
+            app.extensions["school.db"].engine.dispose()
         drop_database(database_url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """One Chromium per process for all browser tests; each test opens its own contexts."""
     if not CHROMIUM.exists():
         # Not a skip: a browser test that silently does not run is worse than a red build.
         pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package to run this test")

@@ -1,13 +1,9 @@
-"""Shared pieces of the browser tests: the real app in a subprocess, Debian's Chromium."""
+"""Shared pieces of the browser tests: the demo school built by `flask`, Debian's Chromium."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +26,6 @@ CHROMIUM_ARGS = [
 
 MEMBER = ("dangyuan", "dangxiao2026")  # made by `flask demo load`, published in the README
 PHONE_WIDTH = 390
-STARTUP_SECONDS = 20
 
 
 @dataclass
@@ -49,12 +44,6 @@ class Server:
             raise
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def flask(env: dict[str, str], *args: str) -> None:
     """Run one `flask` command the way `make run` does; fail with its output if it fails."""
     result = subprocess.run(
@@ -71,21 +60,6 @@ def flask(env: dict[str, str], *args: str) -> None:
             f"flask {' '.join(args)} exited with {result.returncode}\n"
             f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/login", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the server did not answer /login within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
 def check_fits_phone(page: Page, what: str) -> None:
