@@ -253,7 +253,8 @@ def report(run: Run, opts: argparse.Namespace) -> list[str]:
         out.append(f"| {viewer} | " + " | ".join(cells) + " |")
     if run.failures:
         out += ["", f"**{len(run.failures)} failed requests**, first: {run.failures[:3]}"]
-    out += ["", "- " + "\n- ".join(harness.machine_facts(None))]
+    server = None if run.configuration.startswith("sqlite") else opts.admin_url
+    out += ["", "- " + "\n- ".join(harness.machine_facts(server))]
     return out
 
 
