@@ -250,10 +250,10 @@ USERNAMES = {
     ("method", "url", "expected"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX]
 )
 def test_authorization_matrix(matrix, role, method, url, expected):
-    app, world, objects = matrix
+    app, world, objects, sessions = matrix
     client = app.test_client()
     if role != "anonymous":
-        login(client, USERNAMES[role])
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], sessions[role])
     target = url.format(member=world.member, floating=world.floating, **objects)
     with client.get(target) if method == "GET" else post(client, target) as response:
         want = expected.get(role, expected["*"])
@@ -273,17 +273,30 @@ def matrix_world(empty_database, tmp_path_factory):
     db.bind_to(app, connection)
     with app.app_context():
         world = build_world()
-    yield app, connection, world, _objects(app, world, tmp_path)
+    objects = _objects(app, world, tmp_path)
+    yield app, connection, world, objects, _logged_in(app)
     outer.rollback()
     connection.close()
+
+
+def _logged_in(app) -> dict[str, str]:
+    """Each role's session cookie after logging in through the form, once for the matrix: every
+    test starts from it with a client of its own, and its changes (a logout, a revoked session)
+    are rolled back with the rest. The login itself is tested in tests/auth."""
+    cookies = {}
+    for role, username in USERNAMES.items():
+        client = app.test_client()
+        login(client, username)
+        cookies[role] = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    return cookies
 
 
 @pytest.fixture
 def matrix(matrix_world):
     """What a test changes (a reset password, a submitted attempt) is rolled back after it."""
-    app, connection, world, objects = matrix_world
+    app, connection, world, objects, sessions = matrix_world
     savepoint = connection.begin_nested()
-    yield app, world, objects
+    yield app, world, objects, sessions
     savepoint.rollback()
 
 
@@ -361,7 +374,7 @@ def test_every_route_is_in_the_matrix(matrix):
 
 
 def test_refused_reset_changes_nothing(matrix):
-    app, world, _ = matrix
+    app, world, _, _ = matrix
     client = app.test_client()
     with app.app_context():
         before = db.session.get(User, world.member).password_hash
