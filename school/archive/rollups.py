@@ -26,7 +26,8 @@ members whose 学时 lie between the two paces.
 Everything here runs in the transaction of the change it follows: ``record`` for a new archive
 entry (from ``progress.record_entry``), ``move`` for members whose organisations, flag or role
 changed (session hooks for edits through the ORM, the org-merge event, the roster's bulk
-update), and ``rebuild`` recomputes every row from the members and their progress.
+update), and ``rebuild`` recomputes every row from the members and their progress. Moving an
+organisation recounts the members of its subtree under the new paths.
 """
 
 from __future__ import annotations
@@ -607,11 +608,13 @@ def _after_flush(session: Session, _context) -> None:
     for obj in session.deleted:
         if isinstance(obj, User):
             before[obj.id], after[obj.id] = Key.of(obj), None
-    moved_org = False
+    moved: dict[int, int | None] = {}  # organisation -> its parent before this flush
     for obj in session.dirty:
         state = inspect(obj)
         if isinstance(obj, Organisation):
-            moved_org = moved_org or state.attrs.parent_id.history.has_changes()
+            history = state.attrs.parent_id.history
+            if history.has_changes():
+                moved[obj.id] = history.deleted[0] if history.deleted else None
             continue
         if not isinstance(obj, User):
             continue
@@ -620,15 +623,53 @@ def _after_flush(session: Session, _context) -> None:
             continue
         old = {name: _old(obj, name, h) for name, h in histories.items()}
         before[obj.id], after[obj.id] = Key.of(old), Key.of(obj)
-    if not (before or moved_org):
+    if not (before or moved):
         return
     with session.no_autoflush:
-        if moved_org:
-            # Moving an organisation changes which district holds it and which organisation
-            # lies above a floating member's two sides: rare, so everything is recomputed.
-            rebuild()
-        else:
-            move(before, after)
+        move(before, after)
+        for org_id, old_parent in moved.items():
+            _moved_org(org_id, old_parent)
+
+
+def _moved_org(org_id: int, old_parent: int | None) -> None:
+    """Count the members of a moved subtree again under its new paths.
+
+    Moving an organisation changes which district holds its subtree and which organisation lies
+    above both sides of a floating member with one side inside it: their counts leave the rows
+    of the old paths (rebuilt from the new ones and the old parent's) for those of the new.
+    """
+    new_prefix = db.session.scalar(select(Organisation.path).where(Organisation.id == org_id))
+    parent_path = (
+        db.session.scalar(select(Organisation.path).where(Organisation.id == old_parent))
+        if old_parent is not None
+        else "/"
+    )
+    old_prefix = f"{parent_path}{org_id}/"
+    subtree = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.path).where(
+                Organisation.path.startswith(new_prefix, autoescape=True)
+            )
+        ).all()
+    )
+    members = keys_of(
+        db.session.scalars(
+            select(User.id).where(or_(User.home_org_id.in_(subtree), User.host_org_id.in_(subtree)))
+        )
+    )
+    counted = {i: k for i, k in members.items() if k is not None}
+    if not counted:
+        return
+    _lock_paces()
+    paces = _paces()
+    old = Places({i: old_prefix + path[len(new_prefix) :] for i, path in subtree.items()})
+    new = Places(subtree)
+    for places in (old, new):
+        places.load([k.home for k in counted.values()] + [k.host for k in counted.values()])
+    deltas = Deltas()
+    _contributions(deltas, old, counted, -1, paces)
+    _contributions(deltas, new, counted, 1, paces)
+    deltas.write()
 
 
 def _old(obj: User, name: str, history) -> object:

@@ -134,6 +134,11 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         assert reports(today) == shown
         # A branch moves under a township (the rollups are recomputed), and more study after.
         orgs.move_org(admin, org("一支部"), township)
+        study("secretary", "2", this_year)
+        # Across districts: its members' district rows and a floating member's common
+        # organisation with the host change.
+        record_flow(admin, user("secretary"), "flow_out", on, to_org=guangzhou)
+        orgs.move_org(admin, org("一支部"), org("工委"))
         study("floating", "3", this_year)
         study("viewer", "12", this_year)
         record_flow(admin, user("viewer"), "return", today)
