@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, exists
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from school.db import Base, UTCDateTime, utcnow
 from school.orgs.models import Organisation, StaffGrant
@@ -65,6 +65,11 @@ class User(UserMixin, Base):
     host_org: Mapped[Organisation | None] = relationship(foreign_keys=[host_org_id])
     # Loaded when a permission asks, not on every request (a quiz save never needs them).
     staff_grants: Mapped[list[StaffGrant]] = relationship(cascade="all, delete-orphan")
+    # Whether the account holds any grant, without loading them: every page's header asks
+    # (is_staff), and the login check loads it in its own statement (auth.sessions).
+    holds_grants: Mapped[bool] = column_property(
+        exists().where(StaffGrant.user_id == id), deferred=True
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
@@ -74,6 +79,9 @@ class User(UserMixin, Base):
     # login. Flask-Login keeps get_id() in the session and the remember cookie, so both cookies
     # name a server-side record that logout revokes, never the account itself.
     login_token = None
+    # Figures about the user that every page's header shows (the unread count), computed in the
+    # login check's statement by expressions features register (auth.sessions.add_figure).
+    figures: dict[str, int] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
     def get_id(self) -> str:
         if self.login_token is None:
@@ -98,7 +106,12 @@ class User(UserMixin, Base):
 
     @property
     def is_staff(self) -> bool:
-        return self.is_admin or bool(self.staff_grants)
+        if self.is_admin:
+            return True
+        if "staff_grants" in self.__dict__:
+            # Loaded, or granted or revoked in this session: the collection is the truth.
+            return bool(self.staff_grants)
+        return self.holds_grants
 
 
 # Why a login session ended: logout, signed out from another device, the password changed, a

@@ -18,9 +18,11 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
+from sqlalchemy.orm import contains_eager
 
 from school.auth.models import END_REASONS, LoginSession, User
 from school.db import db, utcnow
@@ -83,14 +85,41 @@ def start(
     return token
 
 
+# Figures every page's header shows about the signed-in user (the unread count), by name: each a
+# scalar subquery correlated to ``User.id``. Features above auth register them, so the login check
+# that runs on every request fetches them in its own statement instead of one statement each.
+_figures: dict[str, ColumnElement[int]] = {}
+
+
+def add_figure(name: str, expression: ColumnElement[int]) -> None:
+    """Have the login check compute ``expression`` for the user as ``user.figures[name]``."""
+    # Once: create_app runs again in tests, and each new label would build another statement.
+    _figures.setdefault(name, expression.label(name))
+
+
+@cache
+def _live(figures: tuple[ColumnElement[int], ...]):
+    # Built once per set of figures: constructing the statement costs as much as running it.
+    return (
+        select(LoginSession, *figures)
+        .join(LoginSession.user)
+        .where(LoginSession.token_hash == bindparam("digest"))
+        .where(LoginSession.ended_at.is_(None))
+        .options(contains_eager(LoginSession.user).undefer(User.holds_grants))
+    )
+
+
 def resolve(token: str, *, ip: str | None, now: datetime | None = None) -> User | None:
     """The active user of the live session this secret opens, or None (one statement)."""
     if not token or len(token) > 100:
         return None
     now = now or utcnow()
-    login = current(token)
-    if login is None or not login.user.active:
+    statement = _live(tuple(_figures.values()))
+    row = db.session.execute(statement, {"digest": _digest(token)}).one_or_none()
+    if row is None or not row[0].user.active:
         return None
+    login = row[0]
+    login.user.figures = dict(zip(_figures, row[1:], strict=True))
     expired = now >= login.expires_at
     if expired:
         login.ended_at, login.end_reason = now, "expired"

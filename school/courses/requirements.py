@@ -11,18 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
-
-    from school.auth.models import User
+    from sqlalchemy import BindParameter, ColumnElement, Select
 
 
 class Requirement(Protocol):
-    """Required items of courses, as two grouped queries returning (course_id, count) rows."""
+    """Required items of courses, as two grouped queries returning (course_id, count) rows.
 
-    def totals(self, course_ids: list[int]) -> Select:
+    The arguments are bound parameters (the course ids an expanding one): course progress builds
+    its statement once and runs it for every member and catalogue.
+    """
+
+    def totals(self, course_ids: BindParameter) -> Select:
         """How many items each course requires."""
 
-    def done(self, user: User, course_ids: list[int]) -> Select:
+    def done(self, user_id: ColumnElement[int], course_ids: BindParameter) -> Select:
         """How many of those items the user has done, per course."""
 
 

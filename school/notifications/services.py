@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 
 from school.auth.models import User
 from school.db import db, utcnow
@@ -74,6 +74,17 @@ def unread_count(user: User) -> int:
             .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         )
         or 0
+    )
+
+
+def unread_count_of_user() -> ScalarSelect[int]:
+    """``unread_count`` as a subquery on ``User.id``: the login check runs it in its statement."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
     )
 
 

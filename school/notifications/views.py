@@ -2,12 +2,16 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from school.auth import sessions
 from school.db import db
 from school.notifications import services
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications", template_folder="templates")
 
 PER_PAGE = 20
+
+# Every page's header shows the count: the login check computes it in its own statement.
+sessions.add_figure("unread_notifications", services.unread_count_of_user())
 
 
 @bp.get("/")
@@ -51,6 +55,11 @@ def _unread_notifications() -> dict:
         if not current_user.is_authenticated:
             return 0
         if "unread_notifications" not in g:
+            if "unread_notifications" in current_user.figures:
+                # Counted by the login check (registered above); writes to notifications
+                # redirect, so the count is never older than the request's own writes.
+                g.unread_notifications = current_user.figures["unread_notifications"]
+                return g.unread_notifications
             try:
                 g.unread_notifications = services.unread_count(current_user)
             except SQLAlchemyError:

@@ -3,7 +3,9 @@ lists the course's quizzes. Registered with courses from ``create_app``."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from dataclasses import dataclass
+
+from sqlalchemy import BindParameter, ColumnElement, Select, func, select
 
 from school.auth.models import User
 from school.courses.models import Course
@@ -11,7 +13,7 @@ from school.quizzes.models import Attempt, Quiz
 from school.quizzes.services import course_quizzes, passed_quiz_ids
 
 
-def _required(course_ids: list[int]) -> Select:
+def _required(course_ids: BindParameter) -> Select:
     # Only published exams count; practice quizzes never block completion.
     return select(Quiz.id).where(
         Quiz.course_id.in_(course_ids),
@@ -21,10 +23,14 @@ def _required(course_ids: list[int]) -> Select:
     )
 
 
+@dataclass(frozen=True)
 class RequiredExams:
-    """A course's required published exams: done once the member has passed each (no preview)."""
+    """A course's required published exams: done once the member has passed each (no preview).
 
-    def totals(self, course_ids: list[int]) -> Select:
+    A value (every instance equal): course progress caches its statement per set of
+    requirements, and each app created registers a new instance."""
+
+    def totals(self, course_ids: BindParameter) -> Select:
         """Required exams per course."""
         return (
             select(Quiz.course_id, func.count())
@@ -32,7 +38,7 @@ class RequiredExams:
             .group_by(Quiz.course_id)
         )
 
-    def done(self, user: User, course_ids: list[int]) -> Select:
+    def done(self, user_id: ColumnElement[int], course_ids: BindParameter) -> Select:
         """Required exams the user has passed, per course."""
         return (
             select(Quiz.course_id, func.count(func.distinct(Quiz.id)))
@@ -40,7 +46,7 @@ class RequiredExams:
                 Quiz.id.in_(_required(course_ids)),
                 Quiz.id.in_(
                     select(Attempt.quiz_id).where(
-                        Attempt.user_id == user.id,
+                        Attempt.user_id == user_id,
                         Attempt.passed.is_(True),
                         Attempt.preview.is_(False),
                     )

@@ -10,7 +10,7 @@ from school.auth.models import User
 from school.db import db
 from tests.conftest import login
 
-ARCHIVE = 5
+ARCHIVE = 3
 # The printed sheet has no site header (no menu, no unread count) but names the organisation.
 PRINT = 4
 

@@ -13,9 +13,9 @@ from tests.conftest import login, post
 from tests.factories import make_course
 from tests.quizzes import factories as f
 
-CATALOGUE = 8
-COURSE = 11
-LESSON = 5
+CATALOGUE = 6
+COURSE = 9
+LESSON = 3
 
 
 def _school(app, themes: int) -> None:

@@ -9,7 +9,7 @@ from school.db import db
 from tests.conftest import login, post
 from tests.quizzes import factories as f
 
-ATTEMPT = 5
+ATTEMPT = 3
 
 
 @pytest.mark.parametrize("one_per_page", [True, False], ids=["one-per-page", "all-on-one"])
