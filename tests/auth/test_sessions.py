@@ -6,12 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from school.auth import sessions
 from school.auth.models import LoginSession, User
 from school.db import db, utcnow
 from school.forum.models import Thread
+from school.orgs.models import StaffGrant
 from tests.conftest import PASSWORD, csrf_token, login, post
 
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -229,3 +230,27 @@ def test_old_ended_sessions_are_cleared_at_the_next_login(app, world):
         sessions.start(member, remember=False, ip=None, user_agent=None)
         rows = db.session.scalars(select(LoginSession).order_by(LoginSession.id)).all()
         assert [row.end_reason for row in rows] == ["logout", None]
+
+
+
+def _menu(client) -> set[str]:
+    """The link texts of the header's menu on the member's home page."""
+    html = client.get("/").get_data(as_text=True)
+    nav = re.search(r'<nav class="site-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    return set(re.findall(r">([^<>]+)</a>", nav))
+
+
+def test_the_header_follows_a_staff_grant_made_while_logged_in(app, client, world):
+    # The login check loads whether the account holds a grant with the session, once a request:
+    # a grant or its removal shows on the member's next page, not at their next login.
+    login(client, "member")
+    assert {"课程", "学习档案"} <= _menu(client) and "管理" not in _menu(client)
+    with app.app_context():
+        branch = db.session.get(User, world.member).home_org_id
+        db.session.add(StaffGrant(user_id=world.member, org_id=branch, role="viewer"))
+        db.session.commit()
+    assert {"管理", "报表"} <= _menu(client)
+    with app.app_context():
+        db.session.execute(delete(StaffGrant).where(StaffGrant.user_id == world.member))
+        db.session.commit()
+    assert not {"管理", "报表"} & _menu(client)
