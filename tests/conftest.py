@@ -388,10 +388,11 @@ _SAVEPOINTS = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOIN
 
 @pytest.fixture
 def count_statements(engine):
-    """Run one GET with the test client and return the response and the SQL statements it ran
-    on the app's engine (the login session's lookup included: it is one statement every time)."""
+    """Run one GET (or a POST of ``data``, with its CSRF token) with the test client and return
+    the response and the SQL statements it ran on the app's engine (the login session's lookup
+    included: it is one statement every time)."""
 
-    def run(client: FlaskClient, url: str):
+    def run(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
         statements: list[str] = []
 
         def record(conn, cursor, statement, *args):
@@ -400,7 +401,7 @@ def count_statements(engine):
 
         event.listen(engine, "before_cursor_execute", record)
         try:
-            response = client.get(url)
+            response = client.get(url) if data is None else client.post(url, data=data, **kwargs)
         finally:
             event.remove(engine, "before_cursor_execute", record)
         return response, statements

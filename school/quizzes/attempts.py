@@ -68,7 +68,37 @@ def _lock(attempt: Attempt, *, with_questions: bool = False) -> Attempt:
     )
     if with_questions:
         query = query.options(selectinload(Attempt.questions).joinedload(AttemptQuestion.version))
-    return db.session.scalars(query).one()
+    locked = db.session.scalars(query).one()
+    _mark_locked(locked)
+    return locked
+
+
+def _mark_locked(attempt: Attempt) -> None:
+    db.session.info[("attempt lock", attempt.id)] = db.session().get_transaction()
+
+
+def _holds_lock(attempt: Attempt) -> bool:
+    # Locks last as long as their transaction: one taken before a commit no longer counts.
+    held_in = db.session.info.get(("attempt lock", attempt.id))
+    return held_in is not None and held_in is db.session().get_transaction()
+
+
+def locked_attempt(attempt_id: int) -> Attempt | None:
+    """An attempt loaded and locked in one statement, for a save (the caller checks whose it
+    is: the lock on someone else's attempt ends with the refused request's transaction).
+
+    A save is the hottest request of an exam: loading the attempt and then locking it would be
+    two statements. Only the attempt's row is locked, never its quiz's, which every member
+    taking the exam shares."""
+    attempt = db.session.scalar(
+        select(Attempt)
+        .where(Attempt.id == attempt_id)
+        .with_for_update(of=Attempt)
+        .execution_options(populate_existing=True)
+    )
+    if attempt is not None:
+        _mark_locked(attempt)
+    return attempt
 
 
 def load_for_pages(attempt_id: int) -> Attempt | None:
@@ -218,7 +248,8 @@ def save_answers(
 ) -> datetime:
     """Store answers for the given positions; returns the time they were saved."""
     now = now or utcnow()
-    _lock(attempt)
+    if not _holds_lock(attempt):
+        _lock(attempt)
     _check_open(attempt, now)
     # Only the questions on the page: a save is the hottest request of an exam.
     by_position = {

@@ -133,7 +133,9 @@ def _submitted_values() -> dict[int, list[str]]:
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
 def save(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = svc.locked_attempt(attempt_id)
+    if attempt is None or not can_see_attempt(current_user, attempt):
+        abort(404)
     try:
         saved_at = svc.save_answers(attempt, _submitted_values())
     except svc.AttemptClosed:

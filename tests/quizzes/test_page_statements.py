@@ -6,10 +6,12 @@ import re
 import pytest
 
 from school.db import db
-from tests.conftest import login, post
+from tests.conftest import csrf_token, login, post
 from tests.quizzes import factories as f
 
 ATTEMPT = 3
+# The login check, the attempt loaded and locked, the page's questions, their answers written.
+SAVE = 4
 
 
 @pytest.mark.parametrize("one_per_page", [True, False], ids=["one-per-page", "all-on-one"])
@@ -37,3 +39,20 @@ def test_the_summary_page(app, client, world, count_statements):
     response, statements = count_statements(client, f"{attempt}/summary")
     assert response.status_code == 200 and "4</strong> 题未作答" in response.get_data(as_text=True)
     assert len(statements) == ATTEMPT, "\n".join(statements)
+
+
+def test_an_autosave(app, client, world, count_statements):
+    with app.app_context():
+        quiz_id = f.make_quiz([f.single(), f.truefalse(), f.fillin()], one_per_page=True).id
+        db.session.commit()
+    login(client, "member")
+    started = post(client, f"/quizzes/{quiz_id}/start")
+    attempt = re.search(r"/attempts/\d+", started.headers["Location"]).group(0)
+    form = {"csrf_token": csrf_token(client, f"{attempt}?page=2"), "present": "2", "q2": "true"}
+    response, statements = count_statements(
+        client, f"{attempt}/save", form, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+    assert len(statements) == SAVE, "\n".join(statements)
+    summary = client.get(f"{attempt}/summary").get_data(as_text=True)
+    assert "2</strong> 题未作答" in summary  # the answer is stored: one of three answered
