@@ -245,6 +245,12 @@ class Server:
         master = self.process.pid
         return {master} | {pid for pid, ppid, _ in processes() if ppid == master}
 
+    def worker_cpu(self) -> float:
+        """CPU seconds the workers have used so far (user plus system): a load's difference,
+        divided by its requests, is what a request costs, whatever else the machine runs."""
+        assert self.process is not None
+        return sum(cpu_seconds(pid) for pid in self.pids() - {self.process.pid})
+
 
 def hello_server(workers: int, workdir: Path, root: Path = ROOT) -> Server:
     """``bench/hello.py`` under the same gunicorn settings as the app: the yardstick."""
@@ -316,13 +322,20 @@ def run_wrk(
     threads: int = 1,
     headers: Mapping[str, str] | None = None,
     timeout: float = 10,
+    method: str = "GET",
+    body: str | None = None,
 ) -> WrkResult:
-    """Load ``url`` with wrk for ``seconds``; ``headers`` (a session cookie) go with each request.
+    """Load ``url`` with wrk for ``seconds``; ``headers`` (a session cookie) go with each request,
+    and ``body`` (a urlencoded form) with each ``method`` request.
 
     A 3xx answer counts as an answer (wrk does not follow it), so a page that redirects when the
     session is gone would look fast: check the status once before measuring (``get_status``).
     """
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f"wrk.method = {json.dumps(method)}\n")
+        if body is not None:
+            # A JSON string is a valid Lua string literal for the ASCII of a urlencoded form.
+            script.write(f"wrk.body = {json.dumps(body)}\n")
         script.write(WRK_REPORT)
     try:
         command = [
@@ -345,13 +358,19 @@ def run_wrk(
     return parse_wrk(done.stdout)
 
 
-def get_status(url: str, headers: Mapping[str, str] | None = None) -> int:
-    """One GET with ``headers``; its status."""
+def get_status(
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    method: str = "GET",
+    body: str | None = None,
+) -> int:
+    """One request (a GET unless ``method`` says otherwise) with ``headers``; its status."""
     parts = url.split("/", 3)
     host, _, port = parts[2].partition(":")
     conn = http.client.HTTPConnection(host, int(port or 80), timeout=30)
     with closing(conn):
-        conn.request("GET", "/" + (parts[3] if len(parts) > 3 else ""), headers=dict(headers or {}))
+        path = "/" + (parts[3] if len(parts) > 3 else "")
+        conn.request(method, path, body=body, headers=dict(headers or {}))
         with conn.getresponse() as answer:
             answer.read()
             return answer.status

@@ -12,16 +12,20 @@ For each database, one run:
 1. a fresh database (a SQLite file in a temporary directory; on PostgreSQL ``bench_pages_<pid>``
    created through ``--admin-url`` and dropped at the end), filled as ``make run`` does:
    ``flask db upgrade``, ``flask content import``, ``flask demo load``;
-2. the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
-   under the same settings, side by side;
+2. the school under gunicorn (``--workers``, default 2 sync workers), ``bench/hello.py`` and
+   the school's floor (``bench/floor.py``: the school's app with a page that only checks the
+   login and one that only draws the site's frame) under the same settings, side by side;
 3. the demo member ``dangyuan`` logs in (GET and POST ``/login`` with the CSRF token) and
-   starts the practice quiz, so that there is an open attempt;
+   starts the practice quiz, so that there is an open attempt whose first answer the autosave
+   row posts again and again (JSON, as the page's autosave does);
 4. ``--rounds`` rounds: in each, for every page, wrk loads hello for ``--seconds`` and then the
    page for as long, with ``--connections`` connections and the member's cookies (the login page
    without them). Hello measured just before each page makes a slow moment of the machine show
    in both, so the page's share of hello moves less than its req/s;
 5. a Markdown table on stdout: req/s of every round, their median, the median of the rounds'
-   page/hello ratios, p50/p99 latency (median of the rounds), plus load average and date.
+   page/hello ratios, the workers' CPU per request and its ratio to hello's (the figure other
+   work on the machine moves least), p50/p99 latency (median of the rounds), plus load average
+   and date.
 
 wrk (Debian package ``wrk``) must be installed. Progress goes to stderr.
 """
@@ -29,22 +33,34 @@ wrk (Debian package ``wrk``) must be installed. Progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, select
 
 from bench import harness
 from bench.quiz_load import Browser, log_in
 
-PAGES = ("lesson", "catalogue", "archive", "quiz question", "login (anonymous)")
+PAGES = (
+    "lesson",
+    "catalogue",
+    "archive",
+    "quiz question",
+    "quiz autosave (POST)",
+    "login (anonymous)",
+    "floor: signed in, empty answer",
+    "floor: signed in, site frame only",
+)
 USERNAME = "dangyuan"
 PASSWORD = "dangxiao2026"  # noqa: S105 - the demo's published password
 BACKENDS = ("sqlite", "postgresql")
+FLOOR = "bench.floor:app"
 
 
 @dataclass
@@ -133,8 +149,16 @@ def find_targets(url: str) -> tuple[str, int]:
     return f"/courses/{course}/{lesson}", quiz
 
 
-def log_in_and_start(port: int, quiz_id: int) -> tuple[dict[str, str], str]:
-    """The member's cookies after logging in, and the first question page of a new attempt."""
+@dataclass
+class Member:
+    cookies: dict[str, str]
+    question: str  # the first question page of an open attempt
+    save: str  # where the page autosaves
+    answer: str  # the form an autosave posts: the first question answered, with the CSRF token
+
+
+def log_in_and_start(port: int, quiz_id: int) -> Member:
+    """The member logged in, with a new attempt at the quiz and an answer to save."""
     browser = Browser(0, port, time.monotonic)
     log_in(browser, USERNAME, quiz_id, PASSWORD)
     started = browser.send(
@@ -144,7 +168,15 @@ def log_in_and_start(port: int, quiz_id: int) -> tuple[dict[str, str], str]:
     attempt = started.location().split("?")[0]
     if not attempt.startswith("/attempts/"):
         raise RuntimeError(f"start led to {started.location()}")
-    return dict(browser.cookies), f"{attempt}?page=1"
+    page = browser.send("page", "GET", f"{attempt}?page=1")
+    browser.expect(page, 200, "question page")
+    browser.read_token(page)
+    field = re.search(r'name="(q(\d+))"[^>]*value="([^"]*)"', page.body.decode())
+    if field is None:
+        raise RuntimeError("the first question page has no answer to choose")
+    name, position, value = field.groups()
+    form = [("csrf_token", browser.csrf), ("page", "1"), ("present", position), (name, value)]
+    return Member(dict(browser.cookies), f"{attempt}?page=1", f"{attempt}/save", urlencode(form))
 
 
 # --- measuring ----------------------------------------------------------------------------------
@@ -156,6 +188,8 @@ class Measured:
     path: str
     runs: list[harness.WrkResult] = field(default_factory=list)
     hello: list[harness.WrkResult] = field(default_factory=list)  # the load just before each
+    cpu: list[float] = field(default_factory=list)  # workers' CPU seconds per request, each run
+    hello_cpu: list[float] = field(default_factory=list)
 
     @property
     def rates(self) -> list[float]:
@@ -165,6 +199,13 @@ class Measured:
         return statistics.median(
             r.rate / h.rate for r, h in zip(self.runs, self.hello, strict=True)
         )
+
+    def cpu_ms(self) -> float:
+        return 1000 * statistics.median(self.cpu)
+
+    def cpu_share(self) -> float:
+        """Hello's CPU per request ÷ the page's, median over the rounds."""
+        return statistics.median(h / c for c, h in zip(self.cpu, self.hello_cpu, strict=True))
 
     def latency(self, q: str) -> float:
         return statistics.median(getattr(r, q) for r in self.runs)
@@ -206,50 +247,71 @@ def measure(backend: str, opts: Options) -> Run:
         busy = harness.wait_for_quiet(opts.wait_idle)
         with (
             harness.Server(url, opts.workers, workdir, None, root=root) as school,
+            harness.Server(url, opts.workers, workdir, None, root=root, app=FLOOR) as floor,
             harness.hello_server(opts.workers, workdir, root) as hello,
         ):
-            cookies, question = log_in_and_start(school.port, quiz_id)
-            member = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+            member = log_in_and_start(school.port, quiz_id)
+            cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in member.cookies.items())}
+            save = {
+                **cookie,
+                "Accept": "application/json",
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+            # (server, path, headers, method, body) per page, in the order of PAGES
             targets = [
-                (PAGES[0], lesson, member),
-                (PAGES[1], "/", member),
-                (PAGES[2], "/archive/", member),
-                (PAGES[3], question, member),
-                (PAGES[4], "/login", {}),
+                (school, lesson, cookie, "GET", None),
+                (school, "/", cookie, "GET", None),
+                (school, "/archive/", cookie, "GET", None),
+                (school, member.question, cookie, "GET", None),
+                (school, member.save, save, "POST", member.answer),
+                (school, "/login", {}, "GET", None),
+                (floor, "/_bench/signed-in", cookie, "GET", None),
+                (floor, "/_bench/header", cookie, "GET", None),
             ]
-            for page, path, headers in targets:
-                status = harness.get_status(school.base + path, headers)
+            for page, (server, path, headers, method, body) in zip(PAGES, targets, strict=True):
+                status = harness.get_status(server.base + path, headers, method, body)
                 if status != 200:
                     raise RuntimeError(f"{page} {path} answered {status}, not 200")
 
-            def load(server: harness.Server, path: str, headers: dict, seconds: float):
-                return harness.run_wrk(
-                    server.base + path, seconds, connections=opts.connections, headers=headers
+            def load(server: harness.Server, path, headers, method, body, seconds: float):
+                """wrk's figures and the workers' CPU seconds per request of one load."""
+                cpu = server.worker_cpu()
+                result = harness.run_wrk(
+                    server.base + path,
+                    seconds,
+                    connections=opts.connections,
+                    headers=headers,
+                    method=method,
+                    body=body,
                 )
+                return result, (server.worker_cpu() - cpu) / max(1, result.requests)
 
             # Warm-up: every worker has imported, connected and rendered each page once.
-            load(hello, "/", {}, 2)
-            for _, path, headers in targets:
-                load(school, path, headers, 2)
+            load(hello, "/", {}, "GET", None, 2)
+            for target in targets:
+                load(*target, 2)
             load_before = harness.load_average()
-            measured = [Measured(page, path) for page, path, _ in targets]
+            measured = [Measured(page, t[1]) for page, t in zip(PAGES, targets, strict=True)]
             hello_runs: list[harness.WrkResult] = []
             for round_ in range(opts.rounds):
-                for m, (_, path, headers) in zip(measured, targets, strict=True):
-                    h = load(hello, "/", {}, opts.seconds)
-                    r = load(school, path, headers, opts.seconds)
+                for m, target in zip(measured, targets, strict=True):
+                    h, h_cpu = load(hello, "/", {}, "GET", None, opts.seconds)
+                    r, r_cpu = load(*target, opts.seconds)
                     hello_runs.append(h)
                     m.hello.append(h)
                     m.runs.append(r)
+                    m.hello_cpu.append(h_cpu)
+                    m.cpu.append(r_cpu)
                     print(
-                        f"{backend} round {round_ + 1}: hello {h.rate:.0f}/s, "
-                        f"{m.page} {r.rate:.0f}/s",
+                        f"{backend} round {round_ + 1}: hello {h.rate:.0f}/s "
+                        f"({1000 * h_cpu:.2f} ms CPU), {m.page} {r.rate:.0f}/s "
+                        f"({1000 * r_cpu:.2f} ms CPU)",
                         file=sys.stderr,
                     )
             load_after = harness.load_average()
             # Still the member's own page: the session outlived the run.
-            for page, path, headers in targets:
-                status = harness.get_status(school.base + path, headers)
+            for page, (server, path, headers, method, body) in zip(PAGES, targets, strict=True):
+                status = harness.get_status(server.base + path, headers, method, body)
                 if status != 200:
                     raise RuntimeError(f"{page} {path} answered {status} after the run")
     return Run(
@@ -281,8 +343,9 @@ def report(run: Run, opts: Options) -> list[str]:
         f"{opts.rounds} rounds of {opts.seconds:g} s per load; demo loaded in "
         f"{run.setup_seconds:.0f} s.",
         "",
-        f"| page | req/s {rounds} | median req/s | share of hello | p50 ms | p99 ms | failed |",
-        "|---|" + "---:|" * (opts.rounds + 5),
+        f"| page | req/s {rounds} | median req/s | share of hello | CPU ms a request "
+        "| CPU share of hello | p50 ms | p99 ms | failed |",
+        "|---|" + "---:|" * (opts.rounds + 7),
     ]
     per_round = len(run.pages)
     hello_rounds = [
@@ -293,6 +356,7 @@ def report(run: Run, opts: Options) -> list[str]:
     out.append(
         f"| hello (bare Flask) | {' | '.join(f'{x:.0f}' for x in hello_rounds)} "
         f"| {statistics.median(hello):.0f} | 100% "
+        f"| {1000 * statistics.median(c for m in run.pages for c in m.hello_cpu):.2f} | 100% "
         f"| {harness.ms(statistics.median(h.p50 for h in run.hello))} "
         f"| {harness.ms(statistics.median(h.p99 for h in run.hello))} "
         f"| {sum(h.errors + h.bad_status for h in run.hello)} |"
@@ -301,6 +365,7 @@ def report(run: Run, opts: Options) -> list[str]:
         out.append(
             f"| {m.page} `{m.path}` | {' | '.join(f'{x:.0f}' for x in m.rates)} "
             f"| {statistics.median(m.rates):.0f} | {m.share():.1%} "
+            f"| {m.cpu_ms():.2f} | {m.cpu_share():.1%} "
             f"| {harness.ms(m.latency('p50'))} | {harness.ms(m.latency('p99'))} "
             f"| {m.failures()} |"
         )
@@ -310,6 +375,8 @@ def report(run: Run, opts: Options) -> list[str]:
         f"{min(hello):.0f} to {max(hello):.0f} req/s); its row shows the median of each round's "
         "loads and of all. "
         "Share of hello: the median over the rounds of page req/s ÷ the hello req/s just before. "
+        "CPU a request: the gunicorn workers' user and system CPU over a load ÷ its requests "
+        "(less moved by other work on the machine than req/s); its share of hello likewise. "
         "Latency: wrk's, median of the rounds, including the wait for a free worker.",
         "",
         "- " + "\n- ".join(run.facts),
