@@ -79,9 +79,9 @@ class User(UserMixin, Base):
     # login. Flask-Login keeps get_id() in the session and the remember cookie, so both cookies
     # name a server-side record that logout revokes, never the account itself.
     login_token = None
-    # Figures about the user that every page's header shows (the unread count), computed in the
+    # Figures about the user that pages show on every visit (the unread count), computed in the
     # login check's statement by expressions features register (auth.sessions.add_figure).
-    figures: dict[str, int] = {}  # noqa: RUF012 - replaced per instance, never mutated
+    figures: dict[str, object] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
     def get_id(self) -> str:
         if self.login_token is None:

@@ -85,20 +85,21 @@ def start(
     return token
 
 
-# Figures every page's header shows about the signed-in user (the unread count), by name: each a
-# scalar subquery correlated to ``User.id``. Features above auth register them, so the login check
-# that runs on every request fetches them in its own statement instead of one statement each.
-_figures: dict[str, ColumnElement[int]] = {}
+# Figures pages show about the signed-in user on every visit (the unread count, the organisations
+# whose notices reach them), by name: each a scalar subquery correlated to ``User``. Features
+# above auth register them, so the login check that runs on every request fetches them in its
+# own statement instead of one statement each.
+_figures: dict[str, ColumnElement] = {}
 
 
-def add_figure(name: str, expression: ColumnElement[int]) -> None:
+def add_figure(name: str, expression: ColumnElement) -> None:
     """Have the login check compute ``expression`` for the user as ``user.figures[name]``."""
     # Once: create_app runs again in tests, and each new label would build another statement.
     _figures.setdefault(name, expression.label(name))
 
 
 @cache
-def _live(figures: tuple[ColumnElement[int], ...]):
+def _live(figures: tuple[ColumnElement, ...]):
     # Built once per set of figures: constructing the statement costs as much as running it.
     return (
         select(LoginSession, *figures)

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from school.auth import sessions
 from school.auth.models import User
 from school.db import db
 from school.notices import services
@@ -18,6 +19,11 @@ from school.notices.services import NoticeError
 from school.orgs.models import Organisation
 
 bp = Blueprint("notices", __name__, url_prefix="/notices", template_folder="templates")
+
+# The home page shows the notices that reach the member: the login check brings the paths of
+# their organisations in its own statement.
+for _name, _path in services.own_paths_of_user().items():
+    sessions.add_figure(_name, _path)
 
 
 @bp.before_request

@@ -78,11 +78,16 @@ class Organisation(Base):
     @property
     def line_ids(self) -> list[int]:
         """Ids of the organisation's line from the top of the tree down to itself."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return line_ids(self.path)
 
     def contains(self, other: Organisation | None) -> bool:
         """True when ``other`` is this organisation or lies in its subtree."""
         return other is not None and other.path.startswith(self.path)
+
+
+def line_ids(path: str) -> list[int]:
+    """Ids of the line an organisation's ``path`` spells, from the top of the tree down."""
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 class StaffGrant(Base):

@@ -13,7 +13,7 @@ from tests.conftest import login, post
 from tests.factories import make_course
 from tests.quizzes import factories as f
 
-CATALOGUE = 6
+CATALOGUE = 5
 COURSE = 9
 LESSON = 3
 

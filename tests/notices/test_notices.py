@@ -340,6 +340,23 @@ def test_home_page_shows_the_three_latest_notices_that_reach_the_member(app, cli
     assert "别的支部通知" not in page and "未发布的草稿" not in page
 
 
+def test_home_page_follows_the_member_to_a_host_organisation(app, client, world):
+    # The organisations whose notices reach the member are read with the login, every request:
+    # a member placed with a host branch sees its notices on their next page.
+    with app.app_context():
+        _notice("admin", "二支部", "二支部通知")
+    login(client, "member")
+    assert "二支部通知" not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(User, world.member).host_org_id = find_org("二支部").id
+        db.session.commit()
+    assert "二支部通知" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(User, world.member).host_org_id = None
+        db.session.commit()
+    assert "二支部通知" not in client.get("/").get_data(as_text=True)
+
+
 def test_home_page_without_notices_shows_no_block(app, client, world):
     login(client, "member")
     assert "全部通知" not in client.get("/").get_data(as_text=True)
