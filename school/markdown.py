@@ -4,6 +4,7 @@ Rendering is a pure function of the text, so results are cached: a quiz page sho
 questions to hundreds of members.
 """
 
+import threading
 from functools import lru_cache
 
 import markdown as _markdown
@@ -69,14 +70,26 @@ _CLASSES = {"div": {"footnote"}}
 _CONFIG = {"footnotes": {"BACKLINK_TITLE": "返回正文第 %d 处"}}
 
 
+_converters = threading.local()
+
+
+def _converter() -> _markdown.Markdown:
+    # Building a converter (its extensions, patterns and processors) cost as much as converting
+    # a page of text; one per thread, reset between texts, since a converter keeps state (the
+    # footnotes of the last text) and is not safe to share between threads.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _markdown.Markdown(
+            extensions=_EXTENSIONS, extension_configs=_CONFIG, output_format="html"
+        )
+        _converters.markdown = converter
+    return converter
+
+
 @lru_cache(maxsize=512)
 def render(text: str) -> Markup:
     """Render Markdown to HTML that is safe to insert into a page."""
-    return sanitise(
-        _markdown.markdown(
-            text, extensions=_EXTENSIONS, extension_configs=_CONFIG, output_format="html"
-        )
-    )
+    return sanitise(_converter().reset().convert(text))
 
 
 @lru_cache(maxsize=512)

@@ -79,3 +79,11 @@ def test_safe_links_keep_their_target_and_get_rel():
 
 def test_text_is_escaped_not_interpreted():
     assert "&lt;b&gt;" in str(render("`<b>`"))
+
+
+def test_one_text_leaves_nothing_behind_for_the_next():
+    # One converter per thread renders text after text: a footnote belongs to its own text only.
+    first = render("正文[^1]。\n\n[^1]: 第一篇的脚注\n")
+    second = render("另一篇，没有脚注。")
+    assert "第一篇的脚注" in first
+    assert "footnote" not in second and "第一篇的脚注" not in second
