@@ -171,10 +171,18 @@ def log_in_and_start(port: int, quiz_id: int) -> Member:
     page = browser.send("page", "GET", f"{attempt}?page=1")
     browser.expect(page, 200, "question page")
     browser.read_token(page)
-    field = re.search(r'name="(q(\d+))"[^>]*value="([^"]*)"', page.body.decode())
+    # The draw decides the first question: an option to choose (a radio button, a box, a list
+    # to pick from) or a blank to fill in.
+    html = page.body.decode()
+    field = re.search(r'<(input|textarea|select)[^>]*name="(q(\d+))"[^>]*>', html)
     if field is None:
-        raise RuntimeError("the first question page has no answer to choose")
-    name, position, value = field.groups()
+        raise RuntimeError("the first question page has no answer to give")
+    tag, name, position = field.groups()
+    if tag == "select":
+        chosen = re.compile(r'<option[^>]*value="([^"]+)"').search(html, field.end())
+    else:
+        chosen = re.search(r'value="([^"]+)"', field.group(0))
+    value = chosen.group(1) if chosen else "按时参加组织生活"
     form = [("csrf_token", browser.csrf), ("page", "1"), ("present", position), (name, value)]
     return Member(dict(browser.cookies), f"{attempt}?page=1", f"{attempt}/save", urlencode(form))
 
@@ -387,11 +395,10 @@ def report(run: Run, opts: Options) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     opts = parse_options(argv)
     harness.wrk_path()  # fail early without wrk
-    out: list[str] = []
     for backend in [opts.only] if opts.only else BACKENDS:
         run = measure(backend, opts)
-        out += [*report(run, opts), ""]
-    print("\n".join(out))
+        # Each database's table as soon as it is measured: a failure in the next keeps it.
+        print("\n".join([*report(run, opts), ""]), flush=True)
     return 0
 
 
