@@ -232,7 +232,6 @@ def test_old_ended_sessions_are_cleared_at_the_next_login(app, world):
         assert [row.end_reason for row in rows] == ["logout", None]
 
 
-
 def _menu(client) -> set[str]:
     """The link texts of the header's menu on the member's home page."""
     html = client.get("/").get_data(as_text=True)
