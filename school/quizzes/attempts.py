@@ -21,7 +21,14 @@ from school.archive import services as archive
 from school.auth.models import User
 from school.courses.services import complete_course_if_due
 from school.db import db, utcnow
-from school.quizzes.models import Attempt, AttemptQuestion, Category, Question, Quiz
+from school.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    Category,
+    Question,
+    Quiz,
+    QuizSlot,
+)
 from school.quizzes.types import QUESTION_TYPES
 
 # Option order and random draws must not be predictable from outside.
@@ -149,7 +156,15 @@ def _draw(quiz: Quiz) -> list[tuple]:
     """(question, mark) for every place in the quiz, random slots drawn now."""
     chosen: list[tuple] = []
     used: set[int] = set()
-    for slot in quiz.slots:
+    # The fixed slots' questions and their versions in two statements, not two per question:
+    # starting is every candidate's first request on exam day.
+    slots = db.session.scalars(
+        select(QuizSlot)
+        .where(QuizSlot.quiz_id == quiz.id)
+        .order_by(QuizSlot.position)
+        .options(selectinload(QuizSlot.question).selectinload(Question.versions))
+    ).all()
+    for slot in slots:
         if slot.question is not None:
             chosen.append((slot.question, slot.mark))
             used.add(slot.question.id)

@@ -56,3 +56,29 @@ def test_an_autosave(app, client, world, count_statements):
     assert len(statements) == SAVE, "\n".join(statements)
     summary = client.get(f"{attempt}/summary").get_data(as_text=True)
     assert "2</strong> 题未作答" in summary  # the answer is stored: one of three answered
+
+
+def _start_reads(app, client, count_statements, questions) -> int:
+    with app.app_context():
+        quiz_id = f.make_quiz(questions).id
+        db.session.commit()
+    form = {"csrf_token": csrf_token(client, f"/quizzes/{quiz_id}")}
+    response, statements = count_statements(client, f"/quizzes/{quiz_id}/start", form)
+    assert response.status_code == 302 and "/attempts/" in response.headers["Location"]
+    return sum(statement.startswith("SELECT") for statement in statements)
+
+
+def test_starting_reads_as_much_for_three_questions_as_for_six(
+    app, client, world, count_statements
+):
+    # Every candidate starts at once on exam day: nothing is read once per question (each
+    # question's row of the attempt is still written by a statement of its own).
+    login(client, "member")
+    three = _start_reads(app, client, count_statements, [f.single(), f.truefalse(), f.fillin()])
+    six = _start_reads(
+        app,
+        client,
+        count_statements,
+        [f.single(), f.truefalse(), f.fillin(), f.multiple(), f.single(), f.truefalse()],
+    )
+    assert three == six, (three, six)
