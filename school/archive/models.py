@@ -93,21 +93,14 @@ class CourseProgress(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class YearProgress(Base):
-    """学时 a member earned in one local calendar year, in total and month by month.
+# The twelve local months of a year, as the month columns of the tables below are named.
+MONTHS = tuple(f"m{m}" for m in range(1, 13))
 
-    Twelve month columns rather than twelve rows: the city-wide trend is one pass over one row
-    per member, not over a row per member and month.
-    """
 
-    __tablename__ = "year_progress"
-    # The reports' on-track correction reads the members of a year within a band of 学时.
-    __table_args__ = (Index("ix_year_progress_year_hours", "year", "hours"),)
+class YearHours:
+    """学时 of a year in total and month by month: twelve columns rather than twelve rows, so a
+    city-wide trend is one pass over one row per member (or per rollup key)."""
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
-    )
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
     hours: Mapped[Decimal] = mapped_column(Hours, default=0)
     m1: Mapped[Decimal] = mapped_column(Hours, default=0)
     m2: Mapped[Decimal] = mapped_column(Hours, default=0)
@@ -121,6 +114,19 @@ class YearProgress(Base):
     m10: Mapped[Decimal] = mapped_column(Hours, default=0)
     m11: Mapped[Decimal] = mapped_column(Hours, default=0)
     m12: Mapped[Decimal] = mapped_column(Hours, default=0)
+
+
+class YearProgress(YearHours, Base):
+    """学时 a member earned in one local calendar year, in total and month by month."""
+
+    __tablename__ = "year_progress"
+    # The reports' on-track correction reads the members of a year within a band of 学时.
+    __table_args__ = (Index("ix_year_progress_year_hours", "year", "hours"),)
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
     courses_completed: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -157,7 +163,7 @@ class RollupMembers(Base):
     cadres: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RollupYear(Base):
+class RollupYear(YearHours, Base):
     """A year's 学时 (in total and per month) and status counts of one rollup key's members.
 
     Members who have not started are not counted here: they are the key's members less these.
@@ -175,19 +181,6 @@ class RollupYear(Base):
     met: Mapped[int] = mapped_column(Integer, default=0)
     on_track: Mapped[int] = mapped_column(Integer, default=0)
     behind: Mapped[int] = mapped_column(Integer, default=0)
-    hours: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m1: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m2: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m3: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m4: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m5: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m6: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m7: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m8: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m9: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m10: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m11: Mapped[Decimal] = mapped_column(Hours, default=0)
-    m12: Mapped[Decimal] = mapped_column(Hours, default=0)
 
 
 class RollupCourse(Base):

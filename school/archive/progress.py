@@ -14,7 +14,7 @@ from sqlalchemy import Integer, case, delete, func, insert, or_, select, type_co
 from sqlalchemy.exc import IntegrityError
 
 from school.archive import rollups
-from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
+from school.archive.models import MONTHS, ArchiveEntry, CourseProgress, YearProgress
 from school.clock import to_local
 from school.db import db
 
@@ -145,7 +145,7 @@ def rebuild() -> tuple[int, int]:
                 year=local.year,
                 courses_completed=0,
                 hours=0,
-                **{f"m{m}": Decimal(0) for m in range(1, 13)},
+                **dict.fromkeys(MONTHS, Decimal(0)),
             )
         year.hours += entry.hours
         month = f"m{local.month}"

@@ -60,6 +60,7 @@ from sqlalchemy.orm import Session
 # The module, not the function: services imports progress, which imports this module.
 from school.archive import services
 from school.archive.models import (
+    MONTHS,
     CourseProgress,
     RollupCourse,
     RollupMembers,
@@ -74,7 +75,6 @@ from school.orgs.models import Organisation
 
 COARSE_DEPTH = 2
 STRIPES = 4
-MONTHS = tuple(f"m{m}" for m in range(1, 13))
 YEAR_COLUMNS = ("met", "on_track", "behind", "hours", *MONTHS)
 STORED_STATUSES = ("met", "on_track", "behind")
 # The member attributes a member's rollup rows depend on.

@@ -50,6 +50,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select, text
 
 from school.archive import rollups
+from school.archive.models import MONTHS
 from school.auth.models import User
 from school.auth.passwords import hash_password
 from school.clock import local_zone
@@ -724,7 +725,6 @@ STUDY_TABLES = (
     "course_progress",
     "year_progress",
 )
-MONTHS = tuple(f"m{m}" for m in range(1, 13))
 
 
 def _study(
