@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from flask import Flask, current_app
 from sqlalchemy import (
+    Select,
     and_,
     bindparam,
     delete,
@@ -210,16 +211,7 @@ def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> in
         existing = {
             (row.kind, row.object_id): row
             for row in session.execute(
-                select(
-                    table.c.kind,
-                    table.c.object_id,
-                    table.c.title,
-                    table.c.body,
-                    table.c.url,
-                    table.c.audience,
-                    table.c.org_path,
-                    table.c.author_id,
-                ).where(table.c.kind.in_(entry.writes), table.c.object_id.in_(ids))
+                stored_rows().where(table.c.kind.in_(entry.writes), table.c.object_id.in_(ids))
             )
         }
         for key, row in existing.items():
@@ -244,16 +236,19 @@ def sync(session: Session, keys: set[tuple[str, int]], queue: bool = True) -> in
     return len(changed)
 
 
+# What a document row shows, as ``differs`` compares it with a freshly built document.
+_SHOWN = ("title", "body", "url", "audience", "org_path", "author_id")
+
+
+def stored_rows(*extra: str) -> Select:
+    """The stored rows' keys and what they show (and the ``extra`` columns), for ``differs``."""
+    table = SearchDocument.__table__
+    return select(*(table.c[name] for name in ("kind", "object_id", *_SHOWN, *extra)))
+
+
 def differs(row, doc: Document) -> bool:
     """Whether a document row shows something else than ``doc``."""
-    return (row.title, row.body, row.url, row.audience, row.org_path, row.author_id) != (
-        doc.title,
-        doc.body,
-        doc.url,
-        doc.audience,
-        doc.org_path,
-        doc.author_id,
-    )
+    return any(getattr(row, name) != getattr(doc, name) for name in _SHOWN)
 
 
 def remove(session: Session, keys: list[tuple[str, int]]) -> None:

@@ -279,17 +279,7 @@ def _changed(session, docs: list) -> list:
     rows = {
         (row.kind, row.object_id): row
         for row in session.execute(
-            select(
-                table.c.kind,
-                table.c.object_id,
-                table.c.title,
-                table.c.body,
-                table.c.url,
-                table.c.audience,
-                table.c.org_path,
-                table.c.author_id,
-                table.c.updated_at,
-            ).where(
+            hooks.stored_rows("updated_at").where(
                 table.c.kind.in_({kind for kind, _ in keys}),
                 table.c.object_id.in_({object_id for _, object_id in keys}),
             )
