@@ -91,6 +91,38 @@ def _logged_to(log: Path) -> Iterator[None]:
         handler.close()
 
 
+class _ClosedWhenDropped:
+    """The app's response body, closed even when Werkzeug's server forgets to.
+
+    When the browser drops a connection (a page closed while an image is still coming),
+    Werkzeug's `run_wsgi` reads what is left of the request in a `finally` before it calls the
+    body's `close()`; if that read raises the connection reset, `close()` is skipped and a file
+    opened by `send_file` is left to the garbage collector, whose ResourceWarning the suite turns
+    into an error. Gunicorn closes the body on every path; this gives the test server the same.
+    """
+
+    def __init__(self, body) -> None:
+        self._body = body
+
+    def __iter__(self):
+        return iter(self._body)
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
+
+    # Runs when Werkzeug drops the body without closing it; closing twice is harmless.
+    __del__ = close
+
+
+def _closing(app):
+    def served(environ, start_response):
+        return _ClosedWhenDropped(app(environ, start_response))
+
+    return served
+
+
 @pytest.fixture(scope="module")
 def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Iterator[Server]:
     """`make run`'s app on a fresh copy of the demo school of this backend, configured from the
@@ -111,7 +143,7 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
     try:
         with _environment(_server_env(database_url, tmp)):
             app = create_app()
-        http = make_server("127.0.0.1", 0, app, threaded=True)
+        http = make_server("127.0.0.1", 0, _closing(app), threaded=True)
         thread = threading.Thread(target=http.serve_forever, name="browser-test-server")
         with _logged_to(log):
             thread.start()
