@@ -250,7 +250,6 @@ class Overview:
     suborgs: list[SubOrg]
     courses: list[CourseRate]
     trend: list[TrendMonth]
-    crumbs: list[Organisation]
     children: list[Organisation]
 
     @property
@@ -496,9 +495,12 @@ def _children(org: Organisation, include_closed: bool = False) -> list[Organisat
 
 
 def _course_rates(
-    org: Organisation, children: list[Organisation], filters: Filters, members: int
+    org: Organisation,
+    children: list[Organisation],
+    filters: Filters,
+    members: int,
+    courses: list[Course],
 ) -> list[CourseRate]:
-    courses = published_courses()
     if filters.course_id is not None:
         courses = [c for c in courses if c.id == filters.course_id]
     if not courses:
@@ -566,21 +568,28 @@ def breadcrumb(org: Organisation, viewer: User) -> list[Organisation]:
 
 
 def overview(
-    org: Organisation, viewer: User, filters: Filters, today: date | None = None
+    org: Organisation,
+    filters: Filters,
+    today: date | None = None,
+    courses: list[Course] | None = None,
 ) -> Overview:
-    """Summary numbers, sub-organisations, course completion and the monthly trend."""
+    """Summary numbers, sub-organisations, course completion and the monthly trend.
+
+    ``courses``: the published courses, when the caller has read them already for the page.
+    """
     today = today or local_today()
     children = _children(org, include_closed=True)
     rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children)
     total, suborgs = _fold(rows, children)
+    if courses is None:
+        courses = published_courses()
     return Overview(
         org=org,
         filters=filters,
         total=total,
         suborgs=suborgs,
-        courses=_course_rates(org, children, filters, total.members),
+        courses=_course_rates(org, children, filters, total.members, courses),
         trend=_trend(total, filters.year, today),
-        crumbs=breadcrumb(org, viewer),
         children=[c for c in children if c.is_open],
     )
 

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from school.clock import current_year
+from school.courses.models import Course
 from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS, report_roots
@@ -59,7 +60,7 @@ def url_for_org(endpoint: str, org: Organisation) -> str:
     return url_for(endpoint, org_id=org.id)
 
 
-def _context(org: Organisation, filters: queries.Filters, tab: str) -> dict:
+def _context(org: Organisation, filters: queries.Filters, tab: str, courses: list[Course]) -> dict:
     this_year = current_year()
     return {
         "org": org,
@@ -70,7 +71,7 @@ def _context(org: Organisation, filters: queries.Filters, tab: str) -> dict:
         "relations": RELATIONS,
         "statuses": STATUSES,
         "sorts": queries.SORTS,
-        "courses": queries.published_courses(),
+        "courses": courses,
         "years": list(range(this_year + 1, this_year - 6, -1)),
     }
 
@@ -90,9 +91,10 @@ def index():
 def overview(org_id: int):
     org = _load_org(org_id)
     filters = queries.parse_filters(request.args)
-    report = queries.overview(org, current_user, filters)
+    courses = queries.published_courses()
+    report = queries.overview(org, filters, courses=courses)
     return render_template(
-        "reports/overview.html", report=report, **_context(org, filters, "overview")
+        "reports/overview.html", report=report, **_context(org, filters, "overview", courses)
     )
 
 
@@ -102,7 +104,11 @@ def members(org_id: int):
     org = _load_org(org_id)
     filters = queries.parse_filters(request.args)
     page = queries.member_rows(org, filters, queries.parse_page(request.args.get("page")))
-    return render_template("reports/members.html", page=page, **_context(org, filters, "members"))
+    return render_template(
+        "reports/members.html",
+        page=page,
+        **_context(org, filters, "members", queries.published_courses()),
+    )
 
 
 @bp.get("/<int:org_id>/grid")
@@ -111,7 +117,11 @@ def grid(org_id: int):
     org = _load_org(org_id)
     filters = queries.parse_filters(request.args)
     page = queries.grid(org, filters, queries.parse_page(request.args.get("page")))
-    return render_template("reports/grid.html", page=page, **_context(org, filters, "grid"))
+    return render_template(
+        "reports/grid.html",
+        page=page,
+        **_context(org, filters, "grid", queries.published_courses()),
+    )
 
 
 def _export(org_id: int, kind: str, fmt: str):

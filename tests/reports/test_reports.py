@@ -83,7 +83,7 @@ def test_statuses_against_the_quota(app, world):
         # A year that is over: whoever has not met the quota is behind.
         late = {r.name: r.status for r in queries.member_rows(org("区委"), filters).rows}
         assert late["张党员"] == "behind" and late["李党员"] == "met"
-        report = queries.overview(org("区委"), user("admin"), filters, today=MIDYEAR)
+        report = queries.overview(org("区委"), filters, today=MIDYEAR)
         assert report.total.members == 5
         assert report.total.statuses == {"met": 1, "on_track": 2, "behind": 1, "not_started": 1}
         assert report.total.average_hours == Decimal("19.6")  # 98 / 5
@@ -95,11 +95,11 @@ def test_course_completion_rate_counts_published_courses_in_scope(app, world):
         complete_course("member")
         complete_course("other")  # 二支部: not in 一支部's report
         db.session.commit()
-        report = queries.overview(org("一支部"), user("admin"), Filters(year=YEAR))
+        report = queries.overview(org("一支部"), Filters(year=YEAR))
         rates = {c.course.slug: (c.completed, c.members, c.rate) for c in report.courses}
         # 一支部: 张党员, 赵书记, 孙查看; the draft course is not reported.
         assert rates == {"rules": (1, 3, 33)}
-        district = queries.overview(org("区委"), user("admin"), Filters(year=YEAR))
+        district = queries.overview(org("区委"), Filters(year=YEAR))
         assert [(c.completed, c.members) for c in district.courses] == [(2, 5)]
 
 
@@ -110,7 +110,7 @@ def test_floating_member_counts_in_both_sub_organisations(app, world):
         city = org("市委")
 
         def suborgs(relation):
-            report = queries.overview(city, user("admin"), Filters(year=YEAR, relation=relation))
+            report = queries.overview(city, Filters(year=YEAR, relation=relation))
             rows = {s.org.name if s.org else "本级": s.tally for s in report.suborgs}
             return report.total, rows
 
@@ -134,7 +134,7 @@ def test_monthly_trend_sums_months_and_tracks_the_quota(app, world):
         study("member", 2, month=3)
         study("viewer", 6, month=3)
         db.session.commit()
-        report = queries.overview(org("一支部"), user("admin"), Filters(year=YEAR))
+        report = queries.overview(org("一支部"), Filters(year=YEAR))
         trend = {m.month: m for m in report.trend}
         assert trend[1].total == 4 and trend[3].total == 8 and trend[2].total == 0
         # Three members (one a cadre: quota 56): cumulative per member and the pro-rata quota.
