@@ -5,6 +5,8 @@ gunicorn --workers N wsgi:app`` from the project root on a free port of 127.0.0.
 ``DATABASE_URL``, a fixed ``SECRET_KEY`` and ``RATELIMIT_ENABLED=false``. ``hello_server`` starts
 ``bench/hello.py`` (a bare Flask app) with the same settings, the yardstick a page is held
 against. ``wrk`` measures a URL (``run_wrk``) and reports req/s and latency percentiles.
+``Browser`` is the one HTTP client of the benchmarks: it logs in with the CSRF token, keeps
+cookies, GETs and POSTs (forms, files) and times each request to the last byte.
 """
 
 from __future__ import annotations
@@ -12,23 +14,29 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import mimetypes
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -376,6 +384,240 @@ def get_status(
             return answer.status
 
 
+# --- a browser ----------------------------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# gunicorn's own worker timeout is 30 s: a request still waiting after that has failed anyway.
+REQUEST_TIMEOUT = 35.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One request as the client saw it."""
+
+    member: int  # the browser's index
+    kind: str
+    started: float  # the browser's clock when the request left
+    latency: float  # seconds, from before the connection to the last byte of the answer
+    status: int  # 0 when no answer came
+    error: str
+
+
+class Failed(Exception):
+    """A request did not get the answer a browser would need to carry on."""
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    seconds: float  # from before the connection to the last byte
+
+    def location(self) -> str:
+        parts = urlsplit(self.headers.get("Location", ""))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def text(self) -> str:
+        return self.body.decode(errors="replace")
+
+
+def multipart(
+    fields: Sequence[tuple[str, str]],
+    files: Sequence[tuple[str, str, bytes]],
+    boundary: str | None = None,
+) -> tuple[bytes, str]:
+    """A multipart/form-data body of ``fields`` and ``files`` (name, file name, content), as a
+    browser sends a form with a file input; returns the body and its Content-Type."""
+    boundary = boundary or f"bench{secrets.token_hex(16)}"
+    parts: list[bytes] = []
+    for name, value in fields:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, filename, content in files:
+        kind = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"; filename="{filename}"\r\nContent-Type: {kind}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
+class _Forms(HTMLParser):
+    """The fields each form of a page submits when its button is pressed without touching it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append((a.get("action", ""), []))
+        elif tag == "input" and self.forms and a.get("name"):
+            kind = a.get("type", "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind not in ("file", "submit", "button", "image", "reset"):
+                self.forms[-1][1].append((a["name"], a.get("value", "on")))
+
+
+def form_fields(html: str, action: str) -> list[tuple[str, str]]:
+    """What the page's form posting to ``action`` sends as it stands: its hidden and filled-in
+    inputs, checked boxes only (no file inputs, no textareas or selects)."""
+    parser = _Forms()
+    parser.feed(html)
+    for target, fields in parser.forms:
+        if target == action:
+            return fields
+    raise Failed(f"no form posting to {action} on the page")
+
+
+class Browser:
+    """One browser: its cookies and the CSRF token of the last page it read.
+
+    A new connection per request: gunicorn's sync workers close it after every response anyway.
+    Every request is kept in ``samples`` (latency to the last byte); ``Response.seconds`` is the
+    same figure.
+    """
+
+    def __init__(
+        self,
+        port: int,
+        *,
+        index: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self.port = port
+        self.index = index
+        self.clock = clock
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.samples: list[Sample] = []
+
+    def send(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        form: Sequence[tuple[str, str]] | None = None,
+        *,
+        json_reply: bool = False,
+        files: Sequence[tuple[str, str, bytes]] = (),
+    ) -> Response:
+        """One request; ``form`` is urlencoded, or sent as multipart/form-data with ``files``."""
+        headers = {"User-Agent": "bench", "Accept": "text/html"}
+        if json_reply:
+            headers["Accept"] = "application/json"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if files:
+            body, headers["Content-Type"] = multipart(form or (), files)
+        elif form is not None:
+            body = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        began = time.perf_counter()
+        started = self.clock()
+        try:
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                # Closed even when the body is cut off: its socket would otherwise stay open.
+                with conn.getresponse() as raw:
+                    status, message, data = raw.status, raw.msg, raw.read()
+            finally:
+                conn.close()
+        except (OSError, http.client.HTTPException) as exc:
+            latency = time.perf_counter() - began
+            self.samples.append(Sample(self.index, kind, started, latency, 0, repr(exc)))
+            raise Failed(f"{kind}: {exc!r}") from exc
+        latency = time.perf_counter() - began
+        for header in message.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value:
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+        self.samples.append(Sample(self.index, kind, started, latency, status, ""))
+        return Response(status, message, data, latency)
+
+    def get(self, path: str, kind: str = "get", status: int | None = 200) -> Response:
+        """GET ``path``; unless ``status`` is None, anything but that status fails."""
+        response = self.send(kind, "GET", path)
+        if status is not None:
+            self.expect(response, status, f"GET {path}")
+        return response
+
+    def fail(self, what: str, detail: str) -> None:
+        """Mark the last request failed (whatever its status) and stop this browser."""
+        last = self.samples[-1]
+        self.samples[-1] = Sample(
+            last.member, last.kind, last.started, last.latency, last.status, detail
+        )
+        raise Failed(f"{what}: {detail}")
+
+    def expect(self, response: Response, status: int, what: str) -> None:
+        if response.status != status:
+            self.fail(what, f"expected {status}, got {response.status} {response.location()}")
+
+    def read_token(self, response: Response) -> None:
+        match = CSRF.search(response.text())
+        if match is None:
+            raise Failed("no CSRF token on the page")
+        self.csrf = match.group(1)
+
+    def log_in(self, username: str, password: str) -> None:
+        """GET ``/login``, POST it with the CSRF token; fails unless the login is accepted."""
+        page = self.send("login", "GET", "/login")
+        self.expect(page, 200, "login page")
+        self.read_token(page)
+        form = [("username", username), ("password", password), ("csrf_token", self.csrf)]
+        done = self.send("login", "POST", "/login", form)
+        self.expect(done, 302, "login")
+        if done.location().startswith("/login"):
+            self.fail("login", f"{username} refused")
+
+
+def sequential(browser: Browser, path: str, runs: int, kind: str = "get") -> list[float]:
+    """Seconds of ``runs`` GETs of ``path``, one at a time, each answered 200."""
+    return [browser.get(path, kind).seconds for _ in range(runs)]
+
+
+def hello_latency(hello: Server, runs: int) -> float:
+    """Median seconds of sequential GETs of a running hello, after one to warm up: the cheapest
+    request a sequential benchmark can make on this machine at this moment."""
+    browser = Browser(hello.port)
+    browser.get("/")
+    return statistics.median(sequential(browser, "/", runs))
+
+
+def log_offset(log: Path) -> int:
+    """Where the next line of an access log will start: ``served_times`` reads from there."""
+    return log.stat().st_size if log.exists() else 0
+
+
+def served_times(log: Path, start: int = 0, path: str | None = None) -> list[float]:
+    """Seconds the workers spent on the requests logged after byte ``start`` (``%(D)s`` in µs,
+    the last field of ``Server.ACCESS_FORMAT``), only those to ``path`` if given. gunicorn
+    writes a line after the answer is sent: wait a moment after the last request."""
+    if not log.exists():
+        return []
+    with log.open() as lines:
+        lines.seek(start)
+        rows = [line.split() for line in lines if line.strip()]
+    return [int(row[-1]) / 1e6 for row in rows if path is None or row[1] == path]
+
+
 # --- numbers ------------------------------------------------------------------------------------
 
 
@@ -384,6 +626,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return math.nan
     return values[max(0, math.ceil(q / 100 * len(values)) - 1)]
+
+
+def spread(samples: Sequence[float]) -> tuple[float, float, float]:
+    """Median, p95 (nearest rank) and maximum of some timings."""
+    values = sorted(samples)
+    return statistics.median(values), percentile(values, 95), values[-1]
 
 
 def ms(seconds: float) -> str:
@@ -405,6 +653,10 @@ def load_average(digits: int = 2) -> str:
 
 def now() -> str:
     return f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+
+
+def utc_now() -> str:
+    return f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def cpu_model() -> str:

@@ -54,21 +54,18 @@ from whoosh.index import open_dir
 
 from bench.harness import (
     ADMIN_URL,
+    CSRF,
     SECRET_KEY,
+    Browser,
+    Failed,
+    Response,
     Server,
     fresh_database,
     load_average,
     now,
     processes,
 )
-from bench.quiz_load import (
-    ATTEMPT,
-    CSRF,
-    PASSWORD,
-    Browser,
-    Failed,
-    Response,
-)
+from bench.quiz_load import ATTEMPT, PASSWORD
 from school import create_app
 from school.archive.models import ArchiveEntry, YearProgress
 from school.auth.models import User
@@ -1011,7 +1008,7 @@ def drive_members(url: str, data: Dataset, opts: Options, workdir: Path) -> Driv
         members = [
             Member(
                 name,
-                Browser(i, server.port, time.monotonic),
+                Browser(server.port, index=i),
                 data,
                 seed=rng.randrange(2**32),
                 think=opts.think,

@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, select
 
 from bench import harness
-from bench.quiz_load import Browser, log_in
+from bench.quiz_load import log_in
 
 PAGES = (
     "lesson",
@@ -159,7 +159,7 @@ class Member:
 
 def log_in_and_start(port: int, quiz_id: int) -> Member:
     """The member logged in, with a new attempt at the quiz and an answer to save."""
-    browser = Browser(0, port, time.monotonic)
+    browser = harness.Browser(port)
     log_in(browser, USERNAME, quiz_id, PASSWORD)
     started = browser.send(
         "start", "POST", f"/quizzes/{quiz_id}/start", [("csrf_token", browser.csrf)]

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import json
 import os
 import random
@@ -39,17 +38,18 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from bench.harness import (
     ADMIN_URL,
-    HOST,
+    REQUEST_TIMEOUT,
     SECRET_KEY,
+    Browser,
+    Failed,
+    Sample,
     Server,
     cpu_seconds,
     fresh_database,
@@ -71,8 +71,6 @@ from tests.quizzes import factories
 # Throwaway value for a throwaway database that is dropped at the end of the run.
 PASSWORD = "bench-password-2026"  # noqa: S105
 SAVE_TARGET_SECONDS = 0.100
-# gunicorn's own worker timeout is 30 s: a request still waiting after that has failed anyway.
-REQUEST_TIMEOUT = 35.0
 MEASURED_KINDS = ("start", "page", "save", "nav", "submit", "result")
 
 # Auto-graded types only: an answered essay leaves the attempt ungraded, which would skip the
@@ -370,121 +368,12 @@ class LockSampler:
 
 # --- the members ----------------------------------------------------------------------------------
 
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ATTEMPT = re.compile(r"^/attempts/(\d+)$")
-
-
-@dataclass(frozen=True)
-class Sample:
-    member: int
-    kind: str
-    started: float  # seconds since the measured phase began
-    latency: float
-    status: int
-    error: str
-
-
-class Failed(Exception):
-    """A request did not get the answer a browser would need to carry on."""
-
-
-@dataclass
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def location(self) -> str:
-        parts = urlsplit(self.headers.get("Location", ""))
-        return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-class Browser:
-    """One member's browser: its cookies and the CSRF token of the last page it showed.
-
-    A new connection per request: gunicorn's sync workers close it after every response anyway.
-    """
-
-    def __init__(self, index: int, port: int, clock: Callable[[], float]) -> None:
-        self.index = index
-        self.port = port
-        self.clock = clock
-        self.cookies: dict[str, str] = {}
-        self.csrf = ""
-        self.samples: list[Sample] = []
-
-    def send(
-        self,
-        kind: str,
-        method: str,
-        path: str,
-        form: list[tuple[str, str]] | None = None,
-        *,
-        json_reply: bool = False,
-    ) -> Response:
-        headers = {"User-Agent": "bench-quiz-load", "Accept": "text/html"}
-        if json_reply:
-            headers["Accept"] = "application/json"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        began = time.perf_counter()
-        started = self.clock()
-        try:
-            conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                # Closed even when the body is cut off: its socket would otherwise stay open.
-                with conn.getresponse() as raw:
-                    response = Response(raw.status, raw.msg, raw.read())
-            finally:
-                conn.close()
-        except (OSError, http.client.HTTPException) as exc:
-            latency = time.perf_counter() - began
-            self.samples.append(Sample(self.index, kind, started, latency, 0, repr(exc)))
-            raise Failed(f"{kind}: {exc!r}") from exc
-        latency = time.perf_counter() - began
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                if morsel.value:
-                    self.cookies[name] = morsel.value
-                else:
-                    self.cookies.pop(name, None)
-        self.samples.append(Sample(self.index, kind, started, latency, response.status, ""))
-        return response
-
-    def fail(self, what: str, detail: str) -> None:
-        """Mark the last request failed (whatever its status) and stop this member."""
-        last = self.samples[-1]
-        self.samples[-1] = Sample(
-            last.member, last.kind, last.started, last.latency, last.status, detail
-        )
-        raise Failed(f"{what}: {detail}")
-
-    def expect(self, response: Response, status: int, what: str) -> None:
-        if response.status != status:
-            self.fail(what, f"expected {status}, got {response.status} {response.location()}")
-
-    def read_token(self, response: Response) -> None:
-        match = CSRF.search(response.body.decode(errors="replace"))
-        if match is None:
-            raise Failed("no CSRF token on the page")
-        self.csrf = match.group(1)
 
 
 def log_in(browser: Browser, username: str, quiz_id: int, password: str = PASSWORD) -> None:
     """What a member does before the exam: log in and open the quiz's page."""
-    page = browser.send("login", "GET", "/login")
-    browser.expect(page, 200, "login page")
-    browser.read_token(page)
-    form = [("username", username), ("password", password), ("csrf_token", browser.csrf)]
-    done = browser.send("login", "POST", "/login", form)
-    browser.expect(done, 302, "login")
-    if done.location().startswith("/login"):
-        browser.fail("login", "refused")
+    browser.log_in(username, password)
     quiz = browser.send("quiz", "GET", f"/quizzes/{quiz_id}")
     browser.expect(quiz, 200, "quiz page")
     browser.read_token(quiz)
@@ -608,7 +497,7 @@ def run(opts: Options) -> int:
                 def clock() -> float:
                     return time.monotonic() - phase_start[0]
 
-                browsers = [Browser(i, server.port, clock) for i in range(opts.members)]
+                browsers = [Browser(server.port, index=i, clock=clock) for i in range(opts.members)]
                 login_began = time.monotonic()
                 login_failures = log_in_everyone(browsers, data)
                 login_seconds = time.monotonic() - login_began

@@ -27,17 +27,13 @@ The exit status is 0 when every page meets its target.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import platform
-import re
 import statistics
 import sys
 import time
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 from sqlalchemy import desc, func, select
 
@@ -61,7 +57,6 @@ from school.orgs.models import Organisation
 ADMIN = "bench-admin"
 # A throwaway account on a generated data set; the password is only ever used by this program.
 PASSWORD = "bench-reports-2026"  # noqa: S105
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @dataclass
@@ -110,48 +105,6 @@ def ensure_admin(app) -> None:
             city = db.session.scalar(select(Organisation).where(Organisation.code == CITY_CODE))
             create_user(ADMIN, "测速管理员", password=PASSWORD, role="admin", home_org=city)
             db.session.commit()
-
-
-class Client:
-    """One browser: its cookies; a new connection per request (gunicorn's sync workers close it)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes, str]:
-        headers = {"Accept": "text/html"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection(harness.HOST, self.port, timeout=120)
-        with closing(conn):
-            conn.request(method, path, body=body, headers=headers)
-            with conn.getresponse() as answer:
-                data = answer.read()
-                for name, value in answer.getheaders():
-                    if name.lower() == "set-cookie":
-                        key, _, rest = value.partition("=")
-                        self.cookies[key.strip()] = rest.split(";", 1)[0]
-                return answer.status, data, answer.getheader("Location") or ""
-
-    def log_in(self, username: str, password: str) -> None:
-        status, page, _ = self.request("GET", "/login")
-        match = _TOKEN.search(page.decode())
-        if status != 200 or match is None:
-            sys.exit(f"登录页打不开（{status}）。")
-        form = {"username": username, "password": password, "csrf_token": match.group(1)}
-        status, _, location = self.request("POST", "/login", form)
-        if status != 302 or location.startswith("/login"):
-            sys.exit(f"管理员登录失败（{status}）。")
-
-    def timed(self, path: str) -> tuple[int, float]:
-        start = time.perf_counter()
-        status, _, _ = self.request("GET", path)
-        return status, time.perf_counter() - start
 
 
 def targets(app) -> dict[str, object]:
@@ -264,28 +217,21 @@ def pages(t: dict, runs: int, export_runs: int) -> list[Page]:
     ]
 
 
-def served_times(log: Path, start: int) -> list[float]:
-    """Seconds the workers spent on the requests logged after byte ``start`` (``%(D)s`` in µs)."""
-    with log.open() as lines:
-        lines.seek(start)
-        return [int(line.split()[-1]) / 1e6 for line in lines if line.strip()]
-
-
-def measure(client: Client, page: Page, log: Path) -> None:
-    status, _ = client.timed(page.url)  # warm-up
+def measure(client: harness.Browser, page: Page, log: Path) -> None:
+    status = client.send("warm-up", "GET", page.url).status
     if status != 200:
         page.status = f"error ({status})"
         return
-    start = log.stat().st_size if log.exists() else 0
+    start = harness.log_offset(log)
     for _ in range(page.runs):
-        status, seconds = client.timed(page.url)
-        if status != 200:
-            page.status = f"error ({status})"
+        answer = client.send(page.label, "GET", page.url)
+        if answer.status != 200:
+            page.status = f"error ({answer.status})"
             page.samples = []
             return
-        page.samples.append(seconds)
+        page.samples.append(answer.seconds)
     time.sleep(0.2)  # the access log line is written after the answer
-    page.served = served_times(log, start)
+    page.served = harness.served_times(log, start)
 
 
 def row_counts(app) -> dict[str, int]:
@@ -313,9 +259,7 @@ def row_counts(app) -> dict[str, int]:
 def hello_baseline(workers: int, work: Path, seconds: float, runs: int) -> tuple[float, float]:
     """req/s under wrk and the median latency of sequential requests, of bare Flask."""
     with harness.hello_server(workers, work) as hello:
-        client = Client(hello.port)
-        client.timed("/")
-        latency = statistics.median(client.timed("/")[1] for _ in range(runs))
+        latency = harness.hello_latency(hello, runs)
         rate = harness.run_wrk(f"{hello.base}/", seconds, connections=4).rate
     return rate, latency
 
@@ -366,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             code = harness.export_tree(args.commit, root) + " (exported)"
         hello_rate, hello_latency = hello_baseline(args.workers, work, args.seconds, args.runs)
         with harness.Server(args.database_url, args.workers, work, root=root) as server:
-            client = Client(server.port)
+            # The export of a district takes seconds: more than a page's timeout.
+            client = harness.Browser(server.port, timeout=120)
             client.log_in(ADMIN, PASSWORD)
             for page in measured:
                 measure(client, page, server.access_log)

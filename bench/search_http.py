@@ -43,7 +43,6 @@ from urllib.parse import quote
 
 from bench import harness
 from bench import search_bench as corpus
-from bench.quiz_load import Browser
 
 TARGET_P95_MS = 15.0
 CONFIGURATIONS = {
@@ -107,20 +106,13 @@ def reindex(url: str, workdir: Path, backend: str, run: Run, what: str) -> None:
     print(f"{run.configuration}: {what}: {wall:.1f} s ({cpu:.1f} s CPU)", file=sys.stderr)
 
 
-def log_in(port: int, username: str) -> Browser:
-    browser = Browser(0, port, time.monotonic)
-    page = browser.send("login", "GET", "/login")
-    browser.expect(page, 200, "login page")
-    browser.read_token(page)
-    form = [("username", username), ("password", corpus.PASSWORD), ("csrf_token", browser.csrf)]
-    done = browser.send("login", "POST", "/login", form)
-    browser.expect(done, 302, "login")
-    if done.location().startswith("/login"):
-        raise RuntimeError(f"{username} could not log in")
+def log_in(port: int, username: str) -> harness.Browser:
+    browser = harness.Browser(port)
+    browser.log_in(username, corpus.PASSWORD)
     return browser
 
 
-def timed(browser: Browser, path: str, run: Run) -> float:
+def timed(browser: harness.Browser, path: str, run: Run) -> float:
     """Milliseconds for one GET, from before the connection to the last byte."""
     began = time.perf_counter()
     response = browser.send("get", "GET", path)
@@ -158,7 +150,7 @@ def measure(configuration: str, opts: argparse.Namespace) -> Run:
             harness.hello_server(opts.workers, workdir) as hello,
         ):
             browsers = {viewer: log_in(school.port, name) for viewer, name in VIEWERS.items()}
-            anonymous = Browser(0, hello.port, time.monotonic)
+            anonymous = harness.Browser(hello.port)
             paths = [(kind, "/search/?q=" + quote(query)) for kind, query in queries]
             # Warm-up: every worker has searched (and read its index) before anything counts.
             for _, path in paths[:20]:
