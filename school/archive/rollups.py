@@ -54,7 +54,8 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 # The module, not the function: services imports progress, which imports this module.
@@ -230,17 +231,31 @@ class Deltas:
             self.courses[(course_id, row)] += sign
 
     def write(self) -> None:
-        """Apply the changes: one UPDATE per changed row, an INSERT first for a new row."""
-        for row, (members, cadres) in self.members.items():
-            if members or cadres:
-                _add(RollupMembers, _key(row), {"members": members, "cadres": cadres})
-        for (year, row), vector in self.years.items():
-            changes = {c: v for c, v in _year_columns(vector).items() if v}
-            if changes:
-                _add(RollupYear, {"year": year, **_key(row)}, changes)
-        for (course_id, row), n in self.courses.items():
-            if n:
-                _add(RollupCourse, {"course_id": course_id, **_key(row)}, {"completed": n})
+        """Apply the changes: one upsert per table for all its changed rows."""
+        _upsert(
+            RollupMembers,
+            [
+                {**_key(row), "members": members, "cadres": cadres}
+                for row, (members, cadres) in self.members.items()
+                if members or cadres
+            ],
+        )
+        _upsert(
+            RollupYear,
+            [
+                {"year": year, **_key(row), **_year_columns(vector)}
+                for (year, row), vector in self.years.items()
+                if any(vector)
+            ],
+        )
+        _upsert(
+            RollupCourse,
+            [
+                {"course_id": course_id, **_key(row), "completed": n}
+                for (course_id, row), n in self.courses.items()
+                if n
+            ],
+        )
 
 
 def _year_columns(vector: Sequence[int]) -> dict[str, int | Decimal]:
@@ -265,18 +280,26 @@ def _key(row: RowKey) -> dict:
     }
 
 
-def _add(model, key: dict, changes: dict[str, int]) -> None:
-    """Add ``changes`` to the row at ``key`` in one UPDATE, creating the row first if needed."""
-    where = [getattr(model, name) == value for name, value in key.items()]
-    values = {getattr(model, c): getattr(model, c) + v for c, v in changes.items()}
-    if db.session.execute(update(model).where(*where).values(values)).rowcount:
+def _upsert(model, rows: list[dict]) -> None:
+    """Add each row's counts to its rollup row, creating the row where it is missing.
+
+    One INSERT ... ON CONFLICT DO UPDATE run for all the rows (an executemany): a roster import
+    changes thousands of rollup rows, and an UPDATE per row (with an INSERT where it found none)
+    was a third of its time. Concurrent writers are safe on both databases; the rows go in key
+    order, so two transactions lock shared rows in the same order and cannot deadlock.
+    """
+    if not rows:
         return
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(model).values(**key))
-    except IntegrityError:  # created by a concurrent request: it is there now either way
-        pass
-    db.session.execute(update(model).where(*where).values(values))
+    table = model.__table__
+    keys = [c.name for c in table.primary_key.columns]
+    make = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make(table)
+    counted = [name for name in rows[0] if name not in keys]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: table.c[name] + stmt.excluded[name] for name in counted},
+    )
+    db.session.execute(stmt, sorted(rows, key=lambda row: tuple(row[k] for k in keys)))
 
 
 def year_values(hours: int, months: Sequence[int], status: str) -> list[int]:
