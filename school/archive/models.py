@@ -51,6 +51,10 @@ class ArchiveEntry(Base):
     score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4, asdecimal=True))
     max_score: Mapped[Decimal | None] = mapped_column(Numeric(10, 4, asdecimal=True))
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # Quiz attempts recorded since these were snapshotted: which quiz (a plain reference, like
+    # course_id) and which of the member's attempts at it. Older entries hold neither.
+    quiz_id: Mapped[int | None] = mapped_column(Integer)
+    attempt_number: Mapped[int | None] = mapped_column(Integer)
     course_id: Mapped[int | None] = mapped_column(Integer)
     lesson_id: Mapped[int | None] = mapped_column(Integer)
     dedupe_key: Mapped[str | None] = mapped_column(String(64))

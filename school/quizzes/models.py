@@ -135,7 +135,9 @@ class Quiz(Base):
     __tablename__ = "quizzes"
     __table_args__ = (
         CheckConstraint("kind IN ('exam', 'practice')", name="kind"),
-        CheckConstraint("review IN ('immediate', 'after_close', 'never')", name="review"),
+        CheckConstraint(
+            "review IN ('immediate', 'after_close', 'after_last', 'never')", name="review"
+        ),
         CheckConstraint("status IN ('draft', 'published')", name="status"),
         CheckConstraint("pass_percent >= 0 AND pass_percent <= 100", name="pass_percent"),
         CheckConstraint("attempts_allowed >= 0", name="attempts_allowed"),
