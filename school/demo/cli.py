@@ -201,13 +201,19 @@ def _demo_quizzes() -> None:
     course = db.session.scalar(select(Course).where(Course.slug == "floating-member-rules"))
     exam = Quiz(
         title="《流动党员管理须知》结业测验",
-        description="共 8 题，10 分钟内完成，60 分及格。可以答 3 次，交卷后即可查看答案和解析。",
+        description=(
+            "共 8 题，10 分钟内完成，60 分及格。可以答 3 次；用完 3 次答题机会后，"
+            "可查看正确答案和解析。"
+        ),
         course_id=course.id if course else None,
         kind="exam",
         status="published",
         time_limit_seconds=600,
         attempts_allowed=3,
         pass_percent=60,
+        # Answers shown after the first attempt were copied into the second: keep them back
+        # until the member has no attempt left.
+        review="after_last",
     )
     db.session.add(exam)
     building.add_fixed(exam, exam_questions, None)

@@ -393,18 +393,46 @@ def grade_essay(
 
 @dataclass(frozen=True)
 class ReviewPolicy:
-    answers: bool  # right answers and per-answer feedback
+    answers: bool  # right answers, per-question marks and feedback, the instructor's comments
     score: bool
 
 
+def finished_attempts(user_id: int, quiz: Quiz) -> int:
+    """The member's finished attempts at the quiz that count (previews do not)."""
+    return db.session.scalar(
+        select(func.count(Attempt.id)).where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.user_id == user_id,
+            Attempt.state == "finished",
+            Attempt.preview.is_(False),
+        )
+    )
+
+
 def review_policy(attempt: Attempt, now: datetime | None = None) -> ReviewPolicy:
-    """What the member may see of a finished attempt now, by the quiz's review setting."""
+    """What the member may see of a finished attempt now, by the quiz's review setting.
+
+    ``after_last`` shows the answers once the member has finished every attempt the quiz allows
+    or once the quiz has closed, whichever comes first. With unlimited attempts there is no last
+    attempt, so only the close date shows them; with neither, they are never shown. Closed means
+    past the close date and the grace for answers still on their way, so that no one still
+    answering can read the key.
+    """
     now = now or utcnow()
     if attempt.is_open:
         return ReviewPolicy(answers=False, score=False)
     quiz = attempt.quiz
     if attempt.preview or quiz.is_practice or quiz.review == "immediate":
         return ReviewPolicy(answers=True, score=True)
+    closed = quiz.close_at is not None and now > quiz.close_at + grace()
     if quiz.review == "after_close":
-        return ReviewPolicy(answers=quiz.close_at is not None and now >= quiz.close_at, score=True)
+        return ReviewPolicy(answers=closed, score=True)
+    if quiz.review == "after_last":
+        # Finished attempts only: a member answering the last attempt in another tab has not
+        # used it yet.
+        shown = closed or (
+            bool(quiz.attempts_allowed)
+            and finished_attempts(attempt.user_id, quiz) >= quiz.attempts_allowed
+        )
+        return ReviewPolicy(answers=shown, score=True)
     return ReviewPolicy(answers=False, score=True)

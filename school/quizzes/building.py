@@ -93,6 +93,27 @@ def apply_quiz_settings(quiz: Quiz, data: dict, zone: ZoneInfo) -> None:
     db.session.flush()
 
 
+def review_warnings(
+    kind: str, review: str, attempts_allowed: int | None, close_at: datetime | None
+) -> list[str]:
+    """What the settings page points out about when an exam's answers are shown (message keys).
+
+    A warning, never a refusal: an instructor may have reasons (a self-test exam that counts
+    for little), but should not combine them by accident.
+    """
+    if kind == "practice":
+        return []  # practice quizzes show the answers question by question anyway
+    warnings = []
+    if review == "immediate" and attempts_allowed is not None and attempts_allowed != 1:
+        # Answers shown after attempt 1 can be copied into attempt 2.
+        warnings.append("answers_before_retake")
+    if (review == "after_last" and attempts_allowed == 0 and close_at is None) or (
+        review == "after_close" and close_at is None
+    ):
+        warnings.append("never_shown")
+    return warnings
+
+
 def _next_position(quiz: Quiz) -> int:
     return max((s.position for s in quiz.slots), default=0) + 1
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from school.forms import options
-from school.quizzes.models import QUIZ_KINDS, REVIEW_MODES
+from school.quizzes.models import DEFAULT_REVIEW, QUIZ_KINDS, REVIEW_MODES
 from school.quizzes.types import QUESTION_TYPES
 
 
@@ -79,7 +79,7 @@ class QuizForm(FlaskForm):
     )
     open_at = DateTimeLocalField("开放时间", validators=[Optional()])
     close_at = DateTimeLocalField("截止时间", validators=[Optional()])
-    review = SelectField("答案公布", choices=options(REVIEW_MODES.items()))
+    review = SelectField("答案公布", choices=options(REVIEW_MODES.items()), default=DEFAULT_REVIEW)
     one_per_page = BooleanField("每页一题（手机上更好用）", default=True)
     shuffle_options = BooleanField("打乱选项顺序", default=True)
 

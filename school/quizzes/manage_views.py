@@ -289,19 +289,25 @@ def quiz_list():
     return render_template("quizzes/manage/quizzes.html", quizzes=quizzes)
 
 
+def _review_warnings(form: QuizForm) -> list[str]:
+    return building.review_warnings(
+        form.kind.data, form.review.data, form.attempts_allowed.data, form.close_at.data
+    )
+
+
 @bp.route("/quizzes/new", methods=["GET", "POST"])
 def quiz_new():
     form = _quiz_form(None)
-    if form.validate_on_submit():
-        if _dates_wrong(form):
-            return render_template("quizzes/manage/quiz_form.html", form=form, quiz=None)
+    if form.validate_on_submit() and not _dates_wrong(form):
         quiz = Quiz()
         db.session.add(quiz)
         building.apply_quiz_settings(quiz, form.data, local_zone())
         db.session.commit()
         flash("测验已创建，请添加题目。", "success")
         return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
-    return render_template("quizzes/manage/quiz_form.html", form=form, quiz=None)
+    return render_template(
+        "quizzes/manage/quiz_form.html", form=form, quiz=None, warnings=_review_warnings(form)
+    )
 
 
 def _dates_wrong(form: QuizForm) -> bool:
@@ -329,6 +335,7 @@ def quiz_edit(quiz_id: int):
         "quizzes/manage/quiz_form.html",
         form=form,
         quiz=quiz,
+        warnings=_review_warnings(form),
         fixed_form=FixedSlotForm(),
         random_form=random_form,
         counts=building.question_counts(),

@@ -36,10 +36,14 @@ Score = Numeric(10, 4, asdecimal=True)
 
 QUIZ_KINDS = {"exam": "考试", "practice": "练习"}
 REVIEW_MODES = {
+    "after_last": "用完答题次数或截止后显示答案",
     "immediate": "交卷后立即显示答案",
-    "after_close": "关闭后显示答案",
+    "after_close": "截止后显示答案",
     "never": "不显示答案",
 }
+# New exams keep the answers back while the member may still try again (practice quizzes show
+# them at once whatever this says).
+DEFAULT_REVIEW = "after_last"
 ATTEMPT_STATES = {"open": "答题中", "finished": "已交卷"}
 
 question_tags = Table(
@@ -162,7 +166,7 @@ class Quiz(Base):
     pass_percent: Mapped[int] = mapped_column(Integer, default=60)
     open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    review: Mapped[str] = mapped_column(String(20), default="immediate")
+    review: Mapped[str] = mapped_column(String(20), default=DEFAULT_REVIEW)
     one_per_page: Mapped[bool] = mapped_column(Boolean, default=True)
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
