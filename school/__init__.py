@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school import cli, errors, events, security, templating
     from school.accounts.views import bp as accounts_bp
     from school.archive import rollups
+    from school.archive.links import entry_links as archive_links
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
     from school.orgs.views import bp as orgs_bp
+    from school.quizzes import archive_links as quiz_archive_links
     from school.quizzes import course_hooks as quiz_hooks
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
@@ -79,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # registry that they fill here. Registering again (one app per test) changes nothing.
     course_requirements.register("exams", quiz_hooks.RequiredExams())
     course_page.register("quizzes", quiz_hooks.course_part)
+    archive_links.register("quiz", quiz_archive_links.result_link)
     course_page.register("faq", forum_services.course_part)
     member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)

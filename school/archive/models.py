@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -16,9 +17,12 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.db import Base, Hours, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from school.auth.models import User
 
 ENTRY_KINDS = {"lesson": "课时学习", "course": "完成课程", "quiz": "测验", "offline": "线下学习"}
 SOURCES = {"online": "线上", "offline": "线下"}
@@ -62,6 +66,9 @@ class ArchiveEntry(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
+    # Who credited an offline study; the archive page loads it with the entries.
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
     @property
     def kind_label(self) -> str:
         return ENTRY_KINDS[self.kind]
@@ -69,6 +76,27 @@ class ArchiveEntry(Base):
     @property
     def source_label(self) -> str:
         return SOURCES[self.source]
+
+    @property
+    def label(self) -> str:
+        """What kind of study this was, in words: "线上·课时学习", "线下学习" (not "线下·线下")."""
+        if self.kind == "offline":
+            return self.kind_label
+        return f"{self.source_label}·{self.kind_label}"
+
+    @property
+    def attempt_id(self) -> int | None:
+        """The attempt a quiz entry records: its dedupe key names it, in every quiz entry."""
+        if self.kind != "quiz" or not (self.dedupe_key or "").startswith("attempt:"):
+            return None
+        return int(self.dedupe_key.removeprefix("attempt:"))
+
+    @property
+    def percent(self) -> Decimal | None:
+        """A quiz entry's score out of 100, to one decimal."""
+        if self.score is None or not self.max_score:
+            return None
+        return (self.score * 100 / self.max_score).quantize(Decimal("0.1"))
 
 
 class ArchiveAccess(Base):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from school import events
 from school.archive import progress
@@ -68,6 +69,8 @@ def append_online(
     score: Decimal | None = None,
     max_score: Decimal | None = None,
     passed: bool | None = None,
+    quiz_id: int | None = None,
+    attempt_number: int | None = None,
 ) -> ArchiveEntry | None:
     """Append an online study event once; returns None when the same event is already there."""
     if _recorded(member, dedupe_key):
@@ -86,6 +89,8 @@ def append_online(
         score=score,
         max_score=max_score,
         passed=passed,
+        quiz_id=quiz_id,
+        attempt_number=attempt_number,
     )
     return _append(entry)
 
@@ -113,7 +118,7 @@ def _append(entry: ArchiveEntry) -> ArchiveEntry | None:
 
 
 def entries(member: User, year: int) -> list[ArchiveEntry]:
-    """The member's entries in a local calendar year, newest first."""
+    """The member's entries in a local calendar year, newest first, with who recorded each."""
     start, end = year_bounds(year)
     return list(
         db.session.scalars(
@@ -123,9 +128,49 @@ def entries(member: User, year: int) -> list[ArchiveEntry]:
                 ArchiveEntry.completed_at >= start,
                 ArchiveEntry.completed_at < end,
             )
+            # In the same statement: the page names who credited each offline study.
+            .options(joinedload(ArchiveEntry.recorded_by))
             .order_by(ArchiveEntry.completed_at.desc(), ArchiveEntry.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One line of the archive page: an entry and, for a quiz, the member's other attempts."""
+
+    entry: ArchiveEntry
+    others: tuple[ArchiveEntry, ...] = ()
+
+
+def _best(attempts: list[ArchiveEntry]) -> ArchiveEntry:
+    # Passed before failed, then the higher score, then the later attempt.
+    return max(
+        attempts,
+        key=lambda e: (e.passed is True, e.percent or Decimal(-1), e.completed_at, e.id),
+    )
+
+
+def ledger_lines(year_entries: list[ArchiveEntry]) -> list[LedgerLine]:
+    """The year's entries (newest first) as the page lists them: a quiz's attempts as one line
+    showing the best of them, the others behind it, where the latest attempt falls.
+
+    Only entries that snapshot their quiz are grouped; older quiz entries do not say which
+    quiz they were (two quizzes of a course may share a title), so each stays a line of its own.
+    """
+    attempts: dict[int, list[ArchiveEntry]] = {}
+    for entry in year_entries:
+        if entry.kind == "quiz" and entry.quiz_id is not None:
+            attempts.setdefault(entry.quiz_id, []).append(entry)
+    lines = []
+    for entry in year_entries:
+        group = attempts.get(entry.quiz_id) if entry.kind == "quiz" else None
+        if not group:
+            lines.append(LedgerLine(entry))
+        elif entry is group[0]:
+            best = _best(group)
+            lines.append(LedgerLine(best, tuple(e for e in group if e is not best)))
+    return lines
 
 
 def year_summary(member: User, year: int) -> YearSummary:
@@ -231,8 +276,13 @@ def append_quiz(
     max_score: Decimal,
     passed: bool,
     completed_at: datetime,
+    quiz_id: int,
+    attempt_number: int,
 ) -> ArchiveEntry | None:
-    """Record a graded quiz attempt (score and pass/fail; quizzes credit no 学时)."""
+    """Record a graded quiz attempt (score, pass/fail and which attempt; no 学时).
+
+    The dedupe key names the attempt, so the entry leads back to it.
+    """
     return append_online(
         member,
         kind="quiz",
@@ -245,4 +295,6 @@ def append_quiz(
         score=score,
         max_score=max_score,
         passed=passed,
+        quiz_id=quiz_id,
+        attempt_number=attempt_number,
     )

@@ -2,6 +2,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from school.archive import services
+from school.archive.links import entry_links
 from school.archive.permissions import can_view_archive
 from school.auth.models import User
 from school.clock import current_year
@@ -28,7 +29,9 @@ def _render(member: User, *, printable: bool):
         own=member.id == current_user.id,
         year=year,
         years=years,
-        entries=entries,
+        lines=services.ledger_lines(entries),
+        link=lambda entry: entry_links.url(current_user, entry),
+        printable=printable,
         summary=services.summary_of(member, year, entries),
         now=utcnow(),
     )

@@ -366,6 +366,8 @@ def _settle(attempt: Attempt, now: datetime) -> None:
         max_score=attempt.max_score,
         passed=attempt.passed,
         completed_at=attempt.finished_at or now,
+        quiz_id=quiz.id,
+        attempt_number=attempt.number,
     )
     events.attempt_graded.send(member, attempt=attempt)
     if course is not None and attempt.passed and quiz.kind == "exam" and quiz.required:

@@ -21,6 +21,11 @@ def can_preview(user: User, quiz: Quiz) -> bool:
     return user.is_instructor
 
 
+def can_see_attempts_of(user: User, member_id: int) -> bool:
+    """A member's attempts (answers and results) are theirs alone, staff included."""
+    return member_id == user.id
+
+
 def can_see_attempt(user: User, attempt: Attempt) -> bool:
     """An attempt belongs to its member; anyone else is told it does not exist."""
-    return attempt.user_id == user.id
+    return can_see_attempts_of(user, attempt.user_id)

@@ -1,4 +1,6 @@
-"""The member's own study archive runs a fixed few SQL statements, however long the archive."""
+"""The member's own study archive runs a fixed few SQL statements, however long the archive:
+who recorded each entry comes with the entries, and quiz attempts are grouped and linked from
+what the entries hold."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,6 +32,20 @@ def test_the_archive(app, client, world, count_statements, entries, page):
                 hours=Decimal("1.5"),
                 completed_at=datetime(2024 + n % 2, 3, 1 + n, tzinfo=UTC),
                 recorded_by=secretary,
+            )
+            # Attempts at two quizzes: grouped, linked and scored without asking again.
+            services.append_quiz(
+                member,
+                attempt_id=1000 + n,
+                title=f"测验 {n % 2}",
+                course_title=None,
+                course_id=None,
+                score=Decimal(n),
+                max_score=Decimal(10),
+                passed=n > 2,
+                completed_at=datetime(2024, 4, 1 + n, tzinfo=UTC),
+                quiz_id=n % 2,
+                attempt_number=n // 2 + 1,
             )
         db.session.commit()
     login(client, "member")
