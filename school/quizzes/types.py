@@ -129,6 +129,10 @@ class QuestionType:
         """The member's answer in words."""
         return answer.get("text", "") if answer else ""
 
+    def option_text(self, text: str) -> str:
+        """An answer of an imported question as the import preview shows it."""
+        return text
+
     def from_form(self, fields: dict) -> list[ParsedAnswer]:
         """The answers in the question editor's fields (QuestionForm.data)."""
         return []
@@ -294,6 +298,10 @@ class TrueFalse(QuestionType):
 
     def right_answer(self, data):
         return TRUE_FALSE_LABELS["true" if _dec(data["true"]["fraction"]) == ONE else "false"]
+
+    def option_text(self, text):
+        # Files spell the answers true/false; instructors read 正确/错误 as members do.
+        return TRUE_FALSE_LABELS.get(text, text)
 
     def from_form(self, fields):
         # The editor has one select for the right answer instead of answer rows.

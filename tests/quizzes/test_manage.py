@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -55,6 +56,17 @@ def test_web_import_previews_then_imports_on_confirmation(app, client, world):
         {"token": token, "filename": "chapter.gift", "fmt": "", "category": "题库"},
     )
     assert _count(app, Question) == 2
+
+
+def test_the_import_preview_reads_true_false_in_chinese(app, client, world):
+    login(client, "instructor")
+    gift = "::外出::流动党员外出前应向党支部报告。{T}\n\n::党费::流动党员可以不交党费。{F}\n"
+    page = _upload(client, "tf.gift", gift.encode()).get_data(as_text=True)
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    answers = re.findall(r'<ul class="preview-answers">(.*?)</ul>', main, re.S)
+    assert [re.findall(r"<li>\s*(\S+?)\s*<span", a) for a in answers] == [["正确", "错误"]] * 2
+    assert '<span class="badge">判断题</span>' in main
+    assert not re.search(r"\b(true|false)\b", main)
 
 
 def test_another_instructors_preview_token_imports_nothing(app, client, world):
