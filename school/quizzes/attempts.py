@@ -21,6 +21,8 @@ from school.archive import services as archive
 from school.auth.models import User
 from school.courses.services import complete_course_if_due
 from school.db import db, utcnow
+from school.formatting import decimal_text
+from school.notifications.services import notify
 from school.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -389,8 +391,29 @@ def grade_essay(
     aq.graded_by_id = grader.id
     aq.graded_at = now
     _settle(attempt, now)
+    if attempt.score is not None and not attempt.preview:
+        _tell_graded(attempt, grader)
     db.session.flush()
     return attempt
+
+
+def result_path(attempt: Attempt) -> str:
+    """The attempt's result page (the route of ``quizzes.result``), for links made outside a
+    request."""
+    return f"/attempts/{attempt.id}/result"
+
+
+def _tell_graded(attempt: Attempt, grader: User) -> None:
+    # The attempt has its grade now that its last essay is graded: the member hears of it once.
+    # The text holds only what the member's result page shows them whatever the review mode.
+    quiz = attempt.quiz
+    verdict = "" if quiz.is_practice else ("，及格" if attempt.passed else "，未及格")
+    text = (
+        f"您的“{quiz.title}”第 {attempt.number} 次答题已阅卷："
+        f"{decimal_text(attempt.percent)} 分{verdict}。"
+    )
+    member = db.session.get(User, attempt.user_id)
+    notify([member], "graded", text, result_path(attempt), exclude=grader)
 
 
 @dataclass(frozen=True)
