@@ -3,10 +3,13 @@
 The demo member takes the timed end-of-course exam of 《流动党员管理须知》: she opens it from the
 course page, watches the countdown run, answers all eight questions by tapping the visible answer
 texts (options are shuffled per attempt, so never by position), reloads the page half-way to see
-that her ticks were saved in the background, checks and submits, gets 100 分 and 及格, and finds
-the exam in her archive. A second attempt runs out of time (the deadline is moved into the past
-in the database rather than waiting ten minutes) and is finished with the one answer saved. The
-standalone practice quiz gives a verdict and the right answer per question and locks the answer.
+that her ticks were saved in the background, checks and submits, gets 100 分 and 及格 but no
+answers (she has attempts left), and finds the exam in her archive with its score. A second
+attempt runs out of time (the deadline is moved into the past in the database rather than
+waiting ten minutes) and is finished with the one answer saved; the archive then shows the
+passed attempt with the failed one folded behind it, and leads to its result. The third and
+last attempt shows the right answers. The standalone practice quiz gives a verdict and the right
+answer per question and locks the answer. The tests run in this order on one server.
 
 The server and browser work like ``test_member_journey.py`` (whose plain helpers are reused): the
 real app in a ``flask run`` subprocess on a fresh database per backend, loaded the way
@@ -47,6 +50,7 @@ MULTIPLE_CHOICE = 4  # 三会一课: the page reloaded half-way through its tick
 SAVED = re.compile(r"^已自动保存 \d\d:\d\d:\d\d$")
 ATTEMPT_URL = re.compile(r"/attempts/(\d+)(\?page=\d+)?$")
 RESULT_URL = re.compile(r"/attempts/\d+/result$")
+ANSWERS_LATER = "用完全部 3 次答题机会后，可查看正确答案和解析。"
 
 
 def _screenshot(page: Page, backend: str, name: str) -> None:
@@ -164,9 +168,9 @@ def test_member_takes_the_timed_exam_on_a_phone(page: Page, server: Server, back
             re.compile(rf"^100(\.0)? 分（{len(EXAM)} / {len(EXAM)}）$")
         )
         expect(page.locator("p.flash-success")).to_have_text("及格，已记入学习档案。")
-        expect(page.locator("section.review")).to_have_count(len(EXAM))
-        expect(page.locator("section.review.right")).to_have_count(len(EXAM))
-        expect(page.locator("section.review", has_text="正确答案：")).to_have_count(len(EXAM))
+        # Two attempts are left: the answers would be copied into them.
+        expect(page.locator("section.review")).to_have_count(0)
+        expect(page.locator(".review-note")).to_have_text(ANSWERS_LATER)
         check_fits_phone(page, "the result")
         _screenshot(page, backend, "result")
 
@@ -175,7 +179,10 @@ def test_member_takes_the_timed_exam_on_a_phone(page: Page, server: Server, back
         expect(page).to_have_url(re.compile(r"/archive/$"))
         quiz_rows = page.locator("table.ledger tr.kind-quiz", has_text=EXAM_TITLE)
         expect(quiz_rows).to_have_count(1)
-        expect(quiz_rows).to_contain_text("测验")
+        expect(quiz_rows.locator(".quiz-result")).to_have_text(
+            re.compile(rf"^100 分（{len(EXAM)} / {len(EXAM)}）\s*及格\s*第 1 次$")
+        )
+        expect(quiz_rows).to_contain_text("线上·测验")
 
 
 def test_time_up_finishes_the_attempt_with_saved_answers(
@@ -209,11 +216,45 @@ def test_time_up_finishes_the_attempt_with_saved_answers(
         expect(page.locator("p.flash-warning")).to_have_text(
             "未及格（及格线 60 分），成绩已记入学习档案。"
         )
+        expect(page.locator("section.review")).to_have_count(0)
+        expect(page.locator(".review-note")).to_have_text(ANSWERS_LATER)
+        check_fits_phone(page, "the timed-out result")
+        _screenshot(page, backend, "time-up")
+
+        # The archive: the passed attempt shown, the failed one folded behind it.
+        page.goto("/archive/")
+        row = page.locator("table.ledger tr.kind-quiz", has_text=EXAM_TITLE)
+        expect(row).to_have_count(1)
+        expect(row.locator(".quiz-result").first).to_contain_text("100 分")
+        folded = row.locator("details.other-attempts")
+        expect(folded.locator("li")).not_to_be_visible()
+        folded.locator("summary").tap()
+        failed = folded.locator("li")
+        expect(failed).to_have_count(1)
+        expect(failed).to_contain_text(
+            re.compile(rf"12\.5 分（1 / {len(EXAM)}）\s*未及格\s*第 2 次")
+        )
+        check_fits_phone(page, "the archive with two attempts")
+        _screenshot(page, backend, "archive-attempts")
+        failed.get_by_role("link", name=re.compile("查看结果")).tap()
+        expect(page).to_have_url(f"{server.url}/attempts/{attempt_id}/result")
+
+        # The third and last attempt: now the answers come out, for every attempt.
+        _start_exam(page)
+        for position in range(1, len(EXAM)):
+            expect(page.locator(".pager .meta")).to_have_text(f"{position}/{len(EXAM)}")
+            page.get_by_role("button", name="下一题").tap()
+        expect(page.locator(".pager .meta")).to_have_text(f"{len(EXAM)}/{len(EXAM)}")
+        page.get_by_role("button", name="检查并交卷").tap()
+        expect(page.locator("h1")).to_have_text("交卷前检查")
+        page.get_by_role("button", name="确认交卷").tap()
+        expect(page).to_have_url(RESULT_URL)
+        expect(page.locator("section.review")).to_have_count(len(EXAM))
+        expect(page.locator("section.review", has_text="正确答案：")).to_have_count(len(EXAM))
+        page.goto(f"/attempts/{attempt_id}/result")
         expect(page.locator("section.review.right")).to_have_count(1)
         expect(page.locator("section.review.right")).to_contain_text(question_text)
         expect(page.locator("section.review", has_text="（未作答）")).to_have_count(len(EXAM) - 1)
-        check_fits_phone(page, "the timed-out result")
-        _screenshot(page, backend, "time-up")
 
 
 def test_practice_quiz_gives_feedback_per_question(
