@@ -6,7 +6,7 @@ record which quiz and which attempt they were from now on; the entries already w
 as they are (the ledger is append-only and its triggers refuse updates).
 
 Revision ID: e1a7c3d9b2f4
-Revises: d7a3b9e2c1f5
+Revises: d1f4b7a2c9e6
 Create Date: 2026-12-06 14:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e1a7c3d9b2f4"
-down_revision = "d7a3b9e2c1f5"
+down_revision = "d1f4b7a2c9e6"
 branch_labels = None
 depends_on = None
 
