@@ -137,25 +137,43 @@ def link_minutes() -> int:
     return int(current_app.config["CARD_LINK_MINUTES"])
 
 
-def verify(token: str, now: datetime | None = None) -> tuple[str, MemberCard | None]:
-    """What a scanned token says: (valid|expired|revoked|link_expired|invalid, card or None)."""
+@dataclass(frozen=True)
+class Scan:
+    """What a scanned link says: the state, the card it names, and whether it is fresh."""
+
+    state: str  # valid, expired, revoked, link_expired or invalid
+    card: MemberCard | None
+    # Signed within CARD_LINK_MINUTES: the code was on a live card page moments ago.
+    fresh: bool
+
+    @property
+    def shows_holder(self) -> bool:
+        """Whether anyone may see whose card it is (name, photo), as on a shown ID card.
+
+        Only for a fresh link: a code copied off an old screenshot names nobody, whatever
+        became of the card since.
+        """
+        return self.card is not None and self.fresh
+
+
+def scan(token: str, now: datetime | None = None) -> Scan:
+    """Read a scanned token against the cards (changes nothing: a scan is only a look)."""
     now = now or utcnow()
     try:
         payload, signed_at = _serializer().loads(token, return_timestamp=True)
     except BadData:  # a bad signature or a mangled token; its age is checked below, against now
-        return "invalid", None
+        return Scan("invalid", None, fresh=False)
     serial = payload.get("c") if isinstance(payload, dict) else None
     if not isinstance(serial, str):
-        return "invalid", None
+        return Scan("invalid", None, fresh=False)
     card = db.session.scalar(select(MemberCard).where(MemberCard.serial == serial))
     if card is None:
-        return "invalid", None
+        return Scan("invalid", None, fresh=False)
+    fresh = now - signed_at <= timedelta(minutes=link_minutes())
     state = card_state(card, now)
-    if state != "valid":
-        return state, card
-    if now - signed_at > timedelta(minutes=link_minutes()):
-        return "link_expired", card
-    return "valid", card
+    if state == "valid" and not fresh:
+        state = "link_expired"
+    return Scan(state, card, fresh)
 
 
 def qr_svg(url: str) -> Markup:

@@ -19,7 +19,6 @@ from school.archive.services import log_access
 from school.auth.models import User
 from school.cards import services
 from school.cards.forms import PHOTO_LIMIT, PhotoForm, RecordForm
-from school.cards.models import MemberCard
 from school.cards.permissions import (
     can_add_record,
     can_read_card,
@@ -125,16 +124,22 @@ def photo(member_id: int):
     path = open_path(_photos(), member.photo_name)
     if path is None:
         abort(404)
-    # A face is personal data: security.py marks the response no-store, as every page behind login.
+    return _send_photo(path)
+
+
+def _send_photo(path: Path):
+    # A face is personal data: security.py marks the response no-store, as every page but static.
     response = send_file(path, max_age=0)
     response.headers["Content-Disposition"] = "inline"
     return response
 
 
-def _verify_page(token: str, state: str, card: MemberCard | None, form: RecordForm | None):
-    """The scan result: the state for everyone, the member only for their own staff."""
+def _verify_page(token: str, scan: services.Scan, form: RecordForm | None):
+    """The scan result: the state for everyone; the holder's name and photo, as an ID card
+    shows them, for a fresh link; everything else only for the member's own staff."""
+    card = scan.card
     member = db.session.get(User, card.member_id) if card is not None else None
-    context = {"state": state, "state_label": STATES[state], "token": token}
+    context = {"state": scan.state, "state_label": STATES[scan.state], "token": token}
     if member is not None and can_read_card(current_user, member):
         log_access(current_user, member)  # the page shows the member's study record
         db.session.commit()
@@ -147,6 +152,10 @@ def _verify_page(token: str, state: str, card: MemberCard | None, form: RecordFo
             form=form or RecordForm(occurred_on=to_local(utcnow()).date()),
             record_kinds=RECORD_KINDS,
         )
+    elif member is not None and scan.shows_holder:
+        # Two values, not the member: the template cannot show what it is not given.
+        photo = url_for("cards.holder_photo", token=token) if member.photo_name else None
+        context.update(holder_name=member.name, holder_photo=photo)
     response = make_response(render_template("cards/verify.html", **context))
     # A card can be revoked at any moment: never answer a scan from a cache.
     response.headers["Cache-Control"] = "no-store"
@@ -156,15 +165,26 @@ def _verify_page(token: str, state: str, card: MemberCard | None, form: RecordFo
 @bp.get("/card/v/<token>")
 @limiter.limit("60 per minute")
 def verify(token: str):
-    state, card = services.verify(token)
-    return _verify_page(token, state, card, None)
+    return _verify_page(token, services.scan(token), None)
+
+
+@bp.get("/card/v/<token>/photo")
+@limiter.limit("60 per minute")
+def holder_photo(token: str):
+    """The holder's photo for whoever scanned a fresh link, signed in or not."""
+    scan = services.scan(token)
+    member = db.session.get(User, scan.card.member_id) if scan.shows_holder else None
+    path = open_path(_photos(), member.photo_name) if member and member.photo_name else None
+    if path is None:
+        abort(404)
+    return _send_photo(path)
 
 
 @bp.post("/card/v/<token>/record")
 @login_required
 def record(token: str):
-    state, card = services.verify(token)
-    member = db.session.get(User, card.member_id) if card is not None else None
+    scan = services.scan(token)
+    member = db.session.get(User, scan.card.member_id) if scan.card is not None else None
     if member is None or not can_read_card(current_user, member):
         abort(404)
     if not can_add_record(current_user, member):
@@ -190,7 +210,7 @@ def record(token: str):
             db.session.commit()
             flash(f"已添加{RECORD_KINDS[form.kind.data]}。", "success")
             return redirect(url_for("cards.verify", token=token))
-    return _verify_page(token, state, card, form)
+    return _verify_page(token, scan, form)
 
 
 @bp.post("/manage/members/<int:member_id>/card/revoke", endpoint="revoke")

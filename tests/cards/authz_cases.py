@@ -4,18 +4,19 @@ Each case is (method, url template, {role: status}); "*" is the status for roles
 An optional ``objects(world, tmp_path) -> dict`` adds ids the templates point at.
 
 The verification page is public (a phone camera opens it without a login) and answers 200 to
-everyone; what it shows is tested in tests/cards/test_cards.py. Records and photos follow the
-card's member: their home or host staff and admins (viewers read, 403 on writing records), 404
-for everyone else.
+everyone, and so does the holder's photo behind a fresh link; what they show is tested in
+tests/cards/test_cards.py. Records and the staff's photo address follow the card's member: their
+home or host staff and admins (viewers read, 403 on writing records), 404 for everyone else.
 """
 
 import io
+from datetime import timedelta
 
 from PIL import Image
 
 from school.auth.models import User
 from school.cards import services as cards
-from school.db import db
+from school.db import db, utcnow
 from school.images import store_image
 from school.orgs.services import find_org
 from tests.factories import make_user
@@ -36,6 +37,10 @@ CASES: list = [
     ("GET", "/card/v/{cards_token}", {"*": 200}),
     ("GET", "/card/v/{cards_floating_token}", {"*": 200}),
     ("GET", "/card/v/not-a-token", {"*": 200}),
+    # The holder's photo goes with a fresh link, to anyone who scans it; else 404.
+    ("GET", "/card/v/{cards_photo_token}/photo", {"*": 200}),
+    ("GET", "/card/v/{cards_token}/photo", {"*": 404}),  # no photo
+    ("GET", "/card/v/not-a-token/photo", {"*": 404}),
     # Empty forms: refused by the form and shown again, nothing written.
     # Viewers see the card but write nothing.
     ("POST", "/card/v/{cards_token}/record", {**_MEMBER_STAFF, "viewer": 403}),
@@ -66,8 +71,11 @@ def objects(world, tmp_path) -> dict:
         out.getvalue(), "me.png", tmp_path / "uploads" / "photos"
     ).name
     db.session.flush()
+    # Signed ahead: the link must still be fresh however long the whole matrix takes.
+    ahead = utcnow() + timedelta(hours=6)
     return {
         "cards_token": cards.sign_link(cards.current_card(member)),
         "cards_floating_token": cards.sign_link(cards.current_card(floating)),
         "cards_photo_member": pictured.id,
+        "cards_photo_token": cards.sign_link(cards.current_card(pictured), signed_at=ahead),
     }

@@ -17,7 +17,8 @@ from school.auth.models import User
 from school.cards import services as cards
 from school.cards.models import MemberCard
 from school.clock import current_year, to_local
-from school.db import db, utcnow
+from school.db import Base, db, utcnow
+from school.images import store_image
 from school.members.models import ManagementNote
 from school.orgs.services import find_org
 from tests.conftest import login, post
@@ -74,6 +75,17 @@ def _year(app) -> int:
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
+
+
+def _main(response) -> str:
+    """The page's own part, without the site's header and footer (a scanner's own name)."""
+    html = _html(response)
+    return html[html.index('<main id="main"') : html.index("</main>")]
+
+
+# Never on the page of someone who may not read the member's card.
+ORG_NAMES = ("市委", "区委", "一支部", "二支部", "工委", "驻深圳支部")
+STUDY_WORDS = ("学时", "学习情况", "学习档案", "完成课程", "最近学习")
 
 
 # Issuing ------------------------------------------------------------------------------------
@@ -135,8 +147,8 @@ def test_card_page_shows_member_and_an_inline_qr_code(app, people, client):
 def test_card_page_link_verifies(app, people):
     with app.test_request_context():
         card = cards.current_card(db.session.get(User, people.member))
-        state, found = cards.verify(cards.sign_link(card))
-        assert (state, found.id) == ("valid", card.id)
+        scan = cards.scan(cards.sign_link(card))
+        assert (scan.state, scan.card.id, scan.fresh) == ("valid", card.id, True)
 
 
 # What a scan shows ----------------------------------------------------------------------------
@@ -191,21 +203,21 @@ def test_host_side_sees_the_floating_member(app, people, client):
         ("instructor", "floating"),
     ],
 )
-def test_everyone_else_sees_only_the_state(app, people, client, scanner, owner):
+def test_everyone_else_sees_only_what_an_id_card_shows(app, people, client, scanner, owner):
     owner_id = getattr(people, owner)
     token = _token(app, owner_id)
     if scanner:
         login(client, scanner)
     response = client.get(f"/card/v/{token}")
-    html = _html(response)
+    html = _main(response)
     assert response.status_code == 200
-    assert "党员身份电子卡有效" in html
+    assert "党员身份电子卡有效" in html and "电子卡状态：有效" in html
     name = "张党员" if owner == "member" else "陈流动"
+    assert f'<p class="holder-name">{name}</p>' in html
     number, phone = (MEMBERSHIP_NO, PHONE) if owner == "member" else (FLOATING_NO, FLOATING_PHONE)
-    if scanner != owner:
-        assert name not in html
-    for secret in (number, phone, phone[-4:], "学时", "添加记录", "/card/photo/"):
-        assert secret not in html
+    for secret in (number, phone, phone[-4:], *ORG_NAMES, *STUDY_WORDS, "广州", "深圳", "添加记录"):
+        assert secret not in html, secret
+    assert "/card/photo/" not in html  # the staff's photo address; no photo uploaded here
     assert _access_count(app, owner_id) == 0
 
 
@@ -223,7 +235,7 @@ def test_expired_card_shows_expired(app, people, client):
         card.expires_at = utcnow() - timedelta(days=1)
         db.session.commit()
     html = _html(client.get(f"/card/v/{token}"))
-    assert "电子卡已过期" in html and "张党员" not in html
+    assert "电子卡已过期" in html and "电子卡状态：已过期" in html
 
 
 def test_revoked_card_shows_revoked(app, people, client):
@@ -234,6 +246,138 @@ def test_revoked_card_shows_revoked(app, people, client):
         db.session.commit()
     html = _html(client.get(f"/card/v/{token}"))
     assert "电子卡已作废" in html and "党员身份电子卡有效" not in html
+    assert "电子卡状态：已作废" in html
+
+
+# What a scan without rights shows, whatever became of the card --------------------------------
+
+
+def _give_photo(app, member_id: int) -> bytes:
+    """Store a photo for the member as an upload would; returns the stored file's bytes."""
+    out = io.BytesIO()
+    Image.new("RGB", (30, 40), "blue").save(out, "PNG")
+    with app.app_context():
+        stored = store_image(out.getvalue(), "me.png", Path(app.config["UPLOAD_DIR"]) / "photos")
+        db.session.get(User, member_id).photo_name = stored.name
+        db.session.commit()
+        return (Path(app.config["UPLOAD_DIR"]) / "photos" / stored.name).read_bytes()
+
+
+def _expire(app, member_id: int) -> None:
+    with app.app_context():
+        card = cards.latest_card(db.session.get(User, member_id))
+        card.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+
+
+def _revoke(app, member_id: int) -> None:
+    with app.app_context():
+        secretary = db.session.scalar(select(User).where(User.username == "secretary"))
+        cards.revoke(db.session.get(User, member_id), secretary)
+        db.session.commit()
+
+
+CARD_CHANGES = {"valid": lambda app, member_id: None, "expired": _expire, "revoked": _revoke}
+STATE_LABELS = {"valid": "有效", "expired": "已过期", "revoked": "已作废"}
+
+
+def _database(app) -> dict[str, list[tuple]]:
+    """Every row of every table: what a look at a card must leave as it found it."""
+    with app.app_context():
+        return {
+            table.name: [
+                tuple(row)
+                for row in db.session.execute(
+                    select(table).order_by(*table.primary_key.columns)
+                ).all()
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize("state", ["valid", "expired", "revoked"])
+@pytest.mark.parametrize("scanner", [None, "other"])
+def test_a_scan_without_rights_shows_name_photo_and_state_and_changes_nothing(
+    app, people, client, scanner, state
+):
+    photo = _give_photo(app, people.member)
+    token = _token(app, people.member)
+    CARD_CHANGES[state](app, people.member)
+    if scanner:
+        login(client, scanner)
+    before = _database(app)
+
+    response = client.get(f"/card/v/{token}")
+    with client.get(f"/card/v/{token}/photo") as image:
+        assert image.status_code == 200 and image.data == photo
+        assert image.headers["Cache-Control"] == "no-store"
+
+    assert _database(app) == before
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    html = _main(response)
+    assert '<p class="holder-name">张党员</p>' in html
+    assert f"电子卡状态：{STATE_LABELS[state]}" in html
+    assert f'src="/card/v/{token}/photo"' in html and 'alt="张党员的照片"' in html
+    if state != "valid":  # said over the photo too, in words
+        assert f'<span class="holder-stamp" aria-hidden="true">{STATE_LABELS[state]}</span>' in html
+    for secret in (MEMBERSHIP_NO, PHONE, PHONE[-4:], "女", "广州", *ORG_NAMES, *STUDY_WORDS):
+        assert secret not in html, secret
+    assert "/card/photo/" not in html and "添加记录" not in html
+
+
+@pytest.mark.parametrize("state", ["valid", "expired", "revoked"])
+def test_an_old_link_names_nobody(app, people, client, state):
+    """A code copied off an old screenshot says what became of the card, not whose it is."""
+    _give_photo(app, people.member)
+    token = _token(app, people.member, signed_at=utcnow() - timedelta(minutes=11))
+    CARD_CHANGES[state](app, people.member)
+    html = _main(client.get(f"/card/v/{token}"))
+    heading = {"valid": "二维码已过期", "expired": "电子卡已过期", "revoked": "电子卡已作废"}
+    assert heading[state] in html
+    assert "张党员" not in html and "holder" not in html and "/photo" not in html
+    assert client.get(f"/card/v/{token}/photo").status_code == 404
+
+
+def test_the_holder_photo_needs_a_fresh_link_and_a_photo(app, people, client):
+    token = _token(app, people.member)
+    assert client.get(f"/card/v/{token}/photo").status_code == 404  # no photo uploaded
+    html = _main(client.get(f"/card/v/{token}"))
+    assert '<span class="holder-photo holder-photo-empty">暂无照片</span>' in html
+    assert "/photo" not in html
+    photo = _give_photo(app, people.member)
+    with client.get(f"/card/v/{token}/photo") as response:
+        assert response.status_code == 200 and response.data == photo
+    for bad in ("x", token[:-2] + ("AA" if token[-2:] != "AA" else "BB")):
+        assert client.get(f"/card/v/{bad}/photo").status_code == 404
+
+
+def test_scan_says_whether_the_link_is_fresh(app, people):
+    with app.app_context():
+        member = db.session.get(User, people.member)
+        card = cards.current_card(member)
+        now = utcnow().replace(microsecond=0)  # links carry whole seconds
+        live = cards.sign_link(card, signed_at=now - timedelta(minutes=10))
+        old = cards.sign_link(card, signed_at=now - timedelta(minutes=10, seconds=1))
+        scan = cards.scan(live, now)
+        assert (scan.state, scan.card.id, scan.fresh, scan.shows_holder) == (
+            "valid",
+            card.id,
+            True,
+            True,
+        )
+        scan = cards.scan(old, now)
+        assert (scan.state, scan.fresh, scan.shows_holder) == ("link_expired", False, False)
+        cards.revoke(member, db.session.get(User, people.secretary), now)
+        assert (cards.scan(live, now).state, cards.scan(live, now).shows_holder) == (
+            "revoked",
+            True,
+        )
+        assert (cards.scan(old, now).state, cards.scan(old, now).shows_holder) == (
+            "revoked",
+            False,
+        )
+        nothing = cards.scan("x", now)
+        assert (nothing.state, nothing.card, nothing.shows_holder) == ("invalid", None, False)
 
 
 def test_tampered_token_is_invalid(app, people, client):
@@ -264,9 +408,9 @@ def test_verify_states_follow_the_clock(app, people):
         card = cards.current_card(db.session.get(User, people.member))
         token = cards.sign_link(card)
         now = utcnow()
-        assert cards.verify(token, now)[0] == "valid"
-        assert cards.verify(token, now + timedelta(minutes=11))[0] == "link_expired"
-        assert cards.verify(token, now + timedelta(days=366))[0] == "expired"
+        assert cards.scan(token, now).state == "valid"
+        assert cards.scan(token, now + timedelta(minutes=11)).state == "link_expired"
+        assert cards.scan(token, now + timedelta(days=366)).state == "expired"
 
 
 def test_reissue_makes_the_old_link_show_revoked(app, people, client):
@@ -525,7 +669,9 @@ def test_photo_is_reencoded_and_shown_only_to_allowed_viewers(app, people, clien
         assert (f"/card/photo/{people.member}" in page) == (status == 200)
     anonymous = app.test_client()
     assert anonymous.get(f"/card/photo/{people.member}").status_code == 302
-    assert "/card/photo/" not in _html(anonymous.get(f"/card/v/{token}"))
+    page = _html(anonymous.get(f"/card/v/{token}"))
+    # The scanner of a fresh code sees the face through the code, as on a shown ID card.
+    assert "/card/photo/" not in page and f"/card/v/{token}/photo" in page
 
 
 def test_new_photo_replaces_the_old_file_and_delete_removes_it(app, people, client):
