@@ -1,10 +1,12 @@
 """The member's own card, its verification page and staff actions on cards."""
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -52,7 +54,8 @@ def _remove_photo(name: str | None) -> None:
 @bp.get("/card")
 @login_required
 def mine():
-    card = services.current_card(current_user)
+    now = utcnow()
+    card = services.current_card(current_user, now)
     db.session.commit()  # a card issued on first view, or a replaced expired one
     # Printed in a QR code: a full link on the configured address, never the request's Host.
     url = external_url("cards.verify", token=services.sign_link(card))
@@ -64,8 +67,18 @@ def mine():
         qr=services.qr_svg(url),
         link_minutes=minutes,
         refresh_seconds=max(30, (minutes - 1) * 60),
+        # The live clock shows the server's time in the school's zone, whatever the phone's
+        # clock says; the card turns grey on the page when its validity runs out.
+        now_ms=_epoch_ms(now),
+        clock_text=to_local(now).strftime("%Y-%m-%d %H:%M:%S"),
+        expires_ms=_epoch_ms(card.expires_at),
+        zone=current_app.config["TIMEZONE"],
         photo_form=PhotoForm(),
     )
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 @bp.post("/card/reissue")

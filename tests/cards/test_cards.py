@@ -18,6 +18,7 @@ from school.cards import services as cards
 from school.cards.models import MemberCard
 from school.clock import current_year, to_local
 from school.db import Base, db, utcnow
+from school.formatting import local_date
 from school.images import store_image
 from school.members.models import ManagementNote
 from school.orgs.services import find_org
@@ -142,6 +143,33 @@ def test_card_page_shows_member_and_an_inline_qr_code(app, people, client):
     # Nothing the browser would fetch: no links, images or scripts, only the SVG namespace.
     assert not re.search(r"href|src=|<image|<script|url\(", svg)
     assert re.findall(r"https?://[^\"' ]+", svg) == ["http://www.w3.org/2000/svg"]
+
+
+def test_card_page_is_an_id_card_with_a_live_clock(app, people, client):
+    login(client, "floating")
+    with app.app_context():
+        before = utcnow()
+    html = _html(client.get("/card"))
+    card = _cards(app, people.floating)[0]
+    face = html[html.index('<div class="id-face">') : html.index('<div id="card-qr"')]
+    for shown in ("陈流动", FLOATING_NO, "流动党员", "二支部", "驻深圳支部", "有效期至"):
+        assert shown in face, shown
+    with app.app_context():
+        assert f"<dd>{local_date(card.expires_at)}</dd>" in face
+    state = re.search(r"<p id=\"card-state\" class=\"id-state id-state-valid\">(.*?)</p>", face)
+    state = state.group(1)
+    assert re.sub(r"<[^>]+>", "", state) == "✓ 有效"  # a mark and a word, not a colour alone
+    assert f'data-expires-ms="{int(card.expires_at.timestamp() * 1000)}"' in html
+    # The clock ticks on the server's time in the school's zone; screen readers are spared it.
+    live = re.search(r'<p class="id-live" aria-hidden="true">.*?</p>', face, re.S).group(0)
+    clock = re.search(r'data-now-ms="(\d+)" data-zone="Asia/Shanghai">([\d: -]+)<', live)
+    assert clock, live
+    assert before.timestamp() * 1000 - 1000 <= int(clock.group(1)) <= utcnow().timestamp() * 1000
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", clock.group(2))
+    assert '<div class="id-watermark" aria-hidden="true">' in face
+    # Phone, gender, city and study are for the staff who scan, not printed on the card.
+    for private in (FLOATING_PHONE, "学时", "深圳</dd>"):
+        assert private not in face
 
 
 def test_card_page_link_verifies(app, people):
