@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, String, func, insert, literal, select, update
 
 from school.auth.models import User
-from school.db import db, utcnow
+from school.db import UTCDateTime, db, utcnow
 from school.notifications.models import Notification
 from school.urls import absolute_url, local_path
 
@@ -37,12 +37,8 @@ def notify(
 
     ``text`` must hold only what every recipient may see: it is shown to them as it is.
     """
-    target = local_target(url)
-    if target is None or len(target) > URL_LENGTH:
-        raise ValueError(f"notification url must be a local path: {url!r}")
-    if len(text) > TEXT_LENGTH:
-        # A long thread title must not make the whole request fail on PostgreSQL.
-        text = text[: TEXT_LENGTH - 1] + "…"
+    target = _checked_target(url)
+    text = _fitted(text)
     recipients: dict[int, User] = {}
     for user in users:
         # The actor never hears about their own action; deactivated accounts cannot log in.
@@ -54,6 +50,49 @@ def notify(
     if recipients and current_app.config.get("NOTIFY_EMAIL"):
         _log_email(recipients.values(), text, target)
     return len(recipients)
+
+
+def notify_all(
+    who: ColumnElement[bool], kind: str, text: str, url: str, *, exclude: User | None = None
+) -> int:
+    """Notify every active user ``who`` selects (a WHERE clause on ``User``) except ``exclude``,
+    in one INSERT … SELECT; returns how many were notified.
+
+    For audiences of any size (a city-wide notice reaches every member): no row passes through
+    Python. ``text`` must hold only what every recipient may see.
+    """
+    target = _checked_target(url)
+    text = _fitted(text)
+    recipients = select(
+        User.id,
+        literal(kind, String),
+        literal(text, String),
+        literal(target, String),
+        literal(utcnow(), UTCDateTime),
+    ).where(who, User.active.is_(True))
+    if exclude is not None:
+        recipients = recipients.where(User.id != exclude.id)
+    columns = ["user_id", "kind", "text", "url", "created_at"]
+    statement = insert(Notification).from_select(columns, recipients)
+    # SQLAlchemy counts an INSERT's rows only when asked (PostgreSQL would report none).
+    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
+    count = max(result.rowcount, 0)
+    if count and current_app.config.get("NOTIFY_EMAIL"):
+        # One line, not one per recipient: a city-wide notice would flood the log.
+        mail_log.info("email to %d users: %s (%s)", count, text, absolute_url(target))
+    return count
+
+
+def _checked_target(url: str) -> str:
+    target = local_target(url)
+    if target is None or len(target) > URL_LENGTH:
+        raise ValueError(f"notification url must be a local path: {url!r}")
+    return target
+
+
+def _fitted(text: str) -> str:
+    # A long title must not make the whole request fail on PostgreSQL.
+    return text[: TEXT_LENGTH - 1] + "…" if len(text) > TEXT_LENGTH else text
 
 
 def _log_email(users: Iterable[User], text: str, url: str) -> None:

@@ -248,3 +248,37 @@ def test_no_email_by_default(app, world, caplog):
     with app.app_context(), caplog.at_level(logging.INFO, logger="school.mail"):
         services.notify([_user(world.member)], "answer", "教员解答了您的问题", "/x")
     assert caplog.records == []
+
+
+def test_notify_all_tells_the_active_users_selected_except_the_actor(app, world):
+    with app.app_context():
+        db.session.get(User, world.viewer).active = False
+        secretary = _user(world.secretary)
+        branch_a = secretary.home_org_id
+        told = services.notify_all(
+            User.home_org_id == branch_a, "notice", "长" * 400, "/notices/1", exclude=secretary
+        )
+        assert told == 1  # 张党员: 孙查看 is disabled, 赵书记 wrote it
+        [notification] = db.session.scalars(select(Notification)).all()
+        assert notification.user_id == world.member and notification.url == "/notices/1"
+        assert len(notification.text) == 300 and notification.text.endswith("…")
+        assert notification.created_at is not None and notification.read_at is None
+        assert services.unread_count(_user(world.member)) == 1
+
+
+def test_notify_all_refuses_a_url_that_is_not_a_local_path(app, world):
+    with app.app_context():
+        with pytest.raises(ValueError):
+            services.notify_all(User.id.is_not(None), "notice", "消息", "https://evil.example/")
+        assert db.session.scalar(select(Notification)) is None
+
+
+@pytest.mark.parametrize(
+    "config_overrides", [{"NOTIFY_EMAIL": True, "EXTERNAL_URL": "https://dangxiao.example.cn"}]
+)
+def test_notify_all_logs_one_email_line_for_the_whole_audience(app, world, caplog):
+    with app.app_context(), caplog.at_level(logging.INFO, logger="school.mail"):
+        told = services.notify_all(User.role == "member", "notice", "新通知：大会", "/notices/1")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"email to {told} users: 新通知：大会 (https://dangxiao.example.cn/notices/1)"
+    ]
