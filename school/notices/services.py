@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, false, func, inspect, or_, select
 from sqlalchemy.orm import selectinload
 
 from school.auth.models import User
 from school.db import db, utcnow
 from school.notices.models import Notice
 from school.notices.permissions import can_edit, can_publish, can_write_for
+from school.notifications.services import notify_all
 from school.orgs.models import Organisation, line_ids
 from school.orgs.permissions import managed_orgs
-from school.orgs.scope import subtree_ids
+from school.orgs.scope import covers, subtree_ids
 from school.orgs.services import OrgError, lookup_org
 
 TITLE_MAX, BODY_MAX = 200, 20_000
@@ -207,18 +208,50 @@ def edit_notice(
 
 
 def publish_notice(publisher: User, notice: Notice) -> Notice:
-    """Publish a draft; the first publication date stays when it is published again."""
+    """Publish a draft and notify its members the first time; a republished notice keeps its
+    first publication date and notifies no one again."""
     if not can_publish(publisher, notice):
         raise NoticeError("您不能发布这条通知。")
+    if inspect(notice).persistent:
+        # Two tabs (or a double click) publish one notice: the second waits here for the first
+        # and then finds it published, so members are notified once.
+        db.session.flush()
+        db.session.scalars(
+            select(Notice)
+            .where(Notice.id == notice.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
     if notice.is_published:
         raise NoticeError("这条通知已经发布。")
     now = utcnow()
     notice.status = "published"
-    if notice.published_at is None:
+    first = notice.published_at is None
+    if first:
         notice.published_at = now
     notice.updated_at = now
     db.session.flush()
+    if first:
+        notify_audience(notice, publisher)
     return notice
+
+
+def audience(org: Organisation | None) -> ColumnElement[bool]:
+    """A WHERE clause on User: the members a notice for ``org`` is sent to (None: everyone)."""
+    # Members whose home or host organisation lies in the subtree: a floating member hears from
+    # both sides. Staff above the organisation may read the notice but are not sent it.
+    return covers(org) if org is not None else User.role != "admin"
+
+
+def notify_audience(notice: Notice, publisher: User) -> int:
+    """Tell the notice's members it is out, in one statement however many they are."""
+    return notify_all(
+        audience(notice.org),
+        "notice",
+        f"新通知：{notice.title}",
+        f"/notices/{notice.id}",
+        exclude=publisher,
+    )
 
 
 def unpublish_notice(publisher: User, notice: Notice) -> Notice:
