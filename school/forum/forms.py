@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length
 
 from school.forms import options, required_text
 from school.forum.models import HELP_CATEGORIES
-from school.forum.services import BODY_MAX, TITLE_MAX
+from school.forum.services import BODY_MAX, SIDES, TITLE_MAX
 from school.uploads import UploadField
 
 IMAGE_LIMIT = "FORUM_IMAGE_MAX_MB"
@@ -15,11 +15,9 @@ class ThreadForm(FlaskForm):
     body = TextAreaField("内容", validators=required_text("内容", BODY_MAX))
     anonymous = BooleanField("对其他党员匿名（经办党组织仍可看到您的姓名）")
     public = BooleanField("公开这个问题（其他党员也能看到问答）")
-    target = RadioField(
-        "提交给",
-        choices=options([("home", "流出地（所在）党组织"), ("host", "流入地党组织")]),
-        default="home",
-    )
+    # The page names each side's organisation (views.new); a side the member lacks is refused
+    # by the service with a message.
+    target = RadioField("提交给", choices=options(SIDES.items()), default="home")
     # Only the help board shows it; the other boards post without it.
     help_category = SelectField(
         "求助类别",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from school import events as domain_events
 from school.auth.models import User
+from school.clock import local_today, to_local
 from school.courses.models import Course, Lesson, course_instructors
 from school.db import db, utcnow
 from school.forum.models import (
@@ -36,6 +37,8 @@ from school.orgs.models import Organisation
 from school.orgs.scope import in_subtrees, read_roots, staff_of
 
 TITLE_MAX, BODY_MAX = 120, 20_000
+# The two sides of a floating member's membership a ticket can go to.
+SIDES = {"home": "流出地", "host": "流入地"}
 # Moves staff may make on tickets; members only withdraw (and accept answers on questions).
 TICKET_MOVES = {
     "submitted": {"accepted", "in_progress", "replied", "closed"},
@@ -62,7 +65,7 @@ class NewThread:
     body: str
     anonymous: bool = False
     public: bool = False
-    to_host: bool = False  # tickets: the member sends it to the host organisation
+    to_host: bool = False  # the member sends it to the host organisation (流入地)
     course: Course | None = None
     lesson: Lesson | None = None
     help_category: str | None = None
@@ -108,6 +111,31 @@ def _url(thread: Thread) -> str:
     return f"/forum/threads/{thread.id}"
 
 
+def destinations(author: User) -> dict[str, Organisation]:
+    """The organisations the author can send an item to, by side (home first); only those they
+    have."""
+    sides = {"home": author.home_org, "host": author.host_org}
+    return {side: org for side, org in sides.items() if org is not None}
+
+
+def _destination(author: User, side: str) -> Organisation:
+    sent_to = destinations(author)
+    if side in sent_to:
+        return sent_to[side]
+    if not sent_to:
+        raise ForumError("您的账号还没有所属党组织，无法提交。请联系管理员。")
+    # A form from before the member's organisations changed: say where it can go instead.
+    other = next(iter(sent_to))
+    raise ForumError(
+        f"您没有登记{SIDES[side]}党组织，请改为提交给{SIDES[other]}：{sent_to[other].name}。"
+    )
+
+
+def days_since(moment: datetime, now: datetime | None = None) -> int:
+    """Local calendar days from ``moment`` to now: 0 today, 1 yesterday."""
+    return (local_today(now) - to_local(moment).date()).days
+
+
 def create_thread(author: User, new: NewThread, now: datetime | None = None) -> Thread:
     """File a question or ticket, route it, and tell its handlers; a resent form files it once."""
     now = now or utcnow()
@@ -143,10 +171,7 @@ def create_thread(author: User, new: NewThread, now: datetime | None = None) -> 
     if new.board == "qa" and new.course is not None:
         thread.course, thread.lesson = new.course, new.lesson
     else:
-        org = author.host_org if new.to_host and author.host_org else author.home_org
-        if org is None:
-            raise ForumError("您的账号还没有所属党组织，无法提交。请联系管理员。")
-        thread.org = org
+        thread.org = _destination(author, "host" if new.to_host else "home")
     try:
         with db.session.begin_nested():
             db.session.add(thread)

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from school import uploads
 from school.auth.models import User
 from school.courses.models import Lesson
-from school.db import db, utcnow
+from school.db import db
 from school.forum import services
 from school.forum.forms import IMAGE_LIMIT, EditForm, ReplyForm, ThreadForm
 from school.forum.models import (
@@ -161,7 +161,8 @@ def new(board: str):
         label=BOARDS[board],
         form=form,
         lesson=lesson,
-        has_host=current_user.host_org is not None,
+        destinations=services.destinations(current_user),
+        sides=services.SIDES,
         categories=HELP_CATEGORIES,
     )
 
@@ -200,7 +201,7 @@ def _thread_page(thread: Thread, form: ReplyForm):
         overdue=thread.is_open
         and thread.first_reply_at is None
         and thread.created_at < services.overdue_before(),
-        days_open=(utcnow() - thread.created_at).days,
+        days_open=services.days_since(thread.created_at),
         public=is_public(thread),
     )
 

@@ -103,7 +103,9 @@ def test_help_request_goes_to_the_host_side_and_back(
         member.locator("#help_category").select_option(label="工资拖欠")
         member.locator("#title").fill(HELP_TITLE)
         member.locator("#body").fill(HELP_BODY)
-        host = member.get_by_label("流入地党组织")
+        # Both sides are named: he sees which organisation he is sending it to.
+        expect(member.get_by_label("流出地：南山镇红星村党支部")).to_be_checked()
+        host = member.get_by_label("流入地：驻深圳流动党员党支部")
         host.tap()
         expect(host).to_be_checked()
         check_fits_phone(member, "the new-item form")
@@ -163,6 +165,10 @@ def test_help_request_goes_to_the_host_side_and_back(
         expect(member).to_have_url(thread_url)
         expect(_state(member)).to_have_text("已关闭")
         expect(member.locator("article.post-official")).to_contain_text(REPLY)
+        # Who handles it, organisation and person, is his to know.
+        expect(member.locator(".thread-head")).to_contain_text(
+            "经办：驻深圳流动党员党支部（赵振华）"
+        )
         main = member.locator("main")
         expect(main).not_to_contain_text(NOTE)
         expect(main).not_to_contain_text("内部备注")
@@ -196,8 +202,9 @@ def test_public_question_is_anonymous_answered_and_accepted(
         asker.locator("#body").fill(QA_BODY)
         asker.get_by_label("公开这个问题").tap()
         asker.get_by_label("对其他党员匿名").tap()
-        # She has no host organisation: there is nothing to choose between.
-        expect(asker.get_by_label("流入地党组织")).to_have_count(0)
+        # She has no host organisation: there is nothing to choose between, only where it goes.
+        expect(asker.get_by_role("radio")).to_have_count(0)
+        expect(asker.locator("main")).to_contain_text("提交给：东城街道第一党支部（流出地）")
         check_fits_phone(asker, "the question form")
         asker.get_by_role("button", name="提交", exact=True).tap()
         # Only the help board shows 求助类别: the other boards' forms must go through without it.
