@@ -29,7 +29,10 @@ def index():
     kind = request.args.get("kind")
     kind = kind if kind in KINDS else None
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    context = {"query": query, "kind": kind, "kinds": KINDS, "examples": EXAMPLES}
+    # Only handlers find other people's tickets: what a member finds there is their own.
+    handler = current_user.is_staff or current_user.is_instructor
+    kinds = KINDS if handler else {**KINDS, "ticket": "我的事项"}
+    context = {"query": query, "kind": kind, "kinds": kinds, "examples": EXAMPLES}
     if not query:
         return render_template("search/index.html", **context)
     if len(query) > service.QUERY_MAX:

@@ -175,6 +175,15 @@ def test_staff_also_find_what_is_routed_to_them(search_backend, client, school):
     assert f"/forum/threads/{school['help']}" in html
 
 
+def test_a_member_finds_their_own_ticket_as_theirs(search_backend, client, school):
+    login(client, "other")  # wrote the help request
+
+    html = _page(client, q="党费")
+
+    assert _tabs(html) == {"全部": (2, True), "问答": (1, False), "我的事项": (1, False)}
+    assert "经办事项" not in html
+
+
 def test_no_result_offers_related_terms_from_visible_documents_only(search_backend, client, school):
     login(client, "member")
 
