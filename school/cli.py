@@ -5,12 +5,14 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from school.auth.cli import users
 from school.backup.cli import backup
 from school.courses.cli import content
+from school.db import make_engine
 from school.demo.cli import demo
 from school.quizzes.cli import quiz
 from school.reports.cli import reports
@@ -30,12 +32,31 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+def applied_revisions(url: str) -> set[str]:
+    """The revisions the database at ``url`` stands at (empty for a brand-new database)."""
+    engine = make_engine({"DATABASE_URL": url})
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+
+
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    command.upgrade(alembic_config(str(current_app.config["DATABASE_URL"])), revision)
-    click.echo("数据库已是最新结构。")
+    url = str(current_app.config["DATABASE_URL"])
+    before = applied_revisions(url)
+    command.upgrade(alembic_config(url), revision)
+    after = applied_revisions(url)
+    # Say what happened: an operator reads this after a deployment.
+    if not before:
+        click.echo("已建立数据库结构。")
+    elif before == after:
+        click.echo("数据库已是最新结构。")
+    else:
+        click.echo("已升级数据库结构。")
 
 
 @db_group.command("revision")
