@@ -16,6 +16,7 @@ from school.courses.models import Course
 from school.courses.services import complete_lesson
 from school.db import db, utcnow
 from school.members.models import FlowEvent, ManagementNote
+from school.notices.services import create_notice
 from school.orgs.services import create_org, find_org
 from school.quizzes import bank, building
 from school.quizzes.formats import gift
@@ -59,7 +60,7 @@ def load() -> None:
         user, _ = accounts.create_user(username, name, password=DEMO_PASSWORD, **kwargs)
         return user
 
-    account("admin", "系统管理员", role="admin", home_org=city)
+    admin = account("admin", "系统管理员", role="admin", home_org=city)
     account("jiaoyuan", "李明华", role="instructor", home_org=city)
     secretary = account("shuji", "王建国", home_org=red_star, is_cadre=True)
     accounts.grant_staff(secretary, red_star, "secretary")
@@ -96,6 +97,8 @@ def load() -> None:
         recorded_by=secretary,
     )
     _demo_quizzes()
+    # Last, so that every member above hears of them in 消息.
+    _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
     db.session.commit()
     click.echo("已加载演示党组织、账号和测验（密码见 README）。")
 
@@ -193,6 +196,41 @@ def generate_city(members: int, seed: int, force: bool) -> None:
         generate(members, seed, force=force, say=click.echo)
     except AlreadyGenerated as error:
         raise click.ClickException(str(error)) from None
+
+
+def _demo_notices(city, committee, branch) -> None:
+    """A notice from the city, from the work committee and from a village branch, each as its
+    staff would publish it: 陈志强 (home 红星村, host 深圳) hears from all three."""
+    for (writer, org), (title, body) in zip((city, committee, branch), _NOTICES, strict=True):
+        create_notice(writer, title, body, org, publish=True)
+
+
+_NOTICES = (
+    (
+        "请在年底前核对本年度学时",
+        "各基层党组织、全体党员：\n\n"
+        "年底前，请每位党员在“我的学习档案”里核对本年度学时。"
+        "普通党员每年不少于 32 学时，支部书记和支委委员不少于 56 学时，"
+        "还差的请通过网上党校补学。\n\n"
+        "线下学习如有漏记，请向所在支部提出；流动党员在流入地参加的学习，"
+        "可请流入地党组织出具情况，由流出地支部登记。",
+    ),
+    (
+        "春节返乡流动党员座谈会报名",
+        "在深圳、上海的流动党员：\n\n"
+        "春节前，工委将在青川市区召开返乡流动党员座谈会，听听大家在外的情况和对家乡发展的建议，"
+        "时间地点另行通知。\n\n"
+        "计划回家过年的党员，请向所在驻外支部报名，说明返乡时间和想交流的话题。"
+        "不能回家的，可以在“咨询与建议”的“工作建议”里留言，我们在会上转达。",
+    ),
+    (
+        "本月主题党日安排",
+        "本月主题党日安排在第三个星期日上午 9 点，地点在村委会二楼会议室。\n\n"
+        "内容：一起学习网上党校的一节课程；讨论明年村集体茶园的管护办法。\n\n"
+        "在外的党员可以用手机视频参加；来不了的，会后学习同一节课程，"
+        "并在“情况反映”里写几句体会，支部汇总后在会上通报。",
+    ),
+)
 
 
 def _demo_quizzes() -> None:

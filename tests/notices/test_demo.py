@@ -1,0 +1,80 @@
+"""The demo school as `make run` builds it (content import, then demo load) shows what a member
+meets: published notices that arrived in 消息, and a draft course only the instructor sees."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from school.auth.models import User
+from school.db import db
+from school.demo.cli import DEMO_PASSWORD
+from school.notices.models import Notice
+from school.notifications.models import Notification
+from tests.conftest import login
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+DRAFT = ("homecoming-class", "春节返乡培训：家乡这一年")
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    return {"CONTENT_DIR": str(CONTENT)}
+
+
+@pytest.fixture
+def demo(app):
+    for command in (["content", "import"], ["demo", "load"]):
+        result = app.test_cli_runner().invoke(args=command)
+        assert result.exit_code == 0, result.output
+
+
+def _as(app, username: str):
+    client = app.test_client()
+    login(client, username, DEMO_PASSWORD)
+    return client
+
+
+def _told(username: str) -> list[str]:
+    return sorted(
+        db.session.scalars(
+            select(Notification.text)
+            .join(User, User.id == Notification.user_id)
+            .where(User.username == username, Notification.kind == "notice")
+        )
+    )
+
+
+def test_the_demo_publishes_notices_from_three_levels_and_members_are_told(app, demo):
+    with app.app_context():
+        notices = db.session.scalars(select(Notice).order_by(Notice.id)).all()
+        assert [n.org.name for n in notices] == [
+            "青川市委",
+            "青川市驻外流动党员工作委员会",
+            "南山镇红星村党支部",
+        ]
+        assert all(n.is_published for n in notices)
+        titles = [n.title for n in notices]
+        # 陈志强: home 红星村 and host 深圳 (under the work committee) hear from all three.
+        assert _told("liudong") == sorted(f"新通知：{t}" for t in titles)
+        # 张丽 (东城街道) hears only the city's.
+        assert _told("dangyuan") == [f"新通知：{titles[0]}"]
+        # Members without a login yet find it when their branch issues their password.
+        waiting = select(Notification.id).join(User, User.id == Notification.user_id)
+        assert db.session.scalar(waiting.where(User.password_hash == "").limit(1))
+    member = _as(app, "dangyuan")
+    listing = member.get("/notices/").get_data(as_text=True)
+    assert titles[0] in listing and titles[1] not in listing
+    assert f"新通知：{titles[0]}" in member.get("/notifications/").get_data(as_text=True)
+    assert titles[2] in _as(app, "liudong").get("/notices/").get_data(as_text=True)
+
+
+def test_the_demo_has_a_draft_course_for_the_instructor_only(app, demo):
+    slug, title = DRAFT
+    instructor = _as(app, "jiaoyuan")
+    assert title in instructor.get("/").get_data(as_text=True)
+    page = instructor.get(f"/courses/{slug}").get_data(as_text=True)
+    assert "这门课程还是草稿" in page
+    member = _as(app, "dangyuan")
+    assert title not in member.get("/").get_data(as_text=True)
+    assert member.get(f"/courses/{slug}").status_code == 404
