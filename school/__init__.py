@@ -22,9 +22,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.cards import services as card_services
     from school.cards.views import bp as cards_bp
     from school.courses import requirements as course_requirements
+    from school.courses.home import home_page
     from school.courses.page import course_page
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
+    from school.forum import home as forum_home
     from school.forum import services as forum_services
     from school.forum.views import bp as forum_bp
     from school.members import flows as member_flows
@@ -83,6 +85,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     course_page.register("quizzes", quiz_hooks.course_part)
     archive_links.register("quiz", quiz_archive_links.result_link)
     course_page.register("faq", forum_services.course_part)
+    home_page.register("quizzes", quiz_hooks.home_part)
+    home_page.register("replies", forum_home.home_part)
     member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)
     # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.

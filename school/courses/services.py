@@ -13,8 +13,10 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     func,
     literal_column,
+    null,
     select,
     union_all,
 )
@@ -43,8 +45,13 @@ class NotStudiable(Exception):
 
 @dataclass(frozen=True)
 class Progress:
+    """Required items (lessons and what features add, such as exams) done and in total, the
+    course's active lessons (required or not) and when the member last studied one of them."""
+
     done: int
     total: int
+    lessons: int = 0
+    last_studied: datetime | None = None
 
     @property
     def percent(self) -> int:
@@ -128,17 +135,18 @@ def outline(user: User, course: Course, *, retired: bool = False) -> list[tuple[
 
 
 def _as_counts(query: Select, *, done: bool) -> Select:
-    """A requirement's (course_id, count) rows as (course_id, total, done) rows."""
+    """A requirement's (course_id, count) rows as (course_id, total, done, lessons, last)."""
     course_id, count = list(query.subquery().c)
-    zero = literal_column("0")
-    return select(course_id, zero, count) if done else select(course_id, count, zero)
+    total, finished = (literal_column("0"), count) if done else (count, literal_column("0"))
+    return select(course_id, total, finished, literal_column("0"), null())
 
 
 def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
-    """Required lessons (and what features add, such as exams) done and in total per course.
+    """Required lessons (and what features add, such as exams) done and in total per course,
+    with each course's number of lessons and the member's latest study in it.
 
     One statement however many courses and requirements: the grouped counts are put together
-    with UNION ALL as (course_id, total, done) rows and added up here.
+    with UNION ALL as (course_id, total, done, lessons, last) rows and added up here.
     """
     ids = [c.id for c in courses]
     if not ids:
@@ -146,10 +154,21 @@ def progress(user: User, courses: list[Course]) -> dict[int, Progress]:
     statement = _progress_statement(tuple(requirements.registered()))
     totals: Counter[int] = Counter()
     done: Counter[int] = Counter()
-    for course_id, total, finished in db.session.execute(statement, {"user": user.id, "ids": ids}):
+    lessons: Counter[int] = Counter()
+    last: dict[int, datetime] = {}
+    rows = db.session.execute(statement, {"user": user.id, "ids": ids})
+    for course_id, total, finished, count, studied in rows:
         totals[course_id] += total
         done[course_id] += finished
-    return {cid: Progress(done=done[cid], total=totals[cid]) for cid in ids}
+        lessons[course_id] += count
+        if studied is not None:
+            last[course_id] = studied
+    return {
+        cid: Progress(
+            done=done[cid], total=totals[cid], lessons=lessons[cid], last_studied=last.get(cid)
+        )
+        for cid in ids
+    }
 
 
 @cache
@@ -160,11 +179,19 @@ def _progress_statement(registered: tuple[requirements.Requirement, ...]) -> Com
     ids = bindparam("ids", expanding=True)
     studied = and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.user_id == user_id)
     # A member studies a lesson at most once (a unique constraint), so counting completions
-    # over the outer join counts lessons done.
+    # over the outer join counts lessons done. Optional lessons count among the course's
+    # lessons ("4 课时") and its latest study, not towards completion.
+    required = Lesson.required.is_(True)
     lessons = (
-        select(Lesson.course_id, func.count(Lesson.id), func.count(LessonCompletion.id))
+        select(
+            Lesson.course_id,
+            func.count(case((required, Lesson.id))),
+            func.count(case((required, LessonCompletion.id))),
+            func.count(Lesson.id),
+            func.max(LessonCompletion.completed_at),
+        )
         .outerjoin(LessonCompletion, studied)
-        .where(Lesson.course_id.in_(ids), Lesson.required.is_(True), Lesson.retired.is_(False))
+        .where(Lesson.course_id.in_(ids), Lesson.retired.is_(False))
         .group_by(Lesson.course_id)
     )
     parts = [lessons]

@@ -15,9 +15,10 @@ from flask import (
 from flask_login import current_user, login_required
 
 from school.archive import services as archive
-from school.clock import current_year
-from school.courses import services
+from school.clock import current_year, local_today
+from school.courses import home, services
 from school.courses.bodies import lesson_bodies
+from school.courses.home import home_page
 from school.courses.models import Course, Lesson
 from school.courses.page import course_page
 from school.courses.permissions import can_study, can_view_course
@@ -60,11 +61,18 @@ def _opened_at(lesson: Lesson, *, start: bool) -> datetime | None:
 def catalogue():
     themes = services.catalogue(current_user)
     courses = [course for _, group in themes for course in group]
+    progress = services.progress(current_user, courses)
+    today = local_today()
     return render_template(
         "courses/catalogue.html",
         themes=themes,
-        progress=services.progress(current_user, courses),
+        progress=progress,
         summary=archive.year_summary(current_user, current_year()),
+        resume=home.resume(current_user, courses, progress, today),
+        campaigns=home.campaigns(courses, progress, today),
+        today=today,
+        notices_since=utcnow() - home.FRESH_NOTICES,
+        **home_page.context(current_user, today),
     )
 
 
@@ -85,6 +93,7 @@ def course(slug: str):
         next_lesson=next_lesson,
         progress=services.progress(current_user, [course])[course.id],
         completion=services.course_completion(current_user, course),
+        today=local_today(),
         **course_page.context(current_user, course),
     )
 

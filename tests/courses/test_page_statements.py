@@ -13,7 +13,9 @@ from tests.conftest import login, post
 from tests.factories import make_course
 from tests.quizzes import factories as f
 
-CATALOGUE = 5
+# The home page: the login check, the courses, their progress, the year's 学时, the newest
+# notices, the outline of the course to continue, the quizzes due and the replies waiting.
+CATALOGUE = 8
 COURSE = 9
 LESSON = 3
 
