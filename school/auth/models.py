@@ -13,6 +13,8 @@ from school.orgs.models import Organisation, StaffGrant
 
 ROLES = {"member": "党员", "instructor": "教员", "admin": "管理员"}
 GENDERS = {"male": "男", "female": "女"}
+# Reading sizes a member chooses for every page (a class on <html>), largest last.
+FONT_SIZES = {"normal": "标准", "large": "大", "xlarge": "特大"}
 
 
 class User(UserMixin, Base):
@@ -20,6 +22,7 @@ class User(UserMixin, Base):
     __table_args__ = (
         CheckConstraint("role IN ('member', 'instructor', 'admin')", name="role"),
         CheckConstraint("gender IS NULL OR gender IN ('male', 'female')", name="gender"),
+        CheckConstraint("font_size IN ('normal', 'large', 'xlarge')", name="font_size"),
         # Logins and the roster import look accounts up case-insensitively: without this index
         # each lookup read every account (112,000 of them in a city).
         Index("ix_users_username_lower", func.lower("username")),
@@ -63,6 +66,8 @@ class User(UserMixin, Base):
     certificate_no: Mapped[str | None] = mapped_column(String(50))
     # File name under UPLOAD_DIR/photos for the member card; re-encoded without metadata.
     photo_name: Mapped[str | None] = mapped_column(String(100))
+    # The member's reading size (FONT_SIZES), applied to every page they open.
+    font_size: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
 
     home_org: Mapped[Organisation | None] = relationship(foreign_keys=[home_org_id])
     host_org: Mapped[Organisation | None] = relationship(foreign_keys=[host_org_id])

@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import func, select
 
 from school.auth import sessions
-from school.auth.models import ROLES, User
+from school.auth.models import FONT_SIZES, ROLES, User
 from school.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
 from school.db import db, utcnow
 from school.orgs import audit
@@ -161,3 +161,11 @@ def grant_staff(user: User, org: Organisation, role: str) -> StaffGrant:
     grant.role = role
     db.session.flush()
     return grant
+
+
+def set_font_size(user: User, size: str) -> None:
+    """Keep the member's reading size for every page; an unknown size changes nothing."""
+    if size not in FONT_SIZES:
+        raise AccountError("请选择标准、大或特大。")
+    user.font_size = size
+    db.session.flush()

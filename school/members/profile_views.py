@@ -1,8 +1,11 @@
 """The member's own registry page: what the school holds about them and who looked at it."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from school.auth import services as accounts
+from school.auth.models import FONT_SIZES
+from school.db import db
 from school.members import services
 
 bp = Blueprint("profile", __name__, url_prefix="/profile", template_folder="templates")
@@ -23,4 +26,19 @@ def mine():
         total=total,
         page=page,
         pages=max(1, -(-total // LOOKS_PER_PAGE)),
+        font_sizes=FONT_SIZES,
     )
+
+
+@bp.post("/reading")
+@login_required
+def reading():
+    # Only the member's own account changes; CSRF is checked for every POST by CSRFProtect.
+    try:
+        accounts.set_font_size(current_user, request.form.get("font_size", ""))
+    except accounts.AccountError as exc:
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash(f"字号已设为“{FONT_SIZES[current_user.font_size]}”。", "success")
+    return redirect(url_for("profile.mine") + "#reading")

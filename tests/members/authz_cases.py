@@ -52,4 +52,6 @@ CASES: list = [
     ("POST", "/manage/members/999999/notes", _STAFF_404),
     # Everyone signed in has their own profile page.
     ("GET", "/profile/", {"anonymous": 302, "*": 200}),
+    # The reading size: each account sets only its own (an empty form is refused, redirected).
+    ("POST", "/profile/reading", {"anonymous": 302, "*": 302}),
 ]
