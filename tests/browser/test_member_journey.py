@@ -76,9 +76,9 @@ def test_member_studies_a_course_and_finds_it_in_the_archive(
         expect(page.locator(".lesson-list li.is-done")).to_have_count(LESSON_COUNT)
         expect(page.get_by_role("link", name=re.compile("开始学习|继续学习"))).to_have_count(0)
 
-        # The archive, reached the way a member would: from the main navigation.
-        navigation = page.get_by_role("navigation", name="主导航")
-        navigation.get_by_role("link", name="学习档案", exact=True).click()
+        # The archive, reached the way a member would: from the phone's bottom tab bar.
+        navigation = page.get_by_role("navigation", name="底部导航")
+        navigation.get_by_role("link", name="学习", exact=True).click()
         expect(page).to_have_url(re.compile(r"/archive/$"))
         ledger = page.locator("table.ledger")
         expect(ledger.locator("tr.kind-lesson")).to_have_count(LESSON_COUNT)

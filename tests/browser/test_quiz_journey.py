@@ -174,8 +174,8 @@ def test_member_takes_the_timed_exam_on_a_phone(page: Page, server: Server, back
         check_fits_phone(page, "the result")
         _screenshot(page, backend, "result")
 
-        navigation = page.get_by_role("navigation", name="主导航")
-        navigation.get_by_role("link", name="学习档案", exact=True).tap()
+        navigation = page.get_by_role("navigation", name="底部导航")
+        navigation.get_by_role("link", name="学习", exact=True).tap()
         expect(page).to_have_url(re.compile(r"/archive/$"))
         quiz_rows = page.locator("table.ledger tr.kind-quiz", has_text=EXAM_TITLE)
         expect(quiz_rows).to_have_count(1)

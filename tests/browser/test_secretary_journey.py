@@ -46,7 +46,8 @@ def _log_in(page: Page, server: Server, username: str) -> None:
 
 
 def _nav(page: Page, name: str):
-    return page.get_by_role("navigation", name="主导航").get_by_role("link", name=name)
+    # On a phone the everyday places are in the bottom tab bar, the rest in the header.
+    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name)
 
 
 def _flash(page: Page):
