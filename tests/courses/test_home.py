@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from school.auth.models import User
 from school.clock import local_today
+from school.courses import home
 from school.courses import services as courses
 from school.courses.models import Course
 from school.db import db, utcnow
@@ -94,20 +95,56 @@ def test_with_nothing_in_progress_the_next_campaign_is_offered_to_start(app, cli
 def test_campaign_deadlines_show_on_the_home_page_the_card_and_the_course_page(app, client, world):
     with app.app_context():
         _course("rules").deadline = local_today() + timedelta(days=3)
-        late = make_course("late")
-        late.deadline = local_today() - timedelta(days=2)
+        _course("draft-course").deadline = local_today() + timedelta(days=1)
+        later = make_course("later")
+        later.deadline = local_today() + timedelta(days=40)
         deadline = (local_today() + timedelta(days=3)).isoformat()
         db.session.commit()
     login(client, "member")
     todo = _section(_home(client), "todo")
     assert "集中学习" in todo
-    # The nearest deadline first, late ones named as late.
-    assert todo.index("课程 late") < todo.index("课程 rules")
-    assert "已逾期 2 天" in todo and "还剩 3 天" in todo
+    # The nearest deadline first; a draft is nobody's to-do.
+    assert todo.index("课程 rules") < todo.index("课程 later")
+    assert "还剩 3 天" in todo and "还剩 40 天" in todo and "draft" not in todo
     card = re.search(r'<li class="card course-card">.*?课程 rules.*?</li>', _home(client), re.S)
     assert f"{deadline} 截止 · 还剩 3 天" in card.group(0)
     course_page = client.get("/courses/rules").get_data(as_text=True)
     assert f"{deadline} 截止 · 还剩 3 天" in course_page and "集中学习" in course_page
+
+
+def test_campaigns_are_this_years_and_later_ones_not_complete(app, world):
+    today = date(2026, 6, 15)
+    with app.app_context():
+        made = {}
+        for slug, deadline in (
+            ("last-year", date(2025, 12, 31)),
+            ("late", date(2026, 6, 13)),
+            ("today", today),
+            ("soon", date(2026, 6, 20)),
+            ("done", date(2026, 7, 1)),
+            ("regular", None),
+        ):
+            made[slug] = make_course(slug)
+            made[slug].deadline = deadline
+        _study("done", "one", utcnow())
+        _study("done", "two", utcnow())
+        listed = list(made.values())
+        due = home.campaigns(listed, courses.progress(_member(), listed), today)
+        assert [(c.course.slug, c.days_left, c.overdue) for c in due] == [
+            ("late", -2, True),
+            ("today", 0, False),
+            ("soon", 5, False),
+        ]
+
+
+def test_deadlines_read_as_days_left_today_or_days_late(app):
+    today = date(2026, 6, 15)
+    with app.app_context():
+        note = app.jinja_env.get_template("macros.html").module.deadline_note
+        assert "2026-06-20 截止 · 还剩 5 天" in str(note(date(2026, 6, 20), today))
+        assert "今天截止" in str(note(today, today))
+        late = str(note(date(2026, 6, 13), today))
+        assert "已逾期 2 天" in late and "is-late" in late
 
 
 def test_a_finished_campaign_leaves_the_to_dos(app, client, world):
