@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
+    from school.notices import reads as notice_reads
     from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
     from school.orgs.views import bp as orgs_bp
@@ -87,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     course_page.register("faq", forum_services.course_part)
     home_page.register("quizzes", quiz_hooks.home_part)
     home_page.register("replies", forum_home.home_part)
+    home_page.register("notices", notice_reads.home_part)
     member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)
     # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.

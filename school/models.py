@@ -6,7 +6,7 @@ from school.cards.models import MemberCard
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
 from school.members.models import FlowEvent, ManagementNote
-from school.notices.models import Notice
+from school.notices.models import Notice, NoticeRead
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry, Organisation, StaffGrant
 from school.quizzes.models import (
@@ -43,6 +43,7 @@ __all__ = [
     "MemberCard",
     "Module",
     "Notice",
+    "NoticeRead",
     "Notification",
     "Organisation",
     "Post",

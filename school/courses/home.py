@@ -8,7 +8,7 @@ from ``create_app`` (see ``school/page_parts.py``); parts take the member and to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from school.auth.models import User
 from school.courses import services
@@ -17,9 +17,6 @@ from school.courses.services import Progress
 from school.page_parts import PageParts
 
 home_page = PageParts()
-
-# Notices published this recently count as to-dos; older ones stay on the notices page.
-FRESH_NOTICES = timedelta(days=14)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,6 @@ def catalogue():
         resume=home.resume(current_user, courses, progress, today),
         campaigns=home.campaigns(courses, progress, today),
         today=today,
-        notices_since=utcnow() - home.FRESH_NOTICES,
         **home_page.context(current_user, today),
     )
 

@@ -36,3 +36,18 @@ class Notice(Base):
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+
+class NoticeRead(Base):
+    """A member opened a published notice: the home page's to-dos list the notices not opened."""
+
+    __tablename__ = "notice_reads"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Bookkeeping about a reader, not a record of study: it goes with the account.
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

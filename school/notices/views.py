@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from school.auth import sessions
 from school.auth.models import User
 from school.db import db
-from school.notices import services
+from school.notices import reads, services
 from school.notices.forms import NoticeForm
 from school.notices.models import Notice
 from school.notices.permissions import (
@@ -69,6 +69,9 @@ def index():
 @bp.get("/<int:notice_id>")
 def show(notice_id: int):
     notice = _load(notice_id)
+    # Opening a notice takes it off the member's to-dos on the home page.
+    reads.mark_read(current_user, notice)
+    db.session.commit()
     return render_template(
         "notices/show.html",
         notice=notice,

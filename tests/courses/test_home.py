@@ -15,9 +15,10 @@ from school.courses import services as courses
 from school.courses.models import Course
 from school.db import db, utcnow
 from school.notices import services as notices
-from school.notices.models import Notice
+from school.notices.models import Notice, NoticeRead
 from school.notifications.models import Notification
 from school.notifications.services import notify
+from school.orgs.services import find_org
 from school.quizzes.models import Attempt
 from tests.conftest import login, post
 from tests.factories import make_course
@@ -216,20 +217,57 @@ def test_replies_waiting_are_unread_replies_until_opened(app, client, world):
     assert "待读的答复" not in _section(_home(client), "todo")
 
 
-def test_fresh_notices_are_to_dos_and_older_ones_stay_in_their_own_card(app, client, world):
+def _publish(app, title: str, org: str | None = None) -> int:
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
-        notice = notices.create_notice(admin, "年度集中学习安排", "正文", None, publish=True)
+        notice = notices.create_notice(admin, title, "正文", find_org(org) if org else None)
+        notices.publish_notice(admin, notice)
         db.session.commit()
-        notice_id = notice.id
+        return notice.id
+
+
+def test_notices_to_read_are_recent_ones_not_yet_opened(app, client, world):
+    first = _publish(app, "年度集中学习安排")
+    second = _publish(app, "春节返乡培训报名")
+    elsewhere = _publish(app, "二支部的通知", "二支部")
+    login(client, "member")
+    todo = _section(_home(client), "todo")
+    assert "待读的通知" in todo
+    assert f'href="/notices/{first}"' in todo and f'href="/notices/{second}"' in todo
+    assert f'href="/notices/{elsewhere}"' not in todo  # it does not reach the member
+    # Opening a notice (twice: the first opening counts) takes it off the list.
+    for _ in range(2):
+        assert client.get(f"/notices/{first}").status_code == 200
+    todo = _section(_home(client), "todo")
+    assert f'href="/notices/{first}"' not in todo and f'href="/notices/{second}"' in todo
+    with app.app_context():
+        reads = db.session.scalars(select(NoticeRead)).all()
+        assert [(r.notice_id, r.user_id) for r in reads] == [(first, _member().id)]
+    # Another member still has both to read.
+    other = app.test_client()
+    login(other, "other")
+    assert f'href="/notices/{first}"' in _section(_home(other), "todo")
+
+
+def test_old_notices_are_not_to_dos_and_show_in_their_own_card(app, client, world):
+    notice_id = _publish(app, "去年的通知")
+    with app.app_context():
+        db.session.get(Notice, notice_id).published_at = utcnow() - timedelta(days=31)
+        db.session.commit()
     login(client, "member")
     page = _home(client)
-    assert "新通知" in _section(page, "todo") and f'href="/notices/{notice_id}"' in page
+    assert "待读的通知" not in _section(page, "todo")
+    assert "通知公告" in page and f'href="/notices/{notice_id}"' in page
+
+
+def test_a_withdrawn_notice_leaves_the_to_dos(app, client, world):
+    notice_id = _publish(app, "将撤回的通知")
     with app.app_context():
-        db.session.get(Notice, notice_id).published_at = utcnow() - timedelta(days=30)
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        notices.unpublish_notice(admin, db.session.get(Notice, notice_id))
         db.session.commit()
-    page = _home(client)
-    assert "新通知" not in _section(page, "todo") and "通知公告" in page
+    login(client, "member")
+    assert f'href="/notices/{notice_id}"' not in _home(client)
 
 
 def test_a_course_of_four_lessons_and_an_exam_says_four(app, client, world):

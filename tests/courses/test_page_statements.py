@@ -14,8 +14,9 @@ from tests.factories import make_course
 from tests.quizzes import factories as f
 
 # The home page: the login check, the courses, their progress, the year's 学时, the newest
-# notices, the outline of the course to continue, the quizzes due and the replies waiting.
-CATALOGUE = 8
+# notices, the outline of the course to continue, the quizzes due, the replies waiting and the
+# notices not yet read.
+CATALOGUE = 9
 COURSE = 9
 LESSON = 3
 
