@@ -180,12 +180,21 @@ def test_tap_targets_on_the_main_member_pages(page: Page, server: Server, backen
     with server.log_on_failure():
         _log_in(page, server)
         lesson = _first_lesson(page)
+        # A suggestion of the member's own, for its page with the member's 修改 link.
+        page.goto("/forum/suggestion/new")
+        page.locator("#title").fill("建议晚上也安排线上学习")
+        page.locator("#body").fill("白天要上班，希望晚上也能参加线上学习。")
+        page.get_by_role("button", name="提交", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/forum/threads/\d+$"))
+        thread = page.url.removeprefix(server.url)
         pages = {
             "home": "/",
             "course": f"/courses/{COURSE_SLUG}",
             "lesson": lesson,
             "archive": "/archive/",
             "forum board": "/forum/qa/",
+            "new board item": "/forum/suggestion/new",
+            "board item": thread,
             "notifications": "/notifications/",
             "profile": "/profile/",
         }
