@@ -2,7 +2,7 @@
 and which notices each member has opened (the home page lists those still to read).
 
 Revision ID: a9c4e2f7b1d3
-Revises: d7a3b9e2c1f5
+Revises: e1a7c3d9b2f4
 Create Date: 2026-12-06 09:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import school.db
 
 revision = "a9c4e2f7b1d3"
-down_revision = "d7a3b9e2c1f5"
+down_revision = "e1a7c3d9b2f4"
 branch_labels = None
 depends_on = None
 
