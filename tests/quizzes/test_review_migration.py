@@ -4,17 +4,16 @@ from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.exc import IntegrityError
 
 from school.archive.models import ArchiveEntry
-from school.auth.models import User
 from school.cli import alembic_config
 from school.db import make_engine
 from school.quizzes.models import Attempt, Quiz, QuizSlot
 from tests.databases import drop_database, new_database
 
-BEFORE = "d7a3b9e2c1f5"
+BEFORE = "d1f4b7a2c9e6"
 REVISION = "e1a7c3d9b2f4"
 WHEN = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -49,9 +48,25 @@ def test_the_review_check_widens_and_narrows_without_losing_a_row(backend, tmp_p
         command.upgrade(config, BEFORE)
         engine = make_engine({"DATABASE_URL": url})
         with engine.begin() as conn:
+            # The users table as it stood before this revision: the model has grown since.
+            users = table(
+                "users",
+                *(column(name) for name in ("id", "username", "name", "password_hash")),
+                *(column(name) for name in ("role", "is_cadre", "active", "created_at")),
+                *(column(name) for name in ("must_change_password", "is_floating")),
+            )
             conn.execute(
-                User.__table__.insert().values(
-                    id=1, username="dangyuan", name="党员", password_hash="", created_at=WHEN
+                users.insert().values(
+                    id=1,
+                    username="dangyuan",
+                    name="党员",
+                    password_hash="",
+                    role="member",
+                    is_cadre=False,
+                    active=True,
+                    created_at=WHEN,
+                    must_change_password=False,
+                    is_floating=False,
                 )
             )
             _quiz(conn, 1, "immediate")
