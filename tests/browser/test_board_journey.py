@@ -56,8 +56,10 @@ def _log_in(page: Page, server: Server, username: str) -> None:
 
 
 def _nav(page: Page, name: str | re.Pattern):
-    # On a phone the everyday places are in the bottom tab bar, the rest in the header.
-    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name)
+    # On a phone the everyday places are in the bottom tab bar, the rest in the header. Right
+    # after a navigation, before the style sheet applies, the header's copy of a tab is still
+    # showing too: both lead to the same page, so take the first.
+    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name).first
 
 
 def _board_card(page: Page, heading: str):
