@@ -3,7 +3,15 @@
 from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import LoginSession, User
 from school.cards.models import MemberCard
-from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Module, Theme
+from school.courses.models import (
+    Course,
+    CourseCompletion,
+    Lesson,
+    LessonCompletion,
+    LessonStudy,
+    Module,
+    Theme,
+)
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
 from school.members.models import FlowEvent, ManagementNote
 from school.notices.models import Notice, NoticeRead
@@ -38,6 +46,7 @@ __all__ = [
     "FlowEvent",
     "Lesson",
     "LessonCompletion",
+    "LessonStudy",
     "LoginSession",
     "ManagementNote",
     "MemberCard",

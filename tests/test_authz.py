@@ -22,6 +22,7 @@ from school.quizzes import attempts as svc
 from tests.accounts import authz_cases as accounts_cases
 from tests.cards import authz_cases as cards_cases
 from tests.conftest import app_config, login, post
+from tests.courses import authz_cases as courses_cases
 from tests.factories import build_world
 from tests.members import authz_cases as members_cases
 from tests.members import roster_authz_cases as roster_cases
@@ -222,6 +223,7 @@ CORE = [
 
 # Each feature keeps its own cases (and the objects they point at) beside its tests.
 FEATURES = [
+    courses_cases,
     accounts_cases,
     orgs_cases,
     members_cases,

@@ -49,7 +49,7 @@ def test_a_lesson_and_its_course_are_announced_once_each(app, world):
             recording(events.course_completed) as completed,
         ):
             for slug in ("one", "one", "two"):  # a repeat is not news
-                courses.complete_lesson(member, courses.get_lesson(course, slug), when, now=when)
+                courses.complete_lesson(member, courses.get_lesson(course, slug), now=when)
         assert [(s, facts["lesson"].slug, facts["at"]) for s, facts in lessons] == [
             (member, "one", when),
             (member, "two", when),
@@ -138,7 +138,7 @@ def test_a_failing_subscriber_leaves_nothing_behind(app, world):
         member = _user(world.member)
         lesson = courses.get_lesson(courses.get_course(world.course), "one")
         with events.lesson_completed.connected_to(broken), pytest.raises(RuntimeError):
-            courses.complete_lesson(member, lesson, when, now=when)
+            courses.complete_lesson(member, lesson, now=when)
         db.session.rollback()
         for model in (LessonCompletion, ArchiveEntry, YearProgress):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0

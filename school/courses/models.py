@@ -6,10 +6,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -160,3 +162,44 @@ class CourseCompletion(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LessonStudy(Base):
+    """A member's study of one lesson as the lesson page reported it: one row per member and
+    lesson, updated in place by every accepted heartbeat (``school.courses.activity``).
+
+    No index on ``beat_at``: it changes with every heartbeat, and an index on it would turn each
+    small in-place UPDATE into an index write too. A heartbeat finds the member's other rows
+    through the unique (user_id, lesson_id) index, a few hundred rows at most.
+    """
+
+    __tablename__ = "lesson_studies"
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id"),
+        CheckConstraint("active_seconds >= 0", name="active_seconds"),
+        CheckConstraint("overlap_seconds >= 0", name="overlap_seconds"),
+        CheckConstraint("scroll IS NULL OR (scroll >= 0 AND scroll <= 1)", name="scroll"),
+        CheckConstraint("watched_seconds >= 0", name="watched_seconds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    # Seconds the server credited, summed from heartbeats; never a number the browser sent.
+    active_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # Seconds this lesson's page beat while another lesson's page had the member's time.
+    overlap_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # The page view that may earn time (the latest one opened) and its last sequence number.
+    view: Mapped[str] = mapped_column(String(32))
+    view_opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the member stopped: the fraction of a text lesson scrolled, the video's time.
+    scroll: Mapped[float | None] = mapped_column(Float)
+    video_time: Mapped[float | None] = mapped_column(Float)
+    # Fixed by the first report of the video, so a later report cannot shrink what is owed.
+    video_duration: Mapped[float | None] = mapped_column(Float)
+    # Merged [start, end] seconds of the video seen in continuous playback, and their total.
+    watched: Mapped[list] = mapped_column(JSON, default=list)
+    watched_seconds: Mapped[float] = mapped_column(Float, default=0)

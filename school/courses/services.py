@@ -26,7 +26,7 @@ from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 from school import events
 from school.archive import services as archive
 from school.auth.models import User
-from school.courses import requirements
+from school.courses import activity, requirements
 from school.courses.models import Course, CourseCompletion, Lesson, LessonCompletion, Theme
 from school.db import db, utcnow
 
@@ -37,6 +37,14 @@ class StudyTimeTooShort(Exception):
     def __init__(self, remaining_seconds: int) -> None:
         super().__init__(remaining_seconds)
         self.remaining_seconds = remaining_seconds
+
+
+class VideoNotWatched(Exception):
+    """The member asked to mark a video lesson studied before watching enough of the video."""
+
+    def __init__(self, percent: int) -> None:
+        super().__init__(percent)
+        self.percent = percent
 
 
 class NotStudiable(Exception):
@@ -211,18 +219,18 @@ def course_completion(user: User, course: Course) -> CourseCompletion | None:
 
 
 def min_seconds(lesson: Lesson) -> int:
-    """How long a member must stay on the lesson before marking it studied."""
+    """How many seconds of active study the lesson needs before it can be marked studied."""
     if lesson.min_seconds is not None:
         return lesson.min_seconds
     return int(current_app.config["MIN_STUDY_SECONDS"])
 
 
-def complete_lesson(
-    member: User, lesson: Lesson, opened_at: datetime, now: datetime | None = None
-) -> CompletionResult:
+def complete_lesson(member: User, lesson: Lesson, now: datetime | None = None) -> CompletionResult:
     """Record that the member studied the lesson, once, and complete the course when it is due.
 
-    Double clicks, two tabs and replays give one completion and one archive entry.
+    The lesson counts once the server has credited its minimum of active time and, for a video
+    lesson, watched ranges covering ``activity.VIDEO_SHARE`` of the video. Double
+    clicks, two tabs and replays give one completion and one archive entry.
     """
     now = now or utcnow()
     course = lesson.course
@@ -234,9 +242,7 @@ def complete_lesson(
 
     if _lesson_done(member, lesson):
         return CompletionResult(newly_done=False, course_completed=False)
-    waited = (now - opened_at).total_seconds()
-    if waited < min_seconds(lesson):
-        raise StudyTimeTooShort(int(min_seconds(lesson) - waited + 0.999))
+    _check_study(member, lesson)
 
     try:
         with db.session.begin_nested():
@@ -260,6 +266,18 @@ def complete_lesson(
     return CompletionResult(
         newly_done=True, course_completed=complete_course_if_due(member, course, now)
     )
+
+
+def _check_study(member: User, lesson: Lesson) -> None:
+    """Raise unless the heartbeats earned the lesson's minimum time (and its video watched)."""
+    study = activity.study_of(member, lesson)
+    active = study.active_seconds if study is not None else 0
+    if active < min_seconds(lesson):
+        raise StudyTimeTooShort(min_seconds(lesson) - active)
+    if activity.needs_video(lesson):
+        share = activity.watched_share(study)
+        if share < activity.VIDEO_SHARE:
+            raise VideoNotWatched(int(share * 100))
 
 
 def _lesson_done(member: User, lesson: Lesson) -> bool:

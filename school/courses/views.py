@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
@@ -6,8 +5,10 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
+    request,
     send_file,
     session,
     url_for,
@@ -16,19 +17,19 @@ from flask_login import current_user, login_required
 
 from school.archive import services as archive
 from school.clock import current_year, local_today
-from school.courses import home, services
+from school.courses import activity, home, services
 from school.courses.bodies import lesson_bodies
 from school.courses.home import home_page
 from school.courses.models import Course, Lesson
 from school.courses.page import course_page
 from school.courses.permissions import can_study, can_view_course
-from school.db import db, utcnow
+from school.db import db
 from school.formatting import format_hours
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
-# The member's browser keeps when each recent lesson was first opened (in the signed session
-# cookie), so the minimum study time survives reloads without a database write on every view.
+# The member's browser keeps which lessons it opened lately (in the signed session cookie), so
+# marking a lesson never opened is refused without a database read.
 _OPENED_KEY = "lesson_opened"
 _OPENED_KEEP = 20
 
@@ -47,13 +48,14 @@ def _load_lesson(slug: str, lesson_slug: str) -> Lesson:
     return lesson
 
 
-def _opened_at(lesson: Lesson, *, start: bool) -> datetime | None:
-    opened = dict(session.get(_OPENED_KEY, {}))
-    key = str(lesson.id)
-    if key not in opened and start:
-        opened[key] = int(utcnow().timestamp())
-        session[_OPENED_KEY] = dict(list(opened.items())[-_OPENED_KEEP:])
-    return datetime.fromtimestamp(opened[key], UTC) if key in opened else None
+def _mark_opened(lesson: Lesson) -> None:
+    opened = list(session.get(_OPENED_KEY, []))
+    if str(lesson.id) not in opened:
+        session[_OPENED_KEY] = [*opened, str(lesson.id)][-_OPENED_KEEP:]
+
+
+def _was_opened(lesson: Lesson) -> bool:
+    return str(lesson.id) in session.get(_OPENED_KEY, [])
 
 
 @bp.get("/")
@@ -106,11 +108,13 @@ def lesson(slug: str, lesson_slug: str):
     lessons = [les for les, _ in outline]
     index = lessons.index(lesson)
     done = outline[index][1]
-    wait = 0
-    if can_study(current_user, course) and not done:
-        opened = _opened_at(lesson, start=True)
-        elapsed = (utcnow() - opened).total_seconds()
-        wait = max(0, int(services.min_seconds(lesson) - elapsed + 0.999))
+    studiable = can_study(current_user, course)
+    # The member's study row: the active time already earned and where they stopped.
+    study = activity.study_of(current_user, lesson) if studiable else None
+    view = None
+    if studiable and not done:
+        _mark_opened(lesson)
+        view = activity.issue_view(current_user, lesson)
     return render_template(
         "courses/lesson.html",
         course=course,
@@ -121,8 +125,14 @@ def lesson(slug: str, lesson_slug: str):
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         position=index + 1,
         count=len(lessons),
-        wait=wait,
-        studiable=can_study(current_user, course),
+        studiable=studiable,
+        study=study,
+        view=view,
+        wait=max(0, services.min_seconds(lesson) - (study.active_seconds if study else 0)),
+        needs_video=activity.needs_video(lesson),
+        watched=int(activity.watched_share(study) * 100),
+        video_needed=int(activity.VIDEO_SHARE * 100),
+        interval=activity.INTERVAL,
     )
 
 
@@ -133,16 +143,26 @@ def complete(slug: str, lesson_slug: str):
     if not can_study(current_user, lesson.course):
         abort(404)
     here = url_for("courses.lesson", slug=slug, lesson_slug=lesson_slug)
-    opened = _opened_at(lesson, start=False)
-    if opened is None:
+    if not _was_opened(lesson):
         flash("请先阅读本课内容，再标记为已学。", "warning")
         return redirect(here)
     try:
-        result = services.complete_lesson(current_user, lesson, opened)
+        result = services.complete_lesson(current_user, lesson)
     except services.NotStudiable:
         abort(404)
     except services.StudyTimeTooShort as exc:
-        flash(f"请再学习 {exc.remaining_seconds} 秒后再标记为已学。", "warning")
+        flash(
+            f"还没有记录到足够的学习时间：请再认真学习 {exc.remaining_seconds} 秒后再标记为已学"
+            "（页面在后台、锁屏或长时间没有操作时不计时）。",
+            "warning",
+        )
+        return redirect(here)
+    except services.VideoNotWatched as exc:
+        flash(
+            f"请先看完本课视频再标记为已学：已观看 {exc.percent}%，需要至少 "
+            f"{int(activity.VIDEO_SHARE * 100)}%（拖动进度条跳过的部分不计入）。",
+            "warning",
+        )
         return redirect(here)
     db.session.commit()
     if result.course_completed:
@@ -156,6 +176,29 @@ def complete(slug: str, lesson_slug: str):
         following = lessons[index + 1]
         return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))
     return redirect(url_for("courses.course", slug=slug))
+
+
+@bp.post("/courses/<slug>/<lesson_slug>/study")
+@login_required
+def study(slug: str, lesson_slug: str):
+    """A heartbeat of an open lesson page (``activity``): JSON for lesson.js."""
+    lesson = _load_lesson(slug, lesson_slug)  # CSRF is checked for every POST by CSRFProtect
+    if not can_study(current_user, lesson.course):
+        abort(404)
+    try:
+        beat = activity.parse_beat(request.form)
+    except activity.BadBeat:
+        return jsonify(error="bad", message="学习记录的格式不对，本次不计时。"), 400
+    result = activity.heartbeat(current_user, lesson, beat)
+    db.session.commit()
+    return jsonify(
+        accepted=result.accepted,
+        reason=result.reason,
+        active=result.active_seconds,
+        remaining=max(0, services.min_seconds(lesson) - result.active_seconds),
+        watched=int(result.watched_share * 100),
+        ranges_refused=result.ranges_refused,
+    )
 
 
 @bp.get("/media/lessons/<int:lesson_id>")

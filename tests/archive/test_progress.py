@@ -47,7 +47,7 @@ def test_completing_a_course_updates_course_and_year_progress(app, world):
         member = db.session.get(User, world.member)
         course = courses.get_course("rules")
         for slug in ("one", "two"):
-            courses.complete_lesson(member, courses.get_lesson(course, slug), when, now=when)
+            courses.complete_lesson(member, courses.get_lesson(course, slug), now=when)
         db.session.commit()
         row = db.session.get(CourseProgress, (member.id, course.id))
         assert (row.lessons_done, row.completed_at) == (2, when)
@@ -87,7 +87,7 @@ def test_a_repeated_completion_counts_once(app, world):
         member = db.session.get(User, world.member)
         lesson = courses.get_lesson(courses.get_course("rules"), "one")
         for _ in range(3):
-            courses.complete_lesson(member, lesson, utcnow())
+            courses.complete_lesson(member, lesson)
         assert db.session.get(CourseProgress, (member.id, lesson.course_id)).lessons_done == 1
         assert sum(
             db.session.scalars(
@@ -100,7 +100,7 @@ def test_a_rolled_back_completion_leaves_no_progress(app, world):
     with app.app_context():
         member = db.session.get(User, world.member)
         lesson = courses.get_lesson(courses.get_course("rules"), "one")
-        courses.complete_lesson(member, lesson, utcnow())
+        courses.complete_lesson(member, lesson)
         db.session.rollback()
         assert db.session.scalars(select(CourseProgress)).all() == []
         assert db.session.scalars(select(YearProgress)).all() == []
@@ -113,7 +113,7 @@ def test_rebuild_gives_exactly_what_the_increments_gave(app, world):
         course = courses.get_course("rules")
         for who in (member, other):
             for slug in ("one", "two", "extra"):
-                courses.complete_lesson(who, courses.get_lesson(course, slug), utcnow())
+                courses.complete_lesson(who, courses.get_lesson(course, slug))
         archive.append_offline(
             member,
             title="线下",

@@ -49,7 +49,7 @@ def complete_course(username: str, slug: str = "rules") -> None:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     now = datetime.now(UTC)
     for lesson in course.lessons:
-        courses.complete_lesson(user(username), lesson, now - timedelta(hours=1), now)
+        courses.complete_lesson(user(username), lesson, now)
 
 
 def snapshot() -> dict:

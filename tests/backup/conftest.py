@@ -6,7 +6,7 @@ import io
 import json
 import tarfile
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import school.models  # noqa: F401  (every table on the metadata)
 from school.archive.services import append_offline
 from school.auth.models import User
 from school.courses import services as courses
-from school.db import Base, db, make_engine, utcnow
+from school.db import Base, db, make_engine
 from school.forum import services as forum
 from tests.factories import build_world
 from tests.quizzes import factories as quizzes
@@ -37,7 +37,7 @@ def build_school(app: Flask) -> None:
         member = db.session.get(User, world.member)
         secretary = db.session.get(User, world.secretary)
         lesson = courses.get_lesson(courses.get_course(world.course), "one")
-        courses.complete_lesson(member, lesson, utcnow() - timedelta(minutes=5))
+        courses.complete_lesson(member, lesson)
         append_offline(
             member,
             title="春节返乡培训班",

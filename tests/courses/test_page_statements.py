@@ -4,12 +4,17 @@ Counted with ``count_statements`` for one request, the login session's lookup in
 that starts loading one row per theme, course or lesson fails here with its statements listed.
 """
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from school.auth.models import User
+from school.courses import activity
+from school.courses import services as courses
 from school.courses.models import Course, Theme
-from school.db import db
-from tests.conftest import login, post
+from school.db import db, utcnow
+from tests.conftest import csrf_token, login, post
 from tests.factories import make_course
 from tests.quizzes import factories as f
 
@@ -18,7 +23,12 @@ from tests.quizzes import factories as f
 # notices not yet read.
 CATALOGUE = 9
 COURSE = 9
-LESSON = 3
+# The lesson, the outline with what the member studied, and the member's study row (the active
+# time the countdown starts from and the position to restore), besides the login session.
+LESSON = 4
+# A heartbeat: the login session, the lesson, the member's recent study rows (locked), whether the
+# lesson is completed, and one UPDATE of one row; the same however long the member studies.
+HEARTBEAT = 5
 
 
 def _school(app, themes: int) -> None:
@@ -59,3 +69,19 @@ def test_the_lesson_page(member, count_statements, lesson):
     response, statements = count_statements(member, f"/courses/rules/{lesson}")
     assert response.status_code == 200 and f"正文 {lesson}" in response.get_data(as_text=True)
     assert len(statements) == LESSON, "\n".join(statements)
+
+
+def test_a_heartbeat(member, app, world, count_statements):
+    with app.app_context():
+        lesson = courses.get_lesson(courses.get_course("rules"), "two")
+        user = db.session.get(User, world.member)
+        earlier = utcnow() - timedelta(seconds=60)
+        views = [activity.issue_view(user, lesson, earlier + timedelta(seconds=n)) for n in (0, 1)]
+    token = csrf_token(member)
+    for number, view in enumerate(views, 1):
+        # The first heartbeat of the lesson inserts its row; the next ones update it.
+        fields = {"view": view, "seq": str(number), "scroll": "0.5", "csrf_token": token}
+        response, statements = count_statements(member, "/courses/rules/two/study", fields)
+        assert response.get_json()["accepted"], response.get_json()
+    assert [s.split()[0] for s in statements].count("UPDATE") == 1, "\n".join(statements)
+    assert len(statements) == HEARTBEAT, "\n".join(statements)

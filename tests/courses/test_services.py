@@ -1,4 +1,3 @@
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,14 +7,13 @@ from school.archive.models import ArchiveEntry
 from school.auth.models import User
 from school.courses import services
 from school.courses.models import Course, CourseCompletion, LessonCompletion
-from school.db import db, utcnow
-from tests.factories import make_course
+from school.db import db
 
 
 def _complete(user_id: int, course_slug: str, lesson_slug: str, **kwargs):
     member = db.session.get(User, user_id)
     lesson = services.get_lesson(services.get_course(course_slug), lesson_slug)
-    result = services.complete_lesson(member, lesson, kwargs.pop("opened", utcnow()), **kwargs)
+    result = services.complete_lesson(member, lesson, **kwargs)
     db.session.commit()
     return result
 
@@ -56,28 +54,6 @@ def test_course_completes_when_every_required_lesson_is_done(app, world):
         assert kinds == [("lesson", 1), ("lesson", 1), ("course", 0)]
         assert not _complete(world.member, "rules", "extra").course_completed
         assert db.session.scalar(select(func.count(CourseCompletion.id))) == 1
-
-
-def test_minimum_study_time_is_enforced_by_the_server(app, world):
-    with app.app_context():
-        make_course("slow", lessons=[("long", 1, True)], min_seconds=120)
-        db.session.commit()
-        now = utcnow()
-        with pytest.raises(services.StudyTimeTooShort) as refused:
-            _complete(world.member, "slow", "long", opened=now - timedelta(seconds=100), now=now)
-        assert refused.value.remaining_seconds == 20
-        assert _entries(world.member) == []
-        assert _complete(
-            world.member, "slow", "long", opened=now - timedelta(seconds=121)
-        ).newly_done
-
-
-def test_site_default_minimum_applies_to_lessons_without_their_own(app, world):
-    app.config["MIN_STUDY_SECONDS"] = 30
-    with app.app_context():
-        with pytest.raises(services.StudyTimeTooShort):
-            _complete(world.member, "rules", "one")
-        assert _complete(world.member, "rules", "one", opened=utcnow() - timedelta(seconds=31))
 
 
 def test_draft_course_lessons_cannot_be_completed(app, world):

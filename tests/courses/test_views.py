@@ -58,16 +58,6 @@ def test_marking_without_opening_the_lesson_is_refused(app, client, world):
     assert _count(app, LessonCompletion) == 0
 
 
-def test_minimum_study_time_counts_from_the_first_visit(app, client, world):
-    app.config["MIN_STUDY_SECONDS"] = 600
-    login(client, "member")
-    page = client.get("/courses/rules/one").get_data(as_text=True)
-    assert 'data-wait="600"' in page or 'data-wait="599"' in page
-    post(client, "/courses/rules/one/complete")
-    assert "秒后再标记为已学" in client.get("/courses/rules/one").get_data(as_text=True)
-    assert _count(app, LessonCompletion) == 0
-
-
 def test_expired_csrf_token_keeps_the_member_on_a_page_that_explains(app, client, world):
     login(client, "member")
     client.get("/courses/rules/one")
