@@ -20,7 +20,7 @@ from school.courses.models import Course
 from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS, report_roots
-from school.reports import exports, queries
+from school.reports import anomalies, exports, queries
 from school.reports.permissions import can_view_reports
 from school.reports.status import STATUSES
 from school.spreadsheets import XLSX_MIMETYPE
@@ -107,6 +107,9 @@ def members(org_id: int):
     return render_template(
         "reports/members.html",
         page=page,
+        hints=anomalies.hints([row.id for row in page.rows], filters.year),
+        run=anomalies.RUN,
+        night=anomalies.NIGHT_LESSONS,
         **_context(org, filters, "members", queries.published_courses()),
     )
 
