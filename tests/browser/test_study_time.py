@@ -2,7 +2,8 @@
 
 A lesson page in the background, or left alone, sends no heartbeat and earns nothing; in use, it
 earns what the server counts and the "学完了" button counts down from the server's number. A video
-skipped ahead earns no credit, and forcing the form is refused; watched through, it counts.
+skipped ahead earns no credit, and forcing the form is refused; watched through, it counts. A
+lesson read half way on one phone opens half way on another.
 
 The browser's timers run on Playwright's clock so a minute passes in an instant; the server's
 rules run on real time (a heartbeat counts only 10 s after the previous one), so the tests still
@@ -16,16 +17,17 @@ from __future__ import annotations
 import re
 import time
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, select, update
 
 from school.auth.models import User
 from school.courses.activity import CAP, MIN_GAP
 from school.courses.models import Course, Lesson, LessonCompletion, LessonStudy
-from tests.browser.support import MEMBER, Server, check_fits_phone, screenshot
+from tests.browser.support import MEMBER, Server, check_fits_phone, phone, screenshot
 
 TEXT_LESSON = ("party-member-rights-duties", "eight-duties")
 VIDEO_LESSON = ("honour-and-shame", "video-bottom-line")
+LONG_LESSON = ("party-member-rights-duties", "duties-away-from-home")
 MINIMUM = 30
 
 # The page's visibility as the test says: a phone cannot put a headless page in the background.
@@ -220,3 +222,30 @@ def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backe
         flash = page.locator("p.flash[role=status]")
         expect(flash).to_have_text("已记录：《视频：守住底线》，0.5 学时。")
         assert _study(server, VIDEO_LESSON)[1] is True
+
+
+def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
+    browser: Browser, page: Page, server: Server
+) -> None:
+    url = f"/courses/{LONG_LESSON[0]}/{LONG_LESSON[1]}"
+    fraction = "scrollY / (document.documentElement.scrollHeight - innerHeight)"
+    with server.log_on_failure():
+        _login(page, server)
+        page.clock.install()
+        page.goto(url)
+        opened = time.monotonic()
+        # Read half of the lesson; the next heartbeat takes the position to the server.
+        page.evaluate("scrollTo(0, (document.documentElement.scrollHeight - innerHeight) / 2)")
+        left_at = page.evaluate(fraction)
+        assert 0.4 < left_at < 0.6
+        _wait_until(opened, MIN_GAP + 1)
+        page.keyboard.press("Shift")
+        with page.expect_response(_is_heartbeat) as answer:
+            page.clock.run_for(16_000)
+        assert answer.value.json()["accepted"]
+
+        with phone(browser, server) as other:
+            _login(other, server)
+            other.goto(url)
+            other.wait_for_function("scrollY > 0")
+            assert abs(other.evaluate(fraction) - left_at) < 0.01
