@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from school.auth.models import User
@@ -206,17 +206,15 @@ def heartbeat(member: User, lesson: Lesson, beat: Beat, now: datetime | None = N
     """Credit the member's active time (and watched video) on the lesson for one heartbeat, or
     ignore it; keep where the member stopped."""
     now = now or utcnow()
+    _take_turns(member)
     # The member's row for this lesson and those that beat within the last CAP seconds: the
-    # watermark and the overlap are read from them, and locking them makes two tabs' heartbeats
-    # of one member take turns (SQLite takes its write lock at BEGIN anyway).
+    # watermark and the overlap are read from them.
     rows = list(
         db.session.scalars(
-            select(LessonStudy)
-            .where(
+            select(LessonStudy).where(
                 LessonStudy.user_id == member.id,
                 or_(LessonStudy.lesson_id == lesson.id, LessonStudy.beat_at > now - _cap()),
             )
-            .with_for_update()
         )
     )
     row = next((r for r in rows if r.lesson_id == lesson.id), None)
@@ -285,6 +283,24 @@ def heartbeat(member: User, lesson: Lesson, beat: Beat, now: datetime | None = N
         ranges_refused=refused,
         watched_share=watched_share(row),
     )
+
+
+def _take_turns(member: User) -> None:
+    """Make the member's heartbeats take turns, so two tabs beating at the same moment cannot
+    both take the same seconds.
+
+    On PostgreSQL a transaction-level advisory lock on the member: held in memory until the
+    commit, no row written (locking the member's row or study rows would write each tuple, and
+    rows not yet created cannot be locked at all). SQLite needs nothing: every transaction takes
+    the database's write lock at BEGIN (``school.db``).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = cast(_LOCK_SPACE << 32 | member.id, BigInteger)
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+# The high half of the advisory lock's key: heartbeats, not anything else locking by member id.
+_LOCK_SPACE = 16_001
 
 
 def _cap() -> timedelta:
