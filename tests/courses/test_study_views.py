@@ -102,3 +102,18 @@ def test_a_video_lesson_is_refused_until_the_video_was_watched(app, client, worl
     assert "请先看完本课视频再标记为已学：已观看 75%，需要至少 90%" in page
     assert 'data-video-time="15.0"' in page
     assert _count(app, LessonCompletion) == 0
+
+
+def test_heartbeats_for_a_lesson_the_member_may_not_study_are_not_found(app, client, world):
+    with app.app_context():
+        member = db.session.get(User, world.member)
+        draft = courses.get_lesson(courses.get_course("draft-course"), "one")
+        view = activity.issue_view(member, draft, utcnow() - timedelta(seconds=15))
+    login(client, "member")
+    fields = {"view": view, "seq": "1", "scroll": "0.5"}
+    assert post(client, "/courses/draft-course/one/study", fields).status_code == 404
+    # An instructor may read the draft but nothing is recorded for anyone.
+    instructor = app.test_client()
+    login(instructor, "instructor")
+    assert post(instructor, "/courses/draft-course/one/study", fields).status_code == 404
+    assert _count(app, LessonStudy) == 0
