@@ -7,6 +7,7 @@
   var article = document.getElementById("lesson");
   var video = document.getElementById("lesson-video");
   var form = document.getElementById("complete-form");
+  var restoredAt = 0; // the page's own scroll to the kept position is not the member's doing
 
   // Resume: the scroll position of a text lesson and the video's time, as the server kept them.
   function scrollable() {
@@ -17,6 +18,7 @@
     var at = parseFloat(article.getAttribute("data-video-time"));
     if (scroll > 0) {
       window.addEventListener("load", function () {
+        restoredAt = Date.now();
         window.scrollTo(0, Math.round(scroll * scrollable()));
       });
     }
@@ -42,9 +44,13 @@
   var activeTicks = 0;
   var stopped = false;
   var sending = false;
-  var lastInput = Date.now();
+  // Opening the page is not reading it: time counts from the member's first scroll or touch.
+  var lastInput = 0;
 
-  function markInput() { lastInput = Date.now(); }
+  function markInput(event) {
+    if (event.type === "scroll" && Date.now() - restoredAt < 1000) return;
+    lastInput = Date.now();
+  }
   ["scroll", "touchstart", "keydown", "pointerdown", "pointermove", "wheel"].forEach(function (name) {
     window.addEventListener(name, markInput, { passive: true });
   });
