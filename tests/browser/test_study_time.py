@@ -3,7 +3,8 @@
 A lesson page in the background, or left alone, sends no heartbeat and earns nothing; in use, it
 earns what the server counts and the "学完了" button counts down from the server's number. A video
 skipped ahead earns no credit, and forcing the form is refused; watched through, it counts. A
-lesson read half way on one phone opens half way on another.
+lesson read half way on one phone opens half way on another, and a video watched for a few
+seconds goes on from there.
 
 The browser's timers run on Playwright's clock so a minute passes in an instant; the server's
 rules run on real time (a heartbeat counts only 10 s after the previous one), so the tests still
@@ -29,6 +30,8 @@ TEXT_LESSON = ("party-member-rights-duties", "eight-duties")
 VIDEO_LESSON = ("honour-and-shame", "video-bottom-line")
 LONG_LESSON = ("party-member-rights-duties", "duties-away-from-home")
 MINIMUM = 30
+# Another demo member (README), for the video resumed: the first member completes that lesson.
+FLOATING = ("liudong", MEMBER[1])
 
 # The page's visibility as the test says: a phone cannot put a headless page in the background.
 VISIBILITY = """
@@ -41,10 +44,10 @@ Object.defineProperty(Document.prototype, "hidden", {
 """
 
 
-def _login(page: Page, server: Server) -> None:
+def _login(page: Page, server: Server, who: tuple[str, str] = MEMBER) -> None:
     page.goto("/login")
-    page.locator("#username").fill(MEMBER[0])
-    page.locator("#password").fill(MEMBER[1])
+    page.locator("#username").fill(who[0])
+    page.locator("#password").fill(who[1])
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page).to_have_url(f"{server.url}/")
 
@@ -249,3 +252,35 @@ def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
             other.goto(url)
             other.wait_for_function("scrollY > 0")
             assert abs(other.evaluate(fraction) - left_at) < 0.01
+
+
+def test_a_video_goes_on_where_the_member_stopped_on_another_phone(
+    browser: Browser, page: Page, server: Server
+) -> None:
+    url = f"/courses/{VIDEO_LESSON[0]}/{VIDEO_LESSON[1]}"
+    with server.log_on_failure():
+        _login(page, server, FLOATING)
+        page.clock.install()
+        page.goto(url)
+        opened = time.monotonic()
+        video = page.locator("#lesson-video")
+        video.evaluate("v => v.readyState >= 1 || new Promise(r => v.onloadedmetadata = r)")
+        # Watch three seconds, then pause; the next heartbeat takes the position along.
+        video.evaluate(
+            "v => { v.muted = true; v.play();"
+            " return new Promise(r => { v.ontimeupdate = () => {"
+            " if (v.currentTime >= 3) { v.pause(); r(); } }; }); }"
+        )
+        stopped_at = video.evaluate("v => v.currentTime")
+        _wait_until(opened, MIN_GAP + 1)
+        page.keyboard.press("Shift")
+        with page.expect_response(_is_heartbeat) as answer:
+            page.clock.run_for(16_000)
+        assert answer.value.json()["accepted"]
+
+        with phone(browser, server) as other:
+            _login(other, server, FLOATING)
+            other.goto(url)
+            other.wait_for_function("document.getElementById('lesson-video').currentTime > 0")
+            at = other.locator("#lesson-video").evaluate("v => v.currentTime")
+            assert abs(at - stopped_at) < 0.2, (at, stopped_at)
