@@ -4,7 +4,7 @@ One row per member and lesson, updated in place by every accepted heartbeat, so 
 evening writes no more rows than members studying.
 
 Revision ID: b6d2f8a3c5e1
-Revises: d7a3b9e2c1f5
+Revises: a9c4e2f7b1d3
 Create Date: 2026-12-06 11:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "b6d2f8a3c5e1"
-down_revision = "d7a3b9e2c1f5"
+down_revision = "a9c4e2f7b1d3"
 branch_labels = None
 depends_on = None
 
