@@ -428,10 +428,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> Run:
         built = build(app, args.threads, args.members)
         with app.app_context():
             db.engine.dispose()  # the server answers from here on
-        root, code = harness.ROOT, harness.code_version()
-        if args.commit:
-            root = work / "tree"
-            code = harness.export_tree(args.commit, root) + " (exported)"
+        root, code = harness.served_tree(args.commit, work)
         load_before = harness.load_average()
         with harness.hello_server(args.workers, work, root) as hello:
             hello_seconds = harness.hello_latency(hello, args.hello_runs)
@@ -506,10 +503,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=RUNS, help="timed GETs per page (20)")
     parser.add_argument("--threads", type=int, default=THREADS, help="threads (10,000)")
     parser.add_argument("--members", type=int, default=MEMBERS, help="members (4,000)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
-    parser.add_argument("--hello-runs", type=int, default=20, help="sequential GETs of hello")
     parser.add_argument("--admin-url", default=harness.ADMIN_URL)
-    parser.add_argument("--commit", help="serve this commit (git archive), not the working tree")
+    harness.server_options(parser)
     args = parser.parse_args(argv)
 
     met = True

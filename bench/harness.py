@@ -11,6 +11,7 @@ cookies, GETs and POSTs (forms, files) and times each request to the last byte.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import math
@@ -692,6 +693,23 @@ def machine_facts(postgres_url: str | None = None) -> list[str]:
         finally:
             engine.dispose()
     return facts
+
+
+def served_tree(commit: str | None, work: Path) -> tuple[Path, str]:
+    """Where gunicorn serves from, and the code version a result names: the working tree as it
+    is, or ``commit`` exported under ``work`` (``--commit``)."""
+    if not commit:
+        return ROOT, code_version()
+    root = work / "tree"
+    return root, export_tree(commit, root) + " (exported)"
+
+
+def server_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that serves the school next to hello: ``--workers``,
+    ``--hello-runs`` and ``--commit``."""
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument("--hello-runs", type=int, default=20, help="sequential GETs of hello")
+    parser.add_argument("--commit", help="serve this commit (git archive), not the working tree")
 
 
 def export_tree(rev: str, dest: Path) -> str:

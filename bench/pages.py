@@ -242,12 +242,7 @@ def measure(backend: str, opts: Options) -> Run:
             backend == "sqlite", opts.admin_url, workdir, prefix="bench_pages", upgrade=False
         ) as url,
     ):
-        if opts.commit:
-            root = workdir / "tree"
-            code = harness.export_tree(opts.commit, root) + " (exported)"
-        else:
-            root = harness.ROOT
-            code = harness.code_version()  # what the servers run: the tree as it is now
+        root, code = harness.served_tree(opts.commit, workdir)
         print(f"{backend}: loading the demo", file=sys.stderr)
         setup = load_demo(url, workdir, root)
         lesson, quiz_id = find_targets(url)

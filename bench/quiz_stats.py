@@ -250,9 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--attempts", type=int, default=ATTEMPTS, help="finished attempts")
     parser.add_argument("--runs", type=int, default=RUNS, help="timed GETs per state (5)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
-    parser.add_argument("--hello-runs", type=int, default=20, help="sequential GETs of hello")
-    parser.add_argument("--commit", help="serve this commit (git archive), not the working tree")
+    harness.server_options(parser)
     args = parser.parse_args(argv)
     postgres = bool(args.database_url)
     if postgres and make_url(args.database_url).get_backend_name() != "postgresql":
@@ -270,10 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         quiz_id = build(url, work, args.attempts)
         built = time.perf_counter() - start
-        root, code = harness.ROOT, harness.code_version()
-        if args.commit:
-            root = work / "tree"
-            code = harness.export_tree(args.commit, root) + " (exported)"
+        root, code = harness.served_tree(args.commit, work)
         path = f"/manage/quizzes/{quiz_id}/stats"
         load_before = harness.load_average()
         with harness.hello_server(args.workers, work, root) as hello:

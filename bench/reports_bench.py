@@ -302,12 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         db.engine.dispose()  # the server answers from here on: no connection of ours stays open
     measured = [p for p in pages(t, args.runs, args.export_runs) if (args.only or "") in p.label]
     load_before = harness.load_average(2)
-    code = harness.code_version()
     with harness.workdir("bench-reports-") as work:
-        root = harness.ROOT
-        if args.commit:
-            root = work / "tree"
-            code = harness.export_tree(args.commit, root) + " (exported)"
+        root, code = harness.served_tree(args.commit, work)
         hello_rate, hello_latency = hello_baseline(args.workers, work, args.seconds, args.runs)
         with harness.Server(args.database_url, args.workers, work, root=root) as server:
             # The export of a district takes seconds: more than a page's timeout.

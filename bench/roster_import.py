@@ -247,9 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--background", type=int, default=100_000, help="members already there")
     parser.add_argument("--rows", type=int, default=ROWS, help="rows of the imported file")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
-    parser.add_argument("--hello-runs", type=int, default=20, help="sequential GETs of hello")
-    parser.add_argument("--commit", help="serve this commit (git archive), not the working tree")
+    harness.server_options(parser)
     args = parser.parse_args(argv)
     postgres = bool(args.database_url)
     if postgres and make_url(args.database_url).get_backend_name() != "postgresql":
@@ -276,10 +274,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"limit ROSTER_MAX_MB = {limit_mb} MB: not measured."
             )
             return 1
-        root, code = harness.ROOT, harness.code_version()
-        if args.commit:
-            root = work / "tree"
-            code = harness.export_tree(args.commit, root) + " (exported)"
+        root, code = harness.served_tree(args.commit, work)
         load_before = harness.load_average()
         with harness.hello_server(args.workers, work, root) as hello:
             hello_seconds = harness.hello_latency(hello, args.hello_runs)
