@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.notices import reads as notice_reads
     from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
+    from school.offline import bp as offline_bp
     from school.orgs.views import bp as orgs_bp
     from school.quizzes import archive_links as quiz_archive_links
     from school.quizzes import course_hooks as quiz_hooks
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         notifications_bp,
         notices_bp,
         search_bp,
+        offline_bp,
     ):
         app.register_blueprint(blueprint)
 

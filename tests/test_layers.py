@@ -31,6 +31,7 @@ LAYERS: list[set[str]] = [
         "page_parts",
         "templating",
         "events",
+        "offline",
     },
     {"orgs", "auth"},
     {"courses", "archive", "notifications"},

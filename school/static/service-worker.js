@@ -1,0 +1,129 @@
+// The service worker: lessons a member opened lately stay readable without a connection. Served
+// from /service-worker.js (school/offline.py) so that it controls the whole site.
+//
+// - Pages always come from the network first: online, the member gets the fresh page.
+// - Only lesson pages the member may study are kept (never staff pages, forms or drafts), the
+//   last MAX_LESSONS of them, without what is personal or secret: the footer with the member's
+//   name and the logout form, the unread counts, the messages of the moment, the CSRF token (lesson.js asks for a fresh one
+//   before it sends anything). Lesson videos and documents are not kept.
+// - Offline, a kept lesson is shown with a banner; any other page shows the offline page.
+// - Logging in or out, or a page that finds the member logged out, forgets every kept lesson: the
+//   next person on a shared phone sees none of them.
+"use strict";
+
+var ASSETS = "assets-1"; // a new name on every change of PRECACHE
+var PAGES = "lessons";
+var MAX_LESSONS = 20;
+var OFFLINE_PAGE = "/static/offline.html";
+var PRECACHE = [
+  OFFLINE_PAGE,
+  "/static/offline-page.js",
+  "/static/offline.css",
+  "/static/school.css",
+  "/static/search.css",
+  "/static/lesson.js",
+  "/static/pwa.js",
+  "/static/favicon.svg",
+  "/static/manifest.webmanifest",
+  "/static/icons/icon-192.png"
+];
+var LESSON_PATH = /^\/courses\/[^\/]+\/[^\/]+$/;
+var LOGIN = "/login";
+var FORGET_ON_POST = [LOGIN, "/logout"];
+var MAIN = '<main id="main" class="page">';
+var BANNER = '<p class="flash flash-info offline-banner" id="offline-banner" role="status">' +
+  "离线阅读：网络恢复后会自动同步学习记录</p>";
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(ASSETS).then(function (cache) {
+    return cache.addAll(PRECACHE);
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(caches.keys().then(function (names) {
+    return Promise.all(names.filter(function (name) {
+      return name !== ASSETS && name !== PAGES;
+    }).map(function (name) { return caches.delete(name); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function forget() { return caches.delete(PAGES); }
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && FORGET_ON_POST.indexOf(url.pathname) >= 0) {
+    // Forgotten before the request leaves, so even a logout that fails offline forgets.
+    event.respondWith(forget().then(function () { return fetch(request); }));
+    return;
+  }
+  if (request.method !== "GET") return;
+  if (request.mode === "navigate") {
+    event.respondWith(page(event, request, url));
+  } else if (PRECACHE.indexOf(url.pathname) >= 0) {
+    event.respondWith(asset(event, request));
+  }
+});
+
+function page(event, request, url) {
+  return fetch(request).then(function (response) {
+    if (response.redirected && new URL(response.url).pathname === LOGIN) {
+      event.waitUntil(forget());
+    } else if (LESSON_PATH.test(url.pathname) && response.ok && !response.redirected) {
+      event.waitUntil(keep(url.pathname, response.clone()));
+    }
+    return response;
+  }, function () {
+    return caches.open(PAGES).then(function (cache) {
+      return cache.match(url.pathname);
+    }).then(function (kept) {
+      return kept ? withBanner(kept) : caches.match(OFFLINE_PAGE, { cacheName: ASSETS });
+    });
+  });
+}
+
+function keep(path, response) {
+  return response.text().then(function (html) {
+    // Only a lesson the member studies: its form to complete it, or its "done" line.
+    if (html.indexOf('id="complete-form"') < 0 && html.indexOf('class="done-text"') < 0) return;
+    var stripped = html
+      .replace(/<footer class="site-footer">[\s\S]*?<\/footer>/, "")
+      .replace(/<p class="flash [^"]*" role="status">[^<]*<\/p>/g, "")
+      .replace(/<span class="nav-badge">[^<]*<span class="visually-hidden">[^<]*<\/span><\/span>/g, "")
+      .replace(/(name="csrf_token" value=")[^"]*"/g, '$1"');
+    var headers = { "Content-Type": "text/html; charset=utf-8" };
+    var policy = response.headers.get("Content-Security-Policy");
+    if (policy) headers["Content-Security-Policy"] = policy;
+    return caches.open(PAGES).then(function (cache) {
+      // Deleted first, so the lesson moves to the end of the list: the oldest go first.
+      return cache.delete(path).then(function () {
+        return cache.put(path, new Response(stripped, { headers: headers }));
+      }).then(function () { return cache.keys(); }).then(function (keys) {
+        return Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_LESSONS)).map(function (key) {
+          return cache.delete(key);
+        }));
+      });
+    });
+  });
+}
+
+function withBanner(kept) {
+  var headers = new Headers(kept.headers);
+  return kept.text().then(function (html) {
+    return new Response(html.replace(MAIN, MAIN + BANNER), { headers: headers });
+  });
+}
+
+function asset(event, request) {
+  return fetch(request).then(function (response) {
+    if (response.ok) {
+      var copy = response.clone();
+      event.waitUntil(caches.open(ASSETS).then(function (cache) { return cache.put(request, copy); }));
+    }
+    return response;
+  }, function () {
+    return caches.match(request, { cacheName: ASSETS });
+  });
+}
