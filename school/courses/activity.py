@@ -24,6 +24,15 @@ one ``LessonStudy`` row per member and lesson and updates it in place on every a
 - **Resume**: the scroll fraction of the page and the video's time from the latest accepted
   heartbeat, shown again when the member opens the lesson on any device.
 
+- **Offline**: a lesson page read without a connection (the service worker keeps the lessons a
+  member opened, ``school/offline.py``) earns nothing while offline. Its heartbeats fail and are
+  not kept for later: the server could only place them in time by the phone's clock, which the
+  member controls, and crediting the past would rewrite the watermark that gives each second to
+  one lesson. The first heartbeat that arrives when the connection returns is credited by the
+  rules above, at most ``CAP``; the page then goes on counting. A "学完了" pressed offline is kept
+  by the page and posted when the connection returns, and the completion's own rule (the
+  lesson's minimum of credited time) decides; a refusal is shown to the member like any other.
+
 Heartbeats are plain functions of an explicit ``now`` and flush without committing.
 """
 

@@ -78,7 +78,11 @@
     }).join(",");
   }
 
-  function ready() { return serverLeft <= 0 && (!videoNeeded || watched >= videoNeeded); }
+  // Offline the local countdown decides, and the press waits for the server (queueCompletion).
+  function ready() {
+    var needed = navigator.onLine ? serverLeft : left;
+    return needed <= 0 && (!videoNeeded || watched >= videoNeeded);
+  }
   function show() {
     if (ready()) {
       button.disabled = false;
@@ -183,5 +187,55 @@
       beat();
     }
   }, 1000);
+  // "学完了" without a connection: kept in the browser and sent when the connection returns,
+  // for the server to check against the time it credited. Time spent offline is not credited
+  // (activity.py says why), so the server may refuse: its message then shows on this lesson.
+  var queued = "school.queued-completion:" + new URL(form.action).pathname;
+  function queue(value) {
+    try {
+      if (value) window.localStorage.setItem(queued, value); else window.localStorage.removeItem(queued);
+      return true;
+    } catch (e) { return false; }
+  }
+  function isQueued() {
+    try { return !!window.localStorage.getItem(queued); } catch (e) { return false; }
+  }
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine) return;
+    event.preventDefault();
+    if (queue(String(Date.now()))) {
+      say("没有网络：已记下您点了“学完了”，网络恢复后自动提交。离线时的学习时间不计入，由系统按已记录的学习时间核对。");
+    } else {
+      say("没有网络，无法提交。请连上网络后再点“学完了”。");
+    }
+  });
+  function sendQueued() {
+    if (!navigator.onLine || !isQueued()) return;
+    say("网络已恢复，正在提交“学完了”……");
+    // The kept page carries no CSRF token and a page may outlive its token: ask for a fresh one
+    // (a POST without one is answered with one), then post the form as the member would have.
+    fetch(form.getAttribute("data-study-url"), {
+      method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }
+    }).then(function (response) { return response.json(); }).then(function (data) {
+      if (data.error !== "csrf" || !data.csrf_token) throw new Error("no token");
+      form.querySelector("input[name=csrf_token]").value = data.csrf_token;
+      queue(null);
+      form.submit();
+    }).catch(function () {
+      say("网络不稳定，“学完了”还记在本机，稍后自动重试。");
+      setTimeout(sendQueued, 15000);
+    });
+  }
+  window.addEventListener("online", function () {
+    var banner = document.getElementById("offline-banner");
+    if (banner) banner.textContent = "网络已恢复：学习记录正在同步。";
+    show();
+    sendQueued();
+  });
+  window.addEventListener("offline", function () {
+    say("没有网络：可以继续阅读。离线时的学习时间不计入学时，网络恢复后继续计时。");
+    show();
+  });
   show();
+  sendQueued();
 })();
