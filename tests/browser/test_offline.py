@@ -1,0 +1,178 @@
+"""Offline and installable, on a phone-sized page in a real browser.
+
+A member opens a lesson online; without a connection the same lesson still opens, with a banner
+saying the study record is synchronised later, and a lesson never opened shows the offline page,
+which lists the lessons kept on the phone. "学完了" pressed offline is sent when the connection
+returns and the server decides: here it refuses (too little time credited) and says so, then, the
+time being there, counts it. Logging out leaves nothing kept for the next person. The manifest
+that makes the site installable is served and names its icons.
+
+The service worker needs a secure origin: the test server's http://127.0.0.1 is one.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, select, update
+
+from school.auth.models import User
+from school.courses.models import Course, Lesson, LessonCompletion
+from tests.browser.support import MEMBER, Server, check_fits_phone, phone, screenshot
+
+OPENED = ("love-country-hometown", "home-and-country")
+NEVER_OPENED = ("love-country-hometown", "giving-back")
+MINIMUM = 60  # seconds of study the lesson asks for, in this module's copy of the database
+BANNER = "离线阅读：网络恢复后会自动同步学习记录"
+
+KEPT_LESSONS = """async () => {
+  if (!(await caches.has("lessons"))) return [];
+  const keys = await (await caches.open("lessons")).keys();
+  return keys.map(key => new URL(key.url).pathname);
+}"""
+
+
+def _login(page: Page, server: Server) -> None:
+    page.goto("/login")
+    page.locator("#username").fill(MEMBER[0])
+    page.locator("#password").fill(MEMBER[1])
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(f"{server.url}/")
+
+
+def _url(lesson: tuple[str, str]) -> str:
+    return f"/courses/{lesson[0]}/{lesson[1]}"
+
+
+def _database(server: Server, run):
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            return run(connection)
+    finally:
+        engine.dispose()
+
+
+def _lesson_id(connection, lesson: tuple[str, str]) -> int:
+    return connection.scalar(
+        select(Lesson.id).join(Course).where(Course.slug == lesson[0], Lesson.slug == lesson[1])
+    )
+
+
+def _set_minimum(server: Server, seconds: int) -> None:
+    _database(
+        server,
+        lambda c: c.execute(
+            update(Lesson).where(Lesson.id == _lesson_id(c, OPENED)).values(min_seconds=seconds)
+        ),
+    )
+
+
+def _completed(server: Server) -> bool:
+    def run(connection):
+        member = connection.scalar(select(User.id).where(User.username == MEMBER[0]))
+        return connection.scalar(
+            select(LessonCompletion.id).where(
+                LessonCompletion.lesson_id == _lesson_id(connection, OPENED),
+                LessonCompletion.user_id == member,
+            )
+        )
+
+    return _database(server, run) is not None
+
+
+def _controlled(page: Page) -> None:
+    """Wait until the service worker, registered by the page, controls it."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def test_a_lesson_opened_online_reads_offline_and_logout_forgets_it(
+    browser: Browser, server: Server, backend: str
+) -> None:
+    _set_minimum(server, MINIMUM)
+    with server.log_on_failure(), phone(browser, server) as page:
+        context = page.context
+        _login(page, server)
+        page.clock.install()
+        _controlled(page)
+        page.goto(_url(OPENED))
+        title = page.locator("#lesson h1").inner_text()
+        page.wait_for_function(f"({KEPT_LESSONS})().then(k => k.length === 1)")
+        assert page.evaluate(KEPT_LESSONS) == [_url(OPENED)]
+        # What is kept holds no CSRF token and not the member's name.
+        kept = page.evaluate(
+            "async u => (await (await caches.open('lessons')).match(u)).text()", _url(OPENED)
+        )
+        assert 'name="csrf_token" value=""' in kept and "site-footer" not in kept
+
+        context.set_offline(True)
+        page.goto(_url(OPENED))
+        expect(page.locator("#offline-banner")).to_have_text(BANNER)
+        expect(page.locator("#lesson h1")).to_have_text(title)
+        check_fits_phone(page, "a lesson read offline")
+        screenshot(page, f"offline-{backend}-lesson")
+
+        # Read offline until the page's own countdown ends: "学完了" may be pressed; it is kept
+        # on the phone and, back online, sent; the server credited nothing offline and refuses.
+        expect(page.locator("#complete-button")).to_be_disabled()
+        for _ in range(MINIMUM // 20 + 1):
+            page.evaluate("window.dispatchEvent(new Event('pointerdown'))")
+            page.clock.run_for(20_000)
+        page.locator("#complete-button").click()
+        expect(page.locator("#study-status")).to_contain_text("网络恢复后自动提交")
+        with page.expect_navigation():
+            context.set_offline(False)
+        expect(page.locator(".flash-warning")).to_contain_text("还没有记录到足够的学习时间")
+        assert not _completed(server)
+        # Nothing lost: the lesson is open again, online, with the member's countdown.
+        expect(page.locator("#offline-banner")).to_have_count(0)
+        expect(page.locator("#complete-button")).to_be_disabled()
+
+        # The time is there now (here: no minimum); pressed offline again, it counts.
+        _set_minimum(server, 0)
+        page.reload()
+        context.set_offline(True)
+        page.goto(_url(OPENED))
+        expect(page.locator("#offline-banner")).to_be_visible()
+        page.locator("#complete-button").click()
+        with page.expect_navigation():
+            context.set_offline(False)
+        expect(page.locator(".flash-success")).to_contain_text(f"已记录：《{title}》")
+        assert _completed(server)
+        # The next lesson, where the completion led, is kept too.
+        following = page.locator("#lesson h1").inner_text()
+
+        # A lesson never opened: the offline page, listing what can be read, newest first.
+        context.set_offline(True)
+        page.goto(_url(NEVER_OPENED))
+        expect(page.get_by_role("heading", name="当前没有网络连接")).to_be_visible()
+        expect(page.locator("#offline-lessons a")).to_have_text([following, title])
+        check_fits_phone(page, "the offline page")
+        screenshot(page, f"offline-{backend}-page")
+        page.locator("#offline-lessons a").last.click()
+        expect(page.locator("#offline-banner")).to_be_visible()
+
+        # Logging out forgets every kept lesson: the next person sees none of them.
+        context.set_offline(False)
+        page.goto("/")
+        page.get_by_role("button", name="退出登录").click()
+        expect(page).to_have_url(f"{server.url}/login")
+        assert page.evaluate(KEPT_LESSONS) == []
+        context.set_offline(True)
+        page.goto(_url(OPENED))
+        expect(page.get_by_role("heading", name="当前没有网络连接")).to_be_visible()
+        expect(page.locator("#offline-empty")).to_be_visible()
+        expect(page.locator("#offline-lessons a")).to_have_count(0)
+
+
+def test_the_manifest_is_linked_and_names_its_icons(page: Page, server: Server) -> None:
+    with server.log_on_failure():
+        page.goto("/login")
+        href = page.locator("link[rel=manifest]").get_attribute("href")
+        manifest = page.request.get(href)
+        assert manifest.headers["content-type"].startswith("application/manifest+json")
+        body = manifest.json()
+        assert body["name"] == "网上党校" and body["display"] == "standalone"
+        for icon in body["icons"]:
+            assert page.request.get(icon["src"]).headers["content-type"] == "image/png"
+        assert {icon["purpose"] for icon in body["icons"]} == {"any", "maskable"}
