@@ -9,7 +9,11 @@
     if (!found) return [];
     return caches.open("lessons").then(function (cache) {
       return cache.keys().then(function (keys) {
-        return Promise.all(keys.reverse().map(function (key) {
+        // The lessons, not the videos and documents kept with them.
+        var lessons = keys.filter(function (key) {
+          return new URL(key.url).pathname.indexOf("/media/") !== 0;
+        });
+        return Promise.all(lessons.reverse().map(function (key) {
           return cache.match(key).then(function (response) { return response.text(); })
             .then(function (html) {
               var doc = new DOMParser().parseFromString(html, "text/html");

@@ -4,8 +4,9 @@
 // - Pages always come from the network first: online, the member gets the fresh page.
 // - Only lesson pages the member may study are kept (never staff pages, forms or drafts), the
 //   last MAX_LESSONS of them, without what is personal or secret: the footer with the member's
-//   name and the logout form, the unread counts, the messages of the moment, the CSRF token (lesson.js asks for a fresh one
-//   before it sends anything). Lesson videos and documents are not kept.
+//   name and the logout form, the unread counts, the messages of the moment, the CSRF token
+//   (lesson.js asks for a fresh one before it sends anything). A lesson's video or document is
+//   kept with it when it is at most MAX_MEDIA bytes, and forgotten with it.
 // - Offline, a kept lesson is shown with a banner; any other page shows the offline page.
 // - Logging in or out, or a page that finds the member logged out, forgets every kept lesson: the
 //   next person on a shared phone sees none of them.
@@ -14,6 +15,8 @@
 var ASSETS = "assets-1"; // a new name on every change of PRECACHE
 var PAGES = "lessons";
 var MAX_LESSONS = 20;
+var MAX_MEDIA = 5 * 1024 * 1024;
+var MEDIA = /\/media\/lessons\/\d+/;
 var OFFLINE_PAGE = "/static/offline.html";
 var PRECACHE = [
   OFFLINE_PAGE,
@@ -62,6 +65,9 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   if (request.mode === "navigate") {
     event.respondWith(page(event, request, url));
+  } else if (MEDIA.test(url.pathname)) {
+    // Online from the network, byte ranges and all; offline, the kept copy.
+    event.respondWith(fetch(request).catch(function () { return keptMedia(request, url); }));
   } else if (PRECACHE.indexOf(url.pathname) >= 0) {
     event.respondWith(asset(event, request));
   }
@@ -96,15 +102,73 @@ function keep(path, response) {
     var headers = { "Content-Type": "text/html; charset=utf-8" };
     var policy = response.headers.get("Content-Security-Policy");
     if (policy) headers["Content-Security-Policy"] = policy;
+    var media = stripped.match(MEDIA);
     return caches.open(PAGES).then(function (cache) {
       // Deleted first, so the lesson moves to the end of the list: the oldest go first.
       return cache.delete(path).then(function () {
         return cache.put(path, new Response(stripped, { headers: headers }));
-      }).then(function () { return cache.keys(); }).then(function (keys) {
-        return Promise.all(keys.slice(0, Math.max(0, keys.length - MAX_LESSONS)).map(function (key) {
-          return cache.delete(key);
-        }));
+      }).then(function () {
+        return media ? keepMedia(cache, media[0], path) : null;
+      }).then(function () { return trim(cache); });
+    });
+  });
+}
+
+// The lesson's video or document, whole, if it is small enough; marked with the lesson it
+// belongs to, so that it goes when the lesson goes.
+function keepMedia(cache, mediaPath, lessonPath) {
+  return cache.match(mediaPath).then(function (kept) {
+    if (kept) return null;
+    return fetch(mediaPath, { credentials: "same-origin" }).then(function (response) {
+      var length = parseInt(response.headers.get("Content-Length"), 10);
+      if (response.status !== 200 || !(length <= MAX_MEDIA)) return null;
+      return response.blob().then(function (body) {
+        return cache.put(mediaPath, new Response(body, { headers: {
+          "Content-Type": response.headers.get("Content-Type") || "application/octet-stream",
+          "X-Kept-For": lessonPath
+        } }));
       });
+    }).catch(function () { return null; });
+  });
+}
+
+// At most MAX_LESSONS lessons, with their media; the oldest kept go first.
+function trim(cache) {
+  return cache.keys().then(function (keys) {
+    var pages = keys.filter(function (key) { return !MEDIA.test(new URL(key.url).pathname); });
+    var gone = pages.slice(0, Math.max(0, pages.length - MAX_LESSONS));
+    var left = pages.slice(gone.length).map(function (key) { return new URL(key.url).pathname; });
+    var media = keys.filter(function (key) { return MEDIA.test(new URL(key.url).pathname); });
+    return Promise.all(gone.map(function (key) { return cache.delete(key); }).concat(
+      media.map(function (key) {
+        return cache.match(key).then(function (kept) {
+          if (left.indexOf(kept.headers.get("X-Kept-For")) < 0) return cache.delete(key);
+          return null;
+        });
+      })));
+  });
+}
+
+// A kept video or document offline; a video asks for byte ranges, answered from the whole.
+function keptMedia(request, url) {
+  return caches.open(PAGES).then(function (cache) {
+    return cache.match(url.pathname);
+  }).then(function (kept) {
+    if (!kept) return Response.error();
+    var range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.get("Range") || "");
+    if (!range) return kept;
+    var type = kept.headers.get("Content-Type");
+    return kept.blob().then(function (body) {
+      var start = parseInt(range[1], 10);
+      var end = range[2] ? Math.min(parseInt(range[2], 10), body.size - 1) : body.size - 1;
+      if (start > end) {
+        return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + body.size } });
+      }
+      return new Response(body.slice(start, end + 1), { status: 206, headers: {
+        "Content-Type": type,
+        "Content-Range": "bytes " + start + "-" + end + "/" + body.size,
+        "Content-Length": String(end - start + 1)
+      } });
     });
   });
 }
