@@ -8,8 +8,8 @@
 //   (lesson.js asks for a fresh one before it sends anything). A lesson's video or document is
 //   kept with it when it is at most MAX_MEDIA bytes, and forgotten with it.
 // - Offline, a kept lesson is shown with a banner; any other page shows the offline page.
-// - Logging in or out, or a page that finds the member logged out, forgets every kept lesson: the
-//   next person on a shared phone sees none of them.
+// - Logging in or out, or the login page shown (the session ended elsewhere or expired), forgets
+//   every kept lesson: the next person on a shared phone sees none of them.
 "use strict";
 
 var ASSETS = "assets-1"; // a new name on every change of PRECACHE
@@ -75,9 +75,11 @@ self.addEventListener("fetch", function (event) {
 
 function page(event, request, url) {
   return fetch(request).then(function (response) {
-    if (response.redirected && new URL(response.url).pathname === LOGIN) {
+    // The login form is shown only to someone not logged in (a logout, a session that ended
+    // on another device or expired): nothing kept for the last member may stay.
+    if (url.pathname === LOGIN && response.ok) {
       event.waitUntil(forget());
-    } else if (LESSON_PATH.test(url.pathname) && response.ok && !response.redirected) {
+    } else if (LESSON_PATH.test(url.pathname) && response.ok) {
       event.waitUntil(keep(url.pathname, response.clone()));
     }
     return response;

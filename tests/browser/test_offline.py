@@ -191,7 +191,7 @@ def test_the_manifest_is_linked_and_names_its_icons(page: Page, server: Server) 
         assert {icon["purpose"] for icon in body["icons"]} == {"any", "maskable"}
 
 
-def test_a_small_video_is_kept_with_its_lesson(browser: Browser, server: Server) -> None:
+def test_a_small_video_is_kept_and_an_ended_session_forgets_it(browser: Browser, server: Server) -> None:
     with server.log_on_failure(), phone(browser, server) as page:
         context = page.context
         _login(page, server)
@@ -215,3 +215,11 @@ def test_a_small_video_is_kept_with_its_lesson(browser: Browser, server: Server)
         # The offline page lists the lesson, not its video.
         page.goto(_url(NEVER_OPENED))
         expect(page.locator("#offline-lessons a")).to_have_count(1)
+
+        # The session ends without a logout on this phone (expired, or ended from another
+        # device): the next page online is the login form, and nothing kept stays.
+        context.clear_cookies()
+        context.set_offline(False)
+        page.goto(_url(VIDEO_LESSON))
+        expect(page.locator("#username")).to_be_visible()
+        page.wait_for_function(f"() => ({KEPT_LESSONS})().then(k => k.length === 0)")
