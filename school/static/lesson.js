@@ -78,7 +78,7 @@
     }).join(",");
   }
 
-  // Offline the local countdown decides, and the press waits for the server (queueCompletion).
+  // Offline the local countdown decides: the press is kept and the server decides later (below).
   function ready() {
     var needed = navigator.onLine ? serverLeft : left;
     return needed <= 0 && (!videoNeeded || watched >= videoNeeded);
