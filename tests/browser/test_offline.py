@@ -191,7 +191,9 @@ def test_the_manifest_is_linked_and_names_its_icons(page: Page, server: Server) 
         assert {icon["purpose"] for icon in body["icons"]} == {"any", "maskable"}
 
 
-def test_a_small_video_is_kept_and_an_ended_session_forgets_it(browser: Browser, server: Server) -> None:
+def test_a_small_video_is_kept_and_an_ended_session_forgets_it(
+    browser: Browser, server: Server
+) -> None:
     with server.log_on_failure(), phone(browser, server) as page:
         context = page.context
         _login(page, server)
@@ -223,3 +225,29 @@ def test_a_small_video_is_kept_and_an_ended_session_forgets_it(browser: Browser,
         page.goto(_url(VIDEO_LESSON))
         expect(page.locator("#username")).to_be_visible()
         page.wait_for_function(f"() => ({KEPT_LESSONS})().then(k => k.length === 0)")
+
+
+def _published_lessons(server: Server) -> list[str]:
+    def run(connection):
+        rows = connection.execute(
+            select(Course.slug, Lesson.slug)
+            .join(Course)
+            .where(Course.status == "published", Lesson.retired.is_(False))
+            .order_by(Course.slug, Lesson.slug)
+        )
+        return [_url(tuple(row)) for row in rows]
+
+    return _database(server, run)
+
+
+def test_only_the_last_twenty_lessons_are_kept(browser: Browser, server: Server) -> None:
+    lessons = [url for url in _published_lessons(server) if url != _url(VIDEO_LESSON)][:21]
+    assert len(lessons) == 21, "the demo school has fewer lessons than this test needs"
+    with server.log_on_failure(), phone(browser, server) as page:
+        _login(page, server)
+        _controlled(page)
+        for url in lessons:
+            page.goto(url)
+            page.wait_for_function(f"url => ({KEPT_LESSONS})().then(k => k.includes(url))", arg=url)
+        # The oldest went first; the other twenty stay, in the order they were opened.
+        assert page.evaluate(KEPT_LESSONS) == lessons[1:]
