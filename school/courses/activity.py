@@ -238,7 +238,7 @@ def heartbeat(member: User, lesson: Lesson, beat: Beat, now: datetime | None = N
             watched_share=watched_share(row),
         )
 
-    if _completed(member, lesson):
+    if is_completed(member, lesson):
         return ignored("done")
     view = read_view(beat.view, member, lesson, now)
     if view is None:
@@ -316,7 +316,8 @@ def _cap() -> timedelta:
     return timedelta(seconds=CAP)
 
 
-def _completed(member: User, lesson: Lesson) -> bool:
+def is_completed(member: User, lesson: Lesson) -> bool:
+    """Whether the member has completed the lesson (study and completion both ask)."""
     return (
         db.session.scalar(
             select(LessonCompletion.id).where(

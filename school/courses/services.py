@@ -240,7 +240,7 @@ def complete_lesson(member: User, lesson: Lesson, now: datetime | None = None) -
     # moment must still see each other's work and complete the course exactly once.
     db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
 
-    if _lesson_done(member, lesson):
+    if activity.is_completed(member, lesson):
         return CompletionResult(newly_done=False, course_completed=False)
     _check_study(member, lesson)
 
@@ -278,17 +278,6 @@ def _check_study(member: User, lesson: Lesson) -> None:
         share = activity.watched_share(study)
         if share < activity.VIDEO_SHARE:
             raise VideoNotWatched(int(share * 100))
-
-
-def _lesson_done(member: User, lesson: Lesson) -> bool:
-    return (
-        db.session.scalar(
-            select(LessonCompletion.id).where(
-                LessonCompletion.user_id == member.id, LessonCompletion.lesson_id == lesson.id
-            )
-        )
-        is not None
-    )
 
 
 def complete_course_if_due(member: User, course: Course, now: datetime) -> bool:
