@@ -106,6 +106,33 @@ def test_video_is_served_with_range_requests_so_phones_can_seek(app, client, wor
         assert response.headers["Accept-Ranges"] == "bytes"
 
 
+def test_pdf_lesson_offers_its_file_with_its_size_and_opens_it_in_the_browser(
+    app, client, world, tmp_path
+):
+    media = tmp_path / "media"
+    media.mkdir(exist_ok=True)
+    pdf = b"%PDF-1.4\n" + bytes(65 * 1024)
+    (media / "abc.pdf").write_bytes(pdf)
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "one"))
+        lesson.kind, lesson.media_name, lesson.media_type = "document", "abc.pdf", "application/pdf"
+        db.session.commit()
+        lesson_id = lesson.id
+    login(client, "member")
+    html = client.get("/courses/rules/one").get_data(as_text=True)
+    assert (
+        f'href="/media/lessons/{lesson_id}" target="_blank" rel="noopener">打开 PDF（65 KB）</a>'
+        in (html)
+    )
+    assert f'href="/media/lessons/{lesson_id}" download=' in html
+    with client.get(f"/media/lessons/{lesson_id}") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        # Shown in the phone's PDF viewer, not pushed into its downloads.
+        assert "attachment" not in response.headers.get("Content-Disposition", "")
+        assert response.data == pdf
+
+
 def test_media_of_a_draft_course_is_hidden_from_members(app, client, world, tmp_path):
     lesson_id = _video_lesson(app, tmp_path)
     with app.app_context():
