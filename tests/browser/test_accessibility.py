@@ -2,10 +2,10 @@
 
 On a 390×844 phone, the demo member's main pages (home, a course, a text, a video and a PDF
 lesson, the quizzes, a quiz and one of its questions, the archive, the boards, a board and its
-new-item form, notifications, notices, 我的, the member card) and the login page seen
-anonymously are scanned with axe-core's WCAG 2.0 / 2.1 A and AA rules, once with the system in
-light mode and once in dark mode. A violation of impact "serious" or "critical" fails the
-test; "moderate" and "minor" ones are printed for a person to read, not failed on.
+new-item form, notifications, notices, search results, 我的, the member card) and the login
+page seen anonymously are scanned with axe-core's WCAG 2.0 / 2.1 A and AA rules, once with the
+system in light mode and once in dark mode. A violation of impact "serious" or "critical" fails
+the test; "moderate" and "minor" ones are printed for a person to read, not failed on.
 
 axe-core is vendored under tests/browser/vendor/axe-core (see its README): no network.
 """
@@ -93,6 +93,8 @@ def _member_pages(page: Page, server: Server) -> dict[str, str]:
         "new board item": "/forum/qa/new",
         "notifications": "/notifications/",
         "notices": "/notices/",
+        # Results of every kind, with the matched words highlighted.
+        "search": "/search/?q=学习",
         "profile": "/profile/",
         "member card": "/card",
     }
