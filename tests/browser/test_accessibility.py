@@ -1,11 +1,12 @@
 """An accessibility scan of the main member pages with axe-core, in light and dark mode.
 
 On a 390×844 phone, the demo member's main pages (home, a course, a text, a video and a PDF
-lesson, the quizzes, a quiz and one of its questions, the archive, the boards, a board and its
-new-item form, notifications, notices, search results, 我的, the member card) and the login
-page seen anonymously are scanned with axe-core's WCAG 2.0 / 2.1 A and AA rules, once with the
-system in light mode and once in dark mode. A violation of impact "serious" or "critical" fails
-the test; "moderate" and "minor" ones are printed for a person to read, not failed on.
+lesson, the quizzes, a quiz, one of its questions and its result, the archive, the boards, a
+board and its new-item form, notifications, notices, search results, 我的, the member card) and
+the login page seen anonymously are scanned with axe-core's WCAG 2.0 / 2.1 A and AA rules, once
+with the system in light mode and once in dark mode. A violation of impact "serious" or
+"critical" fails the test; "moderate" and "minor" ones are printed for a person to read, not
+failed on.
 
 axe-core is vendored under tests/browser/vendor/axe-core (see its README): no network.
 """
@@ -73,6 +74,14 @@ def _practice_question(page: Page) -> tuple[str, str]:
     return quiz, page.url
 
 
+def _handed_in(page: Page, server: Server, question: str) -> str:
+    """Hand in the attempt whose question page is ``question``; the path of its result."""
+    page.goto(f"{question}/summary")
+    page.get_by_role("button", name="确认交卷", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/result$"))
+    return page.url.removeprefix(server.url)
+
+
 def _member_pages(page: Page, server: Server) -> dict[str, str]:
     """The member's main pages by name, paths on the demo school."""
     page.goto(f"/courses/{COURSE_SLUG}")
@@ -136,8 +145,10 @@ def test_main_member_pages_have_no_serious_accessibility_violations(
     with server.log_on_failure():
         found = _scan(page, "login, anonymous", "/login")
         _log_in(page, server)
-        for name, path in _member_pages(page, server).items():
+        pages = _member_pages(page, server)
+        for name, path in pages.items():
             found += _scan(page, name, path)
+        found += _scan(page, "quiz result", _handed_in(page, server, pages["quiz question"]))
 
     failing = [v for v in found if v["impact"] in FAILING]
     others = [v for v in found if v["impact"] not in FAILING]
