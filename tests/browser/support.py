@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from school import create_app
+from school.auth.models import User
+from school.cards import services as cards
+from school.db import db, utcnow
 
 PROJECT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT / "test-artifacts"
@@ -91,3 +97,30 @@ def phone(browser: Browser, server: Server) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+def log_in(page: Page, server: Server, username: str = MEMBER[0]) -> None:
+    """Log in through the login form as a demo account (they all have the published password)."""
+    page.goto("/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(MEMBER[1])
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page).to_have_url(f"{server.url}/")
+
+
+def nav_link(page: Page, name):
+    """A place in the site's navigation: on a phone the everyday ones are in the bottom tab bar,
+    the rest in the header. Right after a navigation, before the style sheet applies, the
+    header's copy of a tab is still showing too: both lead to the same page, so take the first."""
+    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name).first
+
+
+def card_link(server: Server, username: str) -> str:
+    """What the QR code on the member's card says (signed with the server's key)."""
+    app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": "browser-test-secret"})
+    with app.test_request_context(base_url=server.url):
+        member = db.session.scalar(select(User).where(User.username == username))
+        token = cards.sign_link(cards.current_card(member, utcnow()))
+        db.session.rollback()
+    app.extensions["school.db"].engine.dispose()
+    return f"/card/v/{token}"

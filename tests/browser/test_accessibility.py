@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import MEMBER, Server
+from tests.browser.support import Server, log_in
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 COURSE_SLUG = "floating-member-rules"
@@ -49,14 +49,6 @@ async () => {
     results.violations, results.incomplete).some((r) => r.id === "color-contrast")};
 }
 """
-
-
-def _log_in(page: Page, server: Server) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(MEMBER[0])
-    page.locator("#password").fill(MEMBER[1])
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page).to_have_url(f"{server.url}/")
 
 
 def _practice_question(page: Page) -> tuple[str, str]:
@@ -144,7 +136,7 @@ def test_main_member_pages_have_no_serious_accessibility_violations(
     page.add_init_script(path=AXE)
     with server.log_on_failure():
         found = _scan(page, "login, anonymous", "/login")
-        _log_in(page, server)
+        log_in(page, server)
         pages = _member_pages(page, server)
         for name, path in pages.items():
             found += _scan(page, name, path)

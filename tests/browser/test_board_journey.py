@@ -26,11 +26,12 @@ from tests.browser.support import (
     MEMBER,
     Server,
     check_fits_phone,
+    log_in,
+    nav_link,
     phone,
     screenshot,
 )
 
-PASSWORD = "dangxiao2026"  # every demo account's, published in the README
 THREAD_URL = re.compile(r"/forum/threads/(\d+)$")
 
 HELP_TITLE = "工地拖欠三个月工资，老板联系不上"
@@ -45,21 +46,6 @@ ANSWER = "可以通过支部的线上缴费渠道按月交纳，也可以委托�
 
 def _screenshot(page: Page, backend: str, name: str) -> None:
     screenshot(page, f"board-journey-{backend}-{name}")
-
-
-def _log_in(page: Page, server: Server, username: str) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).tap()
-    expect(page).to_have_url(f"{server.url}/")
-
-
-def _nav(page: Page, name: str | re.Pattern):
-    # On a phone the everyday places are in the bottom tab bar, the rest in the header. Right
-    # after a navigation, before the style sheet applies, the header's copy of a tab is still
-    # showing too: both lead to the same page, so take the first.
-    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name).first
 
 
 def _board_card(page: Page, heading: str):
@@ -96,8 +82,8 @@ def test_help_request_goes_to_the_host_side_and_back(
     with server.log_on_failure():
         # 陈志强 asks for help, from the navigation down to the form.
         member = page
-        _log_in(member, server, "liudong")
-        _nav(member, "咨询").tap()
+        log_in(member, server, "liudong")
+        nav_link(member, "咨询").tap()
         expect(member.locator("h1")).to_have_text("咨询与建议")
         check_fits_phone(member, "the board index")
         _screenshot(member, backend, "index")
@@ -122,8 +108,8 @@ def test_help_request_goes_to_the_host_side_and_back(
 
         # 赵振华 handles what is sent to the host side: it waits in his queue with the name.
         with phone(browser, server) as staff:
-            _log_in(staff, server, "gongwei")
-            _nav(staff, "咨询").tap()
+            log_in(staff, server, "gongwei")
+            nav_link(staff, "咨询").tap()
             staff.get_by_role("link", name="待办事项（经办人员）").tap()
             expect(staff).to_have_url(f"{server.url}/forum/queue")
             card = staff.locator("li.thread-card", has_text=HELP_TITLE)
@@ -161,8 +147,8 @@ def test_help_request_goes_to_the_host_side_and_back(
         member.goto("/forum/")
         # The reply and the closing each sent one notification; assigning told only 赵振华. The
         # other three are the demo's notices (city, work committee, home branch).
-        expect(_nav(member, re.compile("^消息")).locator(".nav-badge")).to_have_text("5 条未读")
-        _nav(member, re.compile("^消息")).tap()
+        expect(nav_link(member, re.compile("^消息")).locator(".nav-badge")).to_have_text("5 条未读")
+        nav_link(member, re.compile("^消息")).tap()
         news = member.locator("ul.inbox-list li.is-unread", has_text="有了答复")
         expect(news).to_contain_text(f"您的排忧解难“{HELP_TITLE}”有了答复")
         news.get_by_role("link").tap()
@@ -183,12 +169,12 @@ def test_help_request_goes_to_the_host_side_and_back(
 
         # Neither the home branch (it went to the host side) nor another member may know of it.
         with phone(browser, server) as home:
-            _log_in(home, server, "shuji")
+            log_in(home, server, "shuji")
             _is_not_found(home, thread_url)
             home.goto("/forum/queue")
             expect(home.locator("ul.thread-list")).not_to_contain_text(HELP_TITLE)
         with phone(browser, server) as other:
-            _log_in(other, server, MEMBER[0])
+            log_in(other, server, MEMBER[0])
             _is_not_found(other, thread_url)
 
 
@@ -198,8 +184,8 @@ def test_public_question_is_anonymous_answered_and_accepted(
     with server.log_on_failure():
         # 张丽 asks in public, without her name.
         asker = page
-        _log_in(asker, server, MEMBER[0])
-        _nav(asker, "咨询").tap()
+        log_in(asker, server, MEMBER[0])
+        nav_link(asker, "咨询").tap()
         _board_card(asker, "咨询答疑").get_by_role("link", name="我要提问").tap()
         expect(asker).to_have_url(f"{server.url}/forum/qa/new")
         asker.locator("#title").fill(QA_TITLE)
@@ -219,8 +205,8 @@ def test_public_question_is_anonymous_answered_and_accepted(
 
         # Another member finds it on the board, and nowhere is it signed with her name.
         with phone(browser, server) as peer:
-            _log_in(peer, server, "liudong")
-            _nav(peer, "咨询").tap()
+            log_in(peer, server, "liudong")
+            nav_link(peer, "咨询").tap()
             _board_card(peer, "咨询答疑").get_by_role("link", name="看看大家的问答").tap()
             expect(peer).to_have_url(f"{server.url}/forum/qa/")
             card = peer.locator("li.thread-card", has_text=QA_TITLE)
@@ -236,7 +222,7 @@ def test_public_question_is_anonymous_answered_and_accepted(
         # Her branch (东城街道第一党支部) has no secretary among the demo accounts: only the
         # system administrator handles it.
         with phone(browser, server) as admin:
-            _log_in(admin, server, "admin")
+            log_in(admin, server, "admin")
             admin.goto("/forum/queue?board=qa")
             card = admin.locator("li.thread-card", has_text=QA_TITLE)
             expect(card.locator(".meta")).to_contain_text("咨询答疑 · 待答复 · 张丽")

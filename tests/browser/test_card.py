@@ -23,22 +23,21 @@ from school import create_app
 from school.auth.models import User
 from school.cards import services as cards
 from school.db import db, utcnow
-from tests.browser.support import PHONE_WIDTH, Server, check_fits_phone, phone, screenshot
+from tests.browser.support import (
+    PHONE_WIDTH,
+    Server,
+    card_link,
+    check_fits_phone,
+    log_in,
+    phone,
+    screenshot,
+)
 
-PASSWORD = "dangxiao2026"  # every demo account's, published in the README
 USERNAME, NAME = "liudong", "陈志强"
 # What `flask demo load` records about him: for his own card and his staff, never for strangers.
 NUMBER, PHONE = "QC0000104", "13907310104"
 HOME, HOST = "南山镇红星村党支部", "驻深圳流动党员党支部"
 PHONE_HEIGHT = 844
-
-
-def _log_in(page: Page, server: Server, username: str) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).tap()
-    expect(page).to_have_url(f"{server.url}/")
 
 
 def _flash(page: Page) -> Locator:
@@ -66,17 +65,6 @@ def _shown(image: Locator) -> bool:
     return image.evaluate("img => img.complete && img.naturalWidth > 0")
 
 
-def _card_link(server: Server, username: str) -> str:
-    """What the QR code on the member's card says (signed with the server's key)."""
-    app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": "browser-test-secret"})
-    with app.test_request_context(base_url=server.url):
-        member = db.session.scalar(select(User).where(User.username == username))
-        token = cards.sign_link(cards.current_card(member, utcnow()))
-        db.session.rollback()
-    app.extensions["school.db"].engine.dispose()
-    return f"/card/v/{token}"
-
-
 def _expire_in(server: Server, username: str, seconds: int) -> None:
     """Make the member's card run out in a few seconds, as a year of waiting would."""
     app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": "browser-test-secret"})
@@ -95,7 +83,7 @@ def _ticks(clock: Locator) -> None:
 
 def test_the_card_fits_the_phone_and_is_live(page: Page, server: Server, backend: str) -> None:
     with server.log_on_failure():
-        _log_in(page, server, USERNAME)
+        log_in(page, server, USERNAME)
         _upload_photo(page)
 
         card = page.locator("#id-card")
@@ -138,9 +126,9 @@ def test_a_stranger_scanning_sees_only_name_photo_and_state(
     browser: Browser, page: Page, server: Server, backend: str
 ) -> None:
     with server.log_on_failure():
-        _log_in(page, server, USERNAME)
+        log_in(page, server, USERNAME)
         _upload_photo(page)
-        link = _card_link(server, USERNAME)
+        link = card_link(server, USERNAME)
 
         with phone(browser, server) as stranger:
             stranger.goto(link)

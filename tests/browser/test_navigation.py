@@ -13,7 +13,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.support import MEMBER, Server, check_fits_phone, phone, screenshot
+from tests.browser.support import Server, check_fits_phone, log_in, phone, screenshot
 
 COURSE_SLUG = "love-country-hometown"
 COURSE_TITLE = "爱国爱乡，反哺桑梓"
@@ -87,14 +87,6 @@ _CONTRAST = """
 """
 
 
-def _log_in(page: Page, server: Server, username: str = MEMBER[0]) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(MEMBER[1])  # every demo account's
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page).to_have_url(f"{server.url}/")
-
-
 def _first_lesson(page: Page) -> str:
     """The path of the course's first lesson, read from its course page."""
     page.goto(f"/courses/{COURSE_SLUG}")
@@ -103,7 +95,7 @@ def _first_lesson(page: Page) -> str:
 
 def test_resume_from_the_top_of_the_home_page(page: Page, server: Server, backend: str) -> None:
     with server.log_on_failure():
-        _log_in(page, server)
+        log_in(page, server)
         # Study the first lesson of a course, then go home with the tab bar.
         page.goto(_first_lesson(page))
         page.locator("#complete-button").click()
@@ -144,9 +136,9 @@ def test_the_header_stays_on_one_row_and_the_tab_bar_holds_five_places(
     with server.log_on_failure():
         # An administrator has the most header links (通知 教员 管理 报表): still one row.
         with phone(browser, server) as admin:
-            _log_in(admin, server, "admin")
+            log_in(admin, server, "admin")
             _check_one_header_row(admin, "admin")
-        _log_in(page, server)
+        log_in(page, server)
         _check_one_header_row(page, "a member")
         tabs = page.get_by_role("navigation", name="底部导航").get_by_role("link")
         names = ("首页", "学习", "咨询", "消息", "我的")
@@ -167,7 +159,7 @@ def test_the_header_stays_on_one_row_and_the_tab_bar_holds_five_places(
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800})
     try:
         wide = context.new_page()
-        _log_in(wide, server)
+        log_in(wide, server)
         expect(wide.locator("nav.tabbar")).to_be_hidden()
         nav = wide.get_by_role("navigation", name="主导航")
         expect(nav.get_by_role("link", name="我的")).to_be_visible()
@@ -178,7 +170,7 @@ def test_the_header_stays_on_one_row_and_the_tab_bar_holds_five_places(
 
 def test_tap_targets_on_the_main_member_pages(page: Page, server: Server, backend: str) -> None:
     with server.log_on_failure():
-        _log_in(page, server)
+        log_in(page, server)
         lesson = _first_lesson(page)
         # A suggestion of the member's own, for its page with the member's 修改 link.
         page.goto("/forum/suggestion/new")
@@ -211,7 +203,7 @@ def test_tap_targets_on_the_main_member_pages(page: Page, server: Server, backen
 
 def test_reading_size_dark_mode_and_print(page: Page, server: Server, backend: str) -> None:
     with server.log_on_failure():
-        _log_in(page, server)
+        log_in(page, server)
         size = "getComputedStyle(document.documentElement).fontSize"
         assert page.evaluate(size) == "18px"
         page.goto("/profile/")

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select, update
 
 from school.auth.models import User
 from school.courses.models import Course, Lesson, LessonCompletion
-from tests.browser.support import MEMBER, Server, check_fits_phone, phone, screenshot
+from tests.browser.support import MEMBER, Server, check_fits_phone, log_in, phone, screenshot
 
 OPENED = ("love-country-hometown", "home-and-country")
 # Another demo member (README), who borrows the phone after the first logs out.
@@ -33,14 +33,6 @@ KEPT_LESSONS = """async () => {
   const keys = await (await caches.open("lessons")).keys();
   return keys.map(key => new URL(key.url).pathname);
 }"""
-
-
-def _login(page: Page, server: Server, who: tuple[str, str] = MEMBER) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(who[0])
-    page.locator("#password").fill(who[1])
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page).to_have_url(f"{server.url}/")
 
 
 def _url(lesson: tuple[str, str]) -> str:
@@ -96,7 +88,7 @@ def test_a_lesson_opened_online_reads_offline_and_logout_forgets_it(
     _set_minimum(server, MINIMUM)
     with server.log_on_failure(), phone(browser, server) as page:
         context = page.context
-        _login(page, server)
+        log_in(page, server)
         page.clock.install()
         _controlled(page)
         page.goto(_url(OPENED))
@@ -170,7 +162,7 @@ def test_a_lesson_opened_online_reads_offline_and_logout_forgets_it(
 
         # The next person logs in on the same phone: nothing of the first member is shown.
         context.set_offline(False)
-        _login(page, server, NEXT_PERSON)
+        log_in(page, server, NEXT_PERSON[0])
         context.set_offline(True)
         page.goto(_url(OPENED))
         expect(page.get_by_role("heading", name="当前没有网络连接")).to_be_visible()
@@ -196,7 +188,7 @@ def test_a_small_video_is_kept_and_an_ended_session_forgets_it(
 ) -> None:
     with server.log_on_failure(), phone(browser, server) as page:
         context = page.context
-        _login(page, server)
+        log_in(page, server)
         _controlled(page)
         page.goto(_url(VIDEO_LESSON))
         video = page.locator("#lesson-video").get_attribute("src")
@@ -244,7 +236,7 @@ def test_only_the_last_twenty_lessons_are_kept(browser: Browser, server: Server)
     lessons = [url for url in _published_lessons(server) if url != _url(VIDEO_LESSON)][:21]
     assert len(lessons) == 21, "the demo school has fewer lessons than this test needs"
     with server.log_on_failure(), phone(browser, server) as page:
-        _login(page, server)
+        log_in(page, server)
         _controlled(page)
         for url in lessons:
             page.goto(url)

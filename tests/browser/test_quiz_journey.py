@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, update
 
 from school.db import utcnow
 from school.quizzes.models import Attempt
-from tests.browser.support import MEMBER, Server, check_fits_phone, screenshot
+from tests.browser.support import Server, check_fits_phone, log_in, screenshot
 
 COURSE_SLUG = "floating-member-rules"
 EXAM_TITLE = "《流动党员管理须知》结业测验"
@@ -55,14 +55,6 @@ ANSWERS_LATER = "用完全部 3 次答题机会后，可查看正确答案和解
 
 def _screenshot(page: Page, backend: str, name: str) -> None:
     screenshot(page, f"quiz-journey-{backend}-{name}")
-
-
-def _log_in(page: Page, server: Server) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(MEMBER[0])
-    page.locator("#password").fill(MEMBER[1])
-    page.get_by_role("button", name="登录", exact=True).tap()
-    expect(page).to_have_url(f"{server.url}/")
 
 
 def _start_exam(page: Page) -> int:
@@ -102,7 +94,7 @@ def _seconds_left(text: str) -> int:
 
 def test_member_takes_the_timed_exam_on_a_phone(page: Page, server: Server, backend: str) -> None:
     with server.log_on_failure():
-        _log_in(page, server)
+        log_in(page, server)
         _start_exam(page)
 
         # The countdown starts near 10:00 and runs down by two seconds (waiting for it while
@@ -189,7 +181,7 @@ def test_time_up_finishes_the_attempt_with_saved_answers(
     page: Page, server: Server, backend: str
 ) -> None:
     with server.log_on_failure():
-        _log_in(page, server)
+        log_in(page, server)
         attempt_id = _start_exam(page)
         question_text, answer = EXAM[0]
         _tap_and_wait_for_save(page, _option(page.locator("fieldset#q1"), answer[0]))
@@ -261,7 +253,7 @@ def test_practice_quiz_gives_feedback_per_question(
     page: Page, server: Server, backend: str
 ) -> None:
     with server.log_on_failure():
-        _log_in(page, server)
+        log_in(page, server)
         page.goto("/quizzes/")
         page.locator("a.course-link", has_text=PRACTICE_TITLE).tap()
         expect(page.locator("h1")).to_have_text(PRACTICE_TITLE)

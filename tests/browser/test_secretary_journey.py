@@ -21,35 +21,23 @@ import re
 
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
 
-from school import create_app
-from school.auth.models import User
-from school.cards import services as cards
-from school.db import db, utcnow
-from tests.browser.support import Server, check_fits_phone, phone, screenshot
+from school.db import utcnow
+from tests.browser.support import (
+    Server,
+    card_link,
+    check_fits_phone,
+    log_in,
+    nav_link,
+    phone,
+    screenshot,
+)
 
-PASSWORD = "dangxiao2026"  # every demo account's, published in the README
 ROSTER = (
     "党员编号,姓名,性别,手机号,入党日期,组织关系所在党组织\n"
     "QC0009001,孟春生,男,13907319001,2012-07-01,QC020101\n"
     "QC0009002,姜秋华,女,13907319002,2019-06-30,南山镇红星村党支部\n"
 )
-
-
-def _log_in(page: Page, server: Server, username: str) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).tap()
-    expect(page).to_have_url(f"{server.url}/")
-
-
-def _nav(page: Page, name: str):
-    # On a phone the everyday places are in the bottom tab bar, the rest in the header. Right
-    # after a navigation, before the style sheet applies, the header's copy of a tab is still
-    # showing too: both lead to the same page, so take the first.
-    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name).first
 
 
 def _flash(page: Page):
@@ -66,10 +54,10 @@ def test_secretary_imports_reports_exports_and_receives_the_report_home(
 ) -> None:
     with server.log_on_failure():
         secretary = page
-        _log_in(secretary, server, "shuji")
+        log_in(secretary, server, "shuji")
 
         # Roster import: upload, preview, apply.
-        _nav(secretary, "管理").tap()
+        nav_link(secretary, "管理").tap()
         secretary.get_by_role("navigation", name="管理").get_by_role("link", name="名册导入").tap()
         expect(secretary.locator("h1")).to_have_text("导入党员名册")
         secretary.locator("#roster-file").set_input_files(
@@ -83,7 +71,7 @@ def test_secretary_imports_reports_exports_and_receives_the_report_home(
         expect(secretary.locator("h1")).to_have_text("名册已导入")
 
         # The branch's report: the newcomers have not started.
-        _nav(secretary, "报表").tap()
+        nav_link(secretary, "报表").tap()
         expect(secretary.locator("h1")).to_contain_text("南山镇红星村党支部")
         _shot(secretary, backend, "report-overview")
         secretary.get_by_role("link", name="党员名单").tap()
@@ -108,8 +96,8 @@ def test_secretary_imports_reports_exports_and_receives_the_report_home(
 
         # The host side sends last month's report home.
         with phone(browser, server) as host:
-            _log_in(host, server, "gongwei")
-            _nav(host, "报表").tap()
+            log_in(host, server, "gongwei")
+            nav_link(host, "报表").tap()
             host.get_by_role("link", name="定期通报").tap()
             host.get_by_role("button", name="预览通报内容").tap()
             expect(host.locator("main")).to_contain_text("陈志强")
@@ -118,7 +106,7 @@ def test_secretary_imports_reports_exports_and_receives_the_report_home(
             expect(_flash(host)).to_contain_text("定期通报")
 
         # ... and the home branch finds it in its inbox.
-        _nav(secretary, "报表").tap()
+        nav_link(secretary, "报表").tap()
         secretary.get_by_role("link", name="定期通报").tap()
         secretary.get_by_role("link", name="收到的通报").tap()
         secretary.get_by_role("link", name=re.compile("驻深圳流动党员党支部|工作委员会")).tap()
@@ -126,28 +114,17 @@ def test_secretary_imports_reports_exports_and_receives_the_report_home(
         _shot(secretary, backend, "bulletin-received")
 
 
-def _card_link(server: Server, username: str) -> str:
-    """What the QR code on the member's card says (signed with the server's key)."""
-    app = create_app({"DATABASE_URL": server.database_url, "SECRET_KEY": "browser-test-secret"})
-    with app.test_request_context(base_url=server.url):
-        member = db.session.scalar(select(User).where(User.username == username))
-        token = cards.sign_link(cards.current_card(member, utcnow()))
-        db.session.rollback()
-    app.extensions["school.db"].engine.dispose()
-    return f"/card/v/{token}"
-
-
 def test_host_staff_scan_a_member_card_and_add_a_record(
     browser: Browser, page: Page, server: Server, backend: str
 ) -> None:
     with server.log_on_failure():
         member = page
-        _log_in(member, server, "liudong")
-        _nav(member, "我的").tap()
+        log_in(member, server, "liudong")
+        nav_link(member, "我的").tap()
         member.get_by_role("link", name="党员身份电子卡").tap()
         expect(member.locator("#card-qr svg")).to_be_visible()
         _shot(member, backend, "card")
-        link = _card_link(server, "liudong")
+        link = card_link(server, "liudong")
 
         with phone(browser, server) as stranger:
             stranger.goto(link)
@@ -157,7 +134,7 @@ def test_host_staff_scan_a_member_card_and_add_a_record(
             _shot(stranger, backend, "card-scan-anonymous")
 
         with phone(browser, server) as staff:
-            _log_in(staff, server, "gongwei")
+            log_in(staff, server, "gongwei")
             staff.goto(link)
             expect(staff.locator("main")).to_contain_text("陈志强")
             expect(staff.locator("main")).to_contain_text("驻深圳流动党员党支部")

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, select, update
 from school.auth.models import User
 from school.courses.activity import CAP, MIN_GAP
 from school.courses.models import Course, Lesson, LessonCompletion, LessonStudy
-from tests.browser.support import MEMBER, Server, check_fits_phone, phone, screenshot
+from tests.browser.support import MEMBER, Server, check_fits_phone, log_in, phone, screenshot
 
 TEXT_LESSON = ("party-member-rights-duties", "eight-duties")
 VIDEO_LESSON = ("honour-and-shame", "video-bottom-line")
@@ -42,14 +42,6 @@ Object.defineProperty(Document.prototype, "hidden", {
   configurable: true, get: function () { return !!window.__hidden; }
 });
 """
-
-
-def _login(page: Page, server: Server, who: tuple[str, str] = MEMBER) -> None:
-    page.goto("/login")
-    page.locator("#username").fill(who[0])
-    page.locator("#password").fill(who[1])
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page).to_have_url(f"{server.url}/")
 
 
 def _lesson_id(connection, course: str, lesson: str) -> int:
@@ -123,7 +115,7 @@ def _is_heartbeat(response) -> bool:
 def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend: str) -> None:
     _set_minimum(server, MINIMUM)
     with server.log_on_failure():
-        _login(page, server)
+        log_in(page, server)
         page.add_init_script(VISIBILITY)
         page.clock.install()
         heartbeats = []
@@ -175,7 +167,7 @@ def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend
 
 def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backend: str) -> None:
     with server.log_on_failure():
-        _login(page, server)
+        log_in(page, server)
         page.clock.install()
         page.goto(f"/courses/{VIDEO_LESSON[0]}/{VIDEO_LESSON[1]}")
         opened = time.monotonic()
@@ -233,7 +225,7 @@ def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
     url = f"/courses/{LONG_LESSON[0]}/{LONG_LESSON[1]}"
     fraction = "scrollY / (document.documentElement.scrollHeight - innerHeight)"
     with server.log_on_failure():
-        _login(page, server)
+        log_in(page, server)
         page.clock.install()
         page.goto(url)
         opened = time.monotonic()
@@ -248,7 +240,7 @@ def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
         assert answer.value.json()["accepted"]
 
         with phone(browser, server) as other:
-            _login(other, server)
+            log_in(other, server)
             other.goto(url)
             other.wait_for_function("scrollY > 0")
             assert abs(other.evaluate(fraction) - left_at) < 0.01
@@ -259,7 +251,7 @@ def test_a_video_goes_on_where_the_member_stopped_on_another_phone(
 ) -> None:
     url = f"/courses/{VIDEO_LESSON[0]}/{VIDEO_LESSON[1]}"
     with server.log_on_failure():
-        _login(page, server, FLOATING)
+        log_in(page, server, FLOATING[0])
         page.clock.install()
         page.goto(url)
         opened = time.monotonic()
@@ -279,7 +271,7 @@ def test_a_video_goes_on_where_the_member_stopped_on_another_phone(
         assert answer.value.json()["accepted"]
 
         with phone(browser, server) as other:
-            _login(other, server, FLOATING)
+            log_in(other, server, FLOATING[0])
             other.goto(url)
             other.wait_for_function("document.getElementById('lesson-video').currentTime > 0")
             at = other.locator("#lesson-video").evaluate("v => v.currentTime")
