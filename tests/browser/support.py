@@ -106,13 +106,21 @@ def log_in(page: Page, server: Server, username: str = MEMBER[0]) -> None:
     page.locator("#password").fill(MEMBER[1])
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page).to_have_url(f"{server.url}/")
+    # The address changes before the style sheets arrive; tests measure and tap what they draw.
+    page.wait_for_load_state("load")
 
 
 def nav_link(page: Page, name):
     """A place in the site's navigation: on a phone the everyday ones are in the bottom tab bar,
     the rest in the header. Right after a navigation, before the style sheet applies, the
-    header's copy of a tab is still showing too: both lead to the same page, so take the first."""
-    return page.locator("nav.site-nav, nav.tabbar").get_by_role("link", name=name).first
+    header's copy of a tab is still showing too: both lead to the same page, so take the first
+    one showing (Playwright looks again until one is)."""
+    return (
+        page.locator("nav.site-nav, nav.tabbar")
+        .get_by_role("link", name=name)
+        .filter(visible=True)
+        .first
+    )
 
 
 def card_link(server: Server, username: str) -> str:
