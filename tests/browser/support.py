@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from school import create_app
 from school.auth.models import User
@@ -132,3 +132,14 @@ def card_link(server: Server, username: str) -> str:
         db.session.rollback()
     app.extensions["school.db"].engine.dispose()
     return f"/card/v/{token}"
+
+
+def in_database(server: Server, run):
+    """``run(connection)`` in one transaction on the server's database, past the app: a test's
+    setup or check of rows no page shows."""
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as connection:
+            return run(connection)
+    finally:
+        engine.dispose()

@@ -14,11 +14,19 @@ The service worker needs a secure origin: the test server's http://127.0.0.1 is 
 from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
 from school.auth.models import User
 from school.courses.models import Course, Lesson, LessonCompletion
-from tests.browser.support import MEMBER, Server, check_fits_phone, log_in, phone, screenshot
+from tests.browser.support import (
+    MEMBER,
+    Server,
+    check_fits_phone,
+    in_database,
+    log_in,
+    phone,
+    screenshot,
+)
 
 OPENED = ("love-country-hometown", "home-and-country")
 # Another demo member (README), who borrows the phone after the first logs out.
@@ -40,15 +48,6 @@ def _url(lesson: tuple[str, str]) -> str:
     return f"/courses/{lesson[0]}/{lesson[1]}"
 
 
-def _database(server: Server, run):
-    engine = create_engine(server.database_url)
-    try:
-        with engine.begin() as connection:
-            return run(connection)
-    finally:
-        engine.dispose()
-
-
 def _lesson_id(connection, lesson: tuple[str, str]) -> int:
     return connection.scalar(
         select(Lesson.id).join(Course).where(Course.slug == lesson[0], Lesson.slug == lesson[1])
@@ -56,7 +55,7 @@ def _lesson_id(connection, lesson: tuple[str, str]) -> int:
 
 
 def _set_minimum(server: Server, seconds: int) -> None:
-    _database(
+    in_database(
         server,
         lambda c: c.execute(
             update(Lesson).where(Lesson.id == _lesson_id(c, OPENED)).values(min_seconds=seconds)
@@ -74,7 +73,7 @@ def _completed(server: Server) -> bool:
             )
         )
 
-    return _database(server, run) is not None
+    return in_database(server, run) is not None
 
 
 def _controlled(page: Page) -> None:
@@ -230,7 +229,7 @@ def _published_lessons(server: Server) -> list[str]:
         )
         return [_url(tuple(row)) for row in rows]
 
-    return _database(server, run)
+    return in_database(server, run)
 
 
 def test_only_the_last_twenty_lessons_are_kept(browser: Browser, server: Server) -> None:

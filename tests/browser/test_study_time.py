@@ -19,12 +19,20 @@ import re
 import time
 
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
 from school.auth.models import User
 from school.courses.activity import CAP, MIN_GAP
 from school.courses.models import Course, Lesson, LessonCompletion, LessonStudy
-from tests.browser.support import MEMBER, Server, check_fits_phone, log_in, phone, screenshot
+from tests.browser.support import (
+    MEMBER,
+    Server,
+    check_fits_phone,
+    in_database,
+    log_in,
+    phone,
+    screenshot,
+)
 
 TEXT_LESSON = ("party-member-rights-duties", "eight-duties")
 VIDEO_LESSON = ("honour-and-shame", "video-bottom-line")
@@ -50,21 +58,12 @@ def _lesson_id(connection, course: str, lesson: str) -> int:
     )
 
 
-def _database(server: Server, statement_for):
-    engine = create_engine(server.database_url)
-    try:
-        with engine.begin() as connection:
-            return statement_for(connection)
-    finally:
-        engine.dispose()
-
-
 def _set_minimum(server: Server, seconds: int) -> None:
     def run(connection):
         lesson_id = _lesson_id(connection, *TEXT_LESSON)
         connection.execute(update(Lesson).where(Lesson.id == lesson_id).values(min_seconds=seconds))
 
-    _database(server, run)
+    in_database(server, run)
 
 
 def _study(server: Server, course_lesson: tuple[str, str]):
@@ -85,7 +84,7 @@ def _study(server: Server, course_lesson: tuple[str, str]):
         )
         return active, done is not None
 
-    return _database(server, run)
+    return in_database(server, run)
 
 
 def _set_hidden(page: Page, hidden: bool) -> None:
