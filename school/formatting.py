@@ -45,3 +45,14 @@ def local_date(moment: datetime | None) -> str:
 def local_datetime(moment: datetime | None) -> str:
     """A moment as the school's local date and time, 2025-05-01 14:30; nothing for no moment."""
     return to_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def size_text(size: int) -> str:
+    """A byte count as members read it: 5 MB, 1.5 MB, 65 KB, 1.5 KB (one decimal below ten)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            value = size / factor
+            if value >= 10 or value == int(value):
+                return f"{round(value)} {unit}"
+            return f"{value:.1f} {unit}"
+    return f"{size} 字节"

@@ -33,6 +33,8 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from school.formatting import size_text
+
 # Pillow format name -> (stored extension, MIME type). MPO is how Pillow names a JPEG from a
 # camera that packs several pictures in one file; its first picture is an ordinary JPEG.
 _FORMATS = {
@@ -95,7 +97,7 @@ def store_image(
     if not data:
         raise ImageRejected(_EMPTY)
     if len(data) > max_bytes:
-        raise ImageRejected(f"图片超过 {_size_text(max_bytes)}，请压缩后再上传")
+        raise ImageRejected(f"图片超过 {size_text(max_bytes)}，请压缩后再上传")
 
     image, detected = _decode(data, max_pixels)
     out_format = "JPEG" if detected == "MPO" else detected
@@ -277,15 +279,6 @@ def _display_name(original_name: str) -> str:
     if dot and stem and len(extension) <= 10:
         return stem[: _MAX_DISPLAY_NAME - len(extension) - 1].rstrip() + "." + extension
     return name[:_MAX_DISPLAY_NAME]
-
-
-def _size_text(size: int) -> str:
-    """A byte count as members read it: 5 MB, 1.5 MB, 500 KB."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= factor:
-            value = size / factor
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} 字节"
 
 
 def _pixels_text(pixels: int) -> str:

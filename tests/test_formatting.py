@@ -5,7 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from school.formatting import decimal_text, format_hours, local_date, local_datetime, shortest
+from school.formatting import (
+    decimal_text,
+    format_hours,
+    local_date,
+    local_datetime,
+    shortest,
+    size_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +47,11 @@ def test_moments_read_as_the_schools_local_date_and_time(app):
         assert local_date(moment) == "2025-01-02"
         assert local_datetime(moment) == "2025-01-02 00:30"
         assert local_date(None) == local_datetime(None) == ""
+
+
+def test_sizes_read_in_whole_units_from_ten_and_with_one_decimal_below():
+    assert size_text(5 * 1024 * 1024) == "5 MB"
+    assert size_text(1536 * 1024) == "1.5 MB"
+    assert size_text(66_684) == "65 KB"
+    assert size_text(1536) == "1.5 KB"
+    assert size_text(900) == "900 字节"

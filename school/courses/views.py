@@ -24,7 +24,7 @@ from school.courses.models import Course, Lesson
 from school.courses.page import course_page
 from school.courses.permissions import can_study, can_view_course
 from school.db import db
-from school.formatting import format_hours
+from school.formatting import format_hours, size_text
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -147,9 +147,7 @@ def _document_size(lesson: Lesson) -> str | None:
         size = path.stat().st_size
     except OSError:
         return None
-    if size >= 1 << 20:
-        return f"{size / (1 << 20):.1f} MB"
-    return f"{max(1, round(size / 1024))} KB"
+    return size_text(size)
 
 
 @bp.post("/courses/<slug>/<lesson_slug>/complete")
