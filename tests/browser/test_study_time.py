@@ -111,6 +111,20 @@ def _is_heartbeat(response) -> bool:
     return response.url.endswith("/study") and response.request.method == "POST"
 
 
+def _play_to_the_end(page: Page, video, start: str, since: float) -> dict:
+    """Play the (muted) video from ``start`` (a JavaScript expression) to its end, touch the page
+    once the server's gap since ``since`` has passed, and return the next heartbeat's answer."""
+    video.evaluate(
+        f"v => {{ v.muted = true; v.currentTime = {start};"
+        " return new Promise(r => { v.onended = r; v.play(); }); }"
+    )
+    _wait_until(since, MIN_GAP + 1)
+    page.touchscreen.tap(195, 200)
+    with page.expect_response(_is_heartbeat) as answer:
+        page.clock.run_for(16_000)
+    return answer.value.json()
+
+
 def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend: str) -> None:
     _set_minimum(server, MINIMUM)
     with server.log_on_failure():
@@ -180,15 +194,7 @@ def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backe
         screenshot(page, f"study-time-{backend}-video")
 
         # Skip to the last second and play only that.
-        video.evaluate(
-            "v => { v.muted = true; v.currentTime = v.duration - 1;"
-            " return new Promise(r => { v.onended = r; v.play(); }); }"
-        )
-        _wait_until(opened, MIN_GAP + 1)
-        page.touchscreen.tap(195, 200)
-        with page.expect_response(_is_heartbeat) as answer:
-            page.clock.run_for(16_000)
-        data = answer.value.json()
+        data = _play_to_the_end(page, video, "v.duration - 1", opened)
         assert data["accepted"] and data["watched"] < 90, data
         expect(status).to_contain_text(f"已观看 {data['watched']}%")
         expect(button).to_be_disabled()
@@ -201,15 +207,7 @@ def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backe
         # Watched through from the start, it counts.
         reloaded = time.monotonic()
         video.evaluate("v => v.readyState >= 1 || new Promise(r => v.onloadedmetadata = r)")
-        video.evaluate(
-            "v => { v.muted = true; v.currentTime = 0;"
-            " return new Promise(r => { v.onended = r; v.play(); }); }"
-        )
-        _wait_until(reloaded, MIN_GAP + 1)
-        page.touchscreen.tap(195, 200)
-        with page.expect_response(_is_heartbeat) as answer:
-            page.clock.run_for(16_000)
-        data = answer.value.json()
+        data = _play_to_the_end(page, video, "0", reloaded)
         assert data["accepted"] and data["watched"] >= 90, data
         expect(button).to_be_enabled()
         button.click()
