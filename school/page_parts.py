@@ -9,9 +9,24 @@ template gives each variable a default, so a part that is not registered leaves 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 Part = Callable[[Any, Any], dict[str, object]]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count on a dashboard: what is waiting, how many, and the list behind it.
+
+    A dashboard's parts return ``{name: Tally}``; the dashboard shows each one as a tile that
+    opens ``url``. ``urgent`` is how many of them are overdue, shown apart when there are any.
+    """
+
+    label: str
+    count: int
+    url: str
+    urgent: int = 0
 
 
 class PageParts:

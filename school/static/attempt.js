@@ -65,6 +65,18 @@
     if (event.target.tagName === "TEXTAREA" || event.target.type === "text") schedule(1500);
   });
 
+  // A slow phone shows the question before this script runs, and a tap made in that moment
+  // fired its change event before anyone listened: what differs from the page as the server
+  // sent it is saved now.
+  var touched = Array.prototype.some.call(form.elements, function (field) {
+    if (field.type === "radio" || field.type === "checkbox") {
+      return field.checked !== field.defaultChecked;
+    }
+    return (field.tagName === "TEXTAREA" || field.type === "text") &&
+      field.value !== field.defaultValue;
+  });
+  if (touched) { say("正在保存……"); schedule(0); }
+
   if (timer) {
     var left = parseInt(timer.getAttribute("data-remaining"), 10);
     var ends = Date.now() + left * 1000;
