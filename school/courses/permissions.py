@@ -17,3 +17,10 @@ def can_view_course(user: User, course: Course) -> bool:
 def can_study(user: User, course: Course) -> bool:
     """Progress is recorded on published courses only, so previewing a draft leaves no trace."""
     return course.is_published
+
+
+def can_edit_course(user: User, course: Course) -> bool:
+    """A course's own instructors and admins edit it (and its quizzes); other instructors read."""
+    if user.is_admin:
+        return True
+    return user.is_instructor and any(person.id == user.id for person in course.instructors)
