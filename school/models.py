@@ -29,6 +29,7 @@ from school.quizzes.models import (
 )
 from school.reports.models import Bulletin, Reminder
 from school.search.models import SearchDocument, SearchOutbox
+from school.studio.models import ContentRevision, Review, ReviewerGrant
 
 __all__ = [
     "AbuseReport",
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEntry",
     "Bulletin",
     "Category",
+    "ContentRevision",
     "Course",
     "CourseCompletion",
     "CourseProgress",
@@ -61,6 +63,8 @@ __all__ = [
     "Quiz",
     "QuizSlot",
     "Reminder",
+    "Review",
+    "ReviewerGrant",
     "Revision",
     "SearchDocument",
     "SearchOutbox",

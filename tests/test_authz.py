@@ -32,6 +32,7 @@ from tests.quizzes import factories as f
 from tests.reports import authz_cases as reports_cases
 from tests.reports import bulletin_authz_cases as bulletin_cases
 from tests.search import authz_cases as search_cases
+from tests.studio import authz_cases as studio_cases
 
 ROLES = [
     "anonymous",
@@ -235,6 +236,7 @@ FEATURES = [
     bulletin_cases,
     notices_cases,
     search_cases,
+    studio_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -36,7 +36,7 @@ LAYERS: list[set[str]] = [
     {"orgs", "auth"},
     {"courses", "archive", "notifications"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
-    {"reports", "search"},
+    {"reports", "search", "studio"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.
     {"__init__", "models", "cli", "demo", "backup"},
 ]

@@ -23,8 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
 from school.db import Base, Hours, UTCDateTime, utcnow
+from school.orgs.models import Organisation
 
 LESSON_KINDS = {"text": "图文", "video": "视频", "document": "文档"}
+COURSE_STATUSES = {
+    "draft": "草稿",
+    "in_review": "审核中",
+    "published": "已发布",
+    "archived": "已归档",
+}
 
 # Instructors who answer members' questions about a course (set in the course's front matter).
 course_instructors = Table(
@@ -48,7 +55,7 @@ class Theme(Base):
 class Course(Base):
     __tablename__ = "courses"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'published')", name="status"),
+        CheckConstraint("status IN ('draft', 'in_review', 'published', 'archived')", name="status"),
         CheckConstraint("hours >= 0", name="hours"),
         # Ids are never reused after a delete, so archive snapshots keep pointing at one course.
         {"sqlite_autoincrement": True},
@@ -62,7 +69,14 @@ class Course(Base):
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="RESTRICT"), index=True)
     hours: Mapped[Decimal] = mapped_column(Hours, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # draft → in_review → published → archived (the studio's review, school/studio/review.py).
+    # Members see published courses only; an archived one keeps its members' archive entries.
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    # The organisation that publishes the course: its subtree's reviewers approve it. None: the
+    # whole school (reviewers of a top organisation).
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     # A compulsory campaign (集中教育) must be completed by this local date; None: regular study.
     deadline: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -80,10 +94,15 @@ class Course(Base):
         cascade="all, delete-orphan",
     )
     instructors: Mapped[list[User]] = relationship(secondary=course_instructors)
+    org: Mapped[Organisation | None] = relationship()
 
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def status_label(self) -> str:
+        return COURSE_STATUSES[self.status]
 
     @property
     def active_lessons(self) -> list[Lesson]:
@@ -129,7 +148,8 @@ class Lesson(Base):
     # Content-addressed file name under MEDIA_DIR for video and document lessons.
     media_name: Mapped[str | None] = mapped_column(String(100))
     media_type: Mapped[str | None] = mapped_column(String(50))
-    # A lesson removed from content/ is retired, not deleted: members' progress stays readable.
+    # Not live for members: removed from content/ or in the studio (retired, not deleted, so
+    # members' progress stays readable), or added to a published course and not yet approved.
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
     course: Mapped[Course] = relationship(back_populates="lessons")

@@ -1,1 +1,1 @@
-"""The instructor studio: courses, lessons and quizzes written, reviewed and published in the browser."""
+"""The instructor studio: courses and lessons written, reviewed and published in the browser."""

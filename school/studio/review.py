@@ -1,0 +1,218 @@
+"""Review before publishing (审核): draft → in review → published → archived.
+
+A course's instructors send it for review: a course never published goes whole, a published one
+sends the versions members do not see yet (a changed lesson, a new one, a lesson taken off, the
+course's own text). The request lists exactly those versions. A reviewer of the course's
+organisation (or an admin) approves them, which copies them into the rows members read, or
+returns them with a comment. Nobody decides on their own request.
+
+A save after sending withdraws the request (``revisions.changed``), so a reviewer never approves
+something other than what they read: approving a request that is no longer pending is refused
+(``ReviewClosed``) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from school.auth.models import User
+from school.courses.models import Course, Lesson
+from school.db import db, utcnow
+from school.orgs.models import Organisation
+from school.studio import revisions
+from school.studio.models import ContentRevision, Review, ReviewerGrant
+
+
+class ReviewError(Exception):
+    """A review action that cannot be done; str(exc) says why, for the user."""
+
+
+class NothingToReview(ReviewError):
+    pass
+
+
+class AlreadyInReview(ReviewError):
+    pass
+
+
+class ReviewClosed(ReviewError):
+    pass
+
+
+class OwnRequest(ReviewError):
+    pass
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """A version members do not see yet: the course's own fields (lesson None) or a lesson."""
+
+    lesson: Lesson | None
+    revision: ContentRevision
+    published: ContentRevision | None
+
+
+def _published(course: Course, lesson: Lesson | None) -> ContentRevision | None:
+    query = select(ContentRevision).where(
+        ContentRevision.course_id == course.id, ContentRevision.published_at.is_not(None)
+    )
+    query = query.where(
+        ContentRevision.lesson_id.is_(None)
+        if lesson is None
+        else ContentRevision.lesson_id == lesson.id
+    )
+    return db.session.scalar(query.order_by(ContentRevision.number.desc()).limit(1))
+
+
+def pending_items(course: Course) -> list[PendingItem]:
+    """The newest version of each part that is not what members see, course text first."""
+    items = []
+    for lesson in [None, *sorted(course.lessons, key=lambda x: (x.position, x.id))]:
+        newest = revisions.latest(course, lesson)
+        if newest is None or newest.published_at is not None:
+            continue
+        items.append(PendingItem(lesson, newest, _published(course, lesson)))
+    return items
+
+
+def open_review(course: Course) -> Review | None:
+    """The course's request waiting for a decision, if any."""
+    return db.session.scalar(
+        select(Review).where(Review.course_id == course.id, Review.state == "pending")
+    )
+
+
+def submit(course: Course, user: User, note: str = "", now: datetime | None = None) -> Review:
+    """Send the course (first publication) or its unpublished changes for review."""
+    now = now or utcnow()
+    if open_review(course) is not None:
+        raise AlreadyInReview("已在审核中，请等待审核结果。")
+    if course.status == "archived":
+        raise ReviewError("课程已归档，不能送审。")
+    first = course.status != "published"
+    if first:
+        # Everything goes, so history starts with what the reviewer approved.
+        parts = [None, *course.lessons]
+        ids = [revisions.baseline(course, part, now).id for part in parts]
+        if not [lesson for lesson in course.lessons if not lesson.retired]:
+            raise NothingToReview("课程还没有课时，不能送审。")
+    else:
+        ids = [item.revision.id for item in pending_items(course)]
+        if not ids:
+            raise NothingToReview("没有需要审核的修改：学员看到的已是最新版本。")
+    review = Review(
+        course_id=course.id,
+        revision_ids=ids,
+        first_publication=first,
+        note=note.strip(),
+        submitted_by_id=user.id,
+        submitted_at=now,
+    )
+    db.session.add(review)
+    if first:
+        course.status = "in_review"
+    db.session.flush()
+    return review
+
+
+def _decidable(review: Review, reviewer: User) -> None:
+    if review.state != "pending":
+        raise ReviewClosed("这次送审已撤回或已处理（送审后内容可能又有修改），没有作任何更改。")
+    if review.submitted_by_id == reviewer.id:
+        raise OwnRequest("不能审核自己提交的送审。")
+
+
+def reviewed_revisions(review: Review) -> list[ContentRevision]:
+    """The versions a request sent, course text first, then lessons in order."""
+    rows = db.session.scalars(
+        select(ContentRevision).where(ContentRevision.id.in_(review.revision_ids))
+    ).all()
+    return sorted(rows, key=lambda r: (r.lesson_id is not None, r.lesson_id or 0))
+
+
+def approve(
+    review: Review, course: Course, reviewer: User, comment: str = "", now: datetime | None = None
+) -> None:
+    """Publish exactly the versions sent: copy them into the rows members read."""
+    now = now or utcnow()
+    _decidable(review, reviewer)
+    lessons = {lesson.id: lesson for lesson in course.lessons}
+    for revision in reviewed_revisions(review):
+        lesson = None if revision.lesson_id is None else lessons[revision.lesson_id]
+        revisions.apply_data(course, lesson, revision.data)
+        revision.published_at = now
+    revisions.update_hours(course)
+    if review.first_publication:
+        course.status = "published"
+    course.updated_at = now
+    review.state = "approved"
+    review.decided_by_id = reviewer.id
+    review.decided_at = now
+    review.comment = comment.strip()
+    db.session.flush()
+
+
+def send_back(
+    review: Review, course: Course, reviewer: User, comment: str, now: datetime | None = None
+) -> None:
+    """Return the request with a comment; members see nothing of it."""
+    _decidable(review, reviewer)
+    if not comment.strip():
+        raise ReviewError("退回时请写明需要修改的地方。")
+    review.state = "returned"
+    review.decided_by_id = reviewer.id
+    review.decided_at = now or utcnow()
+    review.comment = comment.strip()
+    if course.status == "in_review":
+        course.status = "draft"
+    db.session.flush()
+
+
+def withdraw(review: Review, course: Course, user: User, now: datetime | None = None) -> None:
+    """The course's instructors take a request back before it is decided."""
+    if review.state != "pending":
+        raise ReviewClosed("这次送审已处理，无法撤回。")
+    review.state = "withdrawn"
+    review.decided_at = now or utcnow()
+    review.comment = f"{user.name} 撤回"
+    if course.status == "in_review":
+        course.status = "draft"
+    db.session.flush()
+
+
+def archive(course: Course) -> None:
+    """Take a course out of the catalogue; members' archive entries keep their snapshots."""
+    if course.status != "published":
+        raise ReviewError("只有已发布的课程可以归档。")
+    course.status = "archived"
+    db.session.flush()
+
+
+def reopen(course: Course) -> None:
+    """Put an archived course back in the catalogue as it was."""
+    if course.status != "archived":
+        raise ReviewError("课程未归档。")
+    course.status = "published"
+    db.session.flush()
+
+
+def reviewers_for(course: Course) -> list[User]:
+    """Who is asked to review the course: its organisation's reviewers and those above (a
+    school-wide course: a top organisation's); admins when there are none."""
+    query = (
+        select(User)
+        .join(ReviewerGrant, ReviewerGrant.user_id == User.id)
+        .join(Organisation, Organisation.id == ReviewerGrant.org_id)
+        .where(User.active.is_(True))
+    )
+    if course.org is None:
+        query = query.where(Organisation.parent_id.is_(None))
+    else:
+        query = query.where(Organisation.id.in_(course.org.line_ids))
+    found = list(db.session.scalars(query.distinct()))
+    if found:
+        return found
+    return list(db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))))

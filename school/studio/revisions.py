@@ -1,0 +1,275 @@
+"""Versions of a course's own fields and of its lessons: save, compare, restore, apply.
+
+Every save in the studio is a new ``ContentRevision`` of the whole editable state of one lesson
+(or of the course's own fields), numbered 1, 2, … and never changed afterwards. The first time
+the studio touches a lesson it records what is in place as version 1 (no author: it came from
+``content/`` or was there before), so history starts from what members saw.
+
+Saving names the version the editor started from (``base``). If someone saved in between, the
+save is refused with ``EditConflict`` and nothing is written: the editor comes back with the
+typed text and the other version to compare, so neither edit is lost.
+
+Where a save lands depends on the course (the review, ``review.py``):
+- a course never published (draft): the rows are updated at once, for instructors to preview;
+- in review: the same, and the pending review is withdrawn (what was sent has changed);
+- published or archived: only the version is written. Members keep the rows as they are until a
+  reviewer approves (``apply``). A later save withdraws a pending review too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from school.auth.models import User
+from school.courses.models import Course, Lesson
+from school.db import db, utcnow
+from school.studio.models import ContentRevision, Review
+
+COURSE_FIELDS = ("title", "summary", "body_md", "theme_id", "deadline")
+LESSON_FIELDS = (
+    "title",
+    "kind",
+    "body_md",
+    "hours",
+    "required",
+    "min_seconds",
+    "media_name",
+    "media_type",
+    "module_id",
+    "position",
+    "retired",
+)
+FIELD_LABELS = {
+    "title": "标题",
+    "summary": "简介",
+    "body_md": "正文",
+    "theme_id": "专题",
+    "deadline": "截止日期",
+    "kind": "类型",
+    "hours": "学时",
+    "required": "必修",
+    "min_seconds": "最短学习时间",
+    "media_name": "视频或文档",
+    "media_type": "文件类型",
+    "module_id": "所在单元",
+    "position": "顺序",
+    "retired": "下线",
+}
+
+
+class EditConflict(Exception):
+    """Someone saved a newer version after the editor opened: nothing was written."""
+
+    def __init__(self, latest: ContentRevision) -> None:
+        super().__init__(latest.number)
+        self.latest = latest
+
+
+def _plain(value: object) -> object:
+    """A field's value as JSON keeps it: 学时 as text (exact), dates in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _typed(key: str, value: object) -> object:
+    if value is None:
+        return None
+    if key == "hours":
+        return Decimal(str(value))
+    if key == "deadline":
+        return date.fromisoformat(str(value))
+    return value
+
+
+def current_data(course: Course, lesson: Lesson | None) -> dict:
+    """What the rows hold now, in the form a revision keeps."""
+    row, fields = (course, COURSE_FIELDS) if lesson is None else (lesson, LESSON_FIELDS)
+    return {key: _plain(getattr(row, key)) for key in fields}
+
+
+def apply_data(course: Course, lesson: Lesson | None, data: dict) -> None:
+    """Write a version's fields into the rows members read."""
+    row, fields = (course, COURSE_FIELDS) if lesson is None else (lesson, LESSON_FIELDS)
+    for key in fields:
+        if key in data:
+            setattr(row, key, _typed(key, data[key]))
+
+
+def _of(course: Course, lesson: Lesson | None):
+    query = select(ContentRevision).where(ContentRevision.course_id == course.id)
+    if lesson is None:
+        return query.where(ContentRevision.lesson_id.is_(None))
+    return query.where(ContentRevision.lesson_id == lesson.id)
+
+
+def history(course: Course, lesson: Lesson | None) -> list[ContentRevision]:
+    """Every version, newest first."""
+    return list(db.session.scalars(_of(course, lesson).order_by(ContentRevision.number.desc())))
+
+
+def latest(course: Course, lesson: Lesson | None) -> ContentRevision | None:
+    """The newest version, or None if the studio never touched it."""
+    return db.session.scalar(_of(course, lesson).order_by(ContentRevision.number.desc()).limit(1))
+
+
+def version(course: Course, lesson: Lesson | None, number: int) -> ContentRevision | None:
+    """One version by its number."""
+    return db.session.scalar(_of(course, lesson).where(ContentRevision.number == number))
+
+
+def working_data(course: Course, lesson: Lesson | None) -> dict:
+    """What the editor shows: the newest version, or the rows if there is none yet."""
+    newest = latest(course, lesson)
+    return dict(newest.data) if newest is not None else current_data(course, lesson)
+
+
+def baseline(course: Course, lesson: Lesson | None, now: datetime) -> ContentRevision:
+    """The newest version, recording what is in place as version 1 if there is none."""
+    newest = latest(course, lesson)
+    if newest is not None:
+        return newest
+    live = course.status in ("published", "archived")
+    first = ContentRevision(
+        course_id=course.id,
+        lesson_id=None if lesson is None else lesson.id,
+        number=1,
+        data=current_data(course, lesson),
+        author_id=None,
+        created_at=now,
+        note="原有版本",
+        published_at=(course.updated_at or now) if live else None,
+    )
+    db.session.add(first)
+    db.session.flush()
+    return first
+
+
+def save(
+    course: Course,
+    lesson: Lesson | None,
+    author: User,
+    changes: dict,
+    *,
+    base: int | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> ContentRevision:
+    """Save ``changes`` as a new version; raise EditConflict if ``base`` is not the newest.
+
+    ``base`` None skips the check (the studio's own moves and new lessons). Saving the same
+    content again writes nothing and returns the newest version.
+    """
+    now = now or utcnow()
+    newest = baseline(course, lesson, now)
+    if base is not None and base != newest.number:
+        raise EditConflict(newest)
+    data = {**newest.data, **{key: _plain(value) for key, value in changes.items()}}
+    if data == newest.data:
+        return newest
+    revision = ContentRevision(
+        course_id=course.id,
+        lesson_id=None if lesson is None else lesson.id,
+        number=newest.number + 1,
+        data=data,
+        author_id=author.id,
+        created_at=now,
+        note=note,
+    )
+    db.session.add(revision)
+    changed(course, now)
+    if course.status in ("draft", "in_review"):
+        apply_data(course, lesson, data)
+        if lesson is not None:
+            update_hours(course)
+    db.session.flush()
+    return revision
+
+
+def changed(course: Course, now: datetime) -> None:
+    """Something in the course changed in the studio: what was sent for review is outdated."""
+    pending = db.session.scalars(
+        select(Review).where(Review.course_id == course.id, Review.state == "pending")
+    ).all()
+    for review in pending:
+        review.state = "withdrawn"
+        review.decided_at = now
+        review.comment = "送审后内容又有修改，已自动撤回，请重新送审。"
+    if course.status == "in_review":
+        course.status = "draft"
+
+
+def update_hours(course: Course) -> None:
+    """A course's 学时 are the sum of its lessons' (those members see)."""
+    db.session.flush()
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Lesson.hours), 0)).where(
+            Lesson.course_id == course.id, Lesson.retired.is_(False)
+        )
+    )
+    course.hours = Decimal(str(total))
+
+
+def restore(
+    course: Course, lesson: Lesson | None, author: User, number: int, now: datetime | None = None
+) -> ContentRevision:
+    """Save an old version again as the newest (history is never rewritten)."""
+    old = version(course, lesson, number)
+    if old is None:
+        raise LookupError(number)
+    fields = LESSON_FIELDS if lesson is not None else COURSE_FIELDS
+    # Where the lesson stands (unit, order, online) is the course's outline, not its text.
+    keep = {"module_id", "position", "retired"}
+    changes = {key: old.data.get(key) for key in fields if key not in keep}
+    return save(course, lesson, author, changes, base=None, note=f"恢复自第 {number} 版", now=now)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two versions side by side: the fields that differ and the body's changed lines."""
+
+    fields: list[FieldChange]
+    # (kind, line): kind is " " unchanged, "-" only in the older, "+" only in the newer.
+    lines: list[tuple[str, str]]
+
+    @property
+    def same(self) -> bool:
+        return not self.fields and not any(kind != " " for kind, _ in self.lines)
+
+
+def compare(older: dict, newer: dict, context: int = 3) -> Comparison:
+    """What changed from ``older`` to ``newer``: fields, and the body line by line."""
+    fields = [
+        FieldChange(FIELD_LABELS.get(key, key), older.get(key), newer.get(key))
+        for key in newer
+        if key != "body_md" and older.get(key) != newer.get(key)
+    ]
+    before = (older.get("body_md") or "").splitlines()
+    after = (newer.get("body_md") or "").splitlines()
+    lines: list[tuple[str, str]] = []
+    for group in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_grouped_opcodes(
+        context
+    ):
+        if lines:
+            lines.append(("…", ""))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [(" ", line) for line in before[i1:i2]]
+            else:
+                lines += [("-", line) for line in before[i1:i2]]
+                lines += [("+", line) for line in after[j1:j2]]
+    return Comparison(fields, lines)

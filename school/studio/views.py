@@ -1,0 +1,708 @@
+"""The studio's pages: courses, units and lessons, versions, review, co-instructors, reviewers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from school import markdown
+from school.auth.models import User
+from school.courses.models import LESSON_KINDS, Course, Lesson, Module, Theme
+from school.courses.permissions import can_edit_course
+from school.db import db, utcnow
+from school.forms import options
+from school.notifications.services import notify
+from school.orgs.models import Organisation
+from school.studio import building, review, revisions
+from school.studio.dashboard import dashboard_page, my_courses
+from school.studio.forms import (
+    CourseForm,
+    DecisionForm,
+    InstructorForm,
+    LessonForm,
+    ModuleForm,
+    NewCourseForm,
+    NewLessonForm,
+    ReviewerForm,
+    SubmitForm,
+)
+from school.studio.models import ContentRevision, Review, ReviewerGrant
+from school.studio.permissions import (
+    can_appoint_reviewers,
+    can_create_course,
+    can_decide,
+    can_open_in_studio,
+    can_review,
+    can_use_studio,
+    reviewer_grants,
+)
+
+bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
+
+
+# Secretaries appoint their organisations' reviewers without otherwise using the studio.
+_OPEN_TO_MANAGERS = {"studio.reviewers", "studio.reviewer_revoke"}
+
+
+@bp.before_request
+@login_required
+def _studio_users_only():
+    if request.endpoint not in _OPEN_TO_MANAGERS and not can_use_studio(current_user):
+        abort(403)
+
+
+def _course(slug: str, *, edit: bool = True) -> Course:
+    """The course by its address: 404 if unknown, 403 unless the user may edit (or review)."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        abort(404)
+    allowed = can_edit_course if edit else can_open_in_studio
+    if not allowed(current_user, course):
+        abort(403)
+    return course
+
+
+def _lesson(course: Course, lesson_id: int) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course_id != course.id:
+        abort(404)
+    return lesson
+
+
+def _module(course: Course, module_id: int) -> Module:
+    module = db.session.get(Module, module_id)
+    if module is None or module.course_id != course.id:
+        abort(404)
+    return module
+
+
+def _themes() -> list[tuple[int, str]]:
+    return [(t.id, t.title) for t in db.session.scalars(select(Theme).order_by(Theme.position))]
+
+
+def _to_course(course: Course, anchor: str = ""):
+    return redirect(url_for("studio.course", slug=course.slug) + anchor)
+
+
+# --- the dashboard and new courses -------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    today = utcnow().date()
+    return render_template(
+        "studio/index.html",
+        courses=my_courses(current_user),
+        reviews=_review_queue(),
+        tallies=dashboard_page.context(current_user, today),
+    )
+
+
+def _publishing_orgs() -> list[tuple[int, str]]:
+    """Where a new course may be published from: the whole school (0) or an organisation."""
+    orgs = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.closed_at.is_(None))
+        .order_by(Organisation.path)
+        .limit(500)
+    )
+    return [(0, "全校（市级）"), *((o.id, o.name) for o in orgs if o.kind != "branch")]
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+def course_new():
+    if not can_create_course(current_user):
+        abort(403)
+    form = NewCourseForm()
+    form.theme.choices = options(_themes())
+    form.org.choices = options(_publishing_orgs())
+    if form.validate_on_submit():
+        theme = db.session.get(Theme, form.theme.data)
+        org = db.session.get(Organisation, form.org.data) if form.org.data else None
+        try:
+            course = building.create_course(
+                current_user,
+                title=form.title.data,
+                theme=theme,
+                slug=form.slug.data or "",
+                summary=form.summary.data or "",
+                org=org,
+            )
+        except building.BuildError as exc:
+            form.slug.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("课程已创建。下一步：添加课时。", "success")
+            return _to_course(course)
+    return render_template("studio/course_new.html", form=form)
+
+
+# --- a course ----------------------------------------------------------------------------------
+
+
+def _outline(course: Course) -> list[tuple[Module, list[tuple[Lesson, dict, ContentRevision]]]]:
+    """Units in order with their lessons as the studio shows them (newest versions)."""
+    rows = []
+    for lesson in course.lessons:
+        newest = revisions.latest(course, lesson)
+        data = dict(newest.data) if newest else revisions.current_data(course, lesson)
+        data["hours"] = Decimal(str(data["hours"]))
+        rows.append((lesson, data, newest))
+    units = []
+    for module in sorted(course.modules, key=lambda m: (m.position, m.id)):
+        mine = [row for row in rows if row[1]["module_id"] == module.id]
+        units.append((module, sorted(mine, key=lambda r: (r[1]["position"], r[0].id))))
+    return units
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str):
+    course = _course(slug, edit=False)
+    return render_template(
+        "studio/course.html",
+        course=course,
+        kinds=LESSON_KINDS,
+        units=_outline(course),
+        editable=can_edit_course(current_user, course),
+        pending=review.pending_items(course),
+        open_review=review.open_review(course),
+        reviews=db.session.scalars(
+            select(Review).where(Review.course_id == course.id).order_by(Review.id.desc())
+        ).all(),
+        module_form=ModuleForm(prefix="module"),
+        instructor_form=InstructorForm(prefix="instructor"),
+        submit_form=SubmitForm(prefix="submit"),
+    )
+
+
+@bp.route("/courses/<slug>/edit", methods=["GET", "POST"])
+def course_edit(slug: str):
+    course = _course(slug)
+    form = CourseForm()
+    form.theme.choices = options(_themes())
+    newest = revisions.latest(course, None)
+    if request.method == "GET":
+        data = revisions.working_data(course, None)
+        form.title.data = data["title"]
+        form.summary.data = data["summary"]
+        form.body_md.data = data["body_md"]
+        form.theme.data = data["theme_id"]
+        form.deadline.data = revisions._typed("deadline", data["deadline"])
+        form.base.data = str(newest.number) if newest else ""
+    conflict = None
+    if form.validate_on_submit():
+        changes = {
+            "title": form.title.data.strip(),
+            "summary": (form.summary.data or "").strip(),
+            "body_md": form.body_md.data or "",
+            "theme_id": form.theme.data,
+            "deadline": form.deadline.data,
+        }
+        try:
+            revisions.save(course, None, current_user, changes, base=_base(form.base.data))
+        except revisions.EditConflict as exc:
+            conflict = exc.latest
+            form.base.data = str(exc.latest.number)
+        else:
+            db.session.commit()
+            flash(_saved_message(course), "success")
+            return _to_course(course)
+    return render_template("studio/course_edit.html", course=course, form=form, conflict=conflict)
+
+
+def _base(text: str | None) -> int | None:
+    """The version the editor started from; a page from before any version had none (0)."""
+    return int(text) if text and text.isdigit() else 1
+
+
+def _saved_message(course: Course) -> str:
+    if course.status in ("published", "archived"):
+        return "已保存为新版本。学员仍看到原来的内容，送审通过后才会更新。"
+    return "已保存。"
+
+
+@bp.post("/courses/<slug>/modules")
+def module_add(slug: str):
+    course = _course(slug)
+    form = ModuleForm(prefix="module")
+    if form.validate_on_submit():
+        building.add_module(course, form.title.data)
+        db.session.commit()
+        flash("单元已添加。", "success")
+    else:
+        for errors in form.errors.values():
+            flash(errors[0], "error")
+    return _to_course(course, "#outline")
+
+
+@bp.post("/courses/<slug>/modules/<int:module_id>/rename")
+def module_rename(slug: str, module_id: int):
+    course = _course(slug)
+    module = _module(course, module_id)
+    try:
+        building.rename_module(module, request.form.get("title", ""))
+    except building.BuildError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return _to_course(course, f"#module-{module.id}")
+
+
+@bp.post("/courses/<slug>/modules/<int:module_id>/move")
+def module_move(slug: str, module_id: int):
+    course = _course(slug)
+    module = _module(course, module_id)
+    building.move_module(course, module, -1 if request.form.get("step") == "up" else 1)
+    db.session.commit()
+    return _to_course(course, f"#module-{module.id}")
+
+
+@bp.post("/courses/<slug>/modules/<int:module_id>/delete")
+def module_delete(slug: str, module_id: int):
+    course = _course(slug)
+    module = _module(course, module_id)
+    try:
+        building.delete_module(course, module)
+    except building.BuildError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("单元已删除。", "success")
+    return _to_course(course, "#outline")
+
+
+# --- lessons -----------------------------------------------------------------------------------
+
+
+def _module_choices(course: Course) -> list[tuple[int, str]]:
+    return [(m.id, m.title) for m in sorted(course.modules, key=lambda m: (m.position, m.id))]
+
+
+@bp.route("/courses/<slug>/lessons/new", methods=["GET", "POST"])
+def lesson_new(slug: str):
+    course = _course(slug)
+    form = NewLessonForm()
+    form.module.choices = options(_module_choices(course))
+    if request.method == "GET" and request.args.get("module", type=int):
+        form.module.data = request.args.get("module", type=int)
+    if form.validate_on_submit():
+        lesson = building.new_lesson(
+            course,
+            _module(course, form.module.data),
+            current_user,
+            title=form.title.data,
+            kind=form.kind.data,
+            hours=form.hours.data,
+        )
+        db.session.commit()
+        return redirect(url_for("studio.lesson_edit", slug=course.slug, lesson_id=lesson.id))
+    return render_template("studio/lesson_new.html", course=course, form=form)
+
+
+def _media_choices(course: Course, kind: str, current: str | None) -> list[tuple[str, str]]:
+    choices = [("", "（无）")]
+    for name, label in studio_media(course, kind):
+        choices.append((name, label))
+    if current and current not in {name for name, _ in choices}:
+        choices.append((current, f"当前文件 {current}"))
+    return choices
+
+
+def studio_media(course: Course, kind: str) -> list[tuple[str, str]]:
+    """The course's uploaded files a lesson of ``kind`` can show: (stored name, label)."""
+    return []
+
+
+@bp.route("/courses/<slug>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
+def lesson_edit(slug: str, lesson_id: int):
+    course = _course(slug)
+    lesson = _lesson(course, lesson_id)
+    form = LessonForm()
+    form.module.choices = options(_module_choices(course))
+    data = revisions.working_data(course, lesson)
+    newest = revisions.latest(course, lesson)
+    form.media.choices = options(
+        _media_choices(course, form.kind.data or data["kind"], data["media_name"])
+    )
+    if request.method == "GET":
+        form.title.data = data["title"]
+        form.kind.data = data["kind"]
+        form.module.data = data["module_id"]
+        form.hours.data = Decimal(str(data["hours"]))
+        form.required.data = data["required"]
+        form.min_minutes.data = (data["min_seconds"] or 0) // 60 or None
+        form.media.data = data["media_name"] or ""
+        form.body_md.data = data["body_md"]
+        form.base.data = str(newest.number) if newest else ""
+    conflict = None
+    if form.validate_on_submit():
+        changes = {
+            "title": form.title.data.strip(),
+            "kind": form.kind.data,
+            "hours": form.hours.data,
+            "required": form.required.data,
+            "min_seconds": form.min_minutes.data * 60 if form.min_minutes.data else None,
+            "body_md": form.body_md.data or "",
+        }
+        media = form.media.data or None
+        if media != data["media_name"]:
+            changes["media_name"] = media
+            changes["media_type"] = _media_type(course, media)
+        if form.module.data != data["module_id"]:
+            changes["module_id"] = form.module.data
+            changes["position"] = building.place_in_module(
+                course, lesson, _module(course, form.module.data)
+            )
+        try:
+            revisions.save(
+                course,
+                lesson,
+                current_user,
+                changes,
+                base=_base(form.base.data),
+                note=form.note.data or "",
+            )
+        except revisions.EditConflict as exc:
+            conflict = exc.latest
+            form.base.data = str(exc.latest.number)
+        else:
+            db.session.commit()
+            flash(_saved_message(course), "success")
+            return redirect(url_for("studio.lesson_edit", slug=course.slug, lesson_id=lesson.id))
+    return render_template(
+        "studio/lesson_edit.html",
+        course=course,
+        lesson=lesson,
+        form=form,
+        newest=newest,
+        conflict=conflict,
+        comparison=(
+            revisions.compare(
+                {"body_md": form.body_md.data or ""}, {"body_md": conflict.data["body_md"]}
+            )
+            if conflict
+            else None
+        ),
+    )
+
+
+def _media_type(course: Course, stored_name: str | None) -> str | None:
+    """The content type of a course file chosen as a lesson's video or document."""
+    return None
+
+
+@bp.post("/courses/<slug>/lessons/<int:lesson_id>/move")
+def lesson_move(slug: str, lesson_id: int):
+    course = _course(slug)
+    lesson = _lesson(course, lesson_id)
+    building.move_lesson(
+        course, lesson, current_user, -1 if request.form.get("step") == "up" else 1
+    )
+    db.session.commit()
+    return _to_course(course, f"#lesson-{lesson.id}")
+
+
+@bp.post("/courses/<slug>/lessons/<int:lesson_id>/offline")
+def lesson_offline(slug: str, lesson_id: int):
+    course = _course(slug)
+    lesson = _lesson(course, lesson_id)
+    offline = request.form.get("offline") == "1"
+    building.set_offline(course, lesson, current_user, offline)
+    db.session.commit()
+    flash(_saved_message(course), "success")
+    return _to_course(course, f"#lesson-{lesson.id}")
+
+
+@bp.post("/preview")
+def preview():
+    """The Markdown rendered by the same sanitising pipeline as the published page."""
+    text = request.form.get("body_md", "")
+    return jsonify(html=str(markdown.render(text)))
+
+
+# --- versions ----------------------------------------------------------------------------------
+
+
+def _part(course: Course, lesson_id: int) -> Lesson | None:
+    """A lesson, or the course's own text when ``lesson_id`` is 0."""
+    return None if lesson_id == 0 else _lesson(course, lesson_id)
+
+
+@bp.get("/courses/<slug>/versions/<int:lesson_id>")
+def versions(slug: str, lesson_id: int):
+    course = _course(slug, edit=False)
+    lesson = _part(course, lesson_id)
+    history = revisions.history(course, lesson)
+    numbers = [r.number for r in history]
+    newer = request.args.get("b", type=int) or (numbers[0] if numbers else None)
+    older = request.args.get("a", type=int) or (numbers[1] if len(numbers) > 1 else newer)
+    a = revisions.version(course, lesson, older) if older else None
+    b = revisions.version(course, lesson, newer) if newer else None
+    return render_template(
+        "studio/versions.html",
+        course=course,
+        lesson=lesson,
+        lesson_id=lesson_id,
+        history=history,
+        a=a,
+        b=b,
+        comparison=revisions.compare(a.data, b.data) if a and b else None,
+        editable=can_edit_course(current_user, course),
+    )
+
+
+@bp.post("/courses/<slug>/versions/<int:lesson_id>/<int:number>/restore")
+def version_restore(slug: str, lesson_id: int, number: int):
+    course = _course(slug)
+    lesson = _part(course, lesson_id)
+    try:
+        revision = revisions.restore(course, lesson, current_user, number)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(f"已将第 {number} 版恢复为第 {revision.number} 版。{_saved_message(course)}", "success")
+    return redirect(url_for("studio.versions", slug=course.slug, lesson_id=lesson_id))
+
+
+# --- co-instructors ----------------------------------------------------------------------------
+
+
+@bp.post("/courses/<slug>/instructors")
+def instructor_add(slug: str):
+    course = _course(slug)
+    form = InstructorForm(prefix="instructor")
+    if form.validate_on_submit():
+        person = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        try:
+            building.add_instructor(course, person)
+        except building.BuildError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"已添加教员 {person.name}。", "success")
+    return _to_course(course, "#instructors")
+
+
+@bp.post("/courses/<slug>/instructors/<int:user_id>/remove")
+def instructor_remove(slug: str, user_id: int):
+    course = _course(slug)
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    try:
+        building.remove_instructor(course, person)
+    except building.BuildError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{person.name} 已不再是本课程的教员。", "success")
+    return _to_course(course, "#instructors")
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+@bp.post("/courses/<slug>/submit")
+def submit(slug: str):
+    course = _course(slug)
+    form = SubmitForm(prefix="submit")
+    if form.validate_on_submit():
+        try:
+            request_ = review.submit(course, current_user, form.note.data or "")
+        except review.ReviewError as exc:
+            flash(str(exc), "error")
+        else:
+            notify(
+                review.reviewers_for(course),
+                "review",
+                f"《{course.title}》已送审，请审核。",
+                url_for("studio.review_page", review_id=request_.id),
+                exclude=current_user,
+            )
+            db.session.commit()
+            flash("已送审。审核通过后学员才能看到。", "success")
+    return _to_course(course, "#review")
+
+
+@bp.post("/reviews/<int:review_id>/withdraw")
+def review_withdraw(review_id: int):
+    item, course = _review(review_id)
+    if not can_edit_course(current_user, course):
+        abort(403)
+    try:
+        review.withdraw(item, course, current_user)
+    except review.ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("已撤回送审。", "success")
+    return _to_course(course, "#review")
+
+
+def _review(review_id: int) -> tuple[Review, Course]:
+    item = db.session.get(Review, review_id)
+    if item is None:
+        abort(404)
+    course = db.session.get(Course, item.course_id)
+    if not can_open_in_studio(current_user, course):
+        abort(404)
+    return item, course
+
+
+def _review_queue() -> list[tuple[Review, Course]]:
+    """Requests waiting for this user's decision, oldest first."""
+    if not (current_user.is_admin or reviewer_grants(current_user)):
+        return []
+    rows = db.session.execute(
+        select(Review, Course)
+        .join(Course, Course.id == Review.course_id)
+        .where(Review.state == "pending")
+        .order_by(Review.submitted_at)
+    ).all()
+    return [(r, c) for r, c in rows if can_decide(current_user, r, c)]
+
+
+@bp.get("/reviews/")
+def reviews():
+    return render_template("studio/reviews.html", queue=_review_queue())
+
+
+@bp.get("/reviews/<int:review_id>")
+def review_page(review_id: int):
+    item, course = _review(review_id)
+    lessons = {lesson.id: lesson for lesson in course.lessons}
+    parts = []
+    for revision in review.reviewed_revisions(item):
+        lesson = None if revision.lesson_id is None else lessons.get(revision.lesson_id)
+        published = db.session.scalar(
+            select(ContentRevision)
+            .where(
+                ContentRevision.course_id == course.id,
+                ContentRevision.lesson_id == revision.lesson_id
+                if revision.lesson_id
+                else ContentRevision.lesson_id.is_(None),
+                ContentRevision.published_at.is_not(None),
+                ContentRevision.number < revision.number,
+            )
+            .order_by(ContentRevision.number.desc())
+            .limit(1)
+        )
+        before = published.data if published else {}
+        parts.append((lesson, revision, revisions.compare(before, revision.data)))
+    return render_template(
+        "studio/review.html",
+        item=item,
+        course=course,
+        parts=parts,
+        decidable=can_decide(current_user, item, course) and item.state == "pending",
+        form=DecisionForm(),
+    )
+
+
+@bp.post("/reviews/<int:review_id>/decide")
+def review_decide(review_id: int):
+    item, course = _review(review_id)
+    if not can_review(current_user, course):
+        abort(403)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("decision") == "approve":
+            review.approve(item, course, current_user, form.comment.data or "")
+            message = "已通过，学员现在看到的是审核通过的版本。"
+            told = f"《{course.title}》审核通过，已发布。"
+        else:
+            review.send_back(item, course, current_user, form.comment.data or "")
+            message = "已退回，教员会看到您的意见。"
+            told = f"《{course.title}》被退回修改：{item.comment}"
+    except review.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("studio.review_page", review_id=review_id))
+    notify(
+        course.instructors,
+        "review",
+        told,
+        url_for("studio.review_page", review_id=item.id),
+        exclude=current_user,
+    )
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("studio.reviews"))
+
+
+@bp.post("/courses/<slug>/archive")
+def course_archive(slug: str):
+    course = _course(slug)
+    try:
+        if request.form.get("reopen") == "1":
+            review.reopen(course)
+            message = "课程已重新上架。"
+        else:
+            review.archive(course)
+            message = "课程已归档：不再出现在课程列表中，学员的学习档案不受影响。"
+    except review.ReviewError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return _to_course(course)
+
+
+# --- reviewers ---------------------------------------------------------------------------------
+
+
+def _appointable_orgs() -> list[tuple[int, str]]:
+    orgs = db.session.scalars(
+        select(Organisation).where(Organisation.closed_at.is_(None)).order_by(Organisation.path)
+    )
+    return [(o.id, o.name) for o in orgs if can_appoint_reviewers(current_user, o)]
+
+
+@bp.route("/reviewers", methods=["GET", "POST"])
+def reviewers():
+    choices = _appointable_orgs()
+    if not choices:
+        abort(403)
+    form = ReviewerForm()
+    form.org.choices = options(choices)
+    if form.validate_on_submit():
+        person = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        org = db.session.get(Organisation, form.org.data)
+        if person is None or not person.active:
+            form.username.errors.append("找不到这个账号。")
+        elif db.session.scalar(
+            select(ReviewerGrant.id).where(
+                ReviewerGrant.user_id == person.id, ReviewerGrant.org_id == org.id
+            )
+        ):
+            form.username.errors.append(f"{person.name} 已是{org.name}的审核员。")
+        else:
+            db.session.add(
+                ReviewerGrant(user_id=person.id, org_id=org.id, granted_by_id=current_user.id)
+            )
+            db.session.commit()
+            flash(f"{person.name} 现为{org.name}的课程审核员。", "success")
+            return redirect(url_for("studio.reviewers"))
+    allowed = {org_id for org_id, _ in choices}
+    grants = [
+        grant
+        for grant in db.session.scalars(select(ReviewerGrant).order_by(ReviewerGrant.id))
+        if grant.org_id in allowed
+    ]
+    return render_template("studio/reviewers.html", form=form, grants=grants)
+
+
+@bp.post("/reviewers/<int:grant_id>/revoke")
+def reviewer_revoke(grant_id: int):
+    grant = db.session.get(ReviewerGrant, grant_id)
+    if grant is None or not can_appoint_reviewers(current_user, grant.org):
+        abort(404)
+    db.session.delete(grant)
+    db.session.commit()
+    flash("已取消审核员。", "success")
+    return redirect(url_for("studio.reviewers"))
