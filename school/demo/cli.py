@@ -21,6 +21,7 @@ from school.orgs.services import create_org, find_org
 from school.quizzes import bank, building
 from school.quizzes.formats import gift
 from school.quizzes.models import Question, Quiz
+from school.studio.models import ReviewerGrant
 
 demo = AppGroup("demo", help="演示数据。")
 
@@ -61,7 +62,12 @@ def load() -> None:
         return user
 
     admin = account("admin", "系统管理员", role="admin", home_org=city)
-    account("jiaoyuan", "李明华", role="instructor", home_org=city)
+    teacher = account("jiaoyuan", "李明华", role="instructor", home_org=city)
+    # The courses in content/ are his to edit in the studio; 周文清 reviews the city's courses.
+    for course in db.session.scalars(select(Course)):
+        course.instructors.append(teacher)
+    reviewer = account("shenhe", "周文清", home_org=city, is_cadre=True)
+    db.session.add(ReviewerGrant(user_id=reviewer.id, org_id=city.id, granted_by_id=None))
     secretary = account("shuji", "王建国", home_org=red_star, is_cadre=True)
     accounts.grant_staff(secretary, red_star, "secretary")
     committee_secretary = account("gongwei", "赵振华", home_org=committee, is_cadre=True)

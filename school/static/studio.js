@@ -128,6 +128,8 @@
       spellChecker: false,
       status: false,
       forceSync: true,
+      // Side by side within the page: full screen would hide the form's other fields and buttons.
+      sideBySideFullscreen: false,
       minHeight: "320px",
       toolbar: [
         { name: "heading", action: window.EasyMDE.toggleHeadingSmaller, text: "标题", title: "标题" },

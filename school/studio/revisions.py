@@ -233,6 +233,7 @@ def restore(
 
 @dataclass(frozen=True)
 class FieldChange:
+    key: str
     label: str
     before: object
     after: object
@@ -254,7 +255,7 @@ class Comparison:
 def compare(older: dict, newer: dict, context: int = 3) -> Comparison:
     """What changed from ``older`` to ``newer``: fields, and the body line by line."""
     fields = [
-        FieldChange(FIELD_LABELS.get(key, key), older.get(key), newer.get(key))
+        FieldChange(key, FIELD_LABELS.get(key, key), older.get(key), newer.get(key))
         for key in newer
         if key != "body_md" and older.get(key) != newer.get(key)
     ]

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from school import markdown
+from school.auth import sessions
 from school.auth.models import User
 from school.courses.models import LESSON_KINDS, Course, Lesson, Module, Theme
 from school.courses.permissions import can_edit_course
@@ -16,6 +17,7 @@ from school.db import db, utcnow
 from school.forms import options
 from school.notifications.services import notify
 from school.orgs.models import Organisation
+from school.quizzes.models import Quiz
 from school.studio import building, review, revisions
 from school.studio.dashboard import dashboard_page, my_courses
 from school.studio.forms import (
@@ -41,6 +43,12 @@ from school.studio.permissions import (
 )
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
+
+# The header links reviewers who teach nothing to the studio: the login check tells.
+sessions.add_figure(
+    "reviews_courses",
+    select(ReviewerGrant.id).where(ReviewerGrant.user_id == User.id).exists(),
+)
 
 
 # Secretaries appoint their organisations' reviewers without otherwise using the studio.
@@ -171,6 +179,9 @@ def course(slug: str):
         open_review=review.open_review(course),
         reviews=db.session.scalars(
             select(Review).where(Review.course_id == course.id).order_by(Review.id.desc())
+        ).all(),
+        quizzes=db.session.scalars(
+            select(Quiz).where(Quiz.course_id == course.id).order_by(Quiz.id)
         ).all(),
         module_form=ModuleForm(prefix="module"),
         instructor_form=InstructorForm(prefix="instructor"),
@@ -423,6 +434,38 @@ def preview():
     return jsonify(html=str(markdown.render(text)))
 
 
+def _readable(course: Course, comparison: revisions.Comparison) -> revisions.Comparison:
+    """Field values as people read them: 图文 not text, the unit's name not its id, 是 / 否."""
+    units = {m.id: m.title for m in course.modules}
+    themes = dict(_themes())
+
+    def shown(key: str, value: object) -> object:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        names = {"kind": LESSON_KINDS, "module_id": units, "theme_id": themes}.get(key)
+        if names is not None:
+            return names.get(value, value)
+        if key == "min_seconds":
+            return f"{int(value) // 60} 分钟"
+        if key == "position":
+            return f"第 {int(value) + 1} 位"
+        return value
+
+    fields = [
+        revisions.FieldChange(
+            change.key,
+            change.label,
+            shown(change.key, change.before),
+            shown(change.key, change.after),
+        )
+        for change in comparison.fields
+        if change.key != "media_type"
+    ]
+    return revisions.Comparison(fields, comparison.lines)
+
+
 # --- versions ----------------------------------------------------------------------------------
 
 
@@ -449,7 +492,7 @@ def versions(slug: str, lesson_id: int):
         history=history,
         a=a,
         b=b,
-        comparison=revisions.compare(a.data, b.data) if a and b else None,
+        comparison=_readable(course, revisions.compare(a.data, b.data)) if a and b else None,
         editable=can_edit_course(current_user, course),
     )
 
@@ -591,7 +634,9 @@ def review_page(review_id: int):
             .limit(1)
         )
         before = published.data if published else {}
-        parts.append((lesson, revision, revisions.compare(before, revision.data)))
+        parts.append(
+            (lesson, revision, _readable(course, revisions.compare(before, revision.data)))
+        )
     return render_template(
         "studio/review.html",
         item=item,

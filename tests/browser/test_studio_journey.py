@@ -1,0 +1,124 @@
+"""An instructor publishes a course from the browser; a reviewer approves it; a member studies it.
+
+李明华 (``jiaoyuan``) works at a laptop: he starts a course, writes a text lesson in the editor
+(the wide-screen editor, with the preview drawn by the server), and sends the course for review.
+周文清 (``shenhe``), the city's reviewer, opens the request on her phone from the notification,
+reads the lesson as members will, and approves it. 张丽 (``dangyuan``) finds the course in the
+catalogue and studies the lesson. A second edit of the published lesson reaches her only once it
+is approved too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.support import Server, check_fits_phone, log_in, phone, screenshot
+
+LAPTOP = {"width": 1280, "height": 900}
+COURSE = "两新组织党建工作"
+LESSON = "商会党组织怎样开展活动"
+
+
+@contextmanager
+def laptop(browser: Browser, server: Server) -> Iterator[Page]:
+    """A laptop-sized window with a mouse: where instructors write courses."""
+    context = browser.new_context(base_url=server.url, viewport=LAPTOP, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _flash(page: Page):
+    return page.locator("p.flash[role=status]")
+
+
+def _type_in_editor(page: Page, text: str) -> None:
+    """Replace the lesson's text in the wide-screen editor (CodeMirror inside EasyMDE)."""
+    editor = page.locator(".EasyMDEContainer .CodeMirror-scroll")
+    expect(editor).to_be_visible()
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+
+
+def test_instructor_publishes_a_course_through_review(
+    browser: Browser, page: Page, server: Server, backend: str
+) -> None:
+    with server.log_on_failure(), laptop(browser, server) as teacher:
+        log_in(teacher, server, "jiaoyuan")
+        teacher.get_by_role("link", name="教员").first.click()
+        expect(teacher.locator("h1")).to_have_text("教员工作台")
+        teacher.get_by_role("link", name="新建课程").click()
+        teacher.get_by_label("课程名称").fill(COURSE)
+        teacher.get_by_label("一句话简介").fill("非公有制企业和社会组织里的党建工作。")
+        teacher.get_by_role("button", name="创建草稿").click()
+        expect(_flash(teacher)).to_have_text("课程已创建。下一步：添加课时。")
+        expect(teacher.locator("h1")).to_have_text(COURSE)
+
+        teacher.get_by_role("link", name="在此单元添加课时").click()
+        teacher.get_by_label("课时标题").fill(LESSON)
+        teacher.get_by_label("学时").fill("1.5")
+        teacher.get_by_role("button", name="添加并编辑正文").click()
+        expect(teacher.locator("h1")).to_have_text("编辑课时")
+        _type_in_editor(
+            teacher,
+            "## 活动怎么办\n\n- 每月一次主题党日\n- 结合商会例会\n\n<script>alert(1)</script>\n",
+        )
+        # The preview is the server's: the list is drawn, the script tag is gone.
+        teacher.get_by_role("button", name="对照预览").click()
+        preview = teacher.locator(".editor-preview-side")
+        expect(preview.locator("li")).to_have_count(2)
+        expect(preview.locator("h2")).to_have_text("活动怎么办")
+        expect(preview).not_to_contain_text("alert(1)")
+        assert preview.locator("script").count() == 0
+        teacher.get_by_role("button", name="对照预览").click()
+        teacher.get_by_role("button", name="保存", exact=True).click()
+        expect(_flash(teacher)).to_have_text("已保存。")
+        screenshot(teacher, f"studio-{backend}-lesson-editor")
+
+        teacher.get_by_role("link", name=COURSE).click()
+        teacher.get_by_label("给审核员的说明（可选）").fill("请审核，春节前用。")
+        teacher.get_by_role("button", name="送审").click()
+        expect(_flash(teacher)).to_have_text("已送审。审核通过后学员才能看到。")
+        expect(teacher.locator(".status-in_review").first).to_have_text("审核中")
+        course_url = teacher.url
+
+        # 周文清 reviews on her phone, from the notification.
+        reviewer = page
+        log_in(reviewer, server, "shenhe")
+        reviewer.goto("/notifications/")
+        reviewer.get_by_text(f"《{COURSE}》已送审，请审核。").click()
+        expect(reviewer.locator("h1")).to_have_text(f"审核：{COURSE}")
+        expect(reviewer.locator(".diff")).to_contain_text("+ - 每月一次主题党日")
+        check_fits_phone(reviewer, "the review page")
+        screenshot(reviewer, f"studio-{backend}-review")
+        reviewer.get_by_role("button", name="通过并发布").tap()
+        expect(_flash(reviewer)).to_have_text("已通过，学员现在看到的是审核通过的版本。")
+
+        with phone(browser, server) as member:
+            log_in(member, server)
+            member.goto("/")
+            member.get_by_role("link", name=re.compile(COURSE)).first.tap()
+            member.get_by_role("link", name=re.compile(LESSON)).first.tap()
+            expect(member.locator("article.lesson h2").first).to_have_text("活动怎么办")
+            expect(member.locator("main")).not_to_contain_text("alert(1)")
+            check_fits_phone(member, "the published lesson")
+
+            # A second edit waits for review: the member still reads the approved text.
+            teacher.goto(course_url)
+            teacher.get_by_role("link", name=LESSON).click()
+            _type_in_editor(teacher, "## 活动怎么办\n\n- 每季度一次联谊\n")
+            teacher.get_by_role("button", name="保存为新版本").click()
+            expect(_flash(teacher)).to_have_text(
+                "已保存为新版本。学员仍看到原来的内容，送审通过后才会更新。"
+            )
+            member.reload()
+            expect(member.locator("main")).to_contain_text("每月一次主题党日")
+            expect(member.locator("main")).not_to_contain_text("每季度一次联谊")
