@@ -88,6 +88,7 @@ def open_review(course: Course) -> Review | None:
 def submit(course: Course, user: User, note: str = "", now: datetime | None = None) -> Review:
     """Send the course (first publication) or its unpublished changes for review."""
     now = now or utcnow()
+    revisions.lock(course)
     if open_review(course) is not None:
         raise AlreadyInReview("已在审核中，请等待审核结果。")
     if course.status == "archived":
@@ -118,7 +119,10 @@ def submit(course: Course, user: User, note: str = "", now: datetime | None = No
     return review
 
 
-def _decidable(review: Review, reviewer: User) -> None:
+def _decidable(review: Review, course: Course, reviewer: User) -> None:
+    revisions.lock(course)
+    # Read again under the lock: a save may have withdrawn it since the page was loaded.
+    db.session.refresh(review)
     if review.state != "pending":
         raise ReviewClosed("这次送审已撤回或已处理（送审后内容可能又有修改），没有作任何更改。")
     if review.submitted_by_id == reviewer.id:
@@ -138,7 +142,7 @@ def approve(
 ) -> None:
     """Publish exactly the versions sent: copy them into the rows members read."""
     now = now or utcnow()
-    _decidable(review, reviewer)
+    _decidable(review, course, reviewer)
     lessons = {lesson.id: lesson for lesson in course.lessons}
     for revision in reviewed_revisions(review):
         lesson = None if revision.lesson_id is None else lessons[revision.lesson_id]
@@ -159,7 +163,7 @@ def send_back(
     review: Review, course: Course, reviewer: User, comment: str, now: datetime | None = None
 ) -> None:
     """Return the request with a comment; members see nothing of it."""
-    _decidable(review, reviewer)
+    _decidable(review, course, reviewer)
     if not comment.strip():
         raise ReviewError("退回时请写明需要修改的地方。")
     review.state = "returned"
@@ -173,6 +177,8 @@ def send_back(
 
 def withdraw(review: Review, course: Course, user: User, now: datetime | None = None) -> None:
     """The course's instructors take a request back before it is decided."""
+    revisions.lock(course)
+    db.session.refresh(review)
     if review.state != "pending":
         raise ReviewClosed("这次送审已处理，无法撤回。")
     review.state = "withdrawn"

@@ -131,6 +131,12 @@ def working_data(course: Course, lesson: Lesson | None) -> dict:
     return dict(newest.data) if newest is not None else current_data(course, lesson)
 
 
+def lock(course: Course) -> None:
+    """Take the course's row lock: saves, requests and decisions on one course take turns, so
+    two saves cannot both become version N + 1 and an approval cannot cross a save."""
+    db.session.execute(select(Course.id).where(Course.id == course.id).with_for_update())
+
+
 def baseline(course: Course, lesson: Lesson | None, now: datetime) -> ContentRevision:
     """The newest version, recording what is in place as version 1 if there is none."""
     newest = latest(course, lesson)
@@ -168,6 +174,7 @@ def save(
     content again writes nothing and returns the newest version.
     """
     now = now or utcnow()
+    lock(course)
     newest = baseline(course, lesson, now)
     if base is not None and base != newest.number:
         raise EditConflict(newest)
