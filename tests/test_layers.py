@@ -32,6 +32,7 @@ LAYERS: list[set[str]] = [
         "templating",
         "events",
         "offline",
+        "filetypes",
     },
     {"orgs", "auth"},
     {"courses", "archive", "notifications"},
