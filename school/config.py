@@ -50,6 +50,12 @@ DEFAULTS: dict[str, object] = {
     "CARD_PHOTO_MAX_MB": 2,
     "ROSTER_MAX_MB": 10,
     "QUIZ_IMPORT_MAX_MB": 2,
+    # Course material uploaded in the studio: images, PDF documents, videos, and the Word
+    # documents converted to lesson text.
+    "LESSON_IMAGE_MAX_MB": 5,
+    "LESSON_DOCUMENT_MAX_MB": 50,
+    "LESSON_VIDEO_MAX_MB": 500,
+    "DOCX_MAX_MB": 20,
     # Electronic member card: days a card stays valid, and minutes its QR link can be scanned
     # (the card page fetches a fresh link before then).
     "CARD_VALID_DAYS": 365,

@@ -29,6 +29,7 @@ from school.quizzes.models import (
 )
 from school.reports.models import Bulletin, Reminder
 from school.search.models import SearchDocument, SearchOutbox
+from school.studio.files import CourseFile
 from school.studio.models import ContentRevision, Review, ReviewerGrant
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "ContentRevision",
     "Course",
     "CourseCompletion",
+    "CourseFile",
     "CourseProgress",
     "FlowEvent",
     "Lesson",

@@ -63,6 +63,10 @@ KINDS: dict[str, UploadKind] = {
     "CARD_PHOTO_MAX_MB": UploadKind("照片", "请压缩或换一张较小的照片", with_text=False),
     "ROSTER_MAX_MB": UploadKind("名册文件", "请拆分后分批导入", with_text=False),
     "QUIZ_IMPORT_MAX_MB": UploadKind("题目文件", "请拆分后分批导入", with_text=False),
+    "LESSON_IMAGE_MAX_MB": UploadKind("图片", "请压缩或换一张较小的图片", with_text=False),
+    "LESSON_DOCUMENT_MAX_MB": UploadKind("文档", "请压缩或拆分后再上传", with_text=False),
+    "LESSON_VIDEO_MAX_MB": UploadKind("视频", "请降低分辨率或码率、压缩后再上传", with_text=False),
+    "DOCX_MAX_MB": UploadKind("Word 文档", "请拆分成几个文档分别导入", with_text=False),
 }
 
 View = TypeVar("View", bound=Callable)
