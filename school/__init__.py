@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.search import service as search_service
     from school.search.views import bp as search_bp
     from school.studio.views import bp as studio_bp
+    from school.studio.file_views import bp as studio_files_bp
 
     db.init_app(app)
     search_hooks.register(app)
@@ -80,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         search_bp,
         offline_bp,
         studio_bp,
+        studio_files_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -33,6 +33,7 @@ from tests.reports import authz_cases as reports_cases
 from tests.reports import bulletin_authz_cases as bulletin_cases
 from tests.search import authz_cases as search_cases
 from tests.studio import authz_cases as studio_cases
+from tests.studio import files_authz_cases as studio_files_cases
 
 ROLES = [
     "anonymous",
@@ -237,6 +238,7 @@ FEATURES = [
     notices_cases,
     search_cases,
     studio_cases,
+    studio_files_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 
