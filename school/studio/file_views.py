@@ -45,7 +45,8 @@ UPLOAD_LIMIT = "LESSON_VIDEO_MAX_MB"
 
 
 class UploadForm(FlaskForm):
-    file = FileField("文件", validators=[FileRequired("请选择要上传的文件。")])
+    # Ids of their own: both forms are on one page, and the editor's script posts "file".
+    file = FileField("文件", validators=[FileRequired("请选择要上传的文件。")], id="upload-file")
     kind = SelectField(
         "类型", choices=options([("", "按文件内容自动识别"), *FILE_KINDS.items()]), default=""
     )
@@ -56,6 +57,7 @@ class DocxForm(FlaskForm):
         "Word 文档（.docx，{limit} 以内）",
         DOCX_LIMIT,
         validators=[FileRequired("请选择要导入的 Word 文档。")],
+        id="docx-file",
     )
 
 
@@ -101,9 +103,20 @@ def _page(course: Course, upload_form=None, docx_form=None, error: str | None = 
         docx_form=docx_form or DocxForm(),
         error=error,
         limits={kind: uploads.limit_mb(key) for kind, key in LIMIT_KEYS.items()},
-        max_bytes=uploads.limit_bytes(UPLOAD_LIMIT),
-        too_large=uploads.too_large_message(UPLOAD_LIMIT),
+        checks=_browser_checks(),
     )
+
+
+def _browser_checks() -> dict[str, object]:
+    """The file input's limits for the page's scripts: the largest, and one per kind."""
+    checks: dict[str, object] = {
+        "data-max-bytes": uploads.limit_bytes(UPLOAD_LIMIT),
+        "data-too-large": uploads.too_large_message(UPLOAD_LIMIT),
+    }
+    for kind, key in LIMIT_KEYS.items():
+        checks[f"data-max-{kind}"] = uploads.limit_bytes(key)
+        checks[f"data-too-large-{kind}"] = uploads.too_large_message(key)
+    return checks
 
 
 def _refused(course: Course, message: str, **forms):

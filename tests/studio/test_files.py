@@ -152,6 +152,9 @@ def test_the_upload_page_states_each_limit(app, author):
     assert "图片（JPG、PNG、GIF、WebP）不超过 5 MB，PDF 文档不超过 50 MB" in page
     assert "视频（MP4、WebM）不超过 500 MB" in page
     assert "Word 文档（.docx，20 MB 以内）" in page
+    # What the page's scripts check before sending: the limit of the kind chosen or guessed.
+    assert f'data-max-image="{5 * MB}"' in page and f'data-max-document="{50 * MB}"' in page
+    assert 'data-too-large-video="视频不能超过 500 MB，请降低分辨率或码率、压缩后再上传。"' in page
 
 
 def _fetch(client, url: str, **kwargs):
