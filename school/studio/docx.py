@@ -69,6 +69,7 @@ TOO_BIG = "文档解压后过大或压缩比异常，可能是恶意构造的文
 STRANGE = "文档结构异常（含有文档类型声明），不能导入"
 DAMAGED = "Word 文档已损坏，无法读取：请在 Word 中重新保存后再导入"
 EMPTY = "文档中没有可以转换的内容"
+TEXT_BOXES = "文本框中的文字已按普通段落转换，原来的位置和边框没有保留，请检查顺序"
 
 
 class DocxRefused(ValueError):
@@ -95,7 +96,7 @@ def convert(
 ) -> Conversion:
     """Check a .docx and convert it to Markdown; its images become files of course."""
     check_package(stream)
-    result = Conversion(markdown="")
+    result = Conversion(markdown="", messages=_text_boxes(stream))
     stem = PurePath(files.display_name(filename, "document")).stem
     seen = 0
 
@@ -132,11 +133,29 @@ def convert(
     finally:
         stream.seek(0)
     result.markdown = markdown + "\n" if markdown else ""
-    result.messages.extend(_plain(message.message) for message in html.messages)
+    result.messages.extend(
+        _plain(message.message)
+        for message in html.messages
+        # Each image that is not stored has its own message, with the reason.
+        if not message.message.startswith("Image of type")
+    )
     if not markdown:
         result.messages.append(EMPTY)
     result.messages = list(dict.fromkeys(result.messages))
     return result
+
+
+def _text_boxes(stream: BinaryIO) -> list[str]:
+    """What becomes of text boxes: mammoth reads a box's text from the plain drawing (VML) that
+    Word writes beside it, and silently drops a box drawn without one."""
+    with zipfile.ZipFile(stream) as archive:
+        document = archive.read("word/document.xml")
+    stream.seek(0)
+    drawn, plain = document.count(b"<wps:txbx"), document.count(b"<v:textbox")
+    notes = [TEXT_BOXES] if plain else []
+    if drawn > plain:
+        notes.append(f"有 {drawn - plain} 个文本框无法转换，已略过，请对照原文补上")
+    return notes
 
 
 def check_package(stream: BinaryIO) -> None:
@@ -227,7 +246,7 @@ _PLAIN = (
     ),
     (
         re.compile(r"An unrecognised element was ignored: (.*)"),
-        "文档中有无法转换的内容（如文本框、图表、公式或艺术字，代码 {0}），已略过，请对照原文补上",
+        "文档中有无法转换的内容（如图表、公式或艺术字，代码 {0}），已略过，请对照原文补上",
     ),
     (
         re.compile(r"Image of type (.*) is unlikely to display in web browsers"),

@@ -14,7 +14,10 @@ _NAMESPACES = (
     f'xmlns:w="{_W}" xmlns:r="{_R}" '
     'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
     'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"'
+    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
 )
 _IMAGE_REL = f"{_R}/image"
 _LINK_REL = f"{_R}/hyperlink"
@@ -81,9 +84,24 @@ def image(rel_id: str, alt: str = "") -> str:
     )
 
 
-def text_box(text: str) -> str:
-    """An element mammoth does not know (a VML shape without fallback), holding text."""
+def unknown(text: str) -> str:
+    """An element mammoth does not know, holding text."""
     return paragraph(f"<w:r><w:pict><w:unknownThing>{escape(text)}</w:unknownThing></w:pict></w:r>")
+
+
+def text_box(text: str, *, fallback: bool = True) -> str:
+    """A text box as Word writes it: a drawing, and (usually) a VML shape with the same text."""
+    inner = f"<w:txbxContent>{paragraph(run(text))}</w:txbxContent>"
+    choice = (
+        f'<mc:Choice Requires="wps"><w:drawing><wps:txbx>{inner}</wps:txbx></w:drawing></mc:Choice>'
+    )
+    plain = (
+        f"<mc:Fallback><w:pict><v:shape><v:textbox>{inner}</v:textbox></v:shape></w:pict>"
+        "</mc:Fallback>"
+    )
+    return paragraph(
+        f"<w:r><mc:AlternateContent>{choice}{plain if fallback else ''}</mc:AlternateContent></w:r>"
+    )
 
 
 def docx(

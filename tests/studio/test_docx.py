@@ -29,6 +29,7 @@ from tests.studio.docx_builder import (
     run,
     table,
     text_box,
+    unknown,
 )
 from tests.uploading import stored_files
 
@@ -145,17 +146,33 @@ def test_the_markdown_renders_to_nothing_the_sanitiser_would_strip(app, world):
 
 
 def test_what_could_not_be_converted_is_reported_in_chinese(app, world):
-    body = paragraph(run("正文"), style="Fancy") + text_box("文本框里的字") + image("rIdBad")
+    body = paragraph(run("正文"), style="Fancy") + unknown("公式") + image("rIdBad")
     result = _convert(app, docx(body, images={"rIdBad": ("image2.png", b"not an image")}))
 
     assert result.markdown == "正文\n"
     assert result.messages == [
         "第 1 张图片没有导入：文件内容不是 JPG、PNG、GIF 或 WebP 图片",
-        "文档中有无法转换的内容（如文本框、图表、公式或艺术字，代码 w:unknownThing），"
+        "文档中有无法转换的内容（如图表、公式或艺术字，代码 w:unknownThing），"
         "已略过，请对照原文补上",
         "段落样式“花式段落”无法识别，已按普通段落转换",
     ]
     assert _files(app) == 0
+
+
+def test_text_boxes_keep_their_text_and_a_box_without_it_is_reported(app, world):
+    body = text_box("框里的话") + paragraph(run("正文")) + text_box("只画了框", fallback=False)
+    result = _convert(app, docx(body))
+    assert result.markdown == "框里的话\n\n正文\n"
+    assert result.messages == [
+        conversion.TEXT_BOXES,
+        "有 1 个文本框无法转换，已略过，请对照原文补上",
+    ]
+
+
+def test_an_image_of_a_format_browsers_cannot_show_is_reported_once(app, world):
+    body = paragraph(run("正文")) + image("rIdEmf")
+    result = _convert(app, docx(body, images={"rIdEmf": ("image1.emf", b"\x01\x00\x00\x00")}))
+    assert result.messages == ["第 1 张图片没有导入：文件内容不是 JPG、PNG、GIF 或 WebP 图片"]
 
 
 def test_an_image_that_fails_the_checks_leaves_no_file(app, world):
