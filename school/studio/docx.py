@@ -38,6 +38,7 @@ from markdownify import ATX, MarkdownConverter
 from school import filetypes
 from school.auth.models import User
 from school.courses.models import Course
+from school.db import db
 from school.studio import files
 from school.studio.files import CourseFile
 
@@ -126,9 +127,11 @@ def convert(
         markdown = _Markdown().convert(html.value).strip()
     except Exception:
         # mammoth raises whatever its zip and XML readers meet in a damaged file. The images
-        # stored so far go with the refusal; their rows go with the request's rollback.
+        # stored before that go with the refusal.
         for item in result.images:
+            db.session.delete(item)
             files.remove_stored(folder, item.stored_name)
+        db.session.flush()
         raise DocxRefused(DAMAGED) from None
     finally:
         stream.seek(0)

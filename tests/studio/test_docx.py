@@ -246,3 +246,11 @@ def test_a_damaged_document_is_refused(app, world):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document><unclosed>")
     assert _refused(app, out.getvalue()) == conversion.DAMAGED
+
+
+def test_images_stored_before_a_failure_go_with_the_refusal(app, world, monkeypatch):
+    def fail(self, html):
+        raise ValueError("a converter bug")
+
+    monkeypatch.setattr(conversion._Markdown, "convert", fail)
+    assert _refused(app, _lesson()) == conversion.DAMAGED
