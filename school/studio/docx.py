@@ -122,7 +122,11 @@ def convert(
 
     try:
         html = mammoth.convert_to_html(
-            stream, style_map=_STYLE_MAP, convert_image=mammoth.images.img_element(store_image)
+            stream,
+            style_map=_STYLE_MAP,
+            # A style map stored inside the document would let the sender choose the HTML.
+            include_embedded_style_map=False,
+            convert_image=mammoth.images.img_element(store_image),
         )
         markdown = _Markdown().convert(html.value).strip()
     except Exception:
