@@ -48,8 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.search import hooks as search_hooks
     from school.search import service as search_service
     from school.search.views import bp as search_bp
-    from school.studio.views import bp as studio_bp
     from school.studio.file_views import bp as studio_files_bp
+    from school.studio.views import bp as studio_bp
 
     db.init_app(app)
     search_hooks.register(app)

@@ -17,7 +17,7 @@ CSP = (
 # else is marked no-store, overriding what a view set: any page or file behind login can carry
 # personal data (exports, the archive, a card photo), and so can the card scan page; a kept copy
 # outlives logout and shows on a shared phone. An allow-list, so a new view is safe by default.
-CACHEABLE_ENDPOINTS = frozenset({"static", "courses.media"})
+CACHEABLE_ENDPOINTS = frozenset({"static", "courses.media", "studio_files.serve"})
 
 # Browsers then refuse plain http for a year, on this host and every subdomain.
 HSTS = "max-age=31536000; includeSubDomains"

@@ -43,6 +43,9 @@ MB = 1024 * 1024
 # A file up to this many times its limit still reaches the form, so the form can come back with
 # the member's text: a phone photo is often two or three times the size allowed.
 OVERSIZE_FACTOR = 4
+# ... but never more than this much over it: a video's limit is hundreds of megabytes, and a
+# request is read (to disk) before the login and the CSRF token are checked.
+OVERSIZE_ROOM = 64 * MB
 # The text fields around the file: a post's body is at most 20,000 characters, 3 bytes each in
 # UTF-8, and multipart adds a few hundred bytes a field.
 FORM_ROOM = 256 * 1024
@@ -99,7 +102,8 @@ def too_large_message(key: str) -> str:
 
 def request_cap(key: str) -> int:
     """The largest request body a view taking this kind of upload reads at all."""
-    return OVERSIZE_FACTOR * limit_bytes(key) + FORM_ROOM
+    limit = limit_bytes(key)
+    return limit + min((OVERSIZE_FACTOR - 1) * limit, OVERSIZE_ROOM) + FORM_ROOM
 
 
 def size_of(upload: FileStorage) -> int:

@@ -46,6 +46,10 @@ def test_each_limit_has_a_default_and_comes_from_the_environment(tmp_path, monke
         "CARD_PHOTO_MAX_MB": 2,
         "ROSTER_MAX_MB": 10,
         "QUIZ_IMPORT_MAX_MB": 2,
+        "LESSON_IMAGE_MAX_MB": 5,
+        "LESSON_DOCUMENT_MAX_MB": 50,
+        "LESSON_VIDEO_MAX_MB": 500,
+        "DOCX_MAX_MB": 20,
     }
     for key in uploads.KINDS:
         monkeypatch.setenv(key, "7")
@@ -70,12 +74,16 @@ def test_every_view_that_takes_a_file_declares_its_kind(app):
         "cards.upload_photo": "CARD_PHOTO_MAX_MB",
         "roster.preview": "ROSTER_MAX_MB",
         "quiz_manage.bank_import": "QUIZ_IMPORT_MAX_MB",
+        "studio_files.upload": "LESSON_VIDEO_MAX_MB",
+        "studio_files.docx_import": "DOCX_MAX_MB",
     }
 
 
 def test_the_request_cap_leaves_room_for_a_file_several_times_too_large(app):
     with app.app_context():
         assert uploads.request_cap("FORUM_IMAGE_MAX_MB") == 20 * MB + uploads.FORM_ROOM
+        # A video's room over its limit is bounded: the body is read before login is checked.
+        assert uploads.request_cap("LESSON_VIDEO_MAX_MB") == 564 * MB + uploads.FORM_ROOM
         assert uploads.too_large_message("CARD_PHOTO_MAX_MB").startswith("照片不能超过 2 MB，")
     with pytest.raises(ValueError):
         uploads.accepts("VIDEO_MAX_MB")

@@ -1,7 +1,7 @@
 """Course files: images, PDF documents and videos uploaded in the studio for a course's lessons.
 
 Revision ID: f2b9d4a6e8c1
-Revises: b6d2f8a3c5e1
+Revises: c3e8a1f5d7b2
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "f2b9d4a6e8c1"
-down_revision = "b6d2f8a3c5e1"
+down_revision = "c3e8a1f5d7b2"
 branch_labels = None
 depends_on = None
 

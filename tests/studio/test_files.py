@@ -189,10 +189,6 @@ def test_a_document_is_served_as_a_download_with_its_name(app, author):
     assert f"filename*=UTF-8''{quote('第一讲 讲义.pdf')}" in disposition
 
 
-@pytest.mark.xfail(
-    reason="security.CACHEABLE_ENDPOINTS must list studio_files.serve (asked in the handoff)",
-    strict=True,
-)
 def test_a_served_file_may_be_kept_by_the_browser_only(app, author):
     name = _stored(app, author, samples.pdf(), "讲义.pdf")
     assert _fetch(author, f"/files/{name}").headers["Cache-Control"] == "private, max-age=3600"
