@@ -33,6 +33,7 @@ from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import Base, UTCDateTime, db, utcnow
 from school.formatting import size_text
+from school.studio.models import ContentRevision
 
 FILE_KINDS = {"image": "图片", "document": "文档", "video": "视频"}
 
@@ -185,7 +186,13 @@ def files_in_use(course: Course, items: list[CourseFile]) -> set[str]:
     used = set(db.session.scalars(select(Lesson.media_name).where(Lesson.media_name.in_(names))))
     bodies = db.session.scalars(select(Lesson.body_md).where(Lesson.course_id == course.id))
     texts = [course.body_md, *bodies]
-    return used | {name for name in names if any(name in text for text in texts)}
+    # Saved versions count too: a draft waiting for review, or an old one to restore.
+    for data in db.session.scalars(
+        select(ContentRevision.data).where(ContentRevision.course_id == course.id)
+    ):
+        used.add(data.get("media_name"))
+        texts.append(data.get("body_md") or "")
+    return (used & names) | {name for name in names if any(name in text for text in texts)}
 
 
 def delete_file(item: CourseFile) -> str:

@@ -18,7 +18,7 @@ from school.forms import options
 from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.quizzes.models import Quiz
-from school.studio import building, review, revisions
+from school.studio import building, files, review, revisions
 from school.studio.dashboard import dashboard_page, my_courses
 from school.studio.forms import (
     CourseForm,
@@ -313,18 +313,20 @@ def lesson_new(slug: str):
     return render_template("studio/lesson_new.html", course=course, form=form)
 
 
-def _media_choices(course: Course, kind: str, current: str | None) -> list[tuple[str, str]]:
+def _media_choices(course: Course, current: str | None) -> list[tuple[str, str]]:
+    """The course's videos and PDFs a lesson can show, and the file it shows now."""
     choices = [("", "（无）")]
-    for name, label in studio_media(course, kind):
-        choices.append((name, label))
+    for item in files.course_files(course):
+        if item.kind in _MEDIA_KINDS.values():
+            label = "视频" if item.kind == "video" else "PDF"
+            choices.append((item.stored_name, f"{label}：{item.original_name}"))
     if current and current not in {name for name, _ in choices}:
-        choices.append((current, f"当前文件 {current}"))
+        choices.append((current, "当前文件（从课程文件夹导入）"))
     return choices
 
 
-def studio_media(course: Course, kind: str) -> list[tuple[str, str]]:
-    """The course's uploaded files a lesson of ``kind`` can show: (stored name, label)."""
-    return []
+# A video lesson shows a video file, a document lesson a PDF (course files of these kinds).
+_MEDIA_KINDS = {"video": "video", "document": "document"}
 
 
 @bp.route("/courses/<slug>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
@@ -335,9 +337,7 @@ def lesson_edit(slug: str, lesson_id: int):
     form.module.choices = options(_module_choices(course))
     data = revisions.working_data(course, lesson)
     newest = revisions.latest(course, lesson)
-    form.media.choices = options(
-        _media_choices(course, form.kind.data or data["kind"], data["media_name"])
-    )
+    form.media.choices = options(_media_choices(course, data["media_name"]))
     if request.method == "GET":
         form.title.data = data["title"]
         form.kind.data = data["kind"]
@@ -349,7 +349,7 @@ def lesson_edit(slug: str, lesson_id: int):
         form.body_md.data = data["body_md"]
         form.base.data = str(newest.number) if newest else ""
     conflict = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _media_refused(course, form):
         changes = {
             "title": form.title.data.strip(),
             "kind": form.kind.data,
@@ -397,12 +397,34 @@ def lesson_edit(slug: str, lesson_id: int):
             if conflict
             else None
         ),
+        upload_url=url_for("studio_files.upload", slug=course.slug),
+        docx_url=url_for("studio_files.docx_import", slug=course.slug),
+        files_url=url_for("studio_files.index", slug=course.slug),
     )
+
+
+def _media_refused(course: Course, form: LessonForm) -> bool:
+    """A video lesson needs a video, a document lesson a PDF (from the course's files)."""
+    wanted = _MEDIA_KINDS.get(form.kind.data)
+    chosen = files.find_file(form.media.data) if form.media.data else None
+    if wanted is None or (chosen is None and form.media.data):
+        # A text lesson may keep a file; a file imported from content/ is not a course file.
+        return False
+    if chosen is None:
+        form.media.errors.append(
+            "视频课时请选择一个视频文件。" if wanted == "video" else "文档课时请选择一个 PDF 文件。"
+        )
+        return True
+    if chosen.kind != wanted:
+        form.media.errors.append("所选文件与课时类型不符：视频课时选视频，文档课时选 PDF。")
+        return True
+    return False
 
 
 def _media_type(course: Course, stored_name: str | None) -> str | None:
     """The content type of a course file chosen as a lesson's video or document."""
-    return None
+    item = files.find_file(stored_name) if stored_name else None
+    return item.content_type if item is not None and item.course_id == course.id else None
 
 
 @bp.post("/courses/<slug>/lessons/<int:lesson_id>/move")

@@ -1,5 +1,6 @@
 """The studio in the browser's place: an instructor builds a course, a reviewer approves it."""
 
+import io
 import re
 
 from sqlalchemy import func, select
@@ -9,8 +10,9 @@ from school.db import db
 from school.notifications.models import Notification
 from school.orgs.models import Organisation
 from school.studio.models import ContentRevision, ReviewerGrant
-from tests.conftest import login, post
+from tests.conftest import csrf_token, login, post
 from tests.factories import make_user
+from tests.studio import samples
 
 
 def _theme_id(app) -> int:
@@ -175,3 +177,49 @@ def test_a_secretary_appoints_a_reviewer_for_their_branch_only(app, world, clien
     with app.app_context():
         [grant] = db.session.scalars(select(ReviewerGrant)).all()
         assert (grant.user_id, grant.org_id) == (world.instructor, branch_a.id)
+
+
+def _upload(client, slug: str, name: str, content: bytes) -> dict:
+    response = client.post(
+        f"/studio/courses/{slug}/files",
+        data={"file": (io.BytesIO(content), name), "csrf_token": csrf_token(client)},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def test_a_video_lesson_shows_an_uploaded_video_and_refuses_a_pdf(app, world, client):
+    login(client, "instructor")
+    course = _new_course(app, client)
+    lesson_id = _new_lesson(app, client, course)
+    video = _upload(client, "party-rules", "讲座.mp4", samples.mp4())
+    document = _upload(client, "party-rules", "提纲.pdf", samples.pdf())
+    url = f"/studio/courses/party-rules/lessons/{lesson_id}/edit"
+
+    wrong = post(
+        client, url, _lesson_form(app, lesson_id, kind="video", media=document["stored_name"])
+    )
+    assert wrong.status_code == 200
+    assert "所选文件与课时类型不符" in wrong.get_data(as_text=True)
+    missing = post(client, url, _lesson_form(app, lesson_id, kind="video", media=""))
+    assert "视频课时请选择一个视频文件。" in missing.get_data(as_text=True)
+    with app.app_context():
+        lesson = db.session.get(Lesson, lesson_id)
+        assert (lesson.kind, lesson.media_name) == ("text", None)
+
+    saved = post(
+        client, url, _lesson_form(app, lesson_id, kind="video", media=video["stored_name"])
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        lesson = db.session.get(Lesson, lesson_id)
+        assert (lesson.kind, lesson.media_name, lesson.media_type) == (
+            "video",
+            video["stored_name"],
+            "video/mp4",
+        )
+    # The course's instructor plays it through the lesson's media address, seeking included.
+    with client.get(f"/media/lessons/{lesson_id}", headers={"Range": "bytes=0-15"}) as played:
+        assert played.status_code == 206 and played.data == samples.mp4()[:16]
