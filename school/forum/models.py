@@ -65,6 +65,9 @@ class Thread(Base):
         ),
         # A double-submitted form (two clicks, a resent request) creates one thread.
         UniqueConstraint("author_id", "client_token"),
+        # A private question is published as FAQ at most once: after the asker objected, the
+        # withdrawn copy stays and says so. An index, not a constraint: SQLite adds it in place.
+        Index("ix_threads_faq_source_id", "faq_source_id", unique=True),
         # The board lists sort pinned first, then by recency; the staff queue by recency; both
         # page deep into 10,000 threads (bench/forum_list.py).
         Index("ix_threads_board_pinned_activity", "board", "pinned", "last_activity_at", "id"),
@@ -95,6 +98,12 @@ class Thread(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     faq: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An anonymised FAQ copy of a private question: the question it was made from (shown to its
+    # handlers only). A copy's author is the staff member who published it, never the asker;
+    # deleting the question deletes its copy.
+    faq_source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE")
+    )
     client_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -114,6 +123,10 @@ class Thread(Base):
         primaryjoin="and_(Attachment.thread_id == Thread.id, Attachment.post_id.is_(None))",
         order_by="Attachment.id",
         viewonly=True,
+    )
+    # The anonymised FAQ copy made from this private question, if any.
+    faq_copy: Mapped[Thread | None] = relationship(
+        foreign_keys=[faq_source_id], uselist=False, passive_deletes=True
     )
 
     @property
@@ -135,6 +148,10 @@ class Thread(Base):
     @property
     def is_open(self) -> bool:
         return self.state not in ("resolved", "closed", "withdrawn")
+
+    @property
+    def is_faq_copy(self) -> bool:
+        return self.faq_source_id is not None
 
 
 class Post(Base):
