@@ -24,6 +24,7 @@ from tests.cards import authz_cases as cards_cases
 from tests.conftest import app_config, login, post
 from tests.courses import authz_cases as courses_cases
 from tests.factories import build_world
+from tests.forum import authz_cases as forum_cases
 from tests.members import authz_cases as members_cases
 from tests.members import roster_authz_cases as roster_cases
 from tests.notices import authz_cases as notices_cases
@@ -239,6 +240,7 @@ FEATURES = [
     search_cases,
     studio_cases,
     studio_files_cases,
+    forum_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -24,9 +24,7 @@ branch_labels = None
 depends_on = None
 
 FK = "fk_threads_faq_source_id_threads"
-SQLITE_FK = (
-    f"CONSTRAINT {FK} FOREIGN KEY(faq_source_id) REFERENCES threads (id) ON DELETE CASCADE"
-)
+SQLITE_FK = f"CONSTRAINT {FK} FOREIGN KEY(faq_source_id) REFERENCES threads (id) ON DELETE CASCADE"
 
 
 def _table_sql(bind) -> str:

@@ -40,3 +40,15 @@ class ReplyForm(FlaskForm):
 class EditForm(FlaskForm):
     title = StringField("标题", validators=[DataRequired("请填写标题。"), Length(max=TITLE_MAX)])
     body = TextAreaField("内容", validators=[DataRequired("请填写内容。"), Length(max=BODY_MAX)])
+
+
+class FaqCopyForm(FlaskForm):
+    """The anonymised copy of a private question, as members will read it."""
+
+    title = StringField("问题标题", validators=required_text("标题", TITLE_MAX))
+    question = TextAreaField("问题", validators=required_text("问题", BODY_MAX))
+    answer = TextAreaField("答复", validators=required_text("答复", BODY_MAX))
+    checked = BooleanField(
+        "我已删去姓名、电话、证件号、地名、单位等可识别提问人的信息",
+        validators=[DataRequired("请逐项核对并删去可识别提问人的信息后再勾选。")],
+    )

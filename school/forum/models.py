@@ -37,6 +37,17 @@ TICKET_STATES = {
     "closed": "已关闭",
 }
 STATES = {**QA_STATES, **TICKET_STATES, "withdrawn": "已撤回"}
+# Why a thread is not offered as FAQ to someone who may see staff tools (permissions.faq_refusal).
+FAQ_REFUSALS = {
+    "not_question": "只有咨询答疑可以设为常见问题",
+    "already": "已设为常见问题",
+    "not_handler": "您不是该问题的答复人",
+    "withdrawn": "提问人已撤回该问题",
+    "hidden": "该问题已隐藏",
+    "unapproved": "该问题尚未审核通过",
+    "objected": "提问人不同意公开",
+    "unanswered": "该问题尚未答复",
+}
 HELP_CATEGORIES = {
     "hukou": "户口迁移",
     "homestead": "宅基地",
@@ -101,9 +112,7 @@ class Thread(Base):
     # An anonymised FAQ copy of a private question: the question it was made from (shown to its
     # handlers only). A copy's author is the staff member who published it, never the asker;
     # deleting the question deletes its copy.
-    faq_source_id: Mapped[int | None] = mapped_column(
-        ForeignKey("threads.id", ondelete="CASCADE")
-    )
+    faq_source_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     client_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -96,3 +96,39 @@ def can_accept(user: User, thread: Thread, post: Post) -> bool:
         and not post.is_note
         and thread.state in ("pending", "answered")
     )
+
+
+def has_answer(thread: Thread) -> bool:
+    """Whether the handlers answered: an official reply that the asker can read."""
+    return any(p.official and not p.is_note and not p.hidden for p in thread.posts)
+
+
+def faq_refusal(user: User, thread: Thread) -> str | None:
+    """Why the user may not make the question FAQ (a key of FAQ_REFUSALS); None when they may.
+
+    Its handlers promote a public question as it is; a private one only as an anonymised copy,
+    once it has an answer, and never again after the asker objected.
+    """
+    if thread.board != "qa":
+        return "not_question"
+    if thread.faq or thread.is_faq_copy:
+        return "already"
+    if not handles(user, thread):
+        return "not_handler"
+    if thread.state == "withdrawn":
+        return "withdrawn"
+    if thread.hidden:
+        return "hidden"
+    if not thread.approved:
+        return "unapproved"
+    if thread.visibility == "public":
+        return None
+    if (copy := thread.faq_copy) is not None:
+        return "objected" if copy.state == "withdrawn" else "already"
+    return None if has_answer(thread) else "unanswered"
+
+
+def can_object(user: User, thread: Thread) -> bool:
+    """The asker may take back their question's anonymised FAQ copy while it is public."""
+    copy = thread.faq_copy
+    return thread.author_id == user.id and copy is not None and copy.state != "withdrawn"

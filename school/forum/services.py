@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
@@ -15,8 +15,10 @@ from school.auth.models import User
 from school.clock import local_today, to_local
 from school.courses.models import Course, Lesson, course_instructors
 from school.db import db, utcnow
+from school.forum.anonymise import Finding, findings
 from school.forum.models import (
     BOARDS,
+    FAQ_REFUSALS,
     HELP_CATEGORIES,
     AbuseReport,
     Post,
@@ -28,6 +30,7 @@ from school.forum.permissions import (
     can_accept,
     can_reply,
     can_withdraw,
+    faq_refusal,
     handles,
     manages,
     sees_identity,
@@ -341,8 +344,10 @@ def moderate(user: User, thread: Thread, action: str) -> None:
 
 def promote_faq(user: User, thread: Thread) -> None:
     """Make a good public question part of its course's FAQ."""
-    if not handles(user, thread) or thread.board != "qa" or thread.visibility != "public":
-        raise ForumError("只有公开的咨询可以设为常见问题。")
+    if (refusal := faq_refusal(user, thread)) is not None:
+        raise ForumError(f"{FAQ_REFUSALS[refusal]}。")
+    if thread.visibility != "public":
+        raise ForumError("不公开的问题只能整理为匿名常见问题。")
     thread.faq = True
     _event(thread, user, "faq", "设为常见问题")
     notify(
@@ -353,6 +358,153 @@ def promote_faq(user: User, thread: Thread) -> None:
         exclude=user,
     )
     db.session.flush()
+
+
+# --- private questions as anonymised FAQ ------------------------------------------------------
+
+# Days the asker is given to object before the copy counts as agreed; an objection later still
+# withdraws it.
+FAQ_OBJECTION_DAYS = 7
+OBJECTION_REASON_MAX = 200
+
+
+@dataclass(frozen=True)
+class FaqDraft:
+    """The text of an anonymised FAQ copy: what members will read."""
+
+    title: str
+    question: str
+    answer: str
+
+
+def faq_draft(question: Thread) -> FaqDraft:
+    """The copy's starting text: the question as asked and its official answers, to edit."""
+    answers = [p.body_md for p in question.posts if p.official and not p.is_note and not p.hidden]
+    return FaqDraft(question.title, question.body_md, "\n\n".join(answers))
+
+
+def draft_findings(question: Thread, draft: FaqDraft) -> list[Finding]:
+    """What in the draft could still identify the asker (see school/forum/anonymise.py)."""
+    text = "\n".join([draft.title, draft.question, draft.answer])
+    return findings(text, question.author, question.id)
+
+
+def _check_anonymous(question: Thread | None, draft: FaqDraft) -> None:
+    if question is None:  # an edit of a thread that is not an anonymised copy
+        return
+    blocking = [f for f in draft_findings(question, draft) if f.blocking]
+    if blocking:
+        listed = "、".join(f"{f.label}“{f.text}”" for f in blocking)
+        raise ForumError(f"公开的内容里还有可识别提问人的信息，请删去：{listed}。")
+
+
+def objection_days() -> int:
+    """Days the asker is told they have to object (FORUM_FAQ_OBJECTION_DAYS)."""
+    return int(current_app.config.get("FORUM_FAQ_OBJECTION_DAYS", FAQ_OBJECTION_DAYS))
+
+
+def objection_until(copy: Thread) -> datetime:
+    """The end of the period stated to the asker for objecting to the copy."""
+    return copy.created_at + timedelta(days=objection_days())
+
+
+def publish_faq_copy(
+    user: User, question: Thread, draft: FaqDraft, now: datetime | None = None
+) -> Thread:
+    """Publish an anonymised copy of a private question and its answer as FAQ; the asker is
+    told and may object. The question itself stays private and unchanged."""
+    now = now or utcnow()
+    if (refusal := faq_refusal(user, question)) is not None:
+        raise ForumError(f"{FAQ_REFUSALS[refusal]}。")
+    if question.visibility == "public":
+        raise ForumError("公开的问题可以直接设为常见问题。")
+    _check_text(draft.title, draft.question)
+    _check_text(None, draft.answer)
+    _check_anonymous(question, draft)
+    copy = Thread(
+        board="qa",
+        title=draft.title.strip(),
+        body_md=draft.question,
+        # The copy's author is who published it; members see it as an anonymous question.
+        author_id=user.id,
+        anonymous=True,
+        visibility="public",
+        state="resolved",
+        org_id=question.org_id,
+        course_id=question.course_id,
+        lesson_id=question.lesson_id,
+        # Its answer is final: replies would go to the publisher, not to the asker.
+        locked=True,
+        faq=True,
+        faq_source_id=question.id,
+        created_at=now,
+        last_activity_at=now,
+        first_reply_at=now,
+        closed_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(copy)
+    except IntegrityError:  # another handler published it a moment ago
+        raise ForumError(f"{FAQ_REFUSALS['already']}。") from None
+    db.session.add(
+        Post(
+            thread_id=copy.id,
+            author_id=user.id,
+            body_md=draft.answer,
+            official=True,
+            created_at=now,
+        )
+    )
+    _event(copy, user, "faq_copy", "由不公开的提问匿名整理为常见问题", internal=True)
+    db.session.expire(question, ["faq_copy"])
+    until = to_local(objection_until(copy))
+    notify(
+        [question.author],
+        "faq",
+        f"您的提问“{question.title}”已去掉个人信息，整理为常见问题公开。如不同意公开，"
+        f"请在 {until.month} 月 {until.day} 日前在提问页点“不同意公开”，之后也可以随时提出。",
+        _url(question),
+        exclude=user,
+    )
+    db.session.flush()
+    return copy
+
+
+def object_to_faq(user: User, question: Thread, reason: str, now: datetime | None = None) -> bool:
+    """The asker does not agree: the anonymised copy is withdrawn at once and its publisher is
+    told. False when it already was withdrawn (nothing changes)."""
+    if question.author_id != user.id:
+        raise ForumError("只有提问人可以提出不同意公开。")
+    if question.faq_copy is None:
+        raise ForumError("这个问题没有整理为常见问题。")
+    # Two objections at once withdraw it once and tell the publisher once.
+    copy = db.session.scalar(
+        select(Thread)
+        .where(Thread.id == question.faq_copy.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if copy.state == "withdrawn":
+        return False
+    copy.state, copy.closed_at = "withdrawn", now or utcnow()
+    reason = " ".join(reason.split())[:OBJECTION_REASON_MAX]
+    _event(
+        copy,
+        user,
+        "faq_objection",
+        "提问人不同意公开，已撤下" + (f"：{reason}" if reason else ""),
+        internal=True,
+    )
+    notify(
+        [copy.author],
+        "faq",
+        f"提问人不同意公开，常见问题“{copy.title}”已撤下",
+        _url(copy),
+        exclude=user,
+    )
+    db.session.flush()
+    return True
 
 
 def publish_reply(user: User, post: Post) -> None:
@@ -374,10 +526,16 @@ def _check_editable(user: User, thread: Thread, author_id: int) -> None:
         raise ForumError("事项已办结，不能再修改。")
 
 
+def _source(thread: Thread) -> Thread | None:
+    """The private question an anonymised copy was made from (None for other threads)."""
+    return db.session.get(Thread, thread.faq_source_id) if thread.is_faq_copy else None
+
+
 def edit_post(user: User, post: Post, body: str) -> None:
     """Edit a post, keeping what it said before."""
     _check_editable(user, post.thread, post.author_id)
     _check_text(None, body)
+    _check_anonymous(_source(post.thread), FaqDraft("", "", body))
     if body != post.body_md:
         db.session.add(Revision(post_id=post.id, body_md=post.body_md, edited_by_id=user.id))
         post.body_md, post.edited_at = body, utcnow()
@@ -388,6 +546,7 @@ def edit_thread(user: User, thread: Thread, title: str, body: str) -> None:
     """Edit a thread's title and text, keeping what it said before."""
     _check_editable(user, thread, thread.author_id)
     _check_text(title, body)
+    _check_anonymous(_source(thread), FaqDraft(title, body, ""))
     if (title, body) != (thread.title, thread.body_md):
         db.session.add(
             Revision(
@@ -469,8 +628,11 @@ def report_abuse(user: User, thread: Thread, post: Post | None, reason: str) -> 
 
 
 def author_label(viewer: User, thread: Thread) -> str:
-    """The author's name, or 匿名党员 for viewers who may not know it."""
-    return thread.author.name if sees_identity(viewer, thread) else "匿名党员"
+    """The author's name, or 匿名党员 for viewers who may not know it (and on FAQ copies, whose
+    author published them and did not ask)."""
+    if thread.is_faq_copy or not sees_identity(viewer, thread):
+        return "匿名党员"
+    return thread.author.name
 
 
 # --- lists and the staff queue -----------------------------------------------------------------
@@ -494,7 +656,8 @@ def overdue_before(now: datetime | None = None) -> datetime:
 
 
 def _handled_by(user: User) -> Select:
-    query = select(Thread)
+    # FAQ copies are published answers, not work: they are found on the boards and courses.
+    query = select(Thread).where(Thread.faq_source_id.is_(None))
     if user.is_admin:
         return query
     conditions = []
@@ -526,22 +689,56 @@ class Queue:
     overdue: int
 
 
+def _late() -> ColumnElement[bool]:
+    """Open items without a staff reply past the answer deadline (FORUM_OVERDUE_DAYS)."""
+    return and_(
+        Thread.first_reply_at.is_(None),
+        Thread.created_at < overdue_before(),
+        Thread.state.not_in(["resolved", "closed", "withdrawn"]),
+    )
+
+
+# Items still waiting for an answer: questions, and tickets until their first staff reply.
+_UNANSWERED = ("pending", "submitted", "accepted", "in_progress")
+
+
+def waiting_for(user: User) -> ColumnElement[bool]:
+    """Items waiting for this user's answer: unanswered questions on the courses they teach, and
+    unanswered items assigned to them."""
+    taught = select(course_instructors.c.course_id).where(course_instructors.c.user_id == user.id)
+    return and_(
+        Thread.state.in_(_UNANSWERED),
+        Thread.hidden.is_(False),
+        Thread.faq_source_id.is_(None),
+        or_(
+            and_(Thread.board == "qa", Thread.org_id.is_(None), Thread.course_id.in_(taught)),
+            Thread.assignee_id == user.id,
+        ),
+    )
+
+
+def waiting_counts(user: User) -> tuple[int, int]:
+    """How many items wait for the user's answer, and how many of them are overdue."""
+    late = func.coalesce(func.sum(case((_late(), 1), else_=0)), 0)
+    count, overdue = db.session.execute(
+        select(func.count(Thread.id), late).where(waiting_for(user))
+    ).one()
+    return count, overdue
+
+
 def queue(
     user: User,
     *,
     board: str | None = None,
     state: str | None = None,
     overdue_only: bool = False,
+    waiting_only: bool = False,
     page: int = 1,
     per_page: int = 30,
 ) -> Queue:
     """Everything routed to the user's organisations (or courses), filtered, with counts."""
     base = _handled_by(user)
-    late = and_(
-        Thread.first_reply_at.is_(None),
-        Thread.created_at < overdue_before(),
-        Thread.state.not_in(["resolved", "closed", "withdrawn"]),
-    )
+    late = _late()
     scoped = base.subquery()
     counts = dict(
         db.session.execute(select(scoped.c.board, func.count()).group_by(scoped.c.board)).all()
@@ -554,6 +751,8 @@ def queue(
         filtered = filtered.where(Thread.state == state)
     if overdue_only:
         filtered = filtered.where(late)
+    if waiting_only:
+        filtered = filtered.where(waiting_for(user))
     total = db.session.scalar(select(func.count()).select_from(filtered.subquery()))
     threads = db.session.scalars(
         filtered.options(*_LIST_OPTIONS)
@@ -595,7 +794,8 @@ def my_threads(user: User) -> list[Thread]:
     return list(
         db.session.scalars(
             select(Thread)
-            .where(Thread.author_id == user.id)
+            # An FAQ copy's author published it: it is not one of their own items.
+            .where(Thread.author_id == user.id, Thread.faq_source_id.is_(None))
             .options(*_LIST_OPTIONS)
             .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         )
@@ -607,7 +807,13 @@ def course_faq(course: Course) -> list[Thread]:
     return list(
         db.session.scalars(
             select(Thread)
-            .where(Thread.course_id == course.id, Thread.faq.is_(True), Thread.hidden.is_(False))
+            .where(
+                Thread.course_id == course.id,
+                Thread.faq.is_(True),
+                Thread.hidden.is_(False),
+                # A copy the asker objected to is withdrawn from members at once.
+                Thread.state != "withdrawn",
+            )
             .order_by(Thread.id)
         )
     )

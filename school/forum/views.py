@@ -20,9 +20,10 @@ from school.auth.models import User
 from school.courses.models import Lesson
 from school.db import db
 from school.forum import services
-from school.forum.forms import IMAGE_LIMIT, EditForm, ReplyForm, ThreadForm
+from school.forum.forms import IMAGE_LIMIT, EditForm, FaqCopyForm, ReplyForm, ThreadForm
 from school.forum.models import (
     BOARDS,
+    FAQ_REFUSALS,
     HELP_CATEGORIES,
     STATES,
     Attachment,
@@ -31,9 +32,11 @@ from school.forum.models import (
 )
 from school.forum.permissions import (
     can_accept,
+    can_object,
     can_reply,
     can_view,
     can_withdraw,
+    faq_refusal,
     handles,
     is_public,
     manages,
@@ -178,6 +181,9 @@ def thread(thread_id: int):
 def _thread_page(thread: Thread, form: ReplyForm):
     """The thread with its reply form: empty, or as sent back with the member's text."""
     staff = handles(current_user, thread)
+    # Staff tools, and why FAQ is not offered, are for staff and instructors, never members.
+    faq_tools = thread.board == "qa" and (current_user.is_staff or current_user.is_instructor)
+    own_copy = thread.faq_copy if thread.author_id == current_user.id else None
     return render_template(
         "forum/thread.html",
         thread=thread,
@@ -203,6 +209,12 @@ def _thread_page(thread: Thread, form: ReplyForm):
         and thread.created_at < services.overdue_before(),
         days_open=services.days_since(thread.created_at),
         public=is_public(thread),
+        faq_tools=faq_tools,
+        faq_refusal=faq_refusal(current_user, thread) if faq_tools else None,
+        faq_refusals=FAQ_REFUSALS,
+        own_copy=own_copy,
+        can_object=can_object(current_user, thread),
+        objection_until=services.objection_until(own_copy) if own_copy else None,
     )
 
 
@@ -293,6 +305,56 @@ def moderate(thread_id: int):
     if action == "faq":
         return _act(thread, lambda: services.promote_faq(current_user, thread), "已设为常见问题。")
     return _act(thread, lambda: services.moderate(current_user, thread, action), "已处理。")
+
+
+@bp.route("/threads/<int:thread_id>/faq-copy", methods=["GET", "POST"])
+def faq_copy(thread_id: int):
+    thread = _load_thread(thread_id)
+    if not handles(current_user, thread):
+        abort(403)
+    refusal = faq_refusal(current_user, thread)
+    if refusal is not None or thread.visibility == "public":
+        reason = FAQ_REFUSALS[refusal] if refusal else "公开的问题可以直接设为常见问题"
+        flash(f"{reason}。", "warning")
+        return _back(thread)
+    draft = services.faq_draft(thread)
+    form = FaqCopyForm(
+        data=None
+        if request.method == "POST"
+        else {"title": draft.title, "question": draft.question, "answer": draft.answer}
+    )
+    text = services.FaqDraft(
+        form.title.data or "", form.question.data or "", form.answer.data or ""
+    )
+    if form.validate_on_submit():
+        try:
+            copy = services.publish_faq_copy(current_user, thread, text)
+        except ForumError as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash("已匿名发布为常见问题，并通知了提问人。", "success")
+            return redirect(url_for("forum.thread", thread_id=copy.id))
+    return render_template(
+        "forum/faq_copy.html",
+        form=form,
+        thread=thread,
+        findings=services.draft_findings(thread, text),
+        days=services.objection_days(),
+    )
+
+
+@bp.post("/threads/<int:thread_id>/faq-objection")
+def faq_objection(thread_id: int):
+    thread = _load_thread(thread_id)
+    if thread.author_id != current_user.id:
+        abort(403)
+    return _act(
+        thread,
+        lambda: services.object_to_faq(current_user, thread, request.form.get("reason", "")),
+        "常见问题已撤下，其他党员不会再看到。",
+    )
 
 
 @bp.post("/posts/<int:post_id>/publish")
@@ -390,9 +452,15 @@ def queue():
     board = request.args.get("board") if request.args.get("board") in BOARDS else None
     state = request.args.get("state") if request.args.get("state") in STATES else None
     overdue_only = request.args.get("overdue") == "1"
+    waiting_only = request.args.get("waiting") == "1"
     page = max(1, request.args.get("page", 1, type=int))
     result = services.queue(
-        current_user, board=board, state=state, overdue_only=overdue_only, page=page
+        current_user,
+        board=board,
+        state=state,
+        overdue_only=overdue_only,
+        waiting_only=waiting_only,
+        page=page,
     )
     return render_template(
         "forum/queue.html",
@@ -400,6 +468,7 @@ def queue():
         board=board,
         state=state,
         overdue_only=overdue_only,
+        waiting_only=waiting_only,
         boards=BOARDS,
         states=STATES,
         page=page,

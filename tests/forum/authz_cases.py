@@ -1,0 +1,93 @@
+"""Authorization matrix cases for questions to FAQ (collected by tests/test_authz.py).
+
+张党员 (member) asked three private questions of 一支部, each answered by 赵书记: one not yet
+published, one published as an anonymised FAQ copy, and one whose copy he objected to. The
+question's handlers (赵书记, 孙查看 who reads the branch, admins) publish copies; only the asker
+objects. A public copy is readable by every member; a withdrawn one only by its handlers.
+What the pages do is tested in tests/forum/test_faq.py.
+"""
+
+from school.auth.models import User
+from school.db import db
+from school.forum import services
+
+_HANDLERS = {"secretary": 200, "viewer": 200, "admin": 200}
+_HANDLERS_BACK = {"secretary": 302, "viewer": 302, "admin": 302}
+_HANDLERS_REFUSED = {"secretary": 403, "viewer": 403, "admin": 403}
+
+CASES: list = [
+    # The asker sees their question but may not publish it: 403; nobody else sees it: 404.
+    (
+        "GET",
+        "/forum/threads/{faq_question}/faq-copy",
+        {"anonymous": 302, "member": 403, **_HANDLERS, "*": 404},
+    ),
+    # An empty form is shown again, nothing published.
+    (
+        "POST",
+        "/forum/threads/{faq_question}/faq-copy",
+        {"anonymous": 302, "member": 403, **_HANDLERS, "*": 404},
+    ),
+    # Already published: back to the question with the reason.
+    (
+        "GET",
+        "/forum/threads/{faq_source}/faq-copy",
+        {"anonymous": 302, "member": 403, **_HANDLERS_BACK, "*": 404},
+    ),
+    # The copy is public: every member reads it, none may publish it again.
+    ("GET", "/forum/threads/{faq_copy}", {"anonymous": 302, "*": 200}),
+    (
+        "GET",
+        "/forum/threads/{faq_copy}/faq-copy",
+        {"anonymous": 302, **_HANDLERS_BACK, "*": 403},
+    ),
+    # Withdrawn after the asker objected: its handlers only, not even the asker.
+    (
+        "GET",
+        "/forum/threads/{faq_withdrawn}",
+        {"anonymous": 302, **_HANDLERS, "*": 404},
+    ),
+    # Only the asker objects (to a copy, or to nothing: told so); handlers may not.
+    (
+        "POST",
+        "/forum/threads/{faq_source}/faq-objection",
+        {"anonymous": 302, "member": 302, **_HANDLERS_REFUSED, "*": 404},
+    ),
+    (
+        "POST",
+        "/forum/threads/{faq_question}/faq-objection",
+        {"anonymous": 302, "member": 302, **_HANDLERS_REFUSED, "*": 404},
+    ),
+    (
+        "GET",
+        "/forum/queue?waiting=1",
+        {"anonymous": 302, "member": 403, "floating": 403, "*": 200},
+    ),
+]
+
+
+def _answered(member: User, secretary: User, title: str):
+    question = services.create_thread(member, services.NewThread("qa", title, "我想请教。"))
+    services.reply(secretary, question, "这样办理。")
+    return question
+
+
+def objects(world, tmp_path) -> dict:
+    """The three questions and the two copies described above."""
+    member = db.session.get(User, world.member)
+    secretary = db.session.get(User, world.secretary)
+    question = _answered(member, secretary, "党费怎么交")
+    source = _answered(member, secretary, "组织关系怎么转")
+    draft = services.FaqDraft("组织关系怎么转", "外出务工怎么转组织关系？", "到新党组织报到。")
+    copy = services.publish_faq_copy(secretary, source, draft)
+    objected = _answered(member, secretary, "学时怎么补")
+    withdrawn = services.publish_faq_copy(
+        secretary, objected, services.FaqDraft("学时怎么补", "学时不够怎么办？", "参加集中培训。")
+    )
+    services.object_to_faq(member, objected, "")
+    return {
+        "faq_question": question.id,
+        "faq_source": source.id,
+        "faq_copy": copy.id,
+        "faq_withdrawn": withdrawn.id,
+    }
