@@ -278,12 +278,19 @@ def withdraw(user: User, thread: Thread) -> None:
     db.session.flush()
 
 
+def moves(thread: Thread) -> list[str]:
+    """The states the thread may move to from its own (none for an FAQ copy: it is no item of
+    work, and withdrawn stays withdrawn)."""
+    if thread.is_faq_copy:
+        return []
+    return sorted((TICKET_MOVES if thread.is_ticket else QA_MOVES).get(thread.state, set()))
+
+
 def change_state(user: User, thread: Thread, to_state: str) -> None:
     """Move a thread through its workflow; only managing staff may, along allowed moves."""
-    moves = TICKET_MOVES if thread.is_ticket else QA_MOVES
     if not manages(user, thread):
         raise ForumError("您不能更改这个事项的状态。")
-    if to_state not in moves.get(thread.state, set()):
+    if to_state not in moves(thread):
         raise ForumError("不能从当前状态转到这个状态。")
     before = thread.state_label
     thread.state = to_state

@@ -181,8 +181,13 @@ def thread(thread_id: int):
 def _thread_page(thread: Thread, form: ReplyForm):
     """The thread with its reply form: empty, or as sent back with the member's text."""
     staff = handles(current_user, thread)
-    # Staff tools, and why FAQ is not offered, are for staff and instructors, never members.
-    faq_tools = thread.board == "qa" and (current_user.is_staff or current_user.is_instructor)
+    # Staff tools, and why FAQ is not offered, are for staff and instructors, never members; a
+    # FAQ copy says what it is instead.
+    faq_tools = (
+        thread.board == "qa"
+        and not thread.is_faq_copy
+        and (current_user.is_staff or current_user.is_instructor)
+    )
     own_copy = thread.faq_copy if thread.author_id == current_user.id else None
     return render_template(
         "forum/thread.html",
@@ -195,11 +200,7 @@ def _thread_page(thread: Thread, form: ReplyForm):
         can_reply=can_reply(current_user, thread),
         can_withdraw=can_withdraw(current_user, thread),
         can_accept=lambda post: can_accept(current_user, thread, post),
-        moves=sorted(
-            (services.TICKET_MOVES if thread.is_ticket else services.QA_MOVES).get(
-                thread.state, set()
-            )
-        ),
+        moves=services.moves(thread),
         states=STATES,
         events=[e for e in services.events(thread) if staff or not e.internal],
         revisions=services.revisions(thread) if staff else [],

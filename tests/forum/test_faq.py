@@ -455,3 +455,14 @@ class _Asker:
 )
 def test_what_looks_identifying(text, kinds):
     assert [f.kind for f in findings(text, _Asker(), 7)] == kinds
+
+
+def test_a_copy_has_no_workflow_to_move(app, world):
+    question_id = _answered(app)
+    _publish(app, question_id)
+    copy_id = _copy_id(app, question_id)
+    secretary = _client(app, "secretary")
+    assert "状态改为" not in secretary.get(f"/forum/threads/{copy_id}").get_data(as_text=True)
+    post(secretary, f"/forum/threads/{copy_id}/state", {"to": "answered"})
+    with app.app_context():
+        assert db.session.get(Thread, copy_id).state == "resolved"
