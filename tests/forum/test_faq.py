@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from school.auth.models import User
+from school.clock import to_local
 from school.courses.models import Course
 from school.db import db, utcnow
 from school.forum import services
@@ -466,3 +467,16 @@ def test_a_copy_has_no_workflow_to_move(app, world):
     post(secretary, f"/forum/threads/{copy_id}/state", {"to": "answered"})
     with app.app_context():
         assert db.session.get(Thread, copy_id).state == "resolved"
+
+
+@pytest.mark.parametrize("config_overrides", [{"FORUM_FAQ_OBJECTION_DAYS": 14}])
+def test_the_period_stated_to_the_asker_is_configurable(app, world, config_overrides):
+    question_id = _answered(app)
+    _publish(app, question_id)
+    with app.app_context():
+        until = to_local(db.session.get(Thread, _copy_id(app, question_id)).created_at)
+    until += timedelta(days=14)
+    (told,) = _notifications(app, "member")
+    assert f"{until.month} 月 {until.day} 日前" in told.text
+    page = _client(app, "member").get(f"/forum/threads/{question_id}").get_data(as_text=True)
+    assert f"{until.date().isoformat()} 前提出" in page
