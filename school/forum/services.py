@@ -369,8 +369,8 @@ def promote_faq(user: User, thread: Thread) -> None:
 
 # --- private questions as anonymised FAQ ------------------------------------------------------
 
-# Days the asker is given to object before the copy counts as agreed; an objection later still
-# withdraws it.
+# Days the asker is told they have to object (unless FORUM_FAQ_OBJECTION_DAYS says otherwise);
+# an objection made later still withdraws the copy.
 FAQ_OBJECTION_DAYS = 7
 OBJECTION_REASON_MAX = 200
 
