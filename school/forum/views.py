@@ -188,7 +188,8 @@ def _thread_page(thread: Thread, form: ReplyForm):
         and not thread.is_faq_copy
         and (current_user.is_staff or current_user.is_instructor)
     )
-    own_copy = thread.faq_copy if thread.author_id == current_user.id else None
+    asker = thread.board == "qa" and thread.author_id == current_user.id
+    own_copy = thread.faq_copy if asker else None
     return render_template(
         "forum/thread.html",
         thread=thread,
@@ -214,7 +215,7 @@ def _thread_page(thread: Thread, form: ReplyForm):
         faq_refusal=faq_refusal(current_user, thread) if faq_tools else None,
         faq_refusals=FAQ_REFUSALS,
         own_copy=own_copy,
-        can_object=can_object(current_user, thread),
+        can_object=own_copy is not None and can_object(current_user, thread),
         objection_until=services.objection_until(own_copy) if own_copy else None,
     )
 
