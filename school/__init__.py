@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.courses.page import course_page
     from school.courses.views import bp as courses_bp
     from school.extensions import csrf, db, limiter, login_manager
+    from school.forum import dashboard as forum_dashboard
     from school.forum import home as forum_home
     from school.forum import services as forum_services
     from school.forum.views import bp as forum_bp
@@ -48,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.search import hooks as search_hooks
     from school.search import service as search_service
     from school.search.views import bp as search_bp
+    from school.studio.dashboard import dashboard_page
     from school.studio.file_views import bp as studio_files_bp
     from school.studio.views import bp as studio_bp
 
@@ -95,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("quizzes", quiz_hooks.home_part)
     home_page.register("replies", forum_home.home_part)
     home_page.register("notices", notice_reads.home_part)
+    dashboard_page.register("questions", forum_dashboard.dashboard_part)
     member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)
     # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.

@@ -56,6 +56,9 @@ DEFAULTS: dict[str, object] = {
     "LESSON_DOCUMENT_MAX_MB": 50,
     "LESSON_VIDEO_MAX_MB": 500,
     "DOCX_MAX_MB": 20,
+    # Days an asker is told they have to object to their question's anonymised FAQ copy (an
+    # objection made later still withdraws it).
+    "FORUM_FAQ_OBJECTION_DAYS": 7,
     # Electronic member card: days a card stays valid, and minutes its QR link can be scanned
     # (the card page fetches a fresh link before then).
     "CARD_VALID_DAYS": 365,

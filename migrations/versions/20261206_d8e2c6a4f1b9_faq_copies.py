@@ -11,7 +11,7 @@ documents for constraints that every existing row satisfies (lang_altertable.htm
 Other Kinds Of Table Schema Changes"): every row has NULL there.
 
 Revision ID: d8e2c6a4f1b9
-Revises: b6d2f8a3c5e1
+Revises: f2b9d4a6e8c1
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d8e2c6a4f1b9"
-down_revision = "b6d2f8a3c5e1"
+down_revision = "f2b9d4a6e8c1"
 branch_labels = None
 depends_on = None
 

@@ -369,9 +369,6 @@ def promote_faq(user: User, thread: Thread) -> None:
 
 # --- private questions as anonymised FAQ ------------------------------------------------------
 
-# Days the asker is told they have to object (unless FORUM_FAQ_OBJECTION_DAYS says otherwise);
-# an objection made later still withdraws the copy.
-FAQ_OBJECTION_DAYS = 7
 OBJECTION_REASON_MAX = 200
 
 
@@ -407,7 +404,7 @@ def _check_anonymous(question: Thread | None, draft: FaqDraft) -> None:
 
 def objection_days() -> int:
     """Days the asker is told they have to object (FORUM_FAQ_OBJECTION_DAYS)."""
-    return int(current_app.config.get("FORUM_FAQ_OBJECTION_DAYS", FAQ_OBJECTION_DAYS))
+    return int(current_app.config["FORUM_FAQ_OBJECTION_DAYS"])
 
 
 def objection_until(copy: Thread) -> datetime:
