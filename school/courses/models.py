@@ -81,6 +81,15 @@ class Course(Base):
     deadline: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The round trip with content/ (courses/importer.py): what the last import brought, and when
+    # the course last changed in the browser, so that an import never silently overwrites an
+    # edit made after it. A digest of the course's source as last imported
+    # (sources.course_digest) and when that was; both None for a course never imported.
+    source_digest: Mapped[str | None] = mapped_column(String(64))
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the studio on every browser edit: the course itself, any of its lessons or its
+    # structure (modules, order), and its creation. Never set by the importer.
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     theme: Mapped[Theme] = relationship()
     modules: Mapped[list[Module]] = relationship(
