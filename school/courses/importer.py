@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,10 +17,12 @@ from school.courses.sources import (
     LessonSource,
     Problem,
     SourceError,
+    course_digest,
     read_course,
     read_themes,
 )
 from school.db import db, utcnow
+from school.formatting import local_datetime
 
 
 @dataclass
@@ -29,14 +31,27 @@ class ImportReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Courses left as they are because the browser changed them since their last import.
+    conflicts: list[str] = field(default_factory=list)
+    # Such courses overwritten all the same, because the import was forced.
+    overwritten: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.conflicts
 
 
-def import_content(root: Path, media_dir: Path, max_media_bytes: int) -> ImportReport:
-    """Import every course folder under ``root``; a course with any problem is skipped whole."""
+def import_content(
+    root: Path,
+    media_dir: Path,
+    max_media_bytes: int,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import every course folder under ``root``; a course with any problem is skipped whole,
+    and so is one changed in the browser since its last import, unless ``force``."""
+    now = now or utcnow()
     report = ImportReport()
     try:
         themes = read_themes(root)
@@ -72,16 +87,63 @@ def import_content(root: Path, media_dir: Path, max_media_bytes: int) -> ImportR
             del sources[slug]
 
     for source in sources.values():
-        with db.session.begin_nested():
-            changes = _apply_course(source, theme_rows[source.theme], media_dir)
-        label = f"《{source.title}》({source.slug})"
-        if changes is None:
-            report.created.append(label)
-        elif changes:
-            report.changed.append(f"{label}：{'；'.join(changes)}")
-        else:
-            report.unchanged.append(label)
+        _import_course(source, theme_rows[source.theme], media_dir, force, now, report)
     return report
+
+
+def _import_course(
+    source: CourseSource,
+    theme: Theme,
+    media_dir: Path,
+    force: bool,
+    now: datetime,
+    report: ImportReport,
+) -> None:
+    """Apply one course in a savepoint, and take it back if it would overwrite a browser edit."""
+    label = f"《{source.title}》({source.slug})"
+    digest = course_digest(source)
+    savepoint = db.session.begin_nested()
+    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+    conflict = _conflict(course, digest) if course is not None else None
+    course, changes = _apply_course(source, theme, course)
+    if conflict and changes and not force:
+        savepoint.rollback()
+        report.conflicts.append(
+            f"{label}：{conflict}；未导入，以免覆盖网页上的修改。导入会改动：{'；'.join(changes)}"
+        )
+        return
+    for lesson in source.lessons:
+        if lesson.media:
+            _store_media(lesson, media_dir)
+    # An unchanged course whose file is new to it (an export of a browser edit, say) takes that
+    # file as its source, so the next import of the file is not taken for a conflict.
+    if changes is None or changes or course.source_digest != digest or conflict:
+        course.source_digest, course.imported_at = digest, now
+    savepoint.commit()
+    if changes is None:
+        report.created.append(label)
+    elif conflict and changes:
+        report.overwritten.append(f"{label}：{conflict}；已用文件覆盖：{'；'.join(changes)}")
+    elif changes:
+        report.changed.append(f"{label}：{'；'.join(changes)}")
+    else:
+        report.unchanged.append(label)
+
+
+def _conflict(course: Course, digest: str) -> str | None:
+    """Why overwriting ``course`` could lose a browser edit, or None when it cannot."""
+    edited = course.edited_at
+    if edited is None or (course.imported_at is not None and edited <= course.imported_at):
+        return None
+    if course.imported_at is None:
+        return f"在网页上创建，最后修改于 {local_datetime(edited)}，从未从文件导入"
+    imported = local_datetime(course.imported_at)
+    since = f"{local_datetime(edited)} 在网页上修改过，晚于上次导入（{imported}）"
+    if course.source_digest == digest:
+        return f"{since}，而文件仍是上次导入的那一份"
+    if course.source_digest is None:
+        return since
+    return f"{since}，文件也与上次导入的不同"
 
 
 def _users(usernames: list[str]) -> list[User]:
@@ -121,15 +183,19 @@ def _apply_theme(source, report: ImportReport) -> Theme:
     return theme
 
 
-def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[str] | None:
-    """Create or update one course; return None when created, else the list of changes."""
-    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+def _apply_course(
+    source: CourseSource, theme: Theme, course: Course | None
+) -> tuple[Course, list[str] | None]:
+    """Create or update one course; return it with None when created, else its changes."""
     # Looked up before a new course is added: a query would flush it half-filled.
     instructors = _users(source.instructors)
     created = course is None
     if course is None:
         course = Course(slug=source.slug)
         db.session.add(course)
+    # The database keeps who the instructors are, not in which order a file named them.
+    if {u.id for u in instructors} == {u.id for u in course.instructors}:
+        instructors = list(course.instructors)
     changes: list[str] = []
     _assign(
         course,
@@ -168,9 +234,7 @@ def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[s
             if not created:
                 changes.append(f"新增课时 {src.slug}")
         before = len(changes)
-        _assign(
-            lesson, _lesson_values(src, modules[src.module], media_dir), changes, f"课时 {src.slug}"
-        )
+        _assign(lesson, _lesson_values(src, modules[src.module]), changes, f"课时 {src.slug}")
         if created:
             del changes[before:]
     for lesson in existing.values():
@@ -180,10 +244,10 @@ def _apply_course(source: CourseSource, theme: Theme, media_dir: Path) -> list[s
     if changes and not created:
         course.updated_at = utcnow()
     db.session.flush()
-    return None if created else changes
+    return course, None if created else changes
 
 
-def _lesson_values(src: LessonSource, module: Module, media_dir: Path) -> dict:
+def _lesson_values(src: LessonSource, module: Module) -> dict:
     return {
         "title": src.title,
         "module": module,
@@ -193,23 +257,23 @@ def _lesson_values(src: LessonSource, module: Module, media_dir: Path) -> dict:
         "position": src.position,
         "required": src.required,
         "min_seconds": src.min_seconds,
-        "media_name": _store_media(src.media, media_dir) if src.media else None,
+        "media_name": _media_name(src) if src.media else None,
         "media_type": src.media_type,
         "retired": False,
     }
 
 
-def _store_media(path: Path, media_dir: Path) -> str:
-    """Copy a media file into the content-addressed media store; the same bytes are stored once."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    name = f"{digest.hexdigest()[:40]}{path.suffix.lower()}"
+def _media_name(src: LessonSource) -> str:
+    """The content-addressed name of a lesson's media file: the same bytes are stored once."""
+    return f"{src.media_digest[:40]}{src.media.suffix.lower()}"
+
+
+def _store_media(src: LessonSource, media_dir: Path) -> None:
+    """Copy a lesson's media file into the media store unless the same bytes are there."""
+    name = _media_name(src)
     target = media_dir / name
     if not target.exists():
         media_dir.mkdir(parents=True, exist_ok=True)
         tmp = media_dir / f".{name}.{os.getpid()}"
-        shutil.copyfile(path, tmp)
+        shutil.copyfile(src.media, tmp)
         tmp.replace(target)
-    return name

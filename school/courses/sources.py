@@ -5,6 +5,8 @@ Nothing here touches the database; ``importer.py`` applies what this module has 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -72,6 +74,8 @@ class LessonSource:
     min_seconds: int | None
     media: Path | None = None
     media_type: str | None = None
+    # SHA-256 of the media file's bytes: its name in the media store and part of the digest.
+    media_digest: str | None = None
 
 
 @dataclass
@@ -388,7 +392,54 @@ def _read_lesson(
             lf.problem("图文课时的正文不能为空。", line=None)
     else:
         lesson.media, lesson.media_type = _media(lf, folder, kind, max_media_bytes)
+        if lesson.media:
+            lesson.media_digest = _file_digest(lesson.media)
     return lesson, lf.problems, lf.name
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def course_digest(course: CourseSource) -> str:
+    """A digest of what a course folder says, not of how it is written: comments, quoting, key
+    order, folder and media file names leave it alone; anything an import would apply changes it."""
+    lessons = [
+        [
+            les.slug,
+            les.title,
+            les.module,
+            str(les.hours.quantize(Decimal("0.1"))),
+            les.kind,
+            les.body,
+            les.position,
+            les.required,
+            les.min_seconds,
+            les.media_digest,
+            les.media_type,
+        ]
+        for les in course.lessons
+    ]
+    said = [
+        course.slug,
+        course.title,
+        course.theme,
+        str(course.hours.quantize(Decimal("0.1"))),
+        course.position,
+        course.status,
+        course.summary,
+        course.body,
+        # The database keeps who the instructors are, not in which order the file named them.
+        sorted(course.instructors),
+        course.deadline.isoformat() if course.deadline else None,
+        lessons,
+    ]
+    text = json.dumps(said, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _MAGIC = {
