@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from school.courses.importer import ImportReport, import_content
 from school.courses.models import Course, Lesson, Module, Theme
-from school.db import db
+from school.db import db, utcnow
+from school.formatting import local_datetime
 
 PROJECT_CONTENT = Path(__file__).resolve().parents[2] / "content"
 MAX_BYTES = 1 << 20
@@ -712,3 +713,167 @@ def test_a_campaign_deadline_is_imported_and_can_be_lifted(app, root):
     write(root, {"rules": rules()})
     assert run(app, root).ok
     assert snapshot(app, "rules")[0].deadline is None
+
+
+# --- edits made in the browser since the last import -------------------------------------------
+
+
+def edit_in_browser(app, slug: str = "rules", **values) -> datetime:
+    """Change a course as the studio does: the change itself and edited_at, committed."""
+    with app.app_context():
+        found = db.session.scalar(select(Course).where(Course.slug == slug))
+        for key, value in values.items():
+            setattr(found, key, value)
+        found.edited_at = utcnow()
+        db.session.commit()
+        return found.edited_at
+
+
+def shown(app, moment: datetime) -> str:
+    """A moment as messages show it: the school's local time."""
+    with app.app_context():
+        return local_datetime(moment)
+
+
+def _revise_duties(root: Path) -> None:
+    write(root, {"rules": {"02-duties.md": lesson("党员的八项义务", body="文件里改过的正文。")}})
+
+
+def test_a_course_edited_in_the_browser_is_not_overwritten_by_a_changed_file(app, root):
+    write(root, {"rules": rules(), "ethics": ethics()})
+    run(app, root)
+    edited_at = edit_in_browser(app, title="党章党规（网页修订）")
+    before = snapshot(app, "rules")
+
+    _revise_duties(root)
+    report = run(app, root)
+    assert not report.ok and report.problems == []
+    assert (report.created, report.changed, report.unchanged) == ([], [], [ETHICS])
+    [conflict] = report.conflicts
+    assert conflict.startswith(RULES)
+    assert shown(app, edited_at) in conflict
+    assert "文件也与上次导入的不同" in conflict
+    # What the import would have changed: the browser's title back, the file's new lesson text.
+    assert "title" in conflict and "duties" in conflict
+    assert snapshot(app, "rules") == before
+
+
+def test_re_importing_the_last_imported_file_does_not_undo_a_browser_edit(app, root):
+    write(root, {"rules": rules()})
+    run(app, root)
+    edit_in_browser(app, summary="网页上改写的简介。")
+    before = snapshot(app, "rules")
+
+    [conflict] = run(app, root).conflicts
+    assert conflict.startswith(RULES) and "仍是上次导入的那一份" in conflict
+    assert "summary" in conflict
+    assert snapshot(app, "rules") == before
+
+
+def test_a_course_created_in_the_browser_is_not_replaced_by_a_file_with_its_slug(app, root):
+    from tests.factories import make_course
+
+    with app.app_context():
+        make_course("rules")
+        db.session.commit()
+    edited_at = edit_in_browser(app)
+    before = snapshot(app, "rules")
+    write(root, {"rules": rules()})
+
+    [conflict] = run(app, root).conflicts
+    assert conflict.startswith(RULES) and "从未从文件导入" in conflict
+    assert shown(app, edited_at) in conflict
+    assert snapshot(app, "rules") == before
+
+    with app.app_context():
+        report = import_content(root, Path(app.config["MEDIA_DIR"]), MAX_BYTES, force=True)
+        db.session.commit()
+    assert report.ok and report.conflicts == []
+    [overwritten] = report.overwritten
+    assert overwritten.startswith(RULES) and "已用文件覆盖" in overwritten
+    with app.app_context():
+        found = db.session.scalar(select(Course).where(Course.slug == "rules"))
+        assert found.title == "党章党规"
+        assert [les.slug for les in found.active_lessons] == ["oath", "duties", "reading"]
+        assert found.imported_at > edited_at
+
+
+def test_a_forced_import_overwrites_and_the_next_import_is_plain_again(app, root):
+    write(root, {"rules": rules()})
+    run(app, root)
+    edit_in_browser(app, title="党章党规（网页修订）")
+    _revise_duties(root)
+
+    with app.app_context():
+        report = import_content(root, Path(app.config["MEDIA_DIR"]), MAX_BYTES, force=True)
+        db.session.commit()
+    [overwritten] = report.overwritten
+    assert overwritten.startswith(RULES) and "title" in overwritten
+    assert (report.changed, report.conflicts) == ([], [])
+    with app.app_context():
+        found = db.session.scalar(select(Course).where(Course.slug == "rules"))
+        assert found.title == "党章党规"
+        assert lessons_of("rules")["duties"].body_md == "文件里改过的正文。"
+
+    again = run(app, root)
+    assert again.ok and again.unchanged == [RULES]
+
+
+def test_an_edit_older_than_the_last_import_is_no_conflict(app, root):
+    write(root, {"rules": rules()})
+    run(app, root)
+    with app.app_context():
+        found = db.session.scalar(select(Course).where(Course.slug == "rules"))
+        found.edited_at = found.imported_at - timedelta(minutes=1)
+        db.session.commit()
+    _revise_duties(root)
+    report = run(app, root)
+    assert report.ok and report.conflicts == []
+    [changed] = report.changed
+    assert changed.startswith(RULES) and "duties" in changed
+
+
+def test_a_file_written_differently_saying_the_same_is_the_same_source(app, root):
+    """Comments, quoting and key order are not changes: the browser edit is reported against
+    the file that was last imported."""
+    write(root, {"rules": rules()})
+    run(app, root)
+    edit_in_browser(app, title="党章党规（网页修订）")
+    rewritten = course().replace("title: 党章党规", "title: '党章党规'  # 课程名称")
+    lines = rewritten.split("\n")
+    lines[2], lines[3] = lines[3], lines[2]  # title after theme
+    write(root, {"rules": {"course.md": "\n".join(lines)}})
+
+    [conflict] = run(app, root).conflicts
+    assert "仍是上次导入的那一份" in conflict
+
+
+def test_a_changed_media_file_is_a_changed_source(app, root):
+    files = {**rules(), "04-handbook.md": _document("handbook.pdf"), "handbook.pdf": PDF}
+    write(root, {"rules": files})
+    run(app, root)
+    edit_in_browser(app, title="党章党规（网页修订）")
+    write(root, {"rules": {"handbook.pdf": PDF + b"% revised\n"}})
+
+    [conflict] = run(app, root).conflicts
+    assert "文件也与上次导入的不同" in conflict and "media_name" in conflict
+
+
+def test_the_cli_reports_a_conflict_and_overwrites_only_with_force(app, root):
+    write(root, {"rules": rules()})
+    run(app, root)
+    edit_in_browser(app, title="党章党规（网页修订）")
+
+    result = _cli(app, root)
+    assert result.exit_code == 1, result.output
+    assert "未被导入" in result.stderr and RULES in result.stderr
+    assert "--force" in result.stderr
+    with app.app_context():
+        assert db.session.scalar(select(Course.title)) == "党章党规（网页修订）"
+
+    forced = app.test_cli_runner().invoke(args=["content", "import", "--dir", str(root), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert f"覆盖  {RULES}" in forced.stdout
+    assert "覆盖网页修改 1 门" in forced.stdout
+    with app.app_context():
+        assert db.session.scalar(select(Course.title)) == "党章党规"
