@@ -24,7 +24,7 @@ import yaml
 from sqlalchemy import select
 
 from school.courses.models import Course, Lesson, Theme
-from school.courses.sources import SourceError, read_course, read_themes
+from school.courses.sources import SLUG, SourceError, read_course, read_themes
 from school.db import db
 
 THEMES_FILE = "themes.yml"
@@ -150,6 +150,11 @@ def themes_file() -> bytes:
 def course_files(course: Course, media_dir: Path) -> dict[str, bytes | Path]:
     """The course folder's files by relative path: text as bytes, media as the stored file."""
     lessons = [lesson for lesson in course.lessons if not lesson.retired]
+    # Slugs become folder and file names: checked before anything is written.
+    bad = [f"课程 slug {course.slug}"] if not SLUG.match(course.slug) else []
+    bad += [f"课时 slug {les.slug}" for les in lessons if not SLUG.match(les.slug)]
+    if bad:
+        raise ExportError([f"{name} 只能由小写英文字母、数字和连字符组成。" for name in bad])
     numbers = _numbers(lessons)
     files: dict[str, bytes | Path] = {"course.md": _page(_course_front(course), course.body_md)}
     missing = []

@@ -263,3 +263,16 @@ def test_the_cli_exits_1_when_a_course_cannot_be_exported(app, tmp_path):
     assert result.exit_code == 1
     assert "rules/course.md" in result.stderr and "未被导出" in result.stderr
     assert "导出  《诚信经营》(ethics)" in result.stdout
+
+
+def test_a_slug_that_is_not_a_safe_file_name_writes_nothing(app, tmp_path):
+    """Slugs become folder and file names: one that could climb out of the folder is refused
+    before anything is written."""
+    imported(app, tmp_path)
+    with app.app_context():
+        find("rules").lessons[0].slug = "../../escaped"
+        db.session.commit()
+    report = export(app, tmp_path / "out" / "inner", "rules")
+    [problem] = report.problems
+    assert "../../escaped" in problem and "小写英文字母" in problem
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["inner", "themes.yml"]
