@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.search import service as search_service
     from school.search.views import bp as search_bp
     from school.studio.dashboard import dashboard_page
+    from school.studio.export_views import bp as studio_export_bp
     from school.studio.file_views import bp as studio_files_bp
     from school.studio.views import bp as studio_bp
 
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         notifications_bp,
         notices_bp,
         search_bp,
+        studio_export_bp,
         offline_bp,
         studio_bp,
         studio_files_bp,

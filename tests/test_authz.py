@@ -34,6 +34,7 @@ from tests.reports import authz_cases as reports_cases
 from tests.reports import bulletin_authz_cases as bulletin_cases
 from tests.search import authz_cases as search_cases
 from tests.studio import authz_cases as studio_cases
+from tests.studio import export_authz_cases as studio_export_cases
 from tests.studio import files_authz_cases as studio_files_cases
 
 ROLES = [
@@ -241,6 +242,7 @@ FEATURES = [
     studio_cases,
     studio_files_cases,
     forum_cases,
+    studio_export_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 
