@@ -1,4 +1,12 @@
-"""``flask content import``: bring content/ into the database, idempotently and per course."""
+"""``flask content import``: bring content/ into the database, idempotently and per course.
+
+Courses are also edited in the browser, so each course remembers the digest of the source it
+was last imported from (``source_digest``, ``imported_at``) and the studio stamps every browser
+edit (``edited_at``). An import that would change a course edited after its last import (or
+created in the browser and never imported) leaves it alone and reports a conflict, whether the
+file is the one last imported or a newer one; ``force`` overwrites and reports that it did. An
+import that would change nothing is never a conflict: the file becomes the course's source.
+"""
 
 from __future__ import annotations
 
@@ -102,24 +110,24 @@ def _import_course(
     """Apply one course in a savepoint, and take it back if it would overwrite a browser edit."""
     label = f"《{source.title}》({source.slug})"
     digest = course_digest(source)
-    savepoint = db.session.begin_nested()
-    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
-    conflict = _conflict(course, digest) if course is not None else None
-    course, changes = _apply_course(source, theme, course)
-    if conflict and changes and not force:
-        savepoint.rollback()
-        report.conflicts.append(
-            f"{label}：{conflict}；未导入，以免覆盖网页上的修改。导入会改动：{'；'.join(changes)}"
-        )
-        return
-    for lesson in source.lessons:
-        if lesson.media:
-            _store_media(lesson, media_dir)
-    # An unchanged course whose file is new to it (an export of a browser edit, say) takes that
-    # file as its source, so the next import of the file is not taken for a conflict.
-    if changes is None or changes or course.source_digest != digest or conflict:
-        course.source_digest, course.imported_at = digest, now
-    savepoint.commit()
+    with db.session.begin_nested() as savepoint:
+        course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+        conflict = _conflict(course, digest) if course is not None else None
+        course, changes = _apply_course(source, theme, course)
+        if conflict and changes and not force:
+            savepoint.rollback()
+            report.conflicts.append(
+                f"{label}：{conflict}；未导入，以免覆盖网页上的修改。"
+                f"导入会改动：{'；'.join(changes)}"
+            )
+            return
+        for lesson in source.lessons:
+            if lesson.media:
+                _store_media(lesson, media_dir)
+        # An unchanged course whose file is new to it (an export of a browser edit, say) takes
+        # that file as its source, so the next import of the file is not taken for a conflict.
+        if changes is None or changes or course.source_digest != digest or conflict:
+            course.source_digest, course.imported_at = digest, now
     if changes is None:
         report.created.append(label)
     elif conflict and changes:
