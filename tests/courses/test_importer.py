@@ -864,8 +864,9 @@ def test_the_cli_reports_a_conflict_and_overwrites_only_with_force(app, root):
     run(app, root)
     edit_in_browser(app, title="党章党规（网页修订）")
 
+    # Reported, and not a failure: a server that imports content/ on every start still starts.
     result = _cli(app, root)
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output
     assert "未被导入" in result.stderr and RULES in result.stderr
     assert "--force" in result.stderr
     with app.app_context():
