@@ -149,7 +149,15 @@ def themes_file() -> bytes:
 
 def course_files(course: Course, media_dir: Path) -> dict[str, bytes | Path]:
     """The course folder's files by relative path: text as bytes, media as the stored file."""
-    lessons = [lesson for lesson in course.lessons if not lesson.retired]
+    # In the order the course page shows them: unit by unit, each unit's lessons by position.
+    # The file numbers then keep every unit's lessons together, as the reader requires.
+    modules = sorted(course.modules, key=lambda m: (m.position, m.id))
+    lessons = [
+        lesson
+        for module in modules
+        for lesson in course.lessons
+        if lesson.module_id == module.id and not lesson.retired
+    ]
     # Slugs become folder and file names: checked before anything is written.
     bad = [f"课程 slug {course.slug}"] if not SLUG.match(course.slug) else []
     bad += [f"课时 slug {les.slug}" for les in lessons if not SLUG.match(les.slug)]

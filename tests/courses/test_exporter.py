@@ -145,7 +145,7 @@ def test_the_same_course_exports_to_the_same_bytes_and_the_zip_holds_them(app, t
     assert entries == {k: v for k, v in first.items() if not k.startswith("ethics/")}
 
 
-def test_retired_lessons_stay_out_and_positions_keep_their_order(app, tmp_path):
+def test_retired_lessons_stay_out_and_the_course_page_order_is_kept(app, tmp_path):
     imported(app, tmp_path)
     with app.app_context():
         lessons = {les.slug: les for les in find("rules").lessons}
@@ -169,6 +169,17 @@ def test_retired_lessons_stay_out_and_positions_keep_their_order(app, tmp_path):
     export(app, tmp_path / "out", "rules")
     names = sorted(p.name for p in (tmp_path / "out" / "rules").glob("0*.md"))
     assert names == [f"0{n}-{slug}.md" for n, slug in enumerate(order, 1)]
+
+    # Units keep their order and their lessons together, whatever the lessons' positions say.
+    with app.app_context():
+        first, second = find("rules").modules
+        first.position, second.position = 1, 0
+        for position, les in enumerate(find("rules").lessons, 1):
+            les.position = position
+        db.session.commit()
+    export(app, tmp_path / "out", "rules")
+    names = sorted(p.name for p in (tmp_path / "out" / "rules").glob("0*.md"))
+    assert names == ["01-reading.md", "02-oath.md", "03-duties.md"]
 
 
 def test_a_course_the_format_cannot_hold_is_not_written_and_the_reason_is_given(app, tmp_path):
