@@ -6,7 +6,7 @@ start with none of the three: they are treated as never edited in the browser, a
 import records its digest.
 
 Revision ID: e5f1a3c7b9d2
-Revises: b6d2f8a3c5e1
+Revises: d8e2c6a4f1b9
 Create Date: 2026-12-06 13:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "e5f1a3c7b9d2"
-down_revision = "b6d2f8a3c5e1"
+down_revision = "d8e2c6a4f1b9"
 branch_labels = None
 depends_on = None
 

@@ -210,7 +210,9 @@ def _course_front(course: Course) -> dict[str, object]:
         "theme": course.theme.slug,
         "hours": _number(course.hours),
         "order": course.position,
-        "status": course.status,
+        # A course waiting for review is not published: its folder says draft (a request for
+        # review lives in the studio, not in files).
+        "status": "draft" if course.status == "in_review" else course.status,
     }
     if course.deadline:
         front["deadline"] = course.deadline

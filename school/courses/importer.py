@@ -88,7 +88,7 @@ def import_content(
         sources[source.slug] = source
 
     for slug, source in list(sources.items()):
-        missing = _unknown_users(source.instructors)
+        missing = _unknown_users(source.instructors or [])
         if missing:
             file, line = source.instructors_at
             report.problems.append(Problem(file, line, f"找不到教员账号：{'、'.join(missing)}"))
@@ -196,13 +196,13 @@ def _apply_course(
 ) -> tuple[Course, list[str] | None]:
     """Create or update one course; return it with None when created, else its changes."""
     # Looked up before a new course is added: a query would flush it half-filled.
-    instructors = _users(source.instructors)
+    instructors = None if source.instructors is None else _users(source.instructors)
     created = course is None
     if course is None:
         course = Course(slug=source.slug)
         db.session.add(course)
     # The database keeps who the instructors are, not in which order a file named them.
-    if {u.id for u in instructors} == {u.id for u in course.instructors}:
+    if instructors is None or {u.id for u in instructors} == {u.id for u in course.instructors}:
         instructors = list(course.instructors)
     changes: list[str] = []
     _assign(

@@ -91,7 +91,9 @@ class CourseSource:
     body: str
     lessons: list[LessonSource] = field(default_factory=list)
     # Usernames of the instructors who answer questions about the course, and where they stand.
-    instructors: list[str] = field(default_factory=list)
+    # None when the file names none: the course keeps the instructors it has (set in the studio
+    # or by an admin), so importing content/ again does not take a course from its teachers.
+    instructors: list[str] | None = None
     instructors_at: tuple[str, int | None] = ("", None)
     # A campaign's completion deadline (a local date), or None for regular study.
     deadline: date | None = None
@@ -301,9 +303,9 @@ def read_course(folder: Path, root: Path, themes: set[str], max_media_bytes: int
             cf.problem(f"专题 {course.theme} 不在 themes.yml 中。", key="theme")
         course.hours = cf.hours()
         course.position = cf.integer("order", 0)
-        course.status = cf.choice("status", {"draft", "published"})
+        course.status = cf.choice("status", {"draft", "published", "archived"})
         course.summary = cf.text("summary", required=False, limit=300)
-        course.instructors = cf.names("instructors")
+        course.instructors = cf.names("instructors") if "instructors" in cf.meta else None
         course.instructors_at = (cf.name, cf.lines.get("instructors"))
         course.deadline = cf.calendar_date("deadline")
     problems = list(cf.problems)
@@ -434,7 +436,7 @@ def course_digest(course: CourseSource) -> str:
         course.summary,
         course.body,
         # The database keeps who the instructors are, not in which order the file named them.
-        sorted(course.instructors),
+        None if course.instructors is None else sorted(course.instructors),
         course.deadline.isoformat() if course.deadline else None,
         lessons,
     ]

@@ -7,7 +7,6 @@ lessons: adding, renaming or moving one takes effect at once (it changes no stud
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import datetime
 from decimal import Decimal
@@ -16,12 +15,11 @@ from sqlalchemy import func, select
 
 from school.auth.models import User
 from school.courses.models import Course, Lesson, Module, Theme
+from school.courses.sources import SLUG
 from school.db import db, utcnow
 from school.orgs.models import Organisation
 from school.studio import revisions
 from school.studio.models import ContentRevision
-
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
 class BuildError(Exception):
@@ -45,8 +43,11 @@ def create_course(
     """A new draft course with its author as instructor and one unit to put lessons in."""
     now = now or utcnow()
     slug = slug.strip().lower() or _new_slug("course")
-    if not SLUG.match(slug):
-        raise BuildError("网址名只能用小写字母、数字和连字符，2 到 63 个字符，以字母或数字开头。")
+    # The course folder's rule too, so every course can be exported to content/.
+    if not SLUG.match(slug) or len(slug) > 63:
+        raise BuildError(
+            "网址名只能用小写字母、数字和单个连字符（不能以连字符开头或结尾），最多 63 个字符。"
+        )
     if db.session.scalar(select(Course.id).where(Course.slug == slug)) is not None:
         raise BuildError(f"网址名 {slug} 已被其他课程使用。")
     position = db.session.scalar(select(func.coalesce(func.max(Course.position), 0))) + 1
@@ -64,6 +65,7 @@ def create_course(
     )
     course.instructors.append(author)
     course.modules.append(Module(title="第一单元", position=0))
+    course.edited_at = now
     db.session.add(course)
     db.session.flush()
     db.session.add(
@@ -88,6 +90,7 @@ def add_module(course: Course, title: str) -> Module:
     position = max((m.position for m in course.modules), default=-1) + 1
     module = Module(title=title[:200], position=position)
     course.modules.append(module)
+    revisions.touched(course, utcnow())
     db.session.flush()
     return module
 
@@ -98,6 +101,7 @@ def rename_module(module: Module, title: str) -> None:
     if not title:
         raise BuildError("请填写单元名称。")
     module.title = title[:200]
+    revisions.touched(module.course, utcnow())
     db.session.flush()
 
 
@@ -111,6 +115,7 @@ def move_module(course: Course, module: Module, step: int) -> None:
     ordered[index], ordered[target] = ordered[target], ordered[index]
     for position, each in enumerate(ordered):
         each.position = position
+    revisions.touched(course, utcnow())
     db.session.flush()
 
 
@@ -121,6 +126,7 @@ def delete_module(course: Course, module: Module) -> None:
     if len(course.modules) == 1:
         raise BuildError("课程至少要有一个单元。")
     course.modules.remove(module)
+    revisions.touched(course, utcnow())
     db.session.flush()
 
 
@@ -225,6 +231,7 @@ def add_instructor(course: Course, person: User | None) -> None:
     if person.id in {each.id for each in course.instructors}:
         raise BuildError(f"{person.name} 已是本课程的教员。")
     course.instructors.append(person)
+    revisions.touched(course, utcnow())
     db.session.flush()
 
 
@@ -236,4 +243,5 @@ def remove_instructor(course: Course, person: User) -> None:
     if len(course.instructors) == 1:
         raise BuildError("课程至少要有一位教员。")
     course.instructors.remove(mine[0])
+    revisions.touched(course, utcnow())
     db.session.flush()

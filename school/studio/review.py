@@ -115,6 +115,7 @@ def submit(course: Course, user: User, note: str = "", now: datetime | None = No
     db.session.add(review)
     if first:
         course.status = "in_review"
+        revisions.touched(course, now)
     db.session.flush()
     return review
 
@@ -152,6 +153,7 @@ def approve(
     if review.first_publication:
         course.status = "published"
     course.updated_at = now
+    revisions.touched(course, now)
     review.state = "approved"
     review.decided_by_id = reviewer.id
     review.decided_at = now
@@ -172,6 +174,7 @@ def send_back(
     review.comment = comment.strip()
     if course.status == "in_review":
         course.status = "draft"
+        revisions.touched(course, review.decided_at)
     db.session.flush()
 
 
@@ -186,6 +189,7 @@ def withdraw(review: Review, course: Course, user: User, now: datetime | None = 
     review.comment = f"{user.name} 撤回"
     if course.status == "in_review":
         course.status = "draft"
+        revisions.touched(course, review.decided_at)
     db.session.flush()
 
 
@@ -194,6 +198,7 @@ def archive(course: Course) -> None:
     if course.status != "published":
         raise ReviewError("只有已发布的课程可以归档。")
     course.status = "archived"
+    revisions.touched(course, utcnow())
     db.session.flush()
 
 
@@ -202,6 +207,7 @@ def reopen(course: Course) -> None:
     if course.status != "archived":
         raise ReviewError("课程未归档。")
     course.status = "published"
+    revisions.touched(course, utcnow())
     db.session.flush()
 
 

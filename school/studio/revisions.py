@@ -73,7 +73,8 @@ class EditConflict(Exception):
 def _plain(value: object) -> object:
     """A field's value as JSON keeps it: 学时 as text (exact), dates in ISO form."""
     if isinstance(value, Decimal):
-        return str(value)
+        # One spelling per amount (1.50 and 1.5 are the same 学时), so versions compare equal.
+        return format(value.normalize(), "f")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -140,9 +141,26 @@ def lock(course: Course) -> None:
 def baseline(course: Course, lesson: Lesson | None, now: datetime) -> ContentRevision:
     """The newest version, recording what is in place as version 1 if there is none."""
     newest = latest(course, lesson)
-    if newest is not None:
-        return newest
     live = course.status in ("published", "archived")
+    if newest is not None:
+        rows = current_data(course, lesson)
+        if rows == newest.data or (live and newest.published_at is None):
+            return newest
+        # The rows changed outside the studio (a course file imported since): that is what
+        # members see now, so it becomes the newest version before anything is built on it.
+        imported = ContentRevision(
+            course_id=course.id,
+            lesson_id=None if lesson is None else lesson.id,
+            number=newest.number + 1,
+            data=rows,
+            author_id=None,
+            created_at=now,
+            note="从课程文件导入的版本",
+            published_at=now if live else None,
+        )
+        db.session.add(imported)
+        db.session.flush()
+        return imported
     first = ContentRevision(
         course_id=course.id,
         lesson_id=None if lesson is None else lesson.id,
@@ -200,8 +218,15 @@ def save(
     return revision
 
 
+def touched(course: Course, now: datetime) -> None:
+    """Note a change made in the browser: importing an older course file then reports a
+    conflict instead of overwriting it (school/courses/importer.py)."""
+    course.edited_at = now
+
+
 def changed(course: Course, now: datetime) -> None:
     """Something in the course changed in the studio: what was sent for review is outdated."""
+    touched(course, now)
     pending = db.session.scalars(
         select(Review).where(Review.course_id == course.id, Review.state == "pending")
     ).all()

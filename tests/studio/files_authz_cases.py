@@ -2,8 +2,9 @@
 
 A course's files are managed by its own instructors and admins: other roles get 403 on a course
 they can see and 404 on a draft they cannot. The world's instructor teaches "draft-course"
-(tests/studio/authz_cases.py makes them its instructor). A file is served to whoever may see its course. Posts without
-a file bring the form back (200); what an upload does is tested in tests/studio/test_files.py.
+(tests/studio/authz_cases.py makes them its instructor). A file is served to whoever may see
+its course. Posts without a file bring the form back (200); what an upload does is tested in
+tests/studio/test_files.py.
 """
 
 from __future__ import annotations
