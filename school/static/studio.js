@@ -79,6 +79,7 @@
     input.type = "file";
     input.accept = accept;
     input.hidden = true;
+    input.setAttribute("aria-label", label);
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button secondary small";

@@ -460,13 +460,19 @@ def _readable(course: Course, comparison: revisions.Comparison) -> revisions.Com
     """Field values as people read them: 图文 not text, the unit's name not its id, 是 / 否."""
     units = {m.id: m.title for m in course.modules}
     themes = dict(_themes())
+    uploads = {item.stored_name: item.original_name for item in files.course_files(course)}
 
     def shown(key: str, value: object) -> object:
         if value is None or value == "":
             return None
         if isinstance(value, bool):
             return "是" if value else "否"
-        names = {"kind": LESSON_KINDS, "module_id": units, "theme_id": themes}.get(key)
+        names = {
+            "kind": LESSON_KINDS,
+            "module_id": units,
+            "theme_id": themes,
+            "media_name": uploads,
+        }.get(key)
         if names is not None:
             return names.get(value, value)
         if key == "min_seconds":
