@@ -21,6 +21,7 @@ from school.orgs.services import create_org, find_org
 from school.quizzes import bank, building
 from school.quizzes.formats import gift
 from school.quizzes.models import Question, Quiz
+from school.studio import review
 from school.studio.models import ReviewerGrant
 
 demo = AppGroup("demo", help="演示数据。")
@@ -68,6 +69,10 @@ def load() -> None:
         course.instructors.append(teacher)
     reviewer = account("shenhe", "周文清", home_org=city, is_cadre=True)
     db.session.add(ReviewerGrant(user_id=reviewer.id, org_id=city.id, granted_by_id=None))
+    # The Spring-Festival course waits for her decision (members see it once she approves).
+    homecoming = db.session.scalar(select(Course).where(Course.slug == "homecoming-class"))
+    if homecoming is not None and homecoming.status == "draft":
+        review.submit(homecoming, teacher, "春节前要用，请审核。")
     secretary = account("shuji", "王建国", home_org=red_star, is_cadre=True)
     accounts.grant_staff(secretary, red_star, "secretary")
     committee_secretary = account("gongwei", "赵振华", home_org=committee, is_cadre=True)

@@ -814,6 +814,9 @@ def course_faq(course: Course) -> list[Thread]:
             .where(
                 Thread.course_id == course.id,
                 Thread.faq.is_(True),
+                # Only public threads are FAQ (a private question becomes one as an anonymised
+                # public copy); the check stays here too, so a private thread never shows.
+                Thread.visibility == "public",
                 Thread.hidden.is_(False),
                 # A copy the asker objected to is withdrawn from members at once.
                 Thread.state != "withdrawn",

@@ -182,8 +182,12 @@ def test_course_page_shows_its_quizzes_and_faq_from_the_features_that_add_them(a
         exam = f.make_quiz(
             [f.single()], course=course, title="结业考试", kind="exam", required=True
         )
-        thread = create_thread(member, NewThread(board="qa", title="学时怎么算", body="请问"))
+        question = NewThread(board="qa", title="学时怎么算", body="请问", public=True)
+        thread = create_thread(member, question)
         thread.course_id, thread.faq = course.id, True
+        # A private question flagged FAQ by mistake stays private.
+        private = create_thread(member, NewThread(board="qa", title="我家的情况", body="私事"))
+        private.course_id, private.faq = course.id, True
         db.session.commit()
         exam_id = exam.id
     login(client, "member")
@@ -197,6 +201,7 @@ def test_course_page_shows_its_quizzes_and_faq_from_the_features_that_add_them(a
     assert "结业考试" in course_level and "（必考）" in course_level
     assert f"/quizzes/{exam_id}" in course_level
     assert "学时怎么算" in page[page.index("常见问题") :]
+    assert "我家的情况" not in page
 
 
 def test_lessons_numbered_alike_keep_one_order_on_every_page(app, client, world):

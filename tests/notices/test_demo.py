@@ -1,5 +1,5 @@
 """The demo school as `make run` builds it (content import, then demo load) shows what a member
-meets: published notices that arrived in 消息, and a draft course only the instructor sees."""
+meets: published notices that arrived in 消息, and a course in review only the instructor sees."""
 
 from pathlib import Path
 
@@ -69,12 +69,14 @@ def test_the_demo_publishes_notices_from_three_levels_and_members_are_told(app, 
     assert titles[2] in _as(app, "liudong").get("/notices/").get_data(as_text=True)
 
 
-def test_the_demo_has_a_draft_course_for_the_instructor_only(app, demo):
+def test_the_demo_has_a_course_in_review_for_the_instructor_only(app, demo):
     slug, title = DRAFT
     instructor = _as(app, "jiaoyuan")
     assert title in instructor.get("/").get_data(as_text=True)
     page = instructor.get(f"/courses/{slug}").get_data(as_text=True)
-    assert "这门课程还是草稿" in page
+    assert "这门课程正在审核" in page
+    # The city's reviewer finds it waiting for her.
+    assert title in _as(app, "shenhe").get("/studio/reviews/").get_data(as_text=True)
     member = _as(app, "dangyuan")
     assert title not in member.get("/").get_data(as_text=True)
     assert member.get(f"/courses/{slug}").status_code == 404
