@@ -19,11 +19,9 @@ Nothing here touches Flask: callers pass the folder and limits, and show the mes
 """
 
 import io
-import os
 import re
 import secrets
 import struct
-import tempfile
 import threading
 import unicodedata
 import warnings
@@ -34,6 +32,7 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from school.formatting import size_text
+from school.uploads import write_atomically
 
 # Pillow format name -> (stored extension, MIME type). MPO is how Pillow names a JPEG from a
 # camera that packs several pictures in one file; its first picture is an ordinary JPEG.
@@ -105,7 +104,7 @@ def store_image(
     encoded = _encode(image, out_format)
 
     name = f"{secrets.token_hex(16)}.{extension}"
-    _write_atomically(Path(folder), name, encoded)
+    write_atomically(Path(folder), name, io.BytesIO(encoded))
     return StoredImage(
         name=name,
         mime=mime,
@@ -241,25 +240,6 @@ def _colour_space(mode: str) -> str:
     if mode in {"RGB", "RGBA", "RGBa", "RGBX", "P", "PA"}:
         return "rgb"
     return mode
-
-
-def _write_atomically(folder: Path, name: str, data: bytes) -> None:
-    """Write data to folder/name so that no reader ever sees a partial file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    # The temporary file sits in the same folder, so the rename stays on one file system and is
-    # atomic; its dot name never matches a stored name, so open_path can't serve it half-written.
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
-    try:
-        # Readable by the group (a web server serving the folder), never by other accounts.
-        os.fchmod(fd, 0o640)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, folder / name)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def _display_name(original_name: str) -> str:

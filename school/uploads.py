@@ -28,11 +28,13 @@ import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from flask import Request, current_app, request
 from flask_wtf.file import FileField
@@ -257,3 +259,23 @@ class UploadField(FileField):
         kwargs.setdefault("data-max-bytes", limit_bytes(self.kind))
         kwargs.setdefault("data-too-large", too_large_message(self.kind))
         return super().__call__(**kwargs)
+
+
+def write_atomically(folder: Path, name: str, stream: BinaryIO) -> None:
+    """Copy a stream (from its start) to folder/name so that no reader sees a partial file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # The temporary file sits in the same folder, so the rename stays on one file system and is
+    # atomic; its dot name never matches a stored name, so nothing serves it half-written.
+    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
+    try:
+        # Readable by the group (a web server serving the folder), never by other accounts.
+        os.fchmod(fd, 0o640)
+        with os.fdopen(fd, "wb") as file:
+            stream.seek(0)
+            shutil.copyfileobj(stream, file, 1 << 20)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, folder / name)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

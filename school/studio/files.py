@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
@@ -28,7 +26,7 @@ from typing import BinaryIO
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from school import filetypes, images
+from school import filetypes, images, uploads
 from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import Base, UTCDateTime, db, utcnow
@@ -137,7 +135,7 @@ def store_file(
         stored_name, content_type, size = image.name, image.mime, image.size
     else:
         stored_name = f"{secrets.token_urlsafe(16)}.{found.extension}"
-        _copy_into(stream, Path(folder), stored_name)
+        uploads.write_atomically(Path(folder), stored_name, stream)
         content_type = found.content_type
     item = CourseFile(
         course=course,
@@ -251,22 +249,3 @@ def _size(stream: BinaryIO) -> int:
     size = stream.tell()
     stream.seek(0)
     return size
-
-
-def _copy_into(stream: BinaryIO, folder: Path, name: str) -> None:
-    """Copy stream to folder/name so that no reader ever sees a partial file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    # In the same folder, so the rename is atomic; the dot name is never a stored name.
-    fd, temp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
-    try:
-        # Readable by the group (a web server serving the folder), never by other accounts.
-        os.fchmod(fd, 0o640)
-        with os.fdopen(fd, "wb") as file:
-            stream.seek(0)
-            shutil.copyfileobj(stream, file, 1 << 20)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, folder / name)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

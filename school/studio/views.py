@@ -95,6 +95,20 @@ def _to_course(course: Course, anchor: str = ""):
     return redirect(url_for("studio.course", slug=course.slug) + anchor)
 
 
+def _step(course: Course, action, done: str, anchor: str = ""):
+    """Run one change to a course: commit it and say ``done``, or say why it was not made."""
+    try:
+        action()
+    except (building.BuildError, review.ReviewError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        if done:
+            flash(done, "success")
+    return _to_course(course, anchor)
+
+
 # --- the dashboard and new courses -------------------------------------------------------------
 
 
@@ -253,13 +267,8 @@ def module_add(slug: str):
 def module_rename(slug: str, module_id: int):
     course = _course(slug)
     module = _module(course, module_id)
-    try:
-        building.rename_module(module, request.form.get("title", ""))
-    except building.BuildError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-    return _to_course(course, f"#module-{module.id}")
+    title = request.form.get("title", "")
+    return _step(course, lambda: building.rename_module(module, title), "", f"#module-{module.id}")
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/move")
@@ -275,14 +284,7 @@ def module_move(slug: str, module_id: int):
 def module_delete(slug: str, module_id: int):
     course = _course(slug)
     module = _module(course, module_id)
-    try:
-        building.delete_module(course, module)
-    except building.BuildError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash("单元已删除。", "success")
-    return _to_course(course, "#outline")
+    return _step(course, lambda: building.delete_module(course, module), "单元已删除。", "#outline")
 
 
 # --- lessons -----------------------------------------------------------------------------------
@@ -545,16 +547,15 @@ def version_restore(slug: str, lesson_id: int, number: int):
 def instructor_add(slug: str):
     course = _course(slug)
     form = InstructorForm(prefix="instructor")
-    if form.validate_on_submit():
-        person = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        try:
-            building.add_instructor(course, person)
-        except building.BuildError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(f"已添加教员 {person.name}。", "success")
-    return _to_course(course, "#instructors")
+    if not form.validate_on_submit():
+        return _to_course(course, "#instructors")
+    person = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+    return _step(
+        course,
+        lambda: building.add_instructor(course, person),
+        f"已添加教员 {person.name}。" if person else "",
+        "#instructors",
+    )
 
 
 @bp.post("/courses/<slug>/instructors/<int:user_id>/remove")
@@ -563,14 +564,12 @@ def instructor_remove(slug: str, user_id: int):
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)
-    try:
-        building.remove_instructor(course, person)
-    except building.BuildError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(f"{person.name} 已不再是本课程的教员。", "success")
-    return _to_course(course, "#instructors")
+    return _step(
+        course,
+        lambda: building.remove_instructor(course, person),
+        f"{person.name} 已不再是本课程的教员。",
+        "#instructors",
+    )
 
 
 # --- review ------------------------------------------------------------------------------------
@@ -603,14 +602,9 @@ def review_withdraw(review_id: int):
     item, course = _review(review_id)
     if not can_edit_course(current_user, course):
         abort(403)
-    try:
-        review.withdraw(item, course, current_user)
-    except review.ReviewError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash("已撤回送审。", "success")
-    return _to_course(course, "#review")
+    return _step(
+        course, lambda: review.withdraw(item, course, current_user), "已撤回送审。", "#review"
+    )
 
 
 def _review(review_id: int) -> tuple[Review, Course]:
@@ -711,19 +705,13 @@ def review_decide(review_id: int):
 @bp.post("/courses/<slug>/archive")
 def course_archive(slug: str):
     course = _course(slug)
-    try:
-        if request.form.get("reopen") == "1":
-            review.reopen(course)
-            message = "课程已重新上架。"
-        else:
-            review.archive(course)
-            message = "课程已归档：不再出现在课程列表中，学员的学习档案不受影响。"
-    except review.ReviewError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return _to_course(course)
+    if request.form.get("reopen") == "1":
+        return _step(course, lambda: review.reopen(course), "课程已重新上架。")
+    return _step(
+        course,
+        lambda: review.archive(course),
+        "课程已归档：不再出现在课程列表中，学员的学习档案不受影响。",
+    )
 
 
 # --- reviewers ---------------------------------------------------------------------------------

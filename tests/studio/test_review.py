@@ -219,3 +219,25 @@ def test_comparing_versions_lists_changed_fields_and_lines():
     assert [(c.label, c.before, c.after) for c in comparison.fields] == [("标题", "旧", "新")]
     assert comparison.lines == [(" ", "一"), ("-", "二"), ("+", "贰"), (" ", "三")]
     assert revisions.compare(older, dict(older)).same
+
+
+def test_archiving_takes_a_course_from_members_and_reopening_brings_it_back(app, world):
+    with app.app_context():
+        course, lesson = _published_course(world)
+        member = db.session.get(User, world.member)
+        courses.complete_lesson(member, lesson)
+        review.archive(course)
+        assert course.status == "archived"
+        assert course not in [c for _, cs in courses.catalogue(member) for c in cs]
+        with pytest.raises(review.ReviewError):
+            review.archive(course)
+        # The member's record of it stays as it was.
+        assert (
+            db.session.scalar(
+                select(func.count(ArchiveEntry.id)).where(ArchiveEntry.member_id == member.id)
+            )
+            == 1
+        )
+        review.reopen(course)
+        assert course.status == "published"
+        assert course in [c for _, cs in courses.catalogue(member) for c in cs]
