@@ -170,6 +170,8 @@ class Quiz(Base):
     one_per_page: Mapped[bool] = mapped_column(Boolean, default=True)
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who may edit a standalone quiz. None on quizzes made before it was recorded.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
     slots: Mapped[list[QuizSlot]] = relationship(
         back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
@@ -198,14 +200,16 @@ class Quiz(Base):
 
 
 class QuizSlot(Base):
-    """A place in a quiz: a fixed question, or N questions drawn at random from a category."""
+    """A place in a quiz: a fixed question, or N questions drawn at random from a category, a
+    考点 tag, or the questions of a category that have the tag."""
 
     __tablename__ = "quiz_slots"
     __table_args__ = (
         UniqueConstraint("quiz_id", "position"),
         CheckConstraint(
-            "(question_id IS NOT NULL AND category_id IS NULL) OR "
-            "(question_id IS NULL AND category_id IS NOT NULL AND draw_count > 0)",
+            "(question_id IS NOT NULL AND category_id IS NULL AND tag_id IS NULL) OR "
+            "(question_id IS NULL AND (category_id IS NOT NULL OR tag_id IS NOT NULL) "
+            "AND draw_count > 0)",
             name="fixed_or_random",
         ),
         CheckConstraint("mark IS NULL OR mark >= 0", name="mark"),
@@ -214,10 +218,14 @@ class QuizSlot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"))
+    # Indexed: the picker asks of every question whether any quiz uses it.
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="RESTRICT"), index=True
+    )
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_categories.id", ondelete="RESTRICT")
     )
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("tags.id", ondelete="RESTRICT"))
     draw_count: Mapped[int] = mapped_column(Integer, default=1)
     include_subcategories: Mapped[bool] = mapped_column(Boolean, default=False)
     # None: each question's own default mark.
@@ -226,6 +234,11 @@ class QuizSlot(Base):
     quiz: Mapped[Quiz] = relationship(back_populates="slots")
     question: Mapped[Question | None] = relationship()
     category: Mapped[Category | None] = relationship()
+    tag: Mapped[Tag | None] = relationship()
+
+    @property
+    def is_random(self) -> bool:
+        return self.question_id is None and self.question is None
 
 
 class Attempt(Base):
