@@ -23,10 +23,10 @@ from school.courses.services import complete_course_if_due
 from school.db import db, utcnow
 from school.formatting import decimal_text
 from school.notifications.services import notify
+from school.quizzes import pools
 from school.quizzes.models import (
     Attempt,
     AttemptQuestion,
-    Category,
     Question,
     Quiz,
     QuizSlot,
@@ -54,7 +54,7 @@ class AlreadyGraded(Exception):
 
 
 class NotEnoughQuestions(Exception):
-    """A random slot asks for more questions than its category holds."""
+    """A random slot asks for more questions than its category or tag holds."""
 
 
 def grace() -> timedelta:
@@ -155,9 +155,12 @@ def used_attempts(member: User, quiz: Quiz) -> int:
 
 
 def _draw(quiz: Quiz) -> list[tuple]:
-    """(question, mark) for every place in the quiz, random slots drawn now."""
+    """(question, mark) for every place in the quiz, random slots drawn now.
+
+    Random slots never draw a question the quiz shows in a fixed slot (wherever that slot
+    stands) or one an earlier random slot drew: a member never sees a question twice.
+    """
     chosen: list[tuple] = []
-    used: set[int] = set()
     # The fixed slots' questions and their versions in two statements, not two per question:
     # starting is every candidate's first request on exam day.
     slots = db.session.scalars(
@@ -166,22 +169,14 @@ def _draw(quiz: Quiz) -> list[tuple]:
         .order_by(QuizSlot.position)
         .options(selectinload(QuizSlot.question).selectinload(Question.versions))
     ).all()
+    used = pools.fixed_ids(slots)
     for slot in slots:
         if slot.question is not None:
             chosen.append((slot.question, slot.mark))
-            used.add(slot.question.id)
             continue
-        query = select(Question).join(Category).where(Question.retired.is_(False))
-        if slot.include_subcategories:
-            query = query.where(
-                (Category.id == slot.category_id)
-                | Category.path.startswith(slot.category.path + "/", autoescape=True)
-            )
-        else:
-            query = query.where(Category.id == slot.category_id)
-        pool = [q for q in db.session.scalars(query) if q.id not in used]
+        pool = db.session.scalars(pools.slot_pool(slot, used)).all()
         if len(pool) < slot.draw_count:
-            raise NotEnoughQuestions(slot.category.path)
+            raise NotEnoughQuestions(slot.rule_label)
         for question in _rng.sample(pool, slot.draw_count):
             chosen.append((question, slot.mark))
             used.add(question.id)

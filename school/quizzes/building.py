@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy.orm import contains_eager, selectinload
 
-from school.courses.models import Module
+from school.auth.models import User
+from school.courses.models import Module, course_instructors
 from school.db import db
-from school.quizzes import bank
+from school.quizzes import bank, pools
 from school.quizzes.formats.parsed import ParsedQuestion
 from school.quizzes.models import (
     Attempt,
@@ -20,6 +23,7 @@ from school.quizzes.models import (
     QuestionVersion,
     Quiz,
     QuizSlot,
+    Tag,
 )
 from school.quizzes.types import QUESTION_TYPES
 
@@ -120,7 +124,7 @@ def _next_position(quiz: Quiz) -> int:
 
 def add_fixed(quiz: Quiz, questions: list[Question], mark: Decimal | None) -> int:
     """Append questions to the quiz, skipping ones already in it; returns how many were added."""
-    present = {s.question_id for s in quiz.slots}
+    present = pools.fixed_ids(quiz.slots)
     added = 0
     for question in questions:
         if question.id in present or question.retired:
@@ -132,51 +136,251 @@ def add_fixed(quiz: Quiz, questions: list[Question], mark: Decimal | None) -> in
     return added
 
 
-def add_random(
-    quiz: Quiz, category: Category, count: int, include_subcategories: bool, mark: Decimal | None
-) -> QuizSlot:
-    """Append a slot that draws ``count`` questions from the category when an attempt starts."""
-    slot = QuizSlot(
-        position=_next_position(quiz),
-        category=category,
-        draw_count=count,
-        include_subcategories=include_subcategories,
+@dataclass(frozen=True)
+class RandomRule:
+    """What a random slot draws: a category (with its subcategories or not), a tag, or both."""
+
+    category: Category | None
+    tag: Tag | None
+    include_subcategories: bool
+    count: int
+
+
+class EmptyRule(Exception):
+    """A random rule names neither a category nor a tag."""
+
+
+class NotEnoughToDraw(Exception):
+    """A random rule asks for more questions than it can draw now."""
+
+    def __init__(self, available: int) -> None:
+        super().__init__(available)
+        self.available = available
+
+
+def available(quiz: Quiz, rule: RandomRule) -> int:
+    """How many questions the rule could draw in this quiz now (as an attempt would count)."""
+    if rule.category is None and rule.tag is None:
+        return 0
+    probe = _rule_slot(rule, None)
+    (count,) = pools.available_counts([(probe, pools.fixed_ids(quiz.slots))])
+    return count
+
+
+def _rule_slot(rule: RandomRule, mark: Decimal | None) -> QuizSlot:
+    return QuizSlot(
+        category=rule.category,
+        tag_id=rule.tag.id if rule.tag else None,
+        tag=rule.tag,
+        draw_count=rule.count,
+        include_subcategories=rule.include_subcategories,
         mark=mark,
     )
+
+
+def add_random(
+    quiz: Quiz,
+    category: Category | None,
+    count: int,
+    include_subcategories: bool,
+    mark: Decimal | None,
+    *,
+    tag: Tag | None = None,
+) -> QuizSlot:
+    """Append a slot that draws ``count`` questions from the category and/or the tag when an
+    attempt starts; refused when they are not there to draw now."""
+    rule = RandomRule(category, tag, include_subcategories, count)
+    if category is None and tag is None:
+        raise EmptyRule()
+    have = available(quiz, rule)
+    if have < count:
+        raise NotEnoughToDraw(have)
+    slot = _rule_slot(rule, mark)
+    slot.position = _next_position(quiz)
     quiz.slots.append(slot)
     db.session.flush()
     return slot
+
+
+def _renumber(quiz: Quiz, order: list[QuizSlot]) -> None:
+    # Two steps so the unique (quiz, position) constraint never sees a duplicate mid-update.
+    for offset, slot in enumerate(order, 1):
+        slot.position = -offset
+    db.session.flush()
+    for slot in order:
+        slot.position = -slot.position
+    db.session.flush()
+    quiz.slots.sort(key=lambda s: s.position)
 
 
 def remove_slot(quiz: Quiz, slot: QuizSlot) -> None:
     """Remove a slot and close the gap; attempts already started keep their questions."""
     quiz.slots.remove(slot)
     db.session.flush()
-    # Two steps so the unique (quiz, position) constraint never sees a duplicate mid-update.
-    for offset, remaining in enumerate(quiz.slots, 1):
-        remaining.position = -offset
-    db.session.flush()
-    for remaining in quiz.slots:
-        remaining.position = -remaining.position
+    _renumber(quiz, list(quiz.slots))
+
+
+def move_slot(quiz: Quiz, slot: QuizSlot, step: int) -> bool:
+    """Move a slot ``step`` places up (negative) or down; False when it is already at the end."""
+    order = list(quiz.slots)
+    at = order.index(slot)
+    to = at + step
+    if step == 0 or not 0 <= to < len(order):
+        return False
+    order.insert(to, order.pop(at))
+    _renumber(quiz, order)
+    return True
+
+
+class WrongOrder(Exception):
+    """A new order that does not name every slot of the quiz exactly once."""
+
+
+def reorder(quiz: Quiz, slot_ids: list[int]) -> None:
+    """Put the quiz's slots in the given order (every slot, once)."""
+    by_id = {slot.id: slot for slot in quiz.slots}
+    if sorted(slot_ids) != sorted(by_id):
+        raise WrongOrder()
+    _renumber(quiz, [by_id[i] for i in slot_ids])
+
+
+def set_mark(slot: QuizSlot, mark: Decimal | None) -> None:
+    """Each question of the slot is worth ``mark``; None: the question's own default mark."""
+    slot.mark = mark
     db.session.flush()
 
 
-def pending_essays(limit: int = 100) -> list[AttemptQuestion]:
-    """Essay answers in finished attempts that still wait for a grade, oldest first."""
-    return list(
-        db.session.scalars(
-            select(AttemptQuestion)
-            .join(Attempt)
-            .join(QuestionVersion)
-            .where(
-                Attempt.state == "finished",
-                AttemptQuestion.fraction.is_(None),
-                QuestionVersion.qtype == "essay",
-            )
-            .order_by(Attempt.finished_at, AttemptQuestion.id)
-            .limit(limit)
+# --- what the builder page shows -----------------------------------------------------------------
+
+
+def first_line(version: QuestionVersion, limit: int = 80) -> str:
+    """The question's first line of text, for lists (its name when the text has none)."""
+    for line in version.text.splitlines():
+        line = line.strip().lstrip("#>*-").strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return version.name
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    slot: QuizSlot
+    version: QuestionVersion | None  # the fixed question's current version
+    mark: Decimal | None  # per question; None: each drawn question's default mark
+    available: int | None  # random slots: how many questions they could draw now
+
+    @property
+    def short(self) -> bool:
+        return self.available is not None and self.available < self.slot.draw_count
+
+    @property
+    def text(self) -> str:
+        return first_line(self.version) if self.version else ""
+
+
+@dataclass(frozen=True)
+class Builder:
+    rows: list[SlotRow]
+    total: Decimal  # the marks known now
+    questions: int  # questions an attempt shows
+    open_marks: int  # drawn questions whose mark is their own default, unknown until drawn
+    attempts: int  # attempts members have started (previews not counted)
+
+    @property
+    def short(self) -> list[SlotRow]:
+        return [row for row in self.rows if row.short]
+
+
+def _mark(slot: QuizSlot, version: QuestionVersion | None) -> Decimal | None:
+    # As an attempt marks it: a description is worth nothing, whatever the slot says.
+    if version is not None and not QUESTION_TYPES[version.qtype].answerable:
+        return Decimal(0)
+    if slot.mark is not None:
+        return slot.mark
+    return version.default_mark if version is not None else None
+
+
+def builder(quiz: Quiz) -> Builder:
+    """The quiz's slots in order with what each shows, the total, and each random slot's pool,
+    in a fixed few statements however many slots."""
+    slots = db.session.scalars(
+        select(QuizSlot)
+        .where(QuizSlot.quiz_id == quiz.id)
+        .order_by(QuizSlot.position)
+        .options(
+            selectinload(QuizSlot.question).selectinload(Question.versions),
+            selectinload(QuizSlot.question).selectinload(Question.tags),
+            selectinload(QuizSlot.category),
+            selectinload(QuizSlot.tag),
+        )
+    ).all()
+    fixed = pools.fixed_ids(slots)
+    random_slots = [slot for slot in slots if slot.is_random]
+    counts = dict(
+        zip(
+            [slot.id for slot in random_slots],
+            pools.available_counts([(slot, fixed) for slot in random_slots]),
+            strict=True,
         )
     )
+    rows, total, questions, open_marks = [], Decimal(0), 0, 0
+    for slot in slots:
+        version = slot.question.current if slot.question is not None else None
+        mark = _mark(slot, version)
+        rows.append(SlotRow(slot, version, mark, counts.get(slot.id)))
+        many = 1 if version is not None else slot.draw_count
+        questions += many
+        if mark is None:
+            open_marks += many
+        else:
+            total += mark * many
+    attempts = db.session.scalar(
+        select(func.count(Attempt.id)).where(Attempt.quiz_id == quiz.id, Attempt.preview.is_(False))
+    )
+    return Builder(rows, total, questions, open_marks, attempts)
+
+
+# --- ownership and grading -------------------------------------------------------------------
+
+
+def editable_by(user: User) -> ColumnElement[bool]:
+    """The quizzes ``user`` may edit, as a filter: permissions.can_edit_quiz in SQL."""
+    if user.is_admin:
+        return true()
+    if not user.is_instructor:
+        return false()
+    teaches = select(course_instructors.c.course_id).where(course_instructors.c.user_id == user.id)
+    return Quiz.course_id.in_(teaches) | (
+        Quiz.course_id.is_(None) & (Quiz.created_by_id.is_(None) | (Quiz.created_by_id == user.id))
+    )
+
+
+def pending_essays(grader: User | None = None, limit: int = 100) -> list[AttemptQuestion]:
+    """Essay answers in finished attempts that still wait for a grade, oldest first; with
+    ``grader``, only those on quizzes the grader may edit."""
+    query = pending_query(grader).options(
+        contains_eager(AttemptQuestion.attempt).contains_eager(Attempt.quiz)
+    )
+    return list(
+        db.session.scalars(query.order_by(Attempt.finished_at, AttemptQuestion.id).limit(limit))
+    )
+
+
+def pending_query(grader: User | None = None) -> Select[tuple[AttemptQuestion]]:
+    """Essay answers waiting for a grade, joined with their attempt and quiz."""
+    query = (
+        select(AttemptQuestion)
+        .select_from(AttemptQuestion)
+        .join(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .join(QuestionVersion)
+        .where(
+            Attempt.state == "finished",
+            AttemptQuestion.fraction.is_(None),
+            QuestionVersion.qtype == "essay",
+        )
+    )
+    return query if grader is None else query.where(editable_by(grader))
 
 
 def question_counts() -> dict[int, int]:

@@ -85,21 +85,45 @@ class QuizForm(FlaskForm):
 
 
 class FixedSlotForm(FlaskForm):
-    question_ids = StringField("题目编号", validators=[DataRequired("请选择题目。")])
+    """Questions ticked in the picker (``question_ids`` repeated) or typed as numbers."""
+
+    question_ids = StringField("题目编号", validators=[Length(max=2000)])
     mark = DecimalField(
         "每题分值（留空用题目默认分值）", places=2, validators=[Optional(), NumberRange(0, 100)]
     )
 
 
 class RandomSlotForm(FlaskForm):
-    category = SelectField("从分类", choices=[], coerce=int)
+    category = SelectField("从分类", choices=[], coerce=int, default=0)
+    include_subcategories = BooleanField("含子分类", default=True)
+    tag = SelectField("考点", choices=[], coerce=int, default=0)
     draw_count = IntegerField(
-        "随机抽取题数", default=5, validators=[InputRequired(), NumberRange(1, 200)]
+        "随机抽取题数",
+        default=5,
+        validators=[
+            InputRequired("请填写抽题数量。"),
+            NumberRange(1, 200, "抽题数量为 1 到 200。"),
+        ],
     )
-    include_subcategories = BooleanField("包括子分类", default=True)
     mark = DecimalField(
         "每题分值（留空用题目默认分值）", places=2, validators=[Optional(), NumberRange(0, 100)]
     )
+
+
+class MarkForm(FlaskForm):
+    mark = DecimalField(
+        "每题分值", places=2, validators=[Optional(), NumberRange(0, 100, "分值为 0 到 100。")]
+    )
+
+
+class MoveForm(FlaskForm):
+    step = SelectField("移动", choices=options([("-1", "上移"), ("1", "下移")]), coerce=int)
+
+
+class OrderForm(FlaskForm):
+    """The builder's script sends the whole new order after a drag: slot ids, comma separated."""
+
+    order = StringField("顺序", validators=[DataRequired(), Length(max=5000)])
 
 
 class GradeForm(FlaskForm):

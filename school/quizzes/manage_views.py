@@ -1,4 +1,8 @@
-"""Instructors: the question bank, imports with preview, quiz assembly and essay grading."""
+"""Instructors: the question bank, imports with preview, the quiz builder and essay grading.
+
+The bank is shared by every instructor. A quiz is edited by its course's instructors (or, when
+it belongs to no course, by whoever created it) and admins; other instructors read it.
+"""
 
 from decimal import Decimal
 
@@ -13,20 +17,25 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from school import uploads
+from school.auth.models import User
 from school.clock import local_zone, to_local
 from school.courses.models import Course
 from school.db import db
 from school.forms import options
 from school.quizzes import attempts as svc
-from school.quizzes import bank, building, statistics
+from school.quizzes import bank, building, picker, statistics
 from school.quizzes.formats import excel, gift
 from school.quizzes.formats.parsed import FormatError
 from school.quizzes.forms import (
     FixedSlotForm,
     GradeForm,
     ImportForm,
+    MarkForm,
+    MoveForm,
+    OrderForm,
     QuestionForm,
     QuizForm,
     RandomSlotForm,
@@ -41,6 +50,7 @@ from school.quizzes.models import (
     QuizSlot,
     Tag,
 )
+from school.quizzes.permissions import can_edit_quiz, can_grade
 from school.quizzes.types import QUESTION_TYPES
 from school.spreadsheets import download
 
@@ -246,9 +256,15 @@ def bank_export():
 # --- quizzes -----------------------------------------------------------------------------------
 
 
-def _placements() -> list[tuple[str, str]]:
+def _placements(quiz: Quiz | None) -> list[tuple[str, str]]:
+    # Only courses the instructor may edit: a quiz attached to a course is that course's.
+    query = (
+        select(Course).options(selectinload(Course.modules)).order_by(Course.position, Course.id)
+    )
+    if not current_user.is_admin:
+        query = query.where(Course.instructors.any(User.id == current_user.id))
     choices = [("", "不属于课程（专项答题）")]
-    for course in db.session.scalars(select(Course).order_by(Course.position, Course.id)):
+    for course in db.session.scalars(query.order_by(Course.position, Course.id)):
         choices.append((f"c:{course.id}", f"《{course.title}》课程测验"))
         choices += [(f"m:{m.id}", f"《{course.title}》· {m.title}") for m in course.modules]
     return choices
@@ -279,14 +295,29 @@ def _quiz_form(quiz: Quiz | None) -> QuizForm:
             "shuffle_options": quiz.shuffle_options,
         }
     form = QuizForm(data=data)
-    form.placement.choices = options(_placements())
+    form.placement.choices = options(_placements(quiz))
     return form
+
+
+def _editable(quiz_id: int) -> Quiz:
+    """The quiz for a write: 404 if missing, 403 unless the user may edit it."""
+    quiz = db.get_or_404(Quiz, quiz_id)
+    if not can_edit_quiz(current_user, quiz):
+        abort(403)
+    return quiz
 
 
 @bp.get("/quizzes/")
 def quiz_list():
-    quizzes = db.session.scalars(select(Quiz).order_by(Quiz.id.desc())).all()
-    return render_template("quizzes/manage/quizzes.html", quizzes=quizzes)
+    mine = request.args.get("mine") == "1"
+    editable = set(db.session.scalars(select(Quiz.id).where(building.editable_by(current_user))))
+    query = select(Quiz).options(selectinload(Quiz.slots), joinedload(Quiz.course))
+    if mine:
+        query = query.where(Quiz.id.in_(editable))
+    quizzes = db.session.scalars(query.order_by(Quiz.id.desc())).all()
+    return render_template(
+        "quizzes/manage/quizzes.html", quizzes=quizzes, editable=editable, mine=mine
+    )
 
 
 def _review_warnings(form: QuizForm) -> list[str]:
@@ -299,12 +330,12 @@ def _review_warnings(form: QuizForm) -> list[str]:
 def quiz_new():
     form = _quiz_form(None)
     if form.validate_on_submit() and not _dates_wrong(form):
-        quiz = Quiz()
+        quiz = Quiz(created_by_id=current_user.id)
         db.session.add(quiz)
         building.apply_quiz_settings(quiz, form.data, local_zone())
         db.session.commit()
         flash("测验已创建，请添加题目。", "success")
-        return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
+        return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id))
     return render_template(
         "quizzes/manage/quiz_form.html", form=form, quiz=None, warnings=_review_warnings(form)
     )
@@ -320,6 +351,9 @@ def _dates_wrong(form: QuizForm) -> bool:
 @bp.route("/quizzes/<int:quiz_id>/edit", methods=["GET", "POST"])
 def quiz_edit(quiz_id: int):
     quiz = db.get_or_404(Quiz, quiz_id)
+    can_edit = can_edit_quiz(current_user, quiz)
+    if request.method == "POST" and not can_edit:
+        abort(403)
     form = _quiz_form(quiz)
     if form.validate_on_submit() and not _dates_wrong(form):
         if form.status.data == "published" and not quiz.slots:
@@ -329,75 +363,206 @@ def quiz_edit(quiz_id: int):
             db.session.commit()
             flash("测验设置已保存。", "success")
             return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
-    random_form = RandomSlotForm()
-    random_form.category.choices = options((c.id, c.path) for c in _categories())
     return render_template(
         "quizzes/manage/quiz_form.html",
         form=form,
         quiz=quiz,
+        can_edit=can_edit,
         warnings=_review_warnings(form),
-        fixed_form=FixedSlotForm(),
-        random_form=random_form,
-        counts=building.question_counts(),
-        categories=_categories(),
-        types=QUESTION_TYPES,
     )
+
+
+def _random_form(data: dict | None = None) -> RandomSlotForm:
+    form = RandomSlotForm(data=data)
+    form.category.choices = options([(0, "不限分类")] + [(c.id, c.path) for c in _categories()])
+    tags = db.session.scalars(select(Tag).order_by(Tag.name))
+    form.tag.choices = options([(0, "不限考点")] + [(t.id, t.name) for t in tags])
+    return form
+
+
+def _builder_page(quiz: Quiz, random_form: RandomSlotForm | None = None, check=None, status=200):
+    can_edit = can_edit_quiz(current_user, quiz)
+    return (
+        render_template(
+            "quizzes/manage/builder.html",
+            quiz=quiz,
+            can_edit=can_edit,
+            built=building.builder(quiz),
+            types=QUESTION_TYPES,
+            random_form=(random_form or _random_form()) if can_edit else None,
+            mark_form=MarkForm(),
+            check=check,
+        ),
+        status,
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/questions")
+def quiz_build(quiz_id: int):
+    return _builder_page(db.get_or_404(Quiz, quiz_id))
+
+
+def _picker_filters() -> picker.Filters:
+    args = request.args
+    category = db.session.get(Category, args.get("category", 0, type=int))
+    tag = db.session.get(Tag, args.get("tag", 0, type=int))
+    qtype = args.get("type", "")
+    use = args.get("use", "")
+    return picker.Filters(
+        category=category,
+        # A search from the page sends "sub" only when ticked; a plain visit includes them.
+        include_subcategories=args.get("sub") == "1" or "q" not in args,
+        tag=tag,
+        qtype=qtype if qtype in QUESTION_TYPES else "",
+        text=args.get("q", "").strip()[:100],
+        use=use if use in picker.USES else "",
+        page=max(1, args.get("page", 1, type=int)),
+    )
+
+
+@bp.get("/quizzes/<int:quiz_id>/picker")
+def quiz_picker(quiz_id: int):
+    quiz = _editable(quiz_id)
+    filters = _picker_filters()
+    return render_template(
+        "quizzes/manage/picker.html",
+        quiz=quiz,
+        can_edit=True,
+        filters=filters,
+        found=picker.search(quiz, filters),
+        categories=_categories(),
+        tags=db.session.scalars(select(Tag).order_by(Tag.name)).all(),
+        types=QUESTION_TYPES,
+        uses=picker.USES,
+        form=FixedSlotForm(),
+        args={key: value for key, value in request.args.items() if key != "page"},
+    )
+
+
+def _back_to_builder(quiz: Quiz):
+    return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id))
 
 
 @bp.post("/quizzes/<int:quiz_id>/slots/fixed")
 def slot_fixed(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
+    quiz = _editable(quiz_id)
     form = FixedSlotForm()
     ids = [
-        int(i)
-        for i in (form.question_ids.data or "").replace("，", ",").split(",")
-        if i.strip().isdigit()
-    ]
-    questions = db.session.scalars(select(Question).where(Question.id.in_(ids))).all()
+        int(part)
+        for value in request.form.getlist("question_ids")
+        for part in value.replace("，", ",").split(",")
+        if part.strip().isdigit()
+    ][:500]
+    questions = db.session.scalars(
+        select(Question).where(Question.id.in_(ids), Question.retired.is_(False))
+    ).all()
     if not form.validate_on_submit() or not questions:
-        flash("请填写有效的题目编号（可在题库中查看）。", "warning")
-    else:
-        added = building.add_fixed(quiz, list(questions), form.mark.data)
-        db.session.commit()
-        flash(f"已添加 {added} 题。", "success")
-    return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
+        flash("请勾选要添加的题目。", "warning")
+        return redirect(request.referrer or url_for("quiz_manage.quiz_picker", quiz_id=quiz.id))
+    order = {qid: n for n, qid in enumerate(ids)}
+    added = building.add_fixed(quiz, sorted(questions, key=lambda q: order[q.id]), form.mark.data)
+    db.session.commit()
+    skipped = len(questions) - added
+    note = f"，{skipped} 题已在本测验中，未重复添加" if skipped else ""
+    flash(f"已添加 {added} 题{note}。", "success" if added else "info")
+    return _back_to_builder(quiz)
 
 
 @bp.post("/quizzes/<int:quiz_id>/slots/random")
 def slot_random(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
-    form = RandomSlotForm()
-    form.category.choices = options((c.id, c.path) for c in _categories())
+    quiz = _editable(quiz_id)
+    form = _random_form()
     if not form.validate_on_submit():
-        flash("请选择分类并填写抽题数量。", "warning")
-    else:
-        category = db.session.get(Category, form.category.data)
-        available = building.question_counts().get(category.id, 0)
-        if not form.include_subcategories.data and available < form.draw_count.data:
-            flash(f"分类“{category.path}”只有 {available} 题，不够抽取。", "warning")
-        else:
-            building.add_random(
-                quiz,
-                category,
-                form.draw_count.data,
-                form.include_subcategories.data,
-                form.mark.data,
-            )
-            db.session.commit()
-            flash("已添加随机抽题。", "success")
-    return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
+        return _builder_page(quiz, form, status=400)
+    rule = building.RandomRule(
+        category=db.session.get(Category, form.category.data),
+        tag=db.session.get(Tag, form.tag.data),
+        include_subcategories=form.include_subcategories.data,
+        count=form.draw_count.data,
+    )
+    if rule.category is None and rule.tag is None:
+        form.category.errors.append("请选择分类或考点（也可以两个都选）。")
+        return _builder_page(quiz, form, status=400)
+    if "check" in request.form:
+        return _builder_page(quiz, form, check=building.available(quiz, rule))
+    try:
+        building.add_random(
+            quiz,
+            rule.category,
+            rule.count,
+            rule.include_subcategories,
+            form.mark.data,
+            tag=rule.tag,
+        )
+    except building.NotEnoughToDraw as short:
+        form.draw_count.errors.append(f"现在只能抽到 {short.available} 题，请减少数量或换个范围。")
+        return _builder_page(quiz, form, check=short.available, status=400)
+    db.session.commit()
+    flash("已添加随机抽题。", "success")
+    return _back_to_builder(quiz)
+
+
+def _slot(quiz: Quiz, slot_id: int) -> QuizSlot:
+    slot = db.session.get(QuizSlot, slot_id)
+    if slot is None or slot.quiz_id != quiz.id:
+        abort(404)
+    return slot
 
 
 @bp.post("/quizzes/<int:quiz_id>/slots/<int:slot_id>/delete")
 def slot_delete(quiz_id: int, slot_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
-    slot = db.session.get(QuizSlot, slot_id)
-    if slot is None or slot.quiz_id != quiz.id:
-        abort(404)
+    quiz = _editable(quiz_id)
+    slot = _slot(quiz, slot_id)
     building.remove_slot(quiz, slot)
     db.session.commit()
     flash("已移除。已经开始的答题不受影响。", "info")
-    return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
+    return _back_to_builder(quiz)
+
+
+@bp.post("/quizzes/<int:quiz_id>/slots/<int:slot_id>/move")
+def slot_move(quiz_id: int, slot_id: int):
+    quiz = _editable(quiz_id)
+    slot = _slot(quiz, slot_id)
+    form = MoveForm()
+    if form.validate_on_submit():
+        building.move_slot(quiz, slot, form.step.data)
+        db.session.commit()
+    return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id, _anchor=f"slot-{slot.id}"))
+
+
+@bp.post("/quizzes/<int:quiz_id>/slots/order")
+def slot_order(quiz_id: int):
+    quiz = _editable(quiz_id)
+    form = OrderForm()
+    ids = [int(i) for i in (form.order.data or "").split(",") if i.strip().isdigit()]
+    try:
+        if not form.validate_on_submit():
+            raise building.WrongOrder()
+        building.reorder(quiz, ids)
+    except building.WrongOrder:
+        db.session.rollback()
+        if request.accept_mimetypes.best == "application/json":
+            return {"ok": False, "message": "题目顺序已被别人改过，请刷新页面。"}, 409
+        flash("题目顺序已被别人改过，请刷新页面后再调整。", "warning")
+        return _back_to_builder(quiz)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True}
+    return _back_to_builder(quiz)
+
+
+@bp.post("/quizzes/<int:quiz_id>/slots/<int:slot_id>/mark")
+def slot_mark(quiz_id: int, slot_id: int):
+    quiz = _editable(quiz_id)
+    slot = _slot(quiz, slot_id)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        flash(form.mark.errors[0] if form.mark.errors else "请填写有效的分值。", "warning")
+    else:
+        building.set_mark(slot, form.mark.data)
+        db.session.commit()
+        flash("分值已保存。", "success")
+    return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id, _anchor=f"slot-{slot.id}"))
 
 
 @bp.get("/quizzes/<int:quiz_id>/stats")
@@ -416,7 +581,9 @@ def quiz_stats(quiz_id: int):
 
 @bp.get("/grading/")
 def grading():
-    return render_template("quizzes/manage/grading.html", items=building.pending_essays())
+    mine = request.args.get("mine") == "1"
+    items = building.pending_essays(current_user if mine else None)
+    return render_template("quizzes/manage/grading.html", items=items, mine=mine)
 
 
 @bp.route("/grading/<int:answer_id>", methods=["GET", "POST"])
@@ -424,6 +591,9 @@ def grade(answer_id: int):
     aq = db.session.get(AttemptQuestion, answer_id)
     if aq is None or aq.version.qtype != "essay" or aq.attempt.is_open:
         abort(404)
+    may_grade = can_grade(current_user, aq.attempt.quiz)
+    if request.method == "POST" and not may_grade:
+        abort(403)
     form = GradeForm()
     if form.validate_on_submit():
         try:
@@ -436,4 +606,4 @@ def grade(answer_id: int):
         db.session.commit()
         flash("评分已保存。", "success")
         return redirect(url_for("quiz_manage.grading"))
-    return render_template("quizzes/manage/grade.html", aq=aq, form=form)
+    return render_template("quizzes/manage/grade.html", aq=aq, form=form, may_grade=may_grade)

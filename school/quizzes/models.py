@@ -240,6 +240,14 @@ class QuizSlot(Base):
     def is_random(self) -> bool:
         return self.question_id is None and self.question is None
 
+    @property
+    def rule_label(self) -> str:
+        """A random slot's rule in words: "党章/党员义务 · 考点：入党誓词"."""
+        parts = [self.category.path] if self.category else []
+        if self.tag:
+            parts.append(f"考点：{self.tag.name}")
+        return " · ".join(parts)
+
 
 class Attempt(Base):
     """One member's go at a quiz. The server owns its state, clock and score."""
