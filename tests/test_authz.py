@@ -29,6 +29,7 @@ from tests.members import authz_cases as members_cases
 from tests.members import roster_authz_cases as roster_cases
 from tests.notices import authz_cases as notices_cases
 from tests.orgs import authz_cases as orgs_cases
+from tests.quizzes import authz_cases as quizzes_cases
 from tests.quizzes import factories as f
 from tests.reports import authz_cases as reports_cases
 from tests.reports import bulletin_authz_cases as bulletin_cases
@@ -243,6 +244,7 @@ FEATURES = [
     studio_files_cases,
     forum_cases,
     studio_export_cases,
+    quizzes_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -380,20 +380,16 @@ def _random_form(data: dict | None = None) -> RandomSlotForm:
     return form
 
 
-def _builder_page(quiz: Quiz, random_form: RandomSlotForm | None = None, check=None, status=200):
+def _builder_page(quiz: Quiz, random_form: RandomSlotForm | None = None, check: int | None = None):
     can_edit = can_edit_quiz(current_user, quiz)
-    return (
-        render_template(
-            "quizzes/manage/builder.html",
-            quiz=quiz,
-            can_edit=can_edit,
-            built=building.builder(quiz),
-            types=QUESTION_TYPES,
-            random_form=(random_form or _random_form()) if can_edit else None,
-            mark_form=MarkForm(),
-            check=check,
-        ),
-        status,
+    return render_template(
+        "quizzes/manage/builder.html",
+        quiz=quiz,
+        can_edit=can_edit,
+        built=building.builder(quiz),
+        types=QUESTION_TYPES,
+        random_form=(random_form or _random_form()) if can_edit else None,
+        check=check,
     )
 
 
@@ -439,6 +435,23 @@ def quiz_picker(quiz_id: int):
     )
 
 
+# The builder's forms post from small inline controls: one plain message for what was wrong
+# (WTForms words a number that does not parse in English).
+_PROBLEMS = {
+    "mark": "分值须为 0 到 100 之间的数字；留空即用题目的默认分值。",
+    "draw_count": "抽题数量须为 1 到 200 之间的整数。",
+    "category": "请选择分类或考点。",
+    "tag": "请选择分类或考点。",
+}
+
+
+def _first_problem(form) -> str:
+    return next(
+        (_PROBLEMS[name] for name in form.errors if name in _PROBLEMS),
+        "页面已过期，请刷新后重试。",
+    )
+
+
 def _back_to_builder(quiz: Quiz):
     return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id))
 
@@ -457,7 +470,7 @@ def slot_fixed(quiz_id: int):
         select(Question).where(Question.id.in_(ids), Question.retired.is_(False))
     ).all()
     if not form.validate_on_submit() or not questions:
-        flash("请勾选要添加的题目。", "warning")
+        flash(_first_problem(form) if form.errors else "请勾选要添加的题目。", "warning")
         return redirect(request.referrer or url_for("quiz_manage.quiz_picker", quiz_id=quiz.id))
     order = {qid: n for n, qid in enumerate(ids)}
     added = building.add_fixed(quiz, sorted(questions, key=lambda q: order[q.id]), form.mark.data)
@@ -473,7 +486,8 @@ def slot_random(quiz_id: int):
     quiz = _editable(quiz_id)
     form = _random_form()
     if not form.validate_on_submit():
-        return _builder_page(quiz, form, status=400)
+        flash(_first_problem(form), "warning")
+        return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id, _anchor="random"))
     rule = building.RandomRule(
         category=db.session.get(Category, form.category.data),
         tag=db.session.get(Tag, form.tag.data),
@@ -482,7 +496,7 @@ def slot_random(quiz_id: int):
     )
     if rule.category is None and rule.tag is None:
         form.category.errors.append("请选择分类或考点（也可以两个都选）。")
-        return _builder_page(quiz, form, status=400)
+        return _builder_page(quiz, form)
     if "check" in request.form:
         return _builder_page(quiz, form, check=building.available(quiz, rule))
     try:
@@ -496,7 +510,7 @@ def slot_random(quiz_id: int):
         )
     except building.NotEnoughToDraw as short:
         form.draw_count.errors.append(f"现在只能抽到 {short.available} 题，请减少数量或换个范围。")
-        return _builder_page(quiz, form, check=short.available, status=400)
+        return _builder_page(quiz, form, check=short.available)
     db.session.commit()
     flash("已添加随机抽题。", "success")
     return _back_to_builder(quiz)
@@ -557,7 +571,7 @@ def slot_mark(quiz_id: int, slot_id: int):
     slot = _slot(quiz, slot_id)
     form = MarkForm()
     if not form.validate_on_submit():
-        flash(form.mark.errors[0] if form.mark.errors else "请填写有效的分值。", "warning")
+        flash(_first_problem(form), "warning")
     else:
         building.set_mark(slot, form.mark.data)
         db.session.commit()

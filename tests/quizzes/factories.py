@@ -85,13 +85,21 @@ def essay() -> Q:
     return Q("essay", "谈谈你在外地参加组织生活的体会。", name="简答")
 
 
-def make_quiz(questions: list[Q], *, category: str = "测试", course=None, **settings) -> Quiz:
+def make_quiz(
+    questions: list[Q],
+    *,
+    category: str = "测试",
+    course=None,
+    created_by: int | None = None,
+    **settings,
+) -> Quiz:
     """A published quiz with one fixed slot per question (call inside an app context)."""
     added = bank.add_questions(questions, category=category, by=None)
     quiz = Quiz(
         title=settings.pop("title", "单元测验"),
         status=settings.pop("status", "published"),
         course_id=course.id if course is not None else None,
+        created_by_id=created_by,
         shuffle_options=settings.pop("shuffle_options", False),
         **settings,
     )
