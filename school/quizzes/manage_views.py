@@ -398,17 +398,15 @@ def quiz_build(quiz_id: int):
     return _builder_page(db.get_or_404(Quiz, quiz_id))
 
 
-def _picker_filters() -> picker.Filters:
+def _picker_filters(categories: list[Category], tags: list[Tag]) -> picker.Filters:
     args = request.args
-    category = db.session.get(Category, args.get("category", 0, type=int))
-    tag = db.session.get(Tag, args.get("tag", 0, type=int))
-    qtype = args.get("type", "")
-    use = args.get("use", "")
+    category_id, tag_id = args.get("category", 0, type=int), args.get("tag", 0, type=int)
+    qtype, use = args.get("type", ""), args.get("use", "")
     return picker.Filters(
-        category=category,
+        category=next((c for c in categories if c.id == category_id), None),
         # A search from the page sends "sub" only when ticked; a plain visit includes them.
         include_subcategories=args.get("sub") == "1" or "q" not in args,
-        tag=tag,
+        tag=next((t for t in tags if t.id == tag_id), None),
         qtype=qtype if qtype in QUESTION_TYPES else "",
         text=args.get("q", "").strip()[:100],
         use=use if use in picker.USES else "",
@@ -419,15 +417,17 @@ def _picker_filters() -> picker.Filters:
 @bp.get("/quizzes/<int:quiz_id>/picker")
 def quiz_picker(quiz_id: int):
     quiz = _editable(quiz_id)
-    filters = _picker_filters()
+    categories = _categories()
+    tags = list(db.session.scalars(select(Tag).order_by(Tag.name)))
+    filters = _picker_filters(categories, tags)
     return render_template(
         "quizzes/manage/picker.html",
         quiz=quiz,
         can_edit=True,
         filters=filters,
         found=picker.search(quiz, filters),
-        categories=_categories(),
-        tags=db.session.scalars(select(Tag).order_by(Tag.name)).all(),
+        categories=categories,
+        tags=tags,
         types=QUESTION_TYPES,
         uses=picker.USES,
         form=FixedSlotForm(),
@@ -472,7 +472,8 @@ def slot_fixed(quiz_id: int):
     if not form.validate_on_submit() or not questions:
         flash(_first_problem(form) if form.errors else "请勾选要添加的题目。", "warning")
         return redirect(request.referrer or url_for("quiz_manage.quiz_picker", quiz_id=quiz.id))
-    order = {qid: n for n, qid in enumerate(ids)}
+    # In the order ticked (a question ticked twice counts where it was first).
+    order = {qid: n for n, qid in enumerate(dict.fromkeys(ids))}
     added = building.add_fixed(quiz, sorted(questions, key=lambda q: order[q.id]), form.mark.data)
     db.session.commit()
     skipped = len(questions) - added
