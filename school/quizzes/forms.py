@@ -12,7 +12,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from school.forms import options
 from school.quizzes.models import DEFAULT_REVIEW, QUIZ_KINDS, REVIEW_MODES
@@ -61,10 +68,21 @@ class QuestionForm(FlaskForm):
     answers = FieldList(FormField(AnswerRow), min_entries=8, max_entries=8)
 
 
+class PlacementField(SelectField):
+    """The courses and units a quiz may go into: those the instructor may edit."""
+
+    def pre_validate(self, form) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            # WTForms words it in English; a course one may not edit is not offered at all.
+            raise ValidationError("只能放进您可以编辑的课程。") from None
+
+
 class QuizForm(FlaskForm):
     title = StringField("测验名称", validators=[DataRequired("请填写测验名称。"), Length(max=200)])
     description = TextAreaField("说明（Markdown）", validators=[Length(max=5000)])
-    placement = SelectField("所属课程单元", choices=[], validate_choice=True)
+    placement = PlacementField("所属课程单元", choices=[], validate_choice=True)
     kind = SelectField("类型", choices=options(QUIZ_KINDS.items()))
     status = SelectField("状态", choices=options([("draft", "草稿"), ("published", "发布")]))
     required = BooleanField("必考（通过后课程才算完成）", default=True)
