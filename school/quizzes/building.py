@@ -268,10 +268,18 @@ class SlotRow:
     version: QuestionVersion | None  # the fixed question's current version
     mark: Decimal | None  # per question; None: each drawn question's default mark
     available: int | None  # random slots: how many questions they could draw now
+    # Random slots: how many are left in the worst case, when the random slots before this one
+    # drew every question they share with it.
+    worst: int | None = None
 
     @property
     def short(self) -> bool:
         return self.available is not None and self.available < self.slot.draw_count
+
+    @property
+    def at_risk(self) -> bool:
+        """Enough questions alone, but maybe not after earlier random slots drew theirs."""
+        return not self.short and self.worst is not None and self.worst < self.slot.draw_count
 
     @property
     def text(self) -> str:
@@ -290,6 +298,10 @@ class Builder:
     def short(self) -> list[SlotRow]:
         return [row for row in self.rows if row.short]
 
+    @property
+    def at_risk(self) -> list[SlotRow]:
+        return [row for row in self.rows if row.at_risk]
+
 
 def _mark(slot: QuizSlot, version: QuestionVersion | None) -> Decimal | None:
     # As an attempt marks it: a description is worth nothing, whatever the slot says.
@@ -298,6 +310,19 @@ def _mark(slot: QuizSlot, version: QuestionVersion | None) -> Decimal | None:
     if slot.mark is not None:
         return slot.mark
     return version.default_mark if version is not None else None
+
+
+def _worst_case(
+    random_slots: list[QuizSlot], fixed: set[int], counts: dict[int, int]
+) -> dict[int, int]:
+    # An attempt draws the random slots in order, each leaving out what the earlier ones drew:
+    # a slot whose pool overlaps an earlier one's may find too few left, now and then.
+    pairs = [(a, b) for at, b in enumerate(random_slots) for a in random_slots[:at]]
+    shared = pools.shared_counts([(a, b, fixed) for a, b in pairs])
+    worst = dict(counts)
+    for (a, b), both in zip(pairs, shared, strict=True):
+        worst[b.id] -= min(a.draw_count, both)
+    return worst
 
 
 def builder(quiz: Quiz) -> Builder:
@@ -323,11 +348,12 @@ def builder(quiz: Quiz) -> Builder:
             strict=True,
         )
     )
+    worst = _worst_case(random_slots, fixed, counts)
     rows, total, questions, open_marks = [], Decimal(0), 0, 0
     for slot in slots:
         version = slot.question.current if slot.question is not None else None
         mark = _mark(slot, version)
-        rows.append(SlotRow(slot, version, mark, counts.get(slot.id)))
+        rows.append(SlotRow(slot, version, mark, counts.get(slot.id), worst.get(slot.id)))
         many = 1 if version is not None else slot.draw_count
         questions += many
         if mark is None:

@@ -555,14 +555,11 @@ def slot_order(quiz_id: int):
             raise building.WrongOrder()
         building.reorder(quiz, ids)
     except building.WrongOrder:
-        db.session.rollback()
-        if request.accept_mimetypes.best == "application/json":
-            return {"ok": False, "message": "题目顺序已被别人改过，请刷新页面。"}, 409
-        flash("题目顺序已被别人改过，请刷新页面后再调整。", "warning")
+        # Another tab added or removed a slot since this page was drawn.
+        flash("题目已被修改过，顺序没有保存，请在刷新后的页面上再调整。", "warning")
         return _back_to_builder(quiz)
     db.session.commit()
-    if request.accept_mimetypes.best == "application/json":
-        return {"ok": True}
+    flash("题目顺序已保存。", "success")
     return _back_to_builder(quiz)
 
 

@@ -54,10 +54,26 @@ def fixed_ids(slots: Iterable[QuizSlot]) -> set[int]:
 def available_counts(rules: list[tuple[QuizSlot, Collection[int]]]) -> list[int]:
     """How many questions each (random slot, questions to leave out) could draw now, in one
     statement however many slots."""
-    if not rules:
+    return _counts([slot_pool(slot, exclude) for slot, exclude in rules])
+
+
+def shared_counts(pairs: list[tuple[QuizSlot, QuizSlot, Collection[int]]]) -> list[int]:
+    """How many questions both random slots of each pair could draw (less the third item), in
+    one statement."""
+    return _counts(
+        [
+            slot_pool(first, exclude).where(
+                Question.id.in_(slot_pool(second, exclude).with_only_columns(Question.id))
+            )
+            for first, second, exclude in pairs
+        ]
+    )
+
+
+def _counts(queries: list[Select]) -> list[int]:
+    if not queries:
         return []
     counts = [
-        select(func.count()).select_from(slot_pool(slot, exclude).subquery()).scalar_subquery()
-        for slot, exclude in rules
+        select(func.count()).select_from(query.subquery()).scalar_subquery() for query in queries
     ]
     return list(db.session.execute(select(*counts)).one())

@@ -111,13 +111,16 @@ def test_a_dragged_order_is_saved_whole_or_not_at_all(app, client, world):
     a, b, c = _slot_ids(app, quiz_id)
     login(client, "instructor")
     url = f"/manage/quizzes/{quiz_id}/slots/order"
-    json = {"Accept": "application/json"}
-    response = post(client, url, {"order": f"{c},{a},{b}"}, headers=json)
-    assert response.status_code == 200 and response.get_json() == {"ok": True}
+    page = client.get(f"/manage/quizzes/{quiz_id}/questions").get_data(as_text=True)
+    assert f'data-order-url="{url}"' in page and "quiz-builder.js" in page
+    response = post(client, url, {"order": f"{c},{a},{b}"})
+    assert response.status_code == 302
+    assert "题目顺序已保存" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert _slot_ids(app, quiz_id) == [c, a, b]
-    for wrong in (f"{c},{a}", f"{c},{a},{a}", f"{c},{a},{b},999999"):
-        response = post(client, url, {"order": wrong}, headers=json)
-        assert response.status_code == 409 and "刷新" in response.get_json()["message"]
+    for wrong in (f"{c},{a}", f"{c},{a},{a}", f"{c},{a},{b},999999", ""):
+        response = post(client, url, {"order": wrong})
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "顺序没有保存" in page
         assert _slot_ids(app, quiz_id) == [c, a, b]
 
 
@@ -266,6 +269,27 @@ def test_a_draw_that_cannot_be_filled_any_more_is_pointed_out(app, client, world
     assert "题目不足" in page and "现可抽 0 题，少 2 题" in page and "学员现在无法开始答题" in page
 
 
+def test_random_slots_over_shared_questions_are_pointed_out(app, client, world, bank_of_rules):
+    # 党章 with subcategories holds 4 questions, 3 of them tagged 义务; the tag alone has 4
+    # (党史 too). Drawing 3 from 党章 first can leave the tag's slot with 1 question for 2.
+    with app.app_context():
+        quiz = f.make_quiz([f.single()], created_by=world.instructor)
+        category = db.session.get(Category, bank_of_rules["党章"])
+        tag = db.session.get(Tag, bank_of_rules["tag"])
+        building.add_random(quiz, category, 3, True, None)
+        building.add_random(quiz, None, 2, False, None, tag=tag)
+        built = building.builder(quiz)
+        assert [(r.available, r.worst, r.at_risk) for r in built.rows[1:]] == [
+            (4, 4, False),
+            (4, 1, True),
+        ]
+        db.session.commit()
+        quiz_id = quiz.id
+    login(client, "instructor")
+    page = _main(client.get(f"/manage/quizzes/{quiz_id}/questions"))
+    assert "可能不够" in page and "最少只剩 1 题可抽" in page
+
+
 # --- attempts already taken --------------------------------------------------------------------
 
 
@@ -332,3 +356,26 @@ def test_the_settings_page_no_longer_asks_for_question_numbers(app, client, worl
     assert "12,13,15" not in page
     assert re.search(rf'href="/manage/quizzes/{quiz_id}/questions"', page)
     assert csrf_token(client, f"/manage/quizzes/{quiz_id}/questions")
+
+
+# The login check, the quiz, its slots, their questions, the questions' versions and tags, the
+# random slots' categories and tags, what the random slots can draw alone and together, the
+# attempts started, and the categories and tags of the random-draw form.
+BUILDER = 13
+
+
+@pytest.mark.parametrize("fixed", [2, 8], ids=["short", "long"])
+def test_the_builder_reads_as_much_for_a_long_quiz_as_for_a_short_one(
+    app, client, world, bank_of_rules, count_statements, fixed
+):
+    with app.app_context():
+        quiz = f.make_quiz([f.single()] * fixed, created_by=world.instructor)
+        tag = db.session.get(Tag, bank_of_rules["tag"])
+        building.add_random(quiz, db.session.get(Category, bank_of_rules["党章"]), 1, True, None)
+        building.add_random(quiz, None, 1, False, None, tag=tag)
+        db.session.commit()
+        quiz_id = quiz.id
+    login(client, "instructor")
+    response, statements = count_statements(client, f"/manage/quizzes/{quiz_id}/questions")
+    assert response.status_code == 200
+    assert len(statements) == BUILDER, "\n".join(statements)
