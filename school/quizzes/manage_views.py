@@ -258,11 +258,11 @@ def bank_export():
 
 def _placements(quiz: Quiz | None) -> list[tuple[str, str]]:
     # Only courses the instructor may edit: a quiz attached to a course is that course's.
-    query = (
-        select(Course).options(selectinload(Course.modules)).order_by(Course.position, Course.id)
-    )
+    query = select(Course).options(selectinload(Course.modules))
     if not current_user.is_admin:
-        query = query.where(Course.instructors.any(User.id == current_user.id))
+        mine = Course.instructors.any(User.id == current_user.id)
+        # The quiz's own course too, so a reader sees where it is (a write is refused anyway).
+        query = query.where(mine | (Course.id == quiz.course_id) if quiz else mine)
     choices = [("", "不属于课程（专项答题）")]
     for course in db.session.scalars(query.order_by(Course.position, Course.id)):
         choices.append((f"c:{course.id}", f"《{course.title}》课程测验"))

@@ -1,6 +1,7 @@
 """Who may edit a quiz: a course's quiz its course's instructors, a standalone quiz its creator,
 admins every quiz. Others read it, and their writes are refused with nothing changed."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -108,6 +109,7 @@ def test_an_instructor_not_on_the_course_cannot_change_its_quiz(app, client, peo
     assert "/slots/" not in page and "从题库选题" not in page
     settings = client.get(f"{base}/edit").get_data(as_text=True)
     assert "只读" in settings and "保存设置" not in settings
+    assert re.search(r'<option selected value="c:\d+">《课程 rules》课程测验', settings)
     # The course's own instructor may.
     teacher = app.test_client()
     login(teacher, "teacher2")
