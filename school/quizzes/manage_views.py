@@ -272,6 +272,9 @@ def _placements(quiz: Quiz | None) -> list[tuple[str, str]]:
 
 def _quiz_form(quiz: Quiz | None) -> QuizForm:
     data = None
+    if quiz is None and request.method == "GET":
+        # A course's page offers "new quiz for this course" with its placement filled in.
+        data = {"placement": request.args.get("placement", "")}
     if quiz is not None and request.method == "GET":
         placement = (
             f"m:{quiz.module_id}"

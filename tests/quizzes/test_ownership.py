@@ -162,6 +162,9 @@ def test_a_quiz_can_only_be_attached_to_a_course_one_may_edit(app, client, peopl
     login(client, "instructor")
     page = client.get("/manage/quizzes/new").get_data(as_text=True)
     assert f'value="c:{mine_id}"' in page and f'value="c:{rules_id}"' not in page
+    # A course's page links here with its placement filled in.
+    page = client.get(f"/manage/quizzes/new?placement=c:{mine_id}").get_data(as_text=True)
+    assert f'<option selected value="c:{mine_id}">' in page
     fields = {
         "title": "混进别人的课程",
         "placement": f"c:{rules_id}",
