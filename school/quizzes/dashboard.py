@@ -25,14 +25,15 @@ GRADING_DAYS = 7
 
 
 def dashboard_part(user: User, today: date) -> dict[str, Tally]:
-    """Essays to grade, published quizzes members cannot start, and draft quizzes."""
+    """Essays to grade (always shown); published quizzes members cannot start and draft
+    quizzes (shown when there are any: a zero there is only noise)."""
     if not user.is_instructor:
         return {}
-    return {
-        "quiz_essays": _essays(user, today),
-        "quiz_short": _short(user),
-        "quiz_drafts": _drafts(user),
-    }
+    tallies = {"quiz_essays": _essays(user, today)}
+    for name, tally in (("quiz_short", _short(user)), ("quiz_drafts", _drafts(user))):
+        if tally.count:
+            tallies[name] = tally
+    return tallies
 
 
 def _essays(user: User, today: date) -> Tally:
@@ -70,7 +71,8 @@ def _short(user: User) -> Tally:
         if len(short) == 1
         else url_for("quiz_manage.quiz_list", mine=1)
     )
-    return Tally("题目不足、无法开考的测验", len(short), url, len(short))
+    # Not "urgent" (the dashboard words that as overdue): the label says what is wrong.
+    return Tally("题目不足、学员无法开始的测验", len(short), url)
 
 
 def _drafts(user: User) -> Tally:

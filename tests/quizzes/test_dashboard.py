@@ -14,6 +14,7 @@ from school.quizzes import attempts as svc
 from school.quizzes import bank, building
 from school.quizzes.dashboard import dashboard_part
 from school.quizzes.models import Question
+from tests.factories import make_user
 from tests.quizzes import factories as f
 
 
@@ -51,7 +52,7 @@ def test_the_instructors_tallies(app, world):
         tallies = dashboard_part(instructor, to_local(now).date())
         assert tallies["quiz_essays"] == Tally("待阅简答题", 2, "/manage/grading/?mine=1", 1)
         assert tallies["quiz_short"] == Tally(
-            "题目不足、无法开考的测验", 1, f"/manage/quizzes/{short.id}/questions", 1
+            "题目不足、学员无法开始的测验", 1, f"/manage/quizzes/{short.id}/questions"
         )
         assert tallies["quiz_drafts"] == Tally("未发布的测验", 1, "/manage/quizzes/?mine=1")
 
@@ -59,6 +60,11 @@ def test_the_instructors_tallies(app, world):
         everything = dashboard_part(admin, to_local(now).date())
         assert (everything["quiz_essays"].count, everything["quiz_drafts"].count) == (3, 2)
         assert dashboard_part(member, to_local(now).date()) == {}
+        # Nothing short and no drafts: only the essays' tally, even at zero.
+        teacher = make_user("teacher2", "二号教员", role="instructor")
+        assert dashboard_part(teacher, to_local(now).date()) == {
+            "quiz_essays": Tally("待阅简答题", 0, "/manage/grading/?mine=1", 0)
+        }
 
 
 def test_the_tallies_read_a_fixed_few_statements(app, world, engine):
