@@ -359,8 +359,9 @@ def quiz_edit(quiz_id: int):
         abort(403)
     form = _quiz_form(quiz)
     if form.validate_on_submit() and not _dates_wrong(form):
-        if form.status.data == "published" and not quiz.slots:
-            form.status.errors.append("测验还没有题目，不能发布。")
+        problem = _publish_problem(quiz) if form.status.data == "published" else None
+        if problem:
+            form.status.errors.append(problem)
         else:
             building.apply_quiz_settings(quiz, form.data, local_zone())
             db.session.commit()
@@ -373,6 +374,18 @@ def quiz_edit(quiz_id: int):
         can_edit=can_edit,
         warnings=_review_warnings(form),
     )
+
+
+def _publish_problem(quiz: Quiz) -> str | None:
+    """Why the quiz cannot be published now, if it cannot."""
+    if not quiz.slots:
+        return "测验还没有题目，不能发布。"
+    if quiz.status == "published":
+        return None  # already out: its settings stay editable whatever its slots
+    short = building.builder(quiz).short
+    if short:
+        return f"有 {len(short)} 处随机抽题的题目不够，学员无法开始答题，请先在“题目”页调整。"
+    return None
 
 
 def _random_form(data: dict | None = None) -> RandomSlotForm:

@@ -166,9 +166,11 @@ def bank_of_rules(app):
         [retired] = _add([_tagged("停用", ["义务"])], "党章")
         db.session.get(Question, retired).retired = True
         db.session.commit()
-        return {c.path: c.id for c in db.session.scalars(select(Category)).all()} | {
-            "tag": db.session.scalar(select(Tag.id).where(Tag.name == "义务"))
-        }
+        return (
+            {c.path: c.id for c in db.session.scalars(select(Category)).all()}
+            | {"tag": db.session.scalar(select(Tag.id).where(Tag.name == "义务"))}
+            | {q.current.text: q.id for q in db.session.scalars(select(Question))}
+        )
 
 
 @pytest.mark.parametrize(
@@ -267,6 +269,41 @@ def test_a_draw_that_cannot_be_filled_any_more_is_pointed_out(app, client, world
     login(client, "instructor")
     page = _main(client.get(f"/manage/quizzes/{quiz_id}/questions"))
     assert "题目不足" in page and "现可抽 0 题，少 2 题" in page and "学员现在无法开始答题" in page
+
+
+def test_a_draft_whose_draw_cannot_be_filled_is_not_published(app, client, world, bank_of_rules):
+    with app.app_context():
+        quiz = f.make_quiz([f.single()], created_by=world.instructor, status="draft")
+        category = db.session.get(Category, bank_of_rules["党史"])
+        building.add_random(quiz, category, 1, False, None)
+        db.session.get(Question, bank_of_rules["党史一"]).retired = True
+        db.session.commit()
+        quiz_id = quiz.id
+    login(client, "instructor")
+    settings = {
+        "title": "单元测验",
+        "placement": "",
+        "kind": "exam",
+        "status": "published",
+        "attempts_allowed": "0",
+        "pass_percent": "60",
+        "review": "immediate",
+    }
+    page = post(client, f"/manage/quizzes/{quiz_id}/edit", settings).get_data(as_text=True)
+    assert "有 1 处随机抽题的题目不够" in page
+    with app.app_context():
+        assert db.session.get(Quiz, quiz_id).status == "draft"
+
+
+def test_a_retired_fixed_question_is_pointed_out(app, client, world):
+    with app.app_context():
+        quiz = f.make_quiz([f.single()], created_by=world.instructor)
+        quiz.slots[0].question.retired = True
+        db.session.commit()
+        quiz_id = quiz.id
+    login(client, "instructor")
+    page = _main(client.get(f"/manage/quizzes/{quiz_id}/questions"))
+    assert "已停用" in page and "仍是本测验的固定题目" in page
 
 
 def test_random_slots_over_shared_questions_are_pointed_out(app, client, world, bank_of_rules):
