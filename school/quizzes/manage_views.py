@@ -112,7 +112,17 @@ def bank_index():
 
 
 def _question_form_page(form: QuestionForm, question: Question | None):
-    return render_template("quizzes/manage/question.html", form=form, question=question)
+    used_in = []
+    if question is not None:
+        # The bank is shared: an edit reaches every quiz that shows the question.
+        used_in = db.session.scalars(
+            select(Quiz)
+            .where(Quiz.slots.any(QuizSlot.question_id == question.id))
+            .order_by(Quiz.id)
+        ).all()
+    return render_template(
+        "quizzes/manage/question.html", form=form, question=question, used_in=used_in
+    )
 
 
 def _save_question(form: QuestionForm, question: Question | None):

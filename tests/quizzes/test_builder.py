@@ -376,6 +376,22 @@ def test_editing_a_quiz_with_attempts_leaves_those_attempts_as_they_were(app, cl
         assert fresh.max_score == 11 and fresh.questions[0].version.text == "改过的题干。"
 
 
+def test_the_question_editor_names_the_quizzes_an_edit_reaches(app, client, world):
+    with app.app_context():
+        quiz = f.make_quiz([f.single()], title="支部小测", created_by=world.instructor)
+        other = Quiz(title="别人的测验", created_by_id=world.admin)
+        db.session.add(other)
+        building.add_fixed(other, [quiz.slots[0].question], None)
+        db.session.commit()
+        question_id = quiz.slots[0].question_id
+        unused = bank.add_questions([f.truefalse()], category="测试", by=None).questions[0].id
+        db.session.commit()
+    login(client, "instructor")
+    page = _main(client.get(f"/manage/bank/{question_id}/edit"))
+    assert "这道题用于 2 个测验：《支部小测》、《别人的测验》" in page
+    assert "用于" not in _main(client.get(f"/manage/bank/{unused}/edit"))
+
+
 def _attempt_state(attempt: Attempt) -> tuple:
     return (
         attempt.score,
