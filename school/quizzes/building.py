@@ -118,6 +118,18 @@ def review_warnings(
     return warnings
 
 
+def lock_quiz(quiz_id: int) -> Quiz | None:
+    """The quiz loaded and locked for a change to its slots: two instructors adding or moving
+    at once take turns, so positions stay unique and a question is not added twice. Members
+    starting attempts only read the row and are not held up."""
+    return db.session.scalar(
+        select(Quiz)
+        .where(Quiz.id == quiz_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _next_position(quiz: Quiz) -> int:
     return max((s.position for s in quiz.slots), default=0) + 1
 

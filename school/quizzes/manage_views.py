@@ -312,9 +312,12 @@ def _quiz_form(quiz: Quiz | None) -> QuizForm:
     return form
 
 
-def _editable(quiz_id: int) -> Quiz:
-    """The quiz for a write: 404 if missing, 403 unless the user may edit it."""
-    quiz = db.get_or_404(Quiz, quiz_id)
+def _editable(quiz_id: int, *, lock: bool = True) -> Quiz:
+    """The quiz for a change (locked unless told): 404 if missing, 403 unless the user may edit
+    it."""
+    quiz = building.lock_quiz(quiz_id) if lock else db.session.get(Quiz, quiz_id)
+    if quiz is None:
+        abort(404)
     if not can_edit_quiz(current_user, quiz):
         abort(403)
     return quiz
@@ -442,7 +445,7 @@ def _picker_filters(categories: list[Category], tags: list[Tag]) -> picker.Filte
 
 @bp.get("/quizzes/<int:quiz_id>/picker")
 def quiz_picker(quiz_id: int):
-    quiz = _editable(quiz_id)
+    quiz = _editable(quiz_id, lock=False)
     categories = _categories()
     tags = list(db.session.scalars(select(Tag).order_by(Tag.name)))
     filters = _picker_filters(categories, tags)

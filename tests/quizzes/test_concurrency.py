@@ -9,7 +9,8 @@ from school.archive.models import ArchiveEntry
 from school.auth.models import User
 from school.db import db
 from school.quizzes import attempts as svc
-from school.quizzes.models import Attempt, Quiz
+from school.quizzes import bank, building
+from school.quizzes.models import Attempt, Question, Quiz
 from tests.factories import build_world
 from tests.quizzes import factories as f
 
@@ -111,3 +112,24 @@ def test_a_save_racing_the_submit_is_either_graded_or_refused_never_lost(committ
         attempt = db.session.get(Attempt, attempt_id)
         # Saved before the submit: graded (1 point). Refused after it: the member was told.
         assert attempt.score == (1 if outcome["saved"] else 0)
+
+
+def test_instructors_adding_at_once_keep_positions_unique_and_questions_single(committed_app):
+    _, quiz_id = _setup(committed_app)
+    with committed_app.app_context():
+        added = bank.add_questions(
+            [f.fillin(), f.numerical(), f.matching()], category="并发", by=None
+        )
+        db.session.commit()
+        ids = [q.id for q in added.questions]
+
+    def add(index: int) -> None:
+        # The second and third instructors add the same question.
+        question = db.session.get(Question, ids[[0, 1, 1, 2][index]])
+        building.add_fixed(building.lock_quiz(quiz_id), [question], None)
+
+    assert _parallel(committed_app, 4, add) == []
+    with committed_app.app_context():
+        slots = db.session.get(Quiz, quiz_id).slots
+        assert [s.position for s in slots] == [1, 2, 3, 4, 5]
+        assert sorted(s.question_id for s in slots[2:]) == sorted(ids)
