@@ -500,7 +500,7 @@ def slot_fixed(quiz_id: int):
     ).all()
     if not form.validate_on_submit() or not questions:
         flash(_first_problem(form) if form.errors else "请勾选要添加的题目。", "warning")
-        return redirect(request.referrer or url_for("quiz_manage.quiz_picker", quiz_id=quiz.id))
+        return redirect(url_for("quiz_manage.quiz_picker", quiz_id=quiz.id))
     # In the order ticked (a question ticked twice counts where it was first).
     order = {qid: n for n, qid in enumerate(dict.fromkeys(ids))}
     added = building.add_fixed(quiz, sorted(questions, key=lambda q: order[q.id]), form.mark.data)
