@@ -15,7 +15,9 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from school.db import db
 from school.quizzes import pools
 from school.quizzes.building import first_line
+from school.quizzes.formats.parsed import ParsedAnswer
 from school.quizzes.models import Category, Question, QuestionVersion, Quiz, QuizSlot, Tag
+from school.quizzes.types import QUESTION_TYPES
 
 PAGE_SIZE = 20
 USES = {
@@ -48,6 +50,11 @@ class Row:
     @property
     def text(self) -> str:
         return first_line(self.version)
+
+    @property
+    def answers(self) -> list[ParsedAnswer]:
+        """The options or accepted answers, with what each scores, for a look before adding."""
+        return QUESTION_TYPES[self.version.qtype].to_parsed_answers(self.version.data)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,9 @@ def test_questions_already_in_the_quiz_are_marked_and_not_offered(client, school
     assert f'<span class="badge done" id="in-{ids["义务"]}">已在本测验</span>' in page
     assert f'name="question_ids" value="{ids["义务"]}"' not in page
     assert f'name="question_ids" value="{ids["权利"]}"' in page and "用于 1 个测验" in page
+    # The whole question, its options and what each scores, without leaving the page.
+    whole = page.split(f'name="question_ids" value="{ids["权利"]}"', 1)[1].split("</details>", 1)[0]
+    assert "党员享有八项权利。" in whole and "对" in whole and "100%" in whole
 
 
 def test_ticked_questions_are_added_at_once_never_twice_never_retired(app, client, school_bank):
