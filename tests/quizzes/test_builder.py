@@ -63,7 +63,7 @@ def test_the_builder_lists_slots_with_text_type_tags_marks_and_the_total(app, cl
     page = _main(client.get(f"/manage/quizzes/{quiz_id}/questions"))
     assert "流动党员应当参加组织生活。" in page and "第二行不显示" not in page
     assert "判断题" in page and "考点：组织生活" in page
-    assert "第 4–5 题" in page and "从 “党章”" in page and "现可抽 2 题" in page
+    assert "第 4–5 题" in page and "从“党章”" in page and "现可抽 2 题" in page
     # 1 (default) + 3 (the slot's own) + 1 (essay default) + 2 × 2 (random, 2 each).
     assert "<strong>9</strong> 分" in page and "5 题（4 处）" in page
 
