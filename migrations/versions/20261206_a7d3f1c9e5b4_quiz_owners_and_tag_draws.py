@@ -11,7 +11,7 @@ stored schema (SQLite cannot add a constraint to an existing table). quiz_slots 
 dependants and is rebuilt.
 
 Revision ID: a7d3f1c9e5b4
-Revises: d8e2c6a4f1b9
+Revises: e5f1a3c7b9d2
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a7d3f1c9e5b4"
-down_revision = "d8e2c6a4f1b9"
+down_revision = "e5f1a3c7b9d2"
 branch_labels = None
 depends_on = None
 
