@@ -401,8 +401,8 @@ def _publish_problem(quiz: Quiz) -> str | None:
     return None
 
 
-def _random_form(data: dict | None = None) -> RandomSlotForm:
-    form = RandomSlotForm(data=data)
+def _random_form() -> RandomSlotForm:
+    form = RandomSlotForm()
     form.category.choices = options([(0, "不限分类")] + [(c.id, c.path) for c in _categories()])
     tags = db.session.scalars(select(Tag).order_by(Tag.name))
     form.tag.choices = options([(0, "不限考点")] + [(t.id, t.name) for t in tags])
