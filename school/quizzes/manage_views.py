@@ -624,7 +624,8 @@ def quiz_stats(quiz_id: int):
 def grading():
     mine = request.args.get("mine") == "1"
     items = building.pending_essays(current_user if mine else None)
-    return render_template("quizzes/manage/grading.html", items=items, mine=mine)
+    gradable = set(db.session.scalars(select(Quiz.id).where(building.editable_by(current_user))))
+    return render_template("quizzes/manage/grading.html", items=items, mine=mine, gradable=gradable)
 
 
 @bp.route("/grading/<int:answer_id>", methods=["GET", "POST"])

@@ -216,7 +216,8 @@ def test_essays_are_graded_by_who_may_edit_the_quiz(app, client, essays):
     login(client, "instructor")
     page = client.get("/manage/grading/?mine=1").get_data(as_text=True)
     assert "自己的简答" in page and "课程简答" not in page
-    assert "课程简答" in client.get("/manage/grading/").get_data(as_text=True)
+    everything = client.get("/manage/grading/").get_data(as_text=True)
+    assert "课程简答" in everything and "由本测验的教员评分" in everything
     shown = client.get(f"/manage/grading/{essays['course']}").get_data(as_text=True)
     assert "只有这个测验的教员和管理员可以评分" in shown and "保存评分" not in shown
     refused = post(client, f"/manage/grading/{essays['course']}", {"percent": "90"})
