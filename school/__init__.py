@@ -42,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.orgs.views import bp as orgs_bp
     from school.quizzes import archive_links as quiz_archive_links
     from school.quizzes import course_hooks as quiz_hooks
+    from school.quizzes import dashboard as quiz_dashboard
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
     from school.reports.followup_views import bp as followup_bp
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("replies", forum_home.home_part)
     home_page.register("notices", notice_reads.home_part)
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
+    dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     member_page.register("card", card_services.member_page_part)
     events.org_merged.connect(member_flows.record_merge)
     # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.
