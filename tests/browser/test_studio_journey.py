@@ -2,8 +2,8 @@
 
 李明华 (``jiaoyuan``) works at a laptop: he starts a course, writes a text lesson in the editor
 (the wide-screen editor, with the preview drawn by the server), brings a second lesson in from a
-Word document, uploads a video and a PDF for a video lesson and a document lesson, and sends the
-course for review.
+Word document, uploads a video and a PDF for a video lesson and a document lesson, builds the
+course's exam from the question bank with the picker, and sends the course for review.
 周文清 (``shenhe``), the city's reviewer, opens the request on her phone from the notification,
 reads the lesson as members will, and approves it. 张丽 (``dangyuan``) finds the course in the
 catalogue and studies the lesson. A second edit of the published lesson reaches her only once it
@@ -32,6 +32,7 @@ LAPTOP = {"width": 1280, "height": 900}
 COURSE = "两新组织党建工作"
 LESSON = "商会党组织怎样开展活动"
 WORD_LESSON = "企业党建工作制度"
+QUIZ = "两新组织党建测验"
 MEDIA = PROJECT / "content" / "honour-and-shame"
 
 
@@ -83,6 +84,7 @@ def test_instructor_publishes_a_course_through_review(
         teacher.get_by_role("button", name="创建草稿").click()
         expect(_flash(teacher)).to_have_text("课程已创建。下一步：添加课时。")
         expect(teacher.locator("h1")).to_have_text(COURSE)
+        course_page = teacher.url
 
         teacher.get_by_role("link", name="在此单元添加课时").click()
         teacher.get_by_label("课时标题").fill(LESSON)
@@ -146,7 +148,25 @@ def test_instructor_publishes_a_course_through_review(
             teacher.get_by_role("button", name="保存", exact=True).click()
             expect(_flash(teacher)).to_have_text("已保存。")
 
+        # The exam: two questions ticked in the picker, then published.
         teacher.locator(".crumbs a").first.click()
+        teacher.get_by_role("link", name="为本课程新建测验").click()
+        teacher.get_by_label("测验名称").fill(QUIZ)
+        teacher.get_by_role("button", name="创建测验，下一步添加题目").click()
+        teacher.get_by_role("link", name="从题库选题").first.click()
+        picked = teacher.locator("input[name=question_ids]")
+        picked.nth(0).check()
+        picked.nth(1).check()
+        teacher.get_by_role("button", name="添加所选题目").click()
+        expect(teacher.locator("h1")).to_have_text(QUIZ)
+        expect(teacher.locator("#slots > li[data-slot]")).to_have_count(2)
+        teacher.get_by_role("navigation", name="测验").get_by_role("link", name="设置").click()
+        teacher.get_by_label("状态").select_option(label="发布")
+        teacher.get_by_role("button", name="保存设置").click()
+        teacher.goto(course_page)
+        expect(teacher.locator("#quizzes")).to_contain_text(QUIZ)
+        expect(teacher.locator("#quizzes")).to_contain_text("已发布 · 2 处题目")
+
         teacher.get_by_label("给审核员的说明（可选）").fill("请审核，春节前用。")
         teacher.get_by_role("button", name="送审").click()
         expect(_flash(teacher)).to_have_text("已送审。审核通过后学员才能看到。")
@@ -170,6 +190,7 @@ def test_instructor_publishes_a_course_through_review(
             log_in(member, server)
             member.goto("/")
             member.get_by_role("link", name=re.compile(COURSE)).first.tap()
+            expect(member.locator("main")).to_contain_text(QUIZ)
             member.get_by_role("link", name=re.compile(LESSON)).first.tap()
             expect(member.locator("article.lesson h2").first).to_have_text("活动怎么办")
             expect(member.locator("main")).not_to_contain_text("alert(1)")
