@@ -193,6 +193,11 @@ def save(
     """
     now = now or utcnow()
     lock(course)
+    # Rows read before the lock may be stale (an approval committed while we waited): read
+    # them again, or the baseline would take them for an import.
+    db.session.refresh(course)
+    if lesson is not None:
+        db.session.refresh(lesson)
     newest = baseline(course, lesson, now)
     if base is not None and base != newest.number:
         raise EditConflict(newest)

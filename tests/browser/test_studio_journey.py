@@ -191,18 +191,24 @@ def test_instructor_publishes_a_course_through_review(
             member.goto("/")
             member.get_by_role("link", name=re.compile(COURSE)).first.tap()
             expect(member.locator("main")).to_contain_text(QUIZ)
+            member_course = member.url
             member.get_by_role("link", name=re.compile(LESSON)).first.tap()
             expect(member.locator("article.lesson h2").first).to_have_text("活动怎么办")
             expect(member.locator("main")).not_to_contain_text("alert(1)")
             check_fits_phone(member, "the published lesson")
             first_lesson = member.url
-            member.go_back()
+            # Studied: it lands in her archive with the 学时 the instructor set.
+            member.locator("#complete-button").click()
+            expect(member.locator("p.flash[role=status]")).to_have_text(
+                f"已记录：《{LESSON}》，1.5 学时。"
+            )
+            member.goto(member_course)
             member.get_by_role("link", name=re.compile(WORD_LESSON)).first.tap()
             expect(member.locator("article.lesson table td").first).to_have_text("支部委员会")
-            member.go_back()
+            member.goto(member_course)
             member.get_by_role("link", name=re.compile("视频：商会里的支部")).first.tap()
             expect(member.locator("article.lesson video")).to_have_count(1)
-            member.go_back()
+            member.goto(member_course)
             member.get_by_role("link", name=re.compile("PDF：制度汇编")).first.tap()
             expect(member.get_by_role("link", name=re.compile("打开 PDF"))).to_be_visible()
 
