@@ -341,40 +341,15 @@ def lesson_edit(slug: str, lesson_id: int):
     newest = revisions.latest(course, lesson)
     form.media.choices = options(_media_choices(course, data["media_name"]))
     if request.method == "GET":
-        form.title.data = data["title"]
-        form.kind.data = data["kind"]
-        form.module.data = data["module_id"]
-        form.hours.data = Decimal(str(data["hours"]))
-        form.required.data = data["required"]
-        form.min_minutes.data = (data["min_seconds"] or 0) // 60 or None
-        form.media.data = data["media_name"] or ""
-        form.body_md.data = data["body_md"]
-        form.base.data = str(newest.number) if newest else ""
+        _fill_lesson_form(form, data, newest)
     conflict = None
     if form.validate_on_submit() and not _media_refused(course, form):
-        changes = {
-            "title": form.title.data.strip(),
-            "kind": form.kind.data,
-            "hours": form.hours.data,
-            "required": form.required.data,
-            "min_seconds": form.min_minutes.data * 60 if form.min_minutes.data else None,
-            "body_md": form.body_md.data or "",
-        }
-        media = form.media.data or None
-        if media != data["media_name"]:
-            changes["media_name"] = media
-            changes["media_type"] = _media_type(course, media)
-        if form.module.data != data["module_id"]:
-            changes["module_id"] = form.module.data
-            changes["position"] = building.place_in_module(
-                course, lesson, _module(course, form.module.data)
-            )
         try:
             revisions.save(
                 course,
                 lesson,
                 current_user,
-                changes,
+                _lesson_changes(course, lesson, form, data),
                 base=_base(form.base.data),
                 note=form.note.data or "",
             )
@@ -403,6 +378,41 @@ def lesson_edit(slug: str, lesson_id: int):
         docx_url=url_for("studio_files.docx_import", slug=course.slug),
         files_url=url_for("studio_files.index", slug=course.slug),
     )
+
+
+def _fill_lesson_form(form: LessonForm, data: dict, newest: ContentRevision | None) -> None:
+    """The editor opens on the newest version, remembering which one it started from."""
+    form.title.data = data["title"]
+    form.kind.data = data["kind"]
+    form.module.data = data["module_id"]
+    form.hours.data = Decimal(str(data["hours"]))
+    form.required.data = data["required"]
+    form.min_minutes.data = (data["min_seconds"] or 0) // 60 or None
+    form.media.data = data["media_name"] or ""
+    form.body_md.data = data["body_md"]
+    form.base.data = str(newest.number) if newest else ""
+
+
+def _lesson_changes(course: Course, lesson: Lesson, form: LessonForm, data: dict) -> dict:
+    """What the form sets; a lesson moved to another unit goes to that unit's end."""
+    changes = {
+        "title": form.title.data.strip(),
+        "kind": form.kind.data,
+        "hours": form.hours.data,
+        "required": form.required.data,
+        "min_seconds": form.min_minutes.data * 60 if form.min_minutes.data else None,
+        "body_md": form.body_md.data or "",
+    }
+    media = form.media.data or None
+    if media != data["media_name"]:
+        changes["media_name"] = media
+        changes["media_type"] = _media_type(course, media)
+    if form.module.data != data["module_id"]:
+        changes["module_id"] = form.module.data
+        changes["position"] = building.place_in_module(
+            course, lesson, _module(course, form.module.data)
+        )
+    return changes
 
 
 def _media_refused(course: Course, form: LessonForm) -> bool:
