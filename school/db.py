@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,7 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Flask, abort, current_app, has_app_context
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import DateTime, Integer, TypeDecorator
 
@@ -125,42 +123,10 @@ def make_engine(config) -> Engine:
     """Create the engine; SQLite gets WAL, a busy timeout and write-locking transactions."""
     url = make_url(str(config["DATABASE_URL"]))
     if url.get_backend_name() != "sqlite":
-        engine = create_engine(url, future=True)
-        _ping_after_idle(engine)
-        return engine
+        return create_engine(url, pool_pre_ping=True, future=True)
     engine = create_engine(url, connect_args={"timeout": 30})
     _setup_sqlite(engine)
     return engine
-
-
-# A pooled connection unused for longer than this is tested before a request gets it.
-IDLE_PING_SECONDS = 10.0
-
-
-def _ping_after_idle(engine: Engine) -> None:
-    """Test a connection before use only when it sat idle in the pool.
-
-    A server restart or an idle timeout closes connections while they wait; the ping finds that
-    and the pool opens a fresh one, so no request fails on a dead connection. SQLAlchemy's
-    pool_pre_ping does the same on every checkout, one round trip more per request, which on
-    exam day was 9 % of a worker's time. A connection checked in moments ago by a busy worker is
-    alive; if the server went away meanwhile, the request fails once and SQLAlchemy throws the
-    pool's older connections away.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection, record):
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, _proxy):
-        since = record.info.get("idle_since")
-        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # whatever the driver raises for a closed connection
-            raise DisconnectionError("connection closed while idle in the pool") from exc
 
 
 def _setup_sqlite(engine: Engine) -> None:
