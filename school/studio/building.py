@@ -132,8 +132,9 @@ def delete_module(course: Course, module: Module) -> None:
 
 def _siblings(course: Course, module_id: int) -> list[tuple[Lesson, dict]]:
     """A unit's lessons as the studio shows them (their newest versions), in order."""
-    rows = [(lesson, revisions.working_data(course, lesson)) for lesson in course.lessons]
-    rows = [(lesson, data) for lesson, data in rows if data["module_id"] == module_id]
+    working = revisions.working_per_lesson(course)
+    rows = [(each, working[each.id]) for each in course.lessons]
+    rows = [(each, data) for each, data in rows if data["module_id"] == module_id]
     return sorted(rows, key=lambda pair: (pair[1]["position"], pair[0].id))
 
 
@@ -196,13 +197,14 @@ def _next_position(course: Course) -> int:
 def move_lesson(course: Course, lesson: Lesson, author: User, step: int) -> None:
     """Move a lesson one place up or down within its unit (a new version of each one moved)."""
     data = revisions.working_data(course, lesson)
-    ordered = [each for each, _ in _siblings(course, data["module_id"])]
+    siblings = _siblings(course, data["module_id"])
+    ordered = [each for each, _ in siblings]
     index = ordered.index(lesson)
     target = index + step
     if not 0 <= target < len(ordered):
         return
     ordered[index], ordered[target] = ordered[target], ordered[index]
-    base = min(revisions.working_data(course, each)["position"] for each in ordered)
+    base = min(each_data["position"] for _, each_data in siblings)
     for offset, each in enumerate(ordered):
         revisions.save(
             course, each, author, {"position": base + offset}, base=None, note="调整顺序"

@@ -55,26 +55,15 @@ class PendingItem:
     published: ContentRevision | None
 
 
-def _published(course: Course, lesson: Lesson | None) -> ContentRevision | None:
-    query = select(ContentRevision).where(
-        ContentRevision.course_id == course.id, ContentRevision.published_at.is_not(None)
-    )
-    query = query.where(
-        ContentRevision.lesson_id.is_(None)
-        if lesson is None
-        else ContentRevision.lesson_id == lesson.id
-    )
-    return db.session.scalar(query.order_by(ContentRevision.number.desc()).limit(1))
-
-
 def pending_items(course: Course) -> list[PendingItem]:
     """The newest version of each part that is not what members see, course text first."""
+    newest = revisions.newest_per_part(course)
+    published = revisions.newest_per_part(course, published=True)
     items = []
     for lesson in [None, *sorted(course.lessons, key=lambda x: (x.position, x.id))]:
-        newest = revisions.latest(course, lesson)
-        if newest is None or newest.published_at is not None:
-            continue
-        items.append(PendingItem(lesson, newest, _published(course, lesson)))
+        key = None if lesson is None else lesson.id
+        if key in newest and newest[key].published_at is None:
+            items.append(PendingItem(lesson, newest[key], published.get(key)))
     return items
 
 
@@ -136,6 +125,28 @@ def reviewed_revisions(review: Review) -> list[ContentRevision]:
         select(ContentRevision).where(ContentRevision.id.in_(review.revision_ids))
     ).all()
     return sorted(rows, key=lambda r: (r.lesson_id is not None, r.lesson_id or 0))
+
+
+def reviewed_parts(
+    review: Review, course: Course
+) -> list[tuple[Lesson | None, ContentRevision, dict]]:
+    """Each version a request sent, with its part and what members saw before it (the newest
+    version published earlier; empty for a part never published), in two statements."""
+    published: dict[int | None, list[ContentRevision]] = {}
+    for row in db.session.scalars(
+        select(ContentRevision)
+        .where(ContentRevision.course_id == course.id, ContentRevision.published_at.is_not(None))
+        .order_by(ContentRevision.number)
+    ):
+        published.setdefault(row.lesson_id, []).append(row)
+    lessons = {lesson.id: lesson for lesson in course.lessons}
+    parts = []
+    for revision in reviewed_revisions(review):
+        earlier = [r for r in published.get(revision.lesson_id, []) if r.number < revision.number]
+        before = earlier[-1].data if earlier else {}
+        lesson = None if revision.lesson_id is None else lessons.get(revision.lesson_id)
+        parts.append((lesson, revision, before))
+    return parts
 
 
 def approve(

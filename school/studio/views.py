@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from school import markdown
 from school.auth import sessions
@@ -167,12 +168,12 @@ def course_new():
 
 def _outline(course: Course) -> list[tuple[Module, list[tuple[Lesson, dict, ContentRevision]]]]:
     """Units in order with their lessons as the studio shows them (newest versions)."""
+    newest = revisions.newest_per_part(course)
+    working = revisions.working_per_lesson(course, newest)
     rows = []
     for lesson in course.lessons:
-        newest = revisions.latest(course, lesson)
-        data = dict(newest.data) if newest else revisions.current_data(course, lesson)
-        data["hours"] = Decimal(str(data["hours"]))
-        rows.append((lesson, data, newest))
+        data = {**working[lesson.id], "hours": Decimal(str(working[lesson.id]["hours"]))}
+        rows.append((lesson, data, newest.get(lesson.id)))
     units = []
     for module in sorted(course.modules, key=lambda m: (m.position, m.id)):
         mine = [row for row in rows if row[1]["module_id"] == module.id]
@@ -468,8 +469,9 @@ def preview():
     return jsonify(html=str(markdown.render(text)))
 
 
-def _readable(course: Course, comparison: revisions.Comparison) -> revisions.Comparison:
-    """Field values as people read them: 图文 not text, the unit's name not its id, 是 / 否."""
+def _readable(course: Course):
+    """A function making a comparison's field values read as people read them: 图文 not text,
+    the unit's name not its id, 是 / 否 (the names are read once per page)."""
     units = {m.id: m.title for m in course.modules}
     themes = dict(_themes())
     uploads = {item.stored_name: item.original_name for item in files.course_files(course)}
@@ -493,17 +495,20 @@ def _readable(course: Course, comparison: revisions.Comparison) -> revisions.Com
             return f"第 {int(value) + 1} 位"
         return value
 
-    fields = [
-        revisions.FieldChange(
-            change.key,
-            change.label,
-            shown(change.key, change.before),
-            shown(change.key, change.after),
-        )
-        for change in comparison.fields
-        if change.key != "media_type"
-    ]
-    return revisions.Comparison(fields, comparison.lines)
+    def readable(comparison: revisions.Comparison) -> revisions.Comparison:
+        fields = [
+            revisions.FieldChange(
+                change.key,
+                change.label,
+                shown(change.key, change.before),
+                shown(change.key, change.after),
+            )
+            for change in comparison.fields
+            if change.key != "media_type"
+        ]
+        return revisions.Comparison(fields, comparison.lines)
+
+    return readable
 
 
 # --- versions ----------------------------------------------------------------------------------
@@ -532,7 +537,7 @@ def versions(slug: str, lesson_id: int):
         history=history,
         a=a,
         b=b,
-        comparison=_readable(course, revisions.compare(a.data, b.data)) if a and b else None,
+        comparison=_readable(course)(revisions.compare(a.data, b.data)) if a and b else None,
         editable=can_edit_course(current_user, course),
     )
 
@@ -634,6 +639,8 @@ def _review_queue() -> list[tuple[Review, Course]]:
     rows = db.session.execute(
         select(Review, Course)
         .join(Course, Course.id == Review.course_id)
+        # can_decide reads each course's organisation.
+        .options(joinedload(Course.org))
         .where(Review.state == "pending")
         .order_by(Review.submitted_at)
     ).all()
@@ -648,27 +655,11 @@ def reviews():
 @bp.get("/reviews/<int:review_id>")
 def review_page(review_id: int):
     item, course = _review(review_id)
-    lessons = {lesson.id: lesson for lesson in course.lessons}
-    parts = []
-    for revision in review.reviewed_revisions(item):
-        lesson = None if revision.lesson_id is None else lessons.get(revision.lesson_id)
-        published = db.session.scalar(
-            select(ContentRevision)
-            .where(
-                ContentRevision.course_id == course.id,
-                ContentRevision.lesson_id == revision.lesson_id
-                if revision.lesson_id
-                else ContentRevision.lesson_id.is_(None),
-                ContentRevision.published_at.is_not(None),
-                ContentRevision.number < revision.number,
-            )
-            .order_by(ContentRevision.number.desc())
-            .limit(1)
-        )
-        before = published.data if published else {}
-        parts.append(
-            (lesson, revision, _readable(course, revisions.compare(before, revision.data)))
-        )
+    readable = _readable(course)
+    parts = [
+        (lesson, revision, readable(revisions.compare(before, revision.data)))
+        for lesson, revision, before in review.reviewed_parts(item, course)
+    ]
     return render_template(
         "studio/review.html",
         item=item,

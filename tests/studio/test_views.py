@@ -223,3 +223,22 @@ def test_a_video_lesson_shows_an_uploaded_video_and_refuses_a_pdf(app, world, cl
     # The course's instructor plays it through the lesson's media address, seeking included.
     with client.get(f"/media/lessons/{lesson_id}", headers={"Range": "bytes=0-15"}) as played:
         assert played.status_code == 206 and played.data == samples.mp4()[:16]
+
+
+def test_the_course_page_reads_as_much_for_many_lessons_as_for_few(
+    app, world, client, count_statements
+):
+    login(client, "instructor")
+    counts = []
+    for slug, lessons in (("few-lessons", 2), ("many-lessons", 6)):
+        course = _new_course(app, client, slug)
+        for _ in range(lessons):
+            lesson_id = _new_lesson(app, client, course)
+            url = f"/studio/courses/{slug}/lessons/{lesson_id}/edit"
+            assert (
+                post(client, url, _lesson_form(app, lesson_id, body_md="正文")).status_code == 302
+            )
+        response, statements = count_statements(client, f"/studio/courses/{slug}")
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
