@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.studio.dashboard import dashboard_page
     from school.studio.export_views import bp as studio_export_bp
     from school.studio.file_views import bp as studio_files_bp
+    from school.studio.review_views import bp as studio_review_bp
     from school.studio.views import bp as studio_bp
 
     db.init_app(app)
@@ -86,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         studio_export_bp,
         offline_bp,
         studio_bp,
+        studio_review_bp,
         studio_files_bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""The studio's pages: courses, units and lessons, versions, review, co-instructors, reviewers."""
+"""The studio's pages: courses, units and lessons, versions, co-instructors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from school import markdown
 from school.auth import sessions
@@ -16,32 +15,26 @@ from school.courses.models import LESSON_KINDS, Course, Lesson, Module, Theme
 from school.courses.permissions import can_edit_course
 from school.db import db, utcnow
 from school.forms import options
-from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.quizzes.models import Quiz
 from school.studio import building, files, review, revisions
 from school.studio.dashboard import dashboard_page, my_courses
 from school.studio.forms import (
     CourseForm,
-    DecisionForm,
     InstructorForm,
     LessonForm,
     ModuleForm,
     NewCourseForm,
     NewLessonForm,
-    ReviewerForm,
     SubmitForm,
 )
 from school.studio.models import ContentRevision, Review, ReviewerGrant
+from school.studio.pages import load_course, step, studio_users_only, to_course
 from school.studio.permissions import (
-    can_appoint_reviewers,
     can_create_course,
-    can_decide,
-    can_open_in_studio,
-    can_review,
-    can_use_studio,
-    reviewer_grants,
 )
+from school.studio.readable import readable
+from school.studio.review_views import review_queue
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
 
@@ -52,26 +45,10 @@ sessions.add_figure(
 )
 
 
-# Secretaries appoint their organisations' reviewers without otherwise using the studio.
-_OPEN_TO_MANAGERS = {"studio.reviewers", "studio.reviewer_revoke"}
-
-
 @bp.before_request
 @login_required
 def _studio_users_only():
-    if request.endpoint not in _OPEN_TO_MANAGERS and not can_use_studio(current_user):
-        abort(403)
-
-
-def _course(slug: str, *, edit: bool = True) -> Course:
-    """The course by its address: 404 if unknown, 403 unless the user may edit (or review)."""
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
-    if course is None:
-        abort(404)
-    allowed = can_edit_course if edit else can_open_in_studio
-    if not allowed(current_user, course):
-        abort(403)
-    return course
+    studio_users_only()
 
 
 def _lesson(course: Course, lesson_id: int) -> Lesson:
@@ -92,24 +69,6 @@ def _themes() -> list[tuple[int, str]]:
     return [(t.id, t.title) for t in db.session.scalars(select(Theme).order_by(Theme.position))]
 
 
-def _to_course(course: Course, anchor: str = ""):
-    return redirect(url_for("studio.course", slug=course.slug) + anchor)
-
-
-def _step(course: Course, action, done: str, anchor: str = ""):
-    """Run one change to a course: commit it and say ``done``, or say why it was not made."""
-    try:
-        action()
-    except (building.BuildError, review.ReviewError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        if done:
-            flash(done, "success")
-    return _to_course(course, anchor)
-
-
 # --- the dashboard and new courses -------------------------------------------------------------
 
 
@@ -119,7 +78,7 @@ def index():
     return render_template(
         "studio/index.html",
         courses=my_courses(current_user),
-        reviews=_review_queue(),
+        reviews=review_queue(),
         tallies=dashboard_page.context(current_user, today),
     )
 
@@ -159,7 +118,7 @@ def course_new():
         else:
             db.session.commit()
             flash("课程已创建。下一步：添加课时。", "success")
-            return _to_course(course)
+            return to_course(course)
     return render_template("studio/course_new.html", form=form)
 
 
@@ -183,7 +142,7 @@ def _outline(course: Course) -> list[tuple[Module, list[tuple[Lesson, dict, Cont
 
 @bp.get("/courses/<slug>")
 def course(slug: str):
-    course = _course(slug, edit=False)
+    course = load_course(slug, edit=False)
     return render_template(
         "studio/course.html",
         course=course,
@@ -206,7 +165,7 @@ def course(slug: str):
 
 @bp.route("/courses/<slug>/edit", methods=["GET", "POST"])
 def course_edit(slug: str):
-    course = _course(slug)
+    course = load_course(slug)
     form = CourseForm()
     form.theme.choices = options(_themes())
     newest = revisions.latest(course, None)
@@ -235,7 +194,7 @@ def course_edit(slug: str):
         else:
             db.session.commit()
             flash(_saved_message(course), "success")
-            return _to_course(course)
+            return to_course(course)
     return render_template("studio/course_edit.html", course=course, form=form, conflict=conflict)
 
 
@@ -252,7 +211,7 @@ def _saved_message(course: Course) -> str:
 
 @bp.post("/courses/<slug>/modules")
 def module_add(slug: str):
-    course = _course(slug)
+    course = load_course(slug)
     form = ModuleForm(prefix="module")
     if form.validate_on_submit():
         building.add_module(course, form.title.data)
@@ -261,31 +220,31 @@ def module_add(slug: str):
     else:
         for errors in form.errors.values():
             flash(errors[0], "error")
-    return _to_course(course, "#outline")
+    return to_course(course, "#outline")
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/rename")
 def module_rename(slug: str, module_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     module = _module(course, module_id)
     title = request.form.get("title", "")
-    return _step(course, lambda: building.rename_module(module, title), "", f"#module-{module.id}")
+    return step(course, lambda: building.rename_module(module, title), "", f"#module-{module.id}")
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/move")
 def module_move(slug: str, module_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     module = _module(course, module_id)
     building.move_module(course, module, -1 if request.form.get("step") == "up" else 1)
     db.session.commit()
-    return _to_course(course, f"#module-{module.id}")
+    return to_course(course, f"#module-{module.id}")
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/delete")
 def module_delete(slug: str, module_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     module = _module(course, module_id)
-    return _step(course, lambda: building.delete_module(course, module), "单元已删除。", "#outline")
+    return step(course, lambda: building.delete_module(course, module), "单元已删除。", "#outline")
 
 
 # --- lessons -----------------------------------------------------------------------------------
@@ -297,7 +256,7 @@ def _module_choices(course: Course) -> list[tuple[int, str]]:
 
 @bp.route("/courses/<slug>/lessons/new", methods=["GET", "POST"])
 def lesson_new(slug: str):
-    course = _course(slug)
+    course = load_course(slug)
     form = NewLessonForm()
     form.module.choices = options(_module_choices(course))
     if request.method == "GET" and request.args.get("module", type=int):
@@ -334,7 +293,7 @@ _MEDIA_KINDS = {"video": "video", "document": "document"}
 
 @bp.route("/courses/<slug>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 def lesson_edit(slug: str, lesson_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     lesson = _lesson(course, lesson_id)
     form = LessonForm()
     form.module.choices = options(_module_choices(course))
@@ -442,24 +401,24 @@ def _media_type(course: Course, stored_name: str | None) -> str | None:
 
 @bp.post("/courses/<slug>/lessons/<int:lesson_id>/move")
 def lesson_move(slug: str, lesson_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     lesson = _lesson(course, lesson_id)
     building.move_lesson(
         course, lesson, current_user, -1 if request.form.get("step") == "up" else 1
     )
     db.session.commit()
-    return _to_course(course, f"#lesson-{lesson.id}")
+    return to_course(course, f"#lesson-{lesson.id}")
 
 
 @bp.post("/courses/<slug>/lessons/<int:lesson_id>/offline")
 def lesson_offline(slug: str, lesson_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     lesson = _lesson(course, lesson_id)
     offline = request.form.get("offline") == "1"
     building.set_offline(course, lesson, current_user, offline)
     db.session.commit()
     flash(_saved_message(course), "success")
-    return _to_course(course, f"#lesson-{lesson.id}")
+    return to_course(course, f"#lesson-{lesson.id}")
 
 
 @bp.post("/preview")
@@ -467,48 +426,6 @@ def preview():
     """The Markdown rendered by the same sanitising pipeline as the published page."""
     text = request.form.get("body_md", "")
     return jsonify(html=str(markdown.render(text)))
-
-
-def _readable(course: Course):
-    """A function making a comparison's field values read as people read them: 图文 not text,
-    the unit's name not its id, 是 / 否 (the names are read once per page)."""
-    units = {m.id: m.title for m in course.modules}
-    themes = dict(_themes())
-    uploads = {item.stored_name: item.original_name for item in files.course_files(course)}
-
-    def shown(key: str, value: object) -> object:
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return "是" if value else "否"
-        names = {
-            "kind": LESSON_KINDS,
-            "module_id": units,
-            "theme_id": themes,
-            "media_name": uploads,
-        }.get(key)
-        if names is not None:
-            return names.get(value, value)
-        if key == "min_seconds":
-            return f"{int(value) // 60} 分钟"
-        if key == "position":
-            return f"第 {int(value) + 1} 位"
-        return value
-
-    def readable(comparison: revisions.Comparison) -> revisions.Comparison:
-        fields = [
-            revisions.FieldChange(
-                change.key,
-                change.label,
-                shown(change.key, change.before),
-                shown(change.key, change.after),
-            )
-            for change in comparison.fields
-            if change.key != "media_type"
-        ]
-        return revisions.Comparison(fields, comparison.lines)
-
-    return readable
 
 
 # --- versions ----------------------------------------------------------------------------------
@@ -521,7 +438,7 @@ def _part(course: Course, lesson_id: int) -> Lesson | None:
 
 @bp.get("/courses/<slug>/versions/<int:lesson_id>")
 def versions(slug: str, lesson_id: int):
-    course = _course(slug, edit=False)
+    course = load_course(slug, edit=False)
     lesson = _part(course, lesson_id)
     history = revisions.history(course, lesson)
     numbers = [r.number for r in history]
@@ -537,14 +454,14 @@ def versions(slug: str, lesson_id: int):
         history=history,
         a=a,
         b=b,
-        comparison=_readable(course)(revisions.compare(a.data, b.data)) if a and b else None,
+        comparison=readable(course)(revisions.compare(a.data, b.data)) if a and b else None,
         editable=can_edit_course(current_user, course),
     )
 
 
 @bp.post("/courses/<slug>/versions/<int:lesson_id>/<int:number>/restore")
 def version_restore(slug: str, lesson_id: int, number: int):
-    course = _course(slug)
+    course = load_course(slug)
     lesson = _part(course, lesson_id)
     try:
         revision = revisions.restore(course, lesson, current_user, number)
@@ -560,12 +477,12 @@ def version_restore(slug: str, lesson_id: int, number: int):
 
 @bp.post("/courses/<slug>/instructors")
 def instructor_add(slug: str):
-    course = _course(slug)
+    course = load_course(slug)
     form = InstructorForm(prefix="instructor")
     if not form.validate_on_submit():
-        return _to_course(course, "#instructors")
+        return to_course(course, "#instructors")
     person = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-    return _step(
+    return step(
         course,
         lambda: building.add_instructor(course, person),
         f"已添加教员 {person.name}。" if person else "",
@@ -575,196 +492,13 @@ def instructor_add(slug: str):
 
 @bp.post("/courses/<slug>/instructors/<int:user_id>/remove")
 def instructor_remove(slug: str, user_id: int):
-    course = _course(slug)
+    course = load_course(slug)
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)
-    return _step(
+    return step(
         course,
         lambda: building.remove_instructor(course, person),
         f"{person.name} 已不再是本课程的教员。",
         "#instructors",
     )
-
-
-# --- review ------------------------------------------------------------------------------------
-
-
-@bp.post("/courses/<slug>/submit")
-def submit(slug: str):
-    course = _course(slug)
-    form = SubmitForm(prefix="submit")
-    if form.validate_on_submit():
-        try:
-            request_ = review.submit(course, current_user, form.note.data or "")
-        except review.ReviewError as exc:
-            flash(str(exc), "error")
-        else:
-            notify(
-                review.reviewers_for(course),
-                "review",
-                f"《{course.title}》已送审，请审核。",
-                url_for("studio.review_page", review_id=request_.id),
-                exclude=current_user,
-            )
-            db.session.commit()
-            flash("已送审。审核通过后学员才能看到。", "success")
-    return _to_course(course, "#review")
-
-
-@bp.post("/reviews/<int:review_id>/withdraw")
-def review_withdraw(review_id: int):
-    item, course = _review(review_id)
-    if not can_edit_course(current_user, course):
-        abort(403)
-    return _step(
-        course, lambda: review.withdraw(item, course, current_user), "已撤回送审。", "#review"
-    )
-
-
-def _review(review_id: int) -> tuple[Review, Course]:
-    item = db.session.get(Review, review_id)
-    if item is None:
-        abort(404)
-    course = db.session.get(Course, item.course_id)
-    if not can_open_in_studio(current_user, course):
-        abort(404)
-    return item, course
-
-
-def _review_queue() -> list[tuple[Review, Course]]:
-    """Requests waiting for this user's decision, oldest first."""
-    if not (current_user.is_admin or reviewer_grants(current_user)):
-        return []
-    rows = db.session.execute(
-        select(Review, Course)
-        .join(Course, Course.id == Review.course_id)
-        # can_decide reads each course's organisation.
-        .options(joinedload(Course.org))
-        .where(Review.state == "pending")
-        .order_by(Review.submitted_at)
-    ).all()
-    return [(r, c) for r, c in rows if can_decide(current_user, r, c)]
-
-
-@bp.get("/reviews/")
-def reviews():
-    return render_template("studio/reviews.html", queue=_review_queue())
-
-
-@bp.get("/reviews/<int:review_id>")
-def review_page(review_id: int):
-    item, course = _review(review_id)
-    readable = _readable(course)
-    parts = [
-        (lesson, revision, readable(revisions.compare(before, revision.data)))
-        for lesson, revision, before in review.reviewed_parts(item, course)
-    ]
-    return render_template(
-        "studio/review.html",
-        item=item,
-        course=course,
-        parts=parts,
-        decidable=can_decide(current_user, item, course) and item.state == "pending",
-        form=DecisionForm(),
-    )
-
-
-@bp.post("/reviews/<int:review_id>/decide")
-def review_decide(review_id: int):
-    item, course = _review(review_id)
-    if not can_review(current_user, course):
-        abort(403)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        if request.form.get("decision") == "approve":
-            review.approve(item, course, current_user, form.comment.data or "")
-            message = "已通过，学员现在看到的是审核通过的版本。"
-            told = f"《{course.title}》审核通过，已发布。"
-        else:
-            review.send_back(item, course, current_user, form.comment.data or "")
-            message = "已退回，教员会看到您的意见。"
-            told = f"《{course.title}》被退回修改：{item.comment}"
-    except review.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("studio.review_page", review_id=review_id))
-    notify(
-        course.instructors,
-        "review",
-        told,
-        url_for("studio.review_page", review_id=item.id),
-        exclude=current_user,
-    )
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("studio.reviews"))
-
-
-@bp.post("/courses/<slug>/archive")
-def course_archive(slug: str):
-    course = _course(slug)
-    if request.form.get("reopen") == "1":
-        return _step(course, lambda: review.reopen(course), "课程已重新上架。")
-    return _step(
-        course,
-        lambda: review.archive(course),
-        "课程已归档：不再出现在课程列表中，学员的学习档案不受影响。",
-    )
-
-
-# --- reviewers ---------------------------------------------------------------------------------
-
-
-def _appointable_orgs() -> list[tuple[int, str]]:
-    orgs = db.session.scalars(
-        select(Organisation).where(Organisation.closed_at.is_(None)).order_by(Organisation.path)
-    )
-    return [(o.id, o.name) for o in orgs if can_appoint_reviewers(current_user, o)]
-
-
-@bp.route("/reviewers", methods=["GET", "POST"])
-def reviewers():
-    choices = _appointable_orgs()
-    if not choices:
-        abort(403)
-    form = ReviewerForm()
-    form.org.choices = options(choices)
-    if form.validate_on_submit():
-        person = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        org = db.session.get(Organisation, form.org.data)
-        if person is None or not person.active:
-            form.username.errors.append("找不到这个账号。")
-        elif db.session.scalar(
-            select(ReviewerGrant.id).where(
-                ReviewerGrant.user_id == person.id, ReviewerGrant.org_id == org.id
-            )
-        ):
-            form.username.errors.append(f"{person.name} 已是{org.name}的审核员。")
-        else:
-            db.session.add(
-                ReviewerGrant(user_id=person.id, org_id=org.id, granted_by_id=current_user.id)
-            )
-            db.session.commit()
-            flash(f"{person.name} 现为{org.name}的课程审核员。", "success")
-            return redirect(url_for("studio.reviewers"))
-    allowed = {org_id for org_id, _ in choices}
-    grants = [
-        grant
-        for grant in db.session.scalars(select(ReviewerGrant).order_by(ReviewerGrant.id))
-        if grant.org_id in allowed
-    ]
-    return render_template("studio/reviewers.html", form=form, grants=grants)
-
-
-@bp.post("/reviewers/<int:grant_id>/revoke")
-def reviewer_revoke(grant_id: int):
-    grant = db.session.get(ReviewerGrant, grant_id)
-    if grant is None or not can_appoint_reviewers(current_user, grant.org):
-        abort(404)
-    db.session.delete(grant)
-    db.session.commit()
-    flash("已取消审核员。", "success")
-    return redirect(url_for("studio.reviewers"))
