@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.search import hooks as search_hooks
     from school.search import service as search_service
     from school.search.views import bp as search_bp
+    from school.studio import review as studio_review
     from school.studio.dashboard import dashboard_page
     from school.studio.export_views import bp as studio_export_bp
     from school.studio.file_views import bp as studio_files_bp
@@ -109,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.
     rollups.register()
     events.org_merged.connect(rollups.on_org_merged)
+    events.quiz_changed.connect(studio_review.on_quiz_changed)
 
     errors.register(app)
     templating.register(app)

@@ -45,3 +45,10 @@ org_merged = _events.signal(
         "home_member_ids, host_member_ids, on (local date), note, by (the actor or None)."
     ),
 )
+quiz_changed = _events.signal(
+    "quiz-changed",
+    doc=(
+        "An instructor changed a quiz's settings or questions. The sender is the quiz; no "
+        "facts (the quiz's rows say what it is now)."
+    ),
+)

@@ -220,7 +220,7 @@ def start_attempt(
         deadline_at=quiz.deadline_for(now),
     )
     for position, (question, slot_mark) in enumerate(_draw(quiz), 1):
-        version = question.current
+        version = question.version_at(quiz.bank_as_of)
         qtype = QUESTION_TYPES[version.qtype]
         mark = (
             Decimal(0)

@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
+from school import events
 from school.auth.models import User
-from school.courses.models import Module, course_instructors
+from school.courses.models import Course, Module, course_instructors
 from school.db import db
-from school.quizzes import bank, pools
+from school.formatting import format_hours, local_datetime
+from school.quizzes import bank, changes, pools
 from school.quizzes.formats.parsed import ParsedQuestion
 from school.quizzes.models import (
+    QUIZ_KINDS,
+    REVIEW_MODES,
     Attempt,
     AttemptQuestion,
     Category,
@@ -68,23 +72,62 @@ def parsed_to_form(question: Question) -> dict:
     }
 
 
+class ChangeRefused(Exception):
+    """A change the quiz does not take now; str(exc) says why, for the instructor."""
+
+
+def changeable(quiz: Quiz) -> None:
+    """Refuse changes to a quiz members take as a reviewer approved it (changes.is_live)."""
+    if changes.is_live(quiz):
+        raise ChangeRefused(
+            "学员正在使用这个测验（所属课程已发布），不能直接修改。"
+            "请点“建修改稿”，改好后随课程送审，审核通过后替换。"
+        )
+
+
+def _changed(quiz: Quiz) -> None:
+    db.session.flush()
+    events.quiz_changed.send(quiz)
+
+
 def apply_quiz_settings(quiz: Quiz, data: dict, zone: ZoneInfo) -> None:
-    """Copy the settings form onto a quiz (times are entered in the school's time zone)."""
+    """Copy the settings form onto a quiz (times are entered in the school's time zone).
+
+    In a published course 发布 means "publish with the course's next review"
+    (``awaiting_review``); a draft copy stays a draft in its own course. Refusals change nothing.
+    """
 
     def aware(value: datetime | None) -> datetime | None:
         return value.replace(tzinfo=zone) if value else None
 
+    changeable(quiz)
     placement = data["placement"] or ""
     kind, _, ident = placement.partition(":")
+    course_id, module_id = (int(ident) if kind == "c" else None), None
+    # A new quiz is already in the session, without its title yet.
+    with db.session.no_autoflush:
+        if kind == "m":
+            module = db.session.get(Module, int(ident))
+            module_id, course_id = module.id, module.course_id
+        course = db.session.get(Course, course_id) if course_id is not None else None
+    reviewed = course is not None and course.status in changes.REVIEWED_COURSE
+    status, awaiting = data["status"], False
+    if quiz.draft_of_id is not None:
+        if course_id != quiz.course_id:
+            raise ChangeRefused("修改稿只能留在原测验所在的课程里。")
+        status = "draft"
+    elif reviewed and status == "published":
+        if quiz.status == "published" and quiz.course_id != course_id:
+            raise ChangeRefused(
+                "已发布的测验不能直接移入已发布的课程：请先改为草稿，再随课程送审。"
+            )
+        status, awaiting = "draft", True
     quiz.title = data["title"].strip()
     quiz.description = data["description"] or ""
-    quiz.course_id = int(ident) if kind == "c" else None
-    quiz.module_id = None
-    if kind == "m":
-        module = db.session.get(Module, int(ident))
-        quiz.module_id, quiz.course_id = module.id, module.course_id
+    quiz.course_id, quiz.module_id = course_id, module_id
     quiz.kind = data["kind"]
-    quiz.status = data["status"]
+    quiz.status = status
+    quiz.awaiting_review = awaiting
     quiz.required = bool(data["required"])
     minutes = data["time_limit_minutes"]
     quiz.time_limit_seconds = minutes * 60 if minutes else None
@@ -94,7 +137,7 @@ def apply_quiz_settings(quiz: Quiz, data: dict, zone: ZoneInfo) -> None:
     quiz.review = data["review"]
     quiz.one_per_page = bool(data["one_per_page"])
     quiz.shuffle_options = bool(data["shuffle_options"])
-    db.session.flush()
+    _changed(quiz)
 
 
 def review_warnings(
@@ -136,6 +179,7 @@ def _next_position(quiz: Quiz) -> int:
 
 def add_fixed(quiz: Quiz, questions: list[Question], mark: Decimal | None) -> int:
     """Append questions to the quiz, skipping ones already in it; returns how many were added."""
+    changeable(quiz)
     present = pools.fixed_ids(quiz.slots)
     added = 0
     for question in questions:
@@ -144,7 +188,7 @@ def add_fixed(quiz: Quiz, questions: list[Question], mark: Decimal | None) -> in
         quiz.slots.append(QuizSlot(position=_next_position(quiz), question=question, mark=mark))
         present.add(question.id)
         added += 1
-    db.session.flush()
+    _changed(quiz)
     return added
 
 
@@ -201,6 +245,7 @@ def add_random(
 ) -> QuizSlot:
     """Append a slot that draws ``count`` questions from the category and/or the tag when an
     attempt starts; refused when they are not there to draw now."""
+    changeable(quiz)
     rule = RandomRule(category, tag, include_subcategories, count)
     if category is None and tag is None:
         raise EmptyRule()
@@ -210,7 +255,7 @@ def add_random(
     slot = _rule_slot(rule, mark)
     slot.position = _next_position(quiz)
     quiz.slots.append(slot)
-    db.session.flush()
+    _changed(quiz)
     return slot
 
 
@@ -227,13 +272,16 @@ def _renumber(quiz: Quiz, order: list[QuizSlot]) -> None:
 
 def remove_slot(quiz: Quiz, slot: QuizSlot) -> None:
     """Remove a slot and close the gap; attempts already started keep their questions."""
+    changeable(quiz)
     quiz.slots.remove(slot)
     db.session.flush()
     _renumber(quiz, list(quiz.slots))
+    _changed(quiz)
 
 
 def move_slot(quiz: Quiz, slot: QuizSlot, step: int) -> bool:
     """Move a slot ``step`` places up (negative) or down; False when it is already at the end."""
+    changeable(quiz)
     order = list(quiz.slots)
     at = order.index(slot)
     to = at + step
@@ -241,6 +289,7 @@ def move_slot(quiz: Quiz, slot: QuizSlot, step: int) -> bool:
         return False
     order.insert(to, order.pop(at))
     _renumber(quiz, order)
+    _changed(quiz)
     return True
 
 
@@ -250,16 +299,19 @@ class WrongOrder(Exception):
 
 def reorder(quiz: Quiz, slot_ids: list[int]) -> None:
     """Put the quiz's slots in the given order (every slot, once)."""
+    changeable(quiz)
     by_id = {slot.id: slot for slot in quiz.slots}
     if sorted(slot_ids) != sorted(by_id):
         raise WrongOrder()
     _renumber(quiz, [by_id[i] for i in slot_ids])
+    _changed(quiz)
 
 
 def set_mark(slot: QuizSlot, mark: Decimal | None) -> None:
     """Each question of the slot is worth ``mark``; None: the question's own default mark."""
+    changeable(slot.quiz)
     slot.mark = mark
-    db.session.flush()
+    _changed(slot.quiz)
 
 
 # --- what the builder page shows -----------------------------------------------------------------
@@ -363,7 +415,7 @@ def builder(quiz: Quiz) -> Builder:
     worst = _worst_case(random_slots, fixed, counts)
     rows, total, questions, open_marks = [], Decimal(0), 0, 0
     for slot in slots:
-        version = slot.question.current if slot.question is not None else None
+        version = slot.question.version_at(quiz.bank_as_of) if slot.question else None
         mark = _mark(slot, version)
         rows.append(SlotRow(slot, version, mark, counts.get(slot.id), worst.get(slot.id)))
         many = 1 if version is not None else slot.draw_count
@@ -376,6 +428,48 @@ def builder(quiz: Quiz) -> Builder:
         select(func.count(Attempt.id)).where(Attempt.quiz_id == quiz.id, Attempt.preview.is_(False))
     )
     return Builder(rows, total, questions, open_marks, attempts)
+
+
+def summary_lines(quiz: Quiz) -> list[str]:
+    """The quiz as a reviewer reads it, a line per setting and per place, so two states of a
+    quiz compare line by line."""
+
+    def yes(value: bool) -> str:
+        return "是" if value else "否"
+
+    minutes = (quiz.time_limit_seconds or 0) // 60
+    lines = [
+        f"名称：{quiz.title}",
+        f"类型：{QUIZ_KINDS.get(quiz.kind, quiz.kind)}",
+        f"单元：{quiz.module.title if quiz.module else '课程测验'}",
+        f"必须通过：{yes(quiz.required)}",
+        f"限时：{f'{minutes} 分钟' if minutes else '不限'}",
+        f"允许次数：{quiz.attempts_allowed or '不限'}",
+        f"及格分：{quiz.pass_percent}",
+        f"开放时间：{local_datetime(quiz.open_at) if quiz.open_at else '不限'}",
+        f"截止时间：{local_datetime(quiz.close_at) if quiz.close_at else '不限'}",
+        f"答案公布：{REVIEW_MODES.get(quiz.review, quiz.review)}",
+        f"每页一题：{yes(quiz.one_per_page)}",
+        f"打乱选项：{yes(quiz.shuffle_options)}",
+    ]
+    if quiz.description.strip():
+        lines.append(f"说明：{' '.join(quiz.description.split())}")
+    built = builder(quiz)
+    for number, row in enumerate(built.rows, 1):
+        mark = "各题默认分" if row.mark is None else f"{format_hours(row.mark)} 分"
+        if row.version is not None:
+            kind = QUESTION_TYPES[row.version.qtype].label
+            text = first_line(row.version)
+            version = f"#{row.slot.question_id} 第 {row.version.number} 版"
+            lines.append(f"第 {number} 处：{kind} {text}（{version}）· {mark}")
+        else:
+            rule = row.slot.rule_label
+            lines.append(
+                f"第 {number} 处：随机 {row.slot.draw_count} 题，{rule}"
+                f"（可抽 {row.available} 题）· {mark}"
+            )
+    lines.append(f"合计：{built.questions} 题，{format_hours(built.total)} 分")
+    return lines
 
 
 # --- ownership and grading -------------------------------------------------------------------

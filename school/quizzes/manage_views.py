@@ -26,7 +26,7 @@ from school.courses.models import Course
 from school.db import db
 from school.forms import options
 from school.quizzes import attempts as svc
-from school.quizzes import bank, building, picker, statistics
+from school.quizzes import bank, building, changes, picker, statistics
 from school.quizzes.formats import excel, gift
 from school.quizzes.formats.parsed import FormatError
 from school.quizzes.forms import (
@@ -312,6 +312,40 @@ def _quiz_form(quiz: Quiz | None) -> QuizForm:
     return form
 
 
+@bp.errorhandler(building.ChangeRefused)
+def _change_refused(refused: building.ChangeRefused):
+    # The service refused before writing; the rollback only drops what the view loaded.
+    db.session.rollback()
+    flash(str(refused), "warning")
+    quiz_id = request.view_args["quiz_id"]
+    if request.endpoint == "quiz_manage.quiz_edit":
+        return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz_id))
+    return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz_id))
+
+
+def _review_state(quiz: Quiz) -> dict:
+    """What the quiz pages say about review: members take it as approved (live, with its draft
+    copy if one exists), it is a draft copy, or it waits to be published with the course."""
+    live = changes.is_live(quiz)
+    return {
+        "live": live,
+        "draft_copy": changes.copy_of(quiz) if live else None,
+        "original": db.session.get(Quiz, quiz.draft_of_id) if quiz.draft_of_id else None,
+    }
+
+
+@bp.post("/quizzes/<int:quiz_id>/draft-copy")
+def quiz_draft_copy(quiz_id: int):
+    quiz = _editable(quiz_id)
+    if not changes.is_live(quiz):
+        flash("这个测验可以直接修改，不需要修改稿。", "info")
+        return _back_to_builder(quiz)
+    copy = changes.make_copy(quiz, current_user)
+    db.session.commit()
+    flash("修改稿已建好：在这里修改，改好后到课程的教员页送审。", "success")
+    return _back_to_builder(copy)
+
+
 def _editable(quiz_id: int, *, lock: bool = True) -> Quiz:
     """The quiz for a change (locked unless told): 404 if missing, 403 unless the user may edit
     it."""
@@ -350,6 +384,7 @@ def quiz_new():
         db.session.add(quiz)
         building.apply_quiz_settings(quiz, form.data, local_zone())
         db.session.commit()
+        _flash_awaiting(quiz)
         flash("测验已创建，请添加题目。", "success")
         return redirect(url_for("quiz_manage.quiz_build", quiz_id=quiz.id))
     return render_template(
@@ -378,15 +413,24 @@ def quiz_edit(quiz_id: int):
         else:
             building.apply_quiz_settings(quiz, form.data, local_zone())
             db.session.commit()
+            _flash_awaiting(quiz)
             flash("测验设置已保存。", "success")
             return redirect(url_for("quiz_manage.quiz_edit", quiz_id=quiz.id))
+    state = _review_state(quiz)
     return render_template(
         "quizzes/manage/quiz_form.html",
         form=form,
         quiz=quiz,
-        can_edit=can_edit,
+        can_edit=can_edit and not state["live"],
+        may_copy=can_edit,
+        review_state=state,
         warnings=_review_warnings(form),
     )
+
+
+def _flash_awaiting(quiz: Quiz) -> None:
+    if quiz.awaiting_review:
+        flash("课程已发布：这个测验将随课程送审，审核通过后学员才能看到。", "info")
 
 
 def _publish_problem(quiz: Quiz) -> str | None:
@@ -410,11 +454,15 @@ def _random_form() -> RandomSlotForm:
 
 
 def _builder_page(quiz: Quiz, random_form: RandomSlotForm | None = None, check: int | None = None):
-    can_edit = can_edit_quiz(current_user, quiz)
+    state = _review_state(quiz)
+    may_copy = can_edit_quiz(current_user, quiz)
+    can_edit = may_copy and not state["live"]
     return render_template(
         "quizzes/manage/builder.html",
         quiz=quiz,
         can_edit=can_edit,
+        may_copy=may_copy,
+        review_state=state,
         built=building.builder(quiz),
         types=QUESTION_TYPES,
         random_form=(random_form or _random_form()) if can_edit else None,
@@ -446,6 +494,7 @@ def _picker_filters(categories: list[Category], tags: list[Tag]) -> picker.Filte
 @bp.get("/quizzes/<int:quiz_id>/picker")
 def quiz_picker(quiz_id: int):
     quiz = _editable(quiz_id, lock=False)
+    building.changeable(quiz)
     categories = _categories()
     tags = list(db.session.scalars(select(Tag).order_by(Tag.name)))
     filters = _picker_filters(categories, tags)

@@ -101,6 +101,13 @@ class Question(Base):
     def current(self) -> QuestionVersion:
         return self.versions[-1]
 
+    def version_at(self, moment: datetime | None) -> QuestionVersion:
+        """The version a quiz approved at ``moment`` shows (the newest when None)."""
+        if moment is None:
+            return self.current
+        earlier = [v for v in self.versions if v.created_at <= moment]
+        return earlier[-1] if earlier else self.versions[0]
+
 
 class QuestionVersion(Base):
     """One immutable state of a question: what members saw and how it was graded."""
@@ -172,6 +179,18 @@ class Quiz(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Who may edit a standalone quiz. None on quizzes made before it was recorded.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # A draft copy (修改稿) of a quiz members already take in a published course: it is edited
+    # instead of the live quiz and replaces the live quiz's settings and questions when a
+    # reviewer approves it (school.quizzes.changes). At most one per quiz.
+    draft_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quizzes.id", ondelete="CASCADE"), index=True, unique=True
+    )
+    # A new quiz in a published course that its instructors want published: it goes with the
+    # course's next review instead of reaching members at once.
+    awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a reviewer approved what members take. Attempts then use each question's version of
+    # that moment, so a later edit in the shared bank reaches this quiz only through review.
+    bank_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slots: Mapped[list[QuizSlot]] = relationship(
         back_populates="quiz", order_by="QuizSlot.position", cascade="all, delete-orphan"
@@ -230,6 +249,9 @@ class QuizSlot(Base):
     include_subcategories: Mapped[bool] = mapped_column(Boolean, default=False)
     # None: each question's own default mark.
     mark: Mapped[Decimal | None] = mapped_column(Score)
+    # A random slot of an approved quiz draws from the questions its rule matched at approval
+    # (their ids); None: from what the rule matches now.
+    frozen_ids: Mapped[list | None] = mapped_column(JSON)
 
     quiz: Mapped[Quiz] = relationship(back_populates="slots")
     question: Mapped[Question | None] = relationship()

@@ -42,8 +42,14 @@ def pool(
 
 
 def slot_pool(slot: QuizSlot, exclude: Collection[int] = ()) -> Select[tuple[Question]]:
-    """The pool of a random slot."""
-    return pool(slot.category, slot.tag_id, slot.include_subcategories, exclude)
+    """The pool of a random slot: what its rule matched when a reviewer approved the quiz
+    (less questions retired since), or what it matches now."""
+    if slot.frozen_ids is None:
+        return pool(slot.category, slot.tag_id, slot.include_subcategories, exclude)
+    query = select(Question).where(Question.retired.is_(False), Question.id.in_(slot.frozen_ids))
+    if exclude:
+        query = query.where(Question.id.not_in(list(exclude)))
+    return query
 
 
 def fixed_ids(slots: Iterable[QuizSlot]) -> set[int]:

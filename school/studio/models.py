@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
@@ -65,6 +73,9 @@ class Review(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     # Exactly the versions sent: a later save withdraws the request rather than slip in.
     revision_ids: Mapped[list] = mapped_column(JSON)
+    # The quizzes sent with it, each with a digest of its settings and questions as sent:
+    # [{"quiz": id, "digest": "…"}] (school.quizzes.changes.digest).
+    quiz_parts: Mapped[list] = mapped_column(JSON, default=list)
     # Whether approving it publishes the course for the first time.
     first_publication: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -9,6 +9,12 @@ returns them with a comment. Nobody decides on their own request.
 A save after sending withdraws the request (``revisions.changed``), so a reviewer never approves
 something other than what they read: approving a request that is no longer pending is refused
 (``ReviewClosed``) and changes nothing.
+
+Quizzes go with their course (``school.quizzes.changes``): draft copies of live quizzes and new
+quizzes waiting to be published, or on first publication every quiz set to 发布. A request keeps
+each quiz's digest and the lines the reviewer reads; a change to a quiz it carries withdraws it
+(the ``quiz_changed`` event), and approval refuses a quiz whose digest moved since (a question
+edited in the shared bank), so nothing unread is published.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from school.auth.models import User
 from school.courses.models import Course, Lesson
 from school.db import db, utcnow
 from school.orgs.models import Organisation
+from school.quizzes import building as quiz_building
+from school.quizzes import changes as quiz_changes
+from school.quizzes.models import Quiz
 from school.studio import revisions
 from school.studio.models import ContentRevision, Review, ReviewerGrant
 
@@ -67,6 +76,23 @@ def pending_items(course: Course) -> list[PendingItem]:
     return items
 
 
+def pending_quizzes(course: Course) -> list[Quiz]:
+    """The quizzes the course's next request would carry."""
+    return quiz_changes.pending(course, first_publication=course.status != "published")
+
+
+def _quiz_part(quiz: Quiz) -> dict:
+    if not quiz.slots:
+        raise NothingToReview(f"测验《{quiz.title}》还没有题目，不能送审。")
+    return {
+        "quiz": quiz.id,
+        "live": quiz.draft_of_id,
+        "title": quiz.title,
+        "digest": quiz_changes.digest(quiz),
+        "lines": quiz_building.summary_lines(quiz),
+    }
+
+
 def open_review(course: Course) -> Review | None:
     """The course's request waiting for a decision, if any."""
     return db.session.scalar(
@@ -89,13 +115,16 @@ def submit(course: Course, user: User, note: str = "", now: datetime | None = No
         ids = [revisions.baseline(course, part, now).id for part in parts]
         if not [lesson for lesson in course.lessons if not lesson.retired]:
             raise NothingToReview("课程还没有课时，不能送审。")
+        quizzes = [_quiz_part(quiz) for quiz in pending_quizzes(course)]
     else:
         ids = [item.revision.id for item in pending_items(course)]
-        if not ids:
+        quizzes = [_quiz_part(quiz) for quiz in pending_quizzes(course)]
+        if not ids and not quizzes:
             raise NothingToReview("没有需要审核的修改：学员看到的已是最新版本。")
     review = Review(
         course_id=course.id,
         revision_ids=ids,
+        quiz_parts=quizzes,
         first_publication=first,
         note=note.strip(),
         submitted_by_id=user.id,
@@ -149,17 +178,55 @@ def reviewed_parts(
     return parts
 
 
+@dataclass(frozen=True)
+class QuizPart:
+    """A quiz a request carries, as the reviewer reads it."""
+
+    title: str
+    new: bool  # a new quiz, not a change to one members take
+    comparison: revisions.Comparison  # from what members take (while pending) to what was sent
+    # While pending: the quiz changed since it was sent (approval would be refused).
+    stale: bool
+
+
+def quiz_comparison(review: Review, part: dict) -> QuizPart:
+    """A quiz part of a request: the lines sent, against what members take while it waits."""
+    pending = review.state == "pending"
+    live = db.session.get(Quiz, part["live"]) if part["live"] else None
+    before = quiz_building.summary_lines(live) if pending and live is not None else []
+    stale = False
+    if pending:
+        quiz = db.session.get(Quiz, part["quiz"])
+        stale = quiz is None or quiz_changes.digest(quiz) != part["digest"]
+    comparison = revisions.compare(
+        {"body_md": "\n".join(before)}, {"body_md": "\n".join(part["lines"])}, context=100
+    )
+    return QuizPart(part["title"], part["live"] is None, comparison, stale)
+
+
 def approve(
     review: Review, course: Course, reviewer: User, comment: str = "", now: datetime | None = None
 ) -> None:
     """Publish exactly the versions sent: copy them into the rows members read."""
     now = now or utcnow()
     _decidable(review, course, reviewer)
+    # Every quiz is checked before anything is written, so a refusal changes nothing.
+    quizzes = []
+    for part in review.quiz_parts:
+        quiz = quiz_building.lock_quiz(part["quiz"])
+        if quiz is None or quiz_changes.digest(quiz) != part["digest"]:
+            raise ReviewClosed(
+                f"测验《{part['title']}》在送审后有了变化（可能是题库中的题目被修改），"
+                "没有作任何更改。请退回，由教员确认后重新送审。"
+            )
+        quizzes.append(quiz)
     lessons = {lesson.id: lesson for lesson in course.lessons}
     for revision in reviewed_revisions(review):
         lesson = None if revision.lesson_id is None else lessons[revision.lesson_id]
         revisions.apply_data(course, lesson, revision.data)
         revision.published_at = now
+    for quiz in quizzes:
+        quiz_changes.approve(quiz, now)
     revisions.update_hours(course)
     if review.first_publication:
         course.status = "published"
@@ -239,3 +306,14 @@ def reviewers_for(course: Course) -> list[User]:
     if found:
         return found
     return list(db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))))
+
+
+def on_quiz_changed(quiz: Quiz, **_facts) -> None:
+    """A quiz a pending request carries was changed: the request no longer shows what would
+    be published, so it is withdrawn (as a lesson's save withdraws one)."""
+    if quiz.course_id is None:
+        return
+    course = db.session.get(Course, quiz.course_id)
+    review = open_review(course)
+    if review is not None and any(part["quiz"] == quiz.id for part in review.quiz_parts):
+        revisions.withdraw_requests(course, utcnow())

@@ -111,6 +111,7 @@ def review_page(review_id: int):
         item=item,
         course=course,
         parts=parts,
+        quiz_parts=[review.quiz_comparison(item, part) for part in item.quiz_parts],
         decidable=can_decide(current_user, item, course) and item.state == "pending",
         form=DecisionForm(),
     )

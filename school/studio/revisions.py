@@ -270,6 +270,11 @@ def touched(course: Course, now: datetime) -> None:
 def changed(course: Course, now: datetime) -> None:
     """Something in the course changed in the studio: what was sent for review is outdated."""
     touched(course, now)
+    withdraw_requests(course, now)
+
+
+def withdraw_requests(course: Course, now: datetime) -> None:
+    """Withdraw the course's pending request: what it sent is no longer what would publish."""
     pending = db.session.scalars(
         select(Review).where(Review.course_id == course.id, Review.state == "pending")
     ).all()

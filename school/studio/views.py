@@ -150,6 +150,7 @@ def course(slug: str):
         units=_outline(course),
         editable=can_edit_course(current_user, course),
         pending=review.pending_items(course),
+        pending_quizzes=review.pending_quizzes(course),
         open_review=review.open_review(course),
         reviews=db.session.scalars(
             select(Review).where(Review.course_id == course.id).order_by(Review.id.desc())
