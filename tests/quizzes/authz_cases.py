@@ -65,6 +65,10 @@ CASES: list = [
         {**OWNER, "instructor": 404, "admin": 404},
     ),
     ("POST", "/manage/quizzes/999999/slots/1/move", {**READ, "instructor": 404, "admin": 404}),
+    # A draft copy of a live quiz (the course's): made by who may edit the quiz.
+    ("POST", "/manage/quizzes/{qz_course}/draft-copy", ADMIN_ONLY),
+    ("POST", "/manage/quizzes/{qz_own}/draft-copy", OWNER),
+    ("POST", "/manage/quizzes/999999/draft-copy", {**READ, "instructor": 404, "admin": 404}),
     # Grading: every instructor sees the list; an essay is graded by who may edit its quiz.
     ("GET", "/manage/grading/?mine=1", READ),
     ("GET", "/manage/grading/{qz_course_essay}", READ),

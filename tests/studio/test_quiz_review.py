@@ -316,3 +316,21 @@ def test_a_copy_with_no_questions_cannot_be_sent(app, world):
         assert db.session.scalar(select(func.count(Review.id))) == 0
         assert db.session.scalar(select(func.count(QuizSlot.id)).where(QuizSlot.quiz_id == quiz.id))
         assert db.session.get(Question, quiz.slots[0].question_id) is not None
+
+
+def test_the_question_editor_says_which_quizzes_keep_the_approved_version(app, client, world):
+    with app.app_context():
+        instructor, admin, _ = _people(world)
+        course = _teaching(world)
+        quiz = f.make_quiz([f.single()], course=course, title="结业考试")
+        loose = f.make_quiz([f.single()], title="专项答题")
+        loose.slots[0].question_id = quiz.slots[0].question_id
+        copy = changes.make_copy(quiz, instructor)
+        building.set_mark(copy.slots[0], f.D(2))
+        review.approve(review.submit(course, instructor), course, admin)
+        db.session.commit()
+        question_id = quiz.slots[0].question_id
+    login(client, "instructor")
+    page = client.get(f"/manage/bank/{question_id}/edit").get_data(as_text=True)
+    assert "已审核发布的《结业考试》仍用审核时的版本" in page
+    assert "未经审核固定的测验之后开始的作答会用新版本" in page
