@@ -1,4 +1,5 @@
-"""Versions compared as people read them: 图文 not text, the unit's name not its id, 是 / 否."""
+"""Versions compared as people read them: 图文 not text, the unit's name not its id, 是 / 否
+(the units themselves read as their titles, one a line: ``revisions.compare``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from school.studio import files, revisions
 def readable(course: Course) -> Callable[[revisions.Comparison], revisions.Comparison]:
     """A function making a comparison's field values read as people read them: 图文 not text,
     the unit's name not its id, 是 / 否 (the names are read once per page)."""
-    units = {m.id: m.title for m in course.modules}
+    # The names the studio shows (the newest version's): a lesson moved into a renamed unit
+    # reads with the name it will have.
+    units = {module.id: title for module, title in revisions.working_units(course)}
     themes = {row.id: row.title for row in db.session.execute(select(Theme.id, Theme.title))}
     uploads = {item.stored_name: item.original_name for item in files.course_files(course)}
 
@@ -48,6 +51,6 @@ def readable(course: Course) -> Callable[[revisions.Comparison], revisions.Compa
             for change in comparison.fields
             if change.key != "media_type"
         ]
-        return revisions.Comparison(fields, comparison.lines)
+        return revisions.Comparison(fields, comparison.lines, comparison.units)
 
     return readable

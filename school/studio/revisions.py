@@ -1,9 +1,10 @@
 """Versions of a course's own fields and of its lessons: save, compare, restore, apply.
 
 Every save in the studio is a new ``ContentRevision`` of the whole editable state of one lesson
-(or of the course's own fields), numbered 1, 2, … and never changed afterwards. The first time
-the studio touches a lesson it records what is in place as version 1 (no author: it came from
-``content/`` or was there before), so history starts from what members saw.
+(or of the course's own part: its text and its units, their titles and order), numbered 1, 2, …
+and never changed afterwards. The first time the studio touches a lesson it records what is in
+place as version 1 (no author: it came from ``content/`` or was there before), so history
+starts from what members saw.
 
 Saving names the version the editor started from (``base``). If someone saved in between, the
 save is refused with ``EditConflict`` and nothing is written: the editor comes back with the
@@ -19,18 +20,20 @@ Where a save lands depends on the course (the review, ``review.py``):
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
 from school.auth.models import User
-from school.courses.models import Course, Lesson
+from school.courses.models import Course, Lesson, Module
 from school.db import db, utcnow
 from school.studio.models import ContentRevision, Review
 
-COURSE_FIELDS = ("title", "summary", "body_md", "theme_id", "deadline")
+# ``units``: the course's units (modules) in order, as [module id, title] pairs. Versions saved
+# before units were versioned have no such key: they say nothing about the units.
+COURSE_FIELDS = ("title", "summary", "body_md", "theme_id", "deadline", "units")
 LESSON_FIELDS = (
     "title",
     "kind",
@@ -59,6 +62,7 @@ FIELD_LABELS = {
     "module_id": "所在单元",
     "position": "顺序",
     "retired": "下线",
+    "units": "单元",
 }
 
 
@@ -90,18 +94,59 @@ def _typed(key: str, value: object) -> object:
     return value
 
 
+def _ordered(course: Course) -> list[Module]:
+    return sorted(course.modules, key=lambda m: (m.position, m.id))
+
+
 def current_data(course: Course, lesson: Lesson | None) -> dict:
     """What the rows hold now, in the form a revision keeps."""
-    row, fields = (course, COURSE_FIELDS) if lesson is None else (lesson, LESSON_FIELDS)
-    return {key: _plain(getattr(row, key)) for key in fields}
+    if lesson is not None:
+        return {key: _plain(getattr(lesson, key)) for key in LESSON_FIELDS}
+    data = {key: _plain(getattr(course, key)) for key in COURSE_FIELDS if key != "units"}
+    data["units"] = [[module.id, module.title] for module in _ordered(course)]
+    return data
 
 
 def apply_data(course: Course, lesson: Lesson | None, data: dict) -> None:
     """Write a version's fields into the rows members read."""
-    row, fields = (course, COURSE_FIELDS) if lesson is None else (lesson, LESSON_FIELDS)
-    for key in fields:
-        if key in data:
-            setattr(row, key, _typed(key, data[key]))
+    if lesson is not None:
+        for key in LESSON_FIELDS:
+            if key in data:
+                setattr(lesson, key, _typed(key, data[key]))
+        return
+    for key in COURSE_FIELDS:
+        if key in data and key != "units":
+            setattr(course, key, _typed(key, data[key]))
+    if "units" in data:
+        _apply_units(course, data["units"])
+
+
+def _apply_units(course: Course, units: list) -> None:
+    """Titles and order from a version's units. A unit deleted since is skipped; a unit the
+    version does not name (added since) keeps its place relative to the others, after them."""
+    modules = {module.id: module for module in course.modules}
+    titles = {module_id: title for module_id, title in units if module_id in modules}
+    rest = [module for module in _ordered(course) if module.id not in titles]
+    for position, module in enumerate([*(modules[key] for key in titles), *rest]):
+        module.position = position
+        if module.id in titles:
+            module.title = titles[module.id]
+
+
+def working_units(course: Course, data: dict | None = None) -> list[tuple[Module, str]]:
+    """The units as the studio shows them: in the order and with the titles of the newest
+    version of the course's part (``data``, read if not given); units it does not name (a
+    version from before units were versioned, a unit added by an import) follow, as the rows
+    have them."""
+    data = working_data(course, None) if data is None else data
+    modules = {module.id: module for module in course.modules}
+    named = {
+        module_id: (modules[module_id], title)
+        for module_id, title in data.get("units") or []
+        if module_id in modules
+    }
+    rest = [(module, module.title) for module in _ordered(course) if module.id not in named]
+    return [*named.values(), *rest]
 
 
 def _of(course: Course, lesson: Lesson | None):
@@ -182,7 +227,10 @@ def baseline(course: Course, lesson: Lesson | None, now: datetime) -> ContentRev
     live = course.status in ("published", "archived")
     if newest is not None:
         rows = current_data(course, lesson)
-        if rows == newest.data or (live and newest.published_at is None):
+        # Only what the version records: one saved before units were versioned has no units
+        # to compare, and its silence is no change.
+        same = all(rows[key] == newest.data[key] for key in rows.keys() & newest.data.keys())
+        if same or (live and newest.published_at is None):
             return newest
         # The rows changed outside the studio (a course file imported since): that is what
         # members see now, so it becomes the newest version before anything is built on it.
@@ -214,6 +262,18 @@ def baseline(course: Course, lesson: Lesson | None, now: datetime) -> ContentRev
     return first
 
 
+def begin(course: Course, lesson: Lesson | None, now: datetime) -> ContentRevision:
+    """Take the course's lock and return the newest version of the part to build on (recording
+    what is in place first if need be): a change computed after this sees every save before it."""
+    lock(course)
+    # Rows read before the lock may be stale (an approval committed while we waited): read
+    # them again, or the baseline would take them for an import.
+    db.session.refresh(course)
+    if lesson is not None:
+        db.session.refresh(lesson)
+    return baseline(course, lesson, now)
+
+
 def save(
     course: Course,
     lesson: Lesson | None,
@@ -230,17 +290,39 @@ def save(
     content again writes nothing and returns the newest version.
     """
     now = now or utcnow()
-    lock(course)
-    # Rows read before the lock may be stale (an approval committed while we waited): read
-    # them again, or the baseline would take them for an import.
-    db.session.refresh(course)
-    if lesson is not None:
-        db.session.refresh(lesson)
-    newest = baseline(course, lesson, now)
+    newest = begin(course, lesson, now)
     if base is not None and base != newest.number:
         raise EditConflict(newest)
-    data = {**newest.data, **{key: _plain(value) for key, value in changes.items()}}
-    if data == newest.data:
+    return write(course, lesson, author, newest, changes, note=note, now=now)
+
+
+def write(
+    course: Course,
+    lesson: Lesson | None,
+    author: User,
+    newest: ContentRevision,
+    changes: dict,
+    *,
+    note: str,
+    now: datetime,
+    published: bool = False,
+) -> ContentRevision:
+    """Write ``changes`` on top of ``newest`` (from ``begin``, under the lock) as a new version.
+
+    ``published``: the change is already what members see (an empty unit removed), so the
+    version is recorded as published and there is nothing to review.
+    """
+    changes = {key: _plain(value) for key, value in changes.items()}
+    # A field the newest version does not record (units, before they were versioned) and this
+    # change does not set is as the rows hold it: what members see, or in a draft what the
+    # studio shows. (A unit just added has a row already: its change sets the units.)
+    rows = current_data(course, lesson)
+    known = {
+        **{key: rows[key] for key in rows.keys() - newest.data.keys() - changes.keys()},
+        **newest.data,
+    }
+    data = {**known, **changes}
+    if data == known:
         return newest
     revision = ContentRevision(
         course_id=course.id,
@@ -250,10 +332,14 @@ def save(
         author_id=author.id,
         created_at=now,
         note=note,
+        published_at=now if published else None,
     )
     db.session.add(revision)
-    changed(course, now)
-    if course.status in ("draft", "in_review"):
+    if published:
+        touched(course, now)
+    else:
+        changed(course, now)
+    if published or course.status in ("draft", "in_review"):
         apply_data(course, lesson, data)
         if lesson is not None:
             update_hours(course)
@@ -305,8 +391,9 @@ def restore(
     if old is None:
         raise LookupError(number)
     fields = LESSON_FIELDS if lesson is not None else COURSE_FIELDS
-    # Where the lesson stands (unit, order, online) is the course's outline, not its text.
-    keep = {"module_id", "position", "retired"}
+    # Where the lesson stands (unit, order, online) and the units themselves are the course's
+    # outline, not its text.
+    keep = {"module_id", "position", "retired", "units"}
     changes = {key: old.data.get(key) for key in fields if key not in keep}
     return save(course, lesson, author, changes, base=None, note=f"恢复自第 {number} 版", now=now)
 
@@ -321,23 +408,30 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two versions side by side: the fields that differ and the body's changed lines."""
+    """Two versions side by side: the fields that differ, the body's changed lines and the
+    units, one title a line."""
 
     fields: list[FieldChange]
     # (kind, line): kind is " " unchanged, "-" only in the older, "+" only in the newer.
     lines: list[tuple[str, str]]
+    # (kind, title) for every unit, as ``lines``; empty when the units are the same.
+    units: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def same(self) -> bool:
-        return not self.fields and not any(kind != " " for kind, _ in self.lines)
+        return (
+            not self.fields
+            and not any(kind != " " for kind, _ in self.lines)
+            and not any(kind != " " for kind, _ in self.units)
+        )
 
 
 def compare(older: dict, newer: dict, context: int = 3) -> Comparison:
-    """What changed from ``older`` to ``newer``: fields, and the body line by line."""
+    """What changed from ``older`` to ``newer``: fields, the body line by line, the units."""
     fields = [
         FieldChange(key, FIELD_LABELS.get(key, key), older.get(key), newer.get(key))
         for key in newer
-        if key != "body_md" and older.get(key) != newer.get(key)
+        if key not in ("body_md", "units") and older.get(key) != newer.get(key)
     ]
     before = (older.get("body_md") or "").splitlines()
     after = (newer.get("body_md") or "").splitlines()
@@ -353,4 +447,26 @@ def compare(older: dict, newer: dict, context: int = 3) -> Comparison:
             else:
                 lines += [("-", line) for line in before[i1:i2]]
                 lines += [("+", line) for line in after[j1:j2]]
-    return Comparison(fields, lines)
+    return Comparison(fields, lines, _unit_lines(older, newer))
+
+
+def _unit_lines(older: dict, newer: dict) -> list[tuple[str, str]]:
+    """Every unit's title on a line, renamed, moved, added and removed ones marked. A version
+    from before units were versioned says nothing about them: no lines (a part never
+    published, ``older`` empty, has all its units added)."""
+    if "units" not in newer or ("units" not in older and older):
+        return []
+    # Units match by id, so a rename reads as the old title taken out and the new one put in.
+    before = [(module_id, title) for module_id, title in older.get("units", [])]
+    after = [(module_id, title) for module_id, title in newer["units"]]
+    if before == after:
+        return []
+    units: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            units += [(" ", title) for _, title in before[i1:i2]]
+        else:
+            units += [("-", title) for _, title in before[i1:i2]]
+            units += [("+", title) for _, title in after[j1:j2]]
+    return units
