@@ -1,8 +1,12 @@
 """Building a course in the studio: the course, its units (modules), lessons and instructors.
 
-Lessons and the course's own text change through versions (``revisions.py``), so a published
-course changes for members only when a reviewer approves. Units are headings that group
-lessons: adding, renaming or moving one takes effect at once (it changes no study content).
+Lessons and the course's own part change through versions (``revisions.py``), so a published
+course changes for members only when a reviewer approves. The units' titles and order are part
+of the course's part (its ``units``): adding, renaming or moving a unit applies at once in a
+draft and waits for review in a published course, like a lesson. A unit added to a published
+course has a row at once (its new lessons need one) but members see no unit without a lesson
+they may study, and its lessons are hidden until approved. Only an empty unit can be deleted,
+and at once: members never saw it.
 """
 
 from __future__ import annotations
@@ -82,52 +86,105 @@ def create_course(
     return course
 
 
-def add_module(course: Course, title: str) -> Module:
-    """A new unit at the end of the course."""
+def _unit_title(title: str) -> str:
     title = title.strip()
     if not title:
         raise BuildError("请填写单元名称。")
+    return title[:200]
+
+
+def _units(course: Course, newest: ContentRevision) -> list[list]:
+    """The units of the newest version of the course's part, as its ``units`` keeps them."""
+    return [[module.id, title] for module, title in revisions.working_units(course, newest.data)]
+
+
+def add_module(course: Course, author: User, title: str, now: datetime | None = None) -> Module:
+    """A new unit at the end of the course (in a published course, named only after review)."""
+    now = now or utcnow()
+    title = _unit_title(title)
+    # The version to build on is read before the unit's row exists, so the row is not taken
+    # for a change made outside the studio.
+    newest = revisions.begin(course, None, now)
+    units = _units(course, newest)
     position = max((m.position for m in course.modules), default=-1) + 1
-    module = Module(title=title[:200], position=position)
+    module = Module(title=title, position=position)
     course.modules.append(module)
-    revisions.touched(course, utcnow())
     db.session.flush()
+    revisions.write(
+        course,
+        None,
+        author,
+        newest,
+        {"units": [*units, [module.id, title]]},
+        note=f"新增单元“{title}”",
+        now=now,
+    )
     return module
 
 
-def rename_module(module: Module, title: str) -> None:
-    """Rename a unit."""
-    title = title.strip()
-    if not title:
-        raise BuildError("请填写单元名称。")
-    module.title = title[:200]
-    revisions.touched(module.course, utcnow())
-    db.session.flush()
-
-
-def move_module(course: Course, module: Module, step: int) -> None:
-    """Move a unit one place up (-1) or down (+1); at either end nothing changes."""
-    ordered = sorted(course.modules, key=lambda m: (m.position, m.id))
-    index = ordered.index(module)
-    target = index + step
-    if not 0 <= target < len(ordered):
+def rename_module(
+    course: Course, module: Module, author: User, title: str, now: datetime | None = None
+) -> None:
+    """Rename a unit (a new version of the course's part)."""
+    now = now or utcnow()
+    title = _unit_title(title)
+    newest = revisions.begin(course, None, now)
+    units = _units(course, newest)
+    old = next(each for module_id, each in units if module_id == module.id)
+    if old == title:
         return
-    ordered[index], ordered[target] = ordered[target], ordered[index]
-    for position, each in enumerate(ordered):
-        each.position = position
-    revisions.touched(course, utcnow())
-    db.session.flush()
+    renamed = [[module_id, title if module_id == module.id else each] for module_id, each in units]
+    note = f"单元改名：{old} → {title}"
+    revisions.write(course, None, author, newest, {"units": renamed}, note=note, now=now)
 
 
-def delete_module(course: Course, module: Module) -> None:
-    """Remove an empty unit (a unit with lessons, even offline ones, stays)."""
-    if any(lesson.module_id == module.id for lesson in course.lessons):
-        raise BuildError("单元中还有课时，请先移走或下线这些课时。")
+def move_module(
+    course: Course, module: Module, author: User, step: int, now: datetime | None = None
+) -> None:
+    """Move a unit one place up (-1) or down (+1); at either end nothing changes."""
+    now = now or utcnow()
+    newest = revisions.begin(course, None, now)
+    units = _units(course, newest)
+    index = [module_id for module_id, _ in units].index(module.id)
+    target = index + step
+    if not 0 <= target < len(units):
+        return
+    units[index], units[target] = units[target], units[index]
+    note = f"单元“{units[target][1]}”{'上移' if step < 0 else '下移'}"
+    revisions.write(course, None, author, newest, {"units": units}, note=note, now=now)
+
+
+def delete_module(
+    course: Course, module: Module, author: User, now: datetime | None = None
+) -> None:
+    """Remove an empty unit: no lesson in it, neither as members see it nor in a newer version
+    (even offline lessons stay). Members see no empty unit, so this needs no review."""
+    now = now or utcnow()
+    newest = revisions.begin(course, None, now)
+    working = revisions.working_per_lesson(course)
+    if any(
+        module.id in (lesson.module_id, working[lesson.id]["module_id"])
+        for lesson in course.lessons
+    ):
+        raise BuildError("单元中还有课时（或有待审核的修改放在这个单元），请先移走或下线这些课时。")
     if len(course.modules) == 1:
         raise BuildError("课程至少要有一个单元。")
+    units = _units(course, newest)
+    title = next(each for module_id, each in units if module_id == module.id)
     course.modules.remove(module)
-    revisions.touched(course, utcnow())
     db.session.flush()
+    live = course.status in ("published", "archived")
+    revisions.write(
+        course,
+        None,
+        author,
+        newest,
+        {"units": [unit for unit in units if unit[0] != module.id]},
+        note=f"删除单元“{title}”",
+        now=now,
+        # Nothing else waiting: what members see is this version already.
+        published=live and newest.published_at is not None,
+    )
 
 
 def _siblings(course: Course, module_id: int) -> list[tuple[Lesson, dict]]:

@@ -125,8 +125,11 @@ def course_new():
 # --- a course ----------------------------------------------------------------------------------
 
 
-def _outline(course: Course) -> list[tuple[Module, list[tuple[Lesson, dict, ContentRevision]]]]:
-    """Units in order with their lessons as the studio shows them (newest versions)."""
+def _outline(
+    course: Course,
+) -> list[tuple[Module, str, list[tuple[Lesson, dict, ContentRevision]]]]:
+    """Units in order with their titles and their lessons as the studio shows them (newest
+    versions)."""
     newest = revisions.newest_per_part(course)
     working = revisions.working_per_lesson(course, newest)
     rows = []
@@ -134,10 +137,15 @@ def _outline(course: Course) -> list[tuple[Module, list[tuple[Lesson, dict, Cont
         data = {**working[lesson.id], "hours": Decimal(str(working[lesson.id]["hours"]))}
         rows.append((lesson, data, newest.get(lesson.id)))
     units = []
-    for module in sorted(course.modules, key=lambda m: (m.position, m.id)):
+    for module, title in revisions.working_units(course, _data(newest.get(None))):
         mine = [row for row in rows if row[1]["module_id"] == module.id]
-        units.append((module, sorted(mine, key=lambda r: (r[1]["position"], r[0].id))))
+        units.append((module, title, sorted(mine, key=lambda r: (r[1]["position"], r[0].id))))
     return units
+
+
+def _data(revision: ContentRevision | None) -> dict:
+    # No version of the course's part yet: the rows are what the studio shows.
+    return {} if revision is None else revision.data
 
 
 @bp.get("/courses/<slug>")
@@ -210,18 +218,27 @@ def _saved_message(course: Course) -> str:
     return "已保存。"
 
 
+_UNITS_WAIT = "已保存为新版本。学员仍看到原来的单元，送审通过后才会更新。"
+
+
 @bp.post("/courses/<slug>/modules")
 def module_add(slug: str):
     course = load_course(slug)
     form = ModuleForm(prefix="module")
-    if form.validate_on_submit():
-        building.add_module(course, form.title.data)
-        db.session.commit()
-        flash("单元已添加。", "success")
-    else:
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(errors[0], "error")
-    return to_course(course, "#outline")
+        return to_course(course, "#outline")
+    return step(
+        course,
+        lambda: building.add_module(course, current_user, form.title.data),
+        _unit_message(course, "单元已添加。", "单元已添加。送审通过、单元里有课时后学员才会看到。"),
+        "#outline",
+    )
+
+
+def _unit_message(course: Course, draft: str, live: str = _UNITS_WAIT) -> str:
+    return live if course.status in ("published", "archived") else draft
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/rename")
@@ -229,30 +246,45 @@ def module_rename(slug: str, module_id: int):
     course = load_course(slug)
     module = _module(course, module_id)
     title = request.form.get("title", "")
-    return step(course, lambda: building.rename_module(module, title), "", f"#module-{module.id}")
+    return step(
+        course,
+        lambda: building.rename_module(course, module, current_user, title),
+        _unit_message(course, ""),
+        f"#module-{module.id}",
+    )
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/move")
 def module_move(slug: str, module_id: int):
     course = load_course(slug)
     module = _module(course, module_id)
-    building.move_module(course, module, -1 if request.form.get("step") == "up" else 1)
-    db.session.commit()
-    return to_course(course, f"#module-{module.id}")
+    direction = -1 if request.form.get("step") == "up" else 1
+    return step(
+        course,
+        lambda: building.move_module(course, module, current_user, direction),
+        _unit_message(course, ""),
+        f"#module-{module.id}",
+    )
 
 
 @bp.post("/courses/<slug>/modules/<int:module_id>/delete")
 def module_delete(slug: str, module_id: int):
     course = load_course(slug)
     module = _module(course, module_id)
-    return step(course, lambda: building.delete_module(course, module), "单元已删除。", "#outline")
+    return step(
+        course,
+        lambda: building.delete_module(course, module, current_user),
+        "单元已删除。",
+        "#outline",
+    )
 
 
 # --- lessons -----------------------------------------------------------------------------------
 
 
 def _module_choices(course: Course) -> list[tuple[int, str]]:
-    return [(m.id, m.title) for m in sorted(course.modules, key=lambda m: (m.position, m.id))]
+    """The units a lesson can be in, as the studio shows them (newest titles and order)."""
+    return [(module.id, title) for module, title in revisions.working_units(course)]
 
 
 @bp.route("/courses/<slug>/lessons/new", methods=["GET", "POST"])
