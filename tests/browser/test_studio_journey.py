@@ -179,7 +179,11 @@ def test_instructor_publishes_a_course_through_review(
         reviewer.goto("/notifications/")
         reviewer.get_by_text(f"《{COURSE}》已送审，请审核。").click()
         expect(reviewer.locator("h1")).to_have_text(f"审核：{COURSE}")
-        expect(reviewer.locator(".diff").first).to_contain_text("+ - 每月一次主题党日")
+        # The course's units come first (all new), then the lessons' text.
+        expect(reviewer.locator(".diff", has_text="第一单元").first).to_contain_text("+ 第一单元")
+        expect(reviewer.locator(".diff[aria-label^='正文']").first).to_contain_text(
+            "+ - 每月一次主题党日"
+        )
         expect(reviewer.locator("main")).to_contain_text("| 支部委员会 | 每月 |")
         check_fits_phone(reviewer, "the review page")
         screenshot(reviewer, f"studio-{backend}-review")
