@@ -13,17 +13,15 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import literal, select, union_all
 
+from school.auth.models import User
+from school.courses.models import Course
 from school.db import db
 from school.markdown import render
 from school.orgs.models import Organisation, StaffGrant
 from school.search.dictionary import Dictionary, tokenizer
-
-if TYPE_CHECKING:
-    from school.auth.models import User
 
 
 def tokens(text: str, dictionary: Dictionary | None = None) -> list[tuple[str, int, int]]:
@@ -117,6 +115,9 @@ class Scope:
     org_paths: frozenset[str]
     # ... or below a staff grant; audience "staff": below a staff grant (or the viewer's own).
     grant_paths: frozenset[str]
+    # audience "course": org_path one of these, the courses whose questions the viewer handles
+    # (course_key of each course they teach, and of each course that names no instructor).
+    course_paths: frozenset[str] = frozenset()
 
 
 def _ancestors(path: str) -> set[str]:
@@ -141,13 +142,28 @@ def scope_for(viewer: User) -> Scope:
     paths: set[str] = set()
     for path, _ in rows:
         paths |= _ancestors(path)
+    courses: frozenset[str] = frozenset()
+    if viewer.is_instructor and not viewer.is_admin:
+        # As forum.permissions.handles: a course's questions go to its instructors, or to every
+        # instructor when it names none.
+        handled = select(Course.id).where(
+            Course.instructors.any(User.id == viewer.id) | ~Course.instructors.any()
+        )
+        courses = frozenset(course_key(i) for i in db.session.scalars(handled))
     return Scope(
         user_id=viewer.id,
         everything=viewer.is_admin,
         instructor=viewer.is_instructor,
         org_paths=frozenset(paths),
         grant_paths=frozenset(grants),
+        course_paths=courses,
     )
+
+
+def course_key(course_id: int) -> str:
+    """What a course question's document keeps in org_path: never an organisation's path (those
+    start with "/"), so no staff grant reaches it."""
+    return f"course:{course_id}"
 
 
 def can_see(scope: Scope, audience: str, org_path: str | None, author_id: int | None) -> bool:
@@ -161,4 +177,8 @@ def can_see(scope: Scope, audience: str, org_path: str | None, author_id: int | 
         return below_grant or (author_id is not None and author_id == scope.user_id)
     if audience == "instructors":
         return scope.instructor or (author_id is not None and author_id == scope.user_id)
+    if audience == "course":
+        return org_path in scope.course_paths or (
+            author_id is not None and author_id == scope.user_id
+        )
     return False

@@ -30,7 +30,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from school.courses.models import Course, Lesson
 from school.forum.models import Post, Thread
 from school.notices.models import Notice
-from school.search.documents import Document, plain_text
+from school.search.documents import Document, course_key, plain_text
 
 BODY_MAX = 60_000  # characters of plain text kept per document
 _CHUNK = 500
@@ -163,7 +163,20 @@ def thread_document(thread: Thread) -> Document | None:
             author_id=thread.author_id,
             **kw,
         )
-    # A private question about a course goes to the instructors.
+    # A private question goes to its course's instructors (forum.permissions.handles), or to
+    # every instructor when it names no course.
+    if thread.course_id is not None:
+        return _doc(
+            "ticket",
+            thread.id,
+            thread.title,
+            body,
+            url,
+            "course",
+            org_path=course_key(thread.course_id),
+            author_id=thread.author_id,
+            **kw,
+        )
     return _doc(
         "ticket",
         thread.id,

@@ -29,6 +29,8 @@ AUDIENCES = {
     "org": "members (and staff) of org_path's subtree, and staff above it",
     "staff": "staff of org_path's subtree and above, and the author",
     "instructors": "instructors and admins, and the author",
+    "course": "the instructors of the course org_path names (every instructor if it names none), "
+    "admins, and the author",
 }
 
 

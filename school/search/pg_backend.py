@@ -24,6 +24,7 @@ def visibility(scope: Scope) -> ColumnElement[bool]:
         and_(D.audience == "org", or_(false(), *org, *below_grant)),
         and_(D.audience == "staff", or_(own, *below_grant)),
         and_(D.audience == "instructors", true() if scope.instructor else own),
+        and_(D.audience == "course", or_(own, D.org_path.in_(sorted(scope.course_paths)))),
     )
 
 

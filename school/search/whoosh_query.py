@@ -40,6 +40,9 @@ def visibility(scope: Scope, own: bool = True) -> Q.Query | None:
         parts.append(Q.Term("audience", "instructors"))
     elif mine:
         parts.append(Q.And([Q.Term("audience", "instructors"), _or(mine)]))
+    courses = [Q.Term("org_path", p) for p in sorted(scope.course_paths)]
+    if courses or mine:
+        parts.append(Q.And([Q.Term("audience", "course"), _or(courses + mine)]))
     return _or(parts)
 
 
@@ -105,7 +108,13 @@ class Allowed:
     """Which documents of each segment a viewer may see."""
 
     def __init__(self, index_path: str, scope: Scope) -> None:
-        self.key = (index_path, scope.org_paths, scope.grant_paths, scope.instructor)
+        self.key = (
+            index_path,
+            scope.org_paths,
+            scope.grant_paths,
+            scope.instructor,
+            scope.course_paths,
+        )
         self.shared = visibility(scope, own=False)
         self.own = Q.Term("author_id", str(scope.user_id))
 

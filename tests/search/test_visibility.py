@@ -199,3 +199,16 @@ def test_a_hidden_thread_vanishes_even_for_its_author(app, planted, search_backe
         db.session.commit()
     for username in ("member", "secretary", "admin"):
         assert find(app, username, MARKERS["help_request"]).total == 0
+
+
+def test_a_course_question_reaches_that_courses_instructors_only(app, planted, search_backend):
+    marker = MARKERS["instructor_question"]
+    with app.app_context():
+        teacher = make_user("teacher2", "二号教员", role="instructor")
+        rules = db.session.scalar(select(Course).where(Course.slug == "rules"))
+        rules.instructors.append(teacher)
+        db.session.commit()
+    # Named instructors only (forum.permissions.handles): 王教员 does not teach the course.
+    for username, expected in (("teacher2", 1), ("instructor", 0), ("member", 1), ("admin", 1)):
+        assert find(app, username, marker).total == expected, username
+    assert find(app, "instructor", "课程疑问").total == 0
