@@ -309,11 +309,14 @@ def reviewers_for(course: Course) -> list[User]:
 
 
 def on_quiz_changed(quiz: Quiz, **_facts) -> None:
-    """A quiz a pending request carries was changed: the request no longer shows what would
-    be published, so it is withdrawn (as a lesson's save withdraws one)."""
+    """A quiz a pending request carries was changed, or any quiz of a course waiting for its
+    first publication (which publishes every quiz set to 发布): the request no longer shows what
+    would be published, so it is withdrawn (as a lesson's save withdraws one)."""
     if quiz.course_id is None:
         return
     course = db.session.get(Course, quiz.course_id)
     review = open_review(course)
-    if review is not None and any(part["quiz"] == quiz.id for part in review.quiz_parts):
+    if review is None:
+        return
+    if review.first_publication or any(part["quiz"] == quiz.id for part in review.quiz_parts):
         revisions.withdraw_requests(course, utcnow())

@@ -334,3 +334,23 @@ def test_the_question_editor_says_which_quizzes_keep_the_approved_version(app, c
     page = client.get(f"/manage/bank/{question_id}/edit").get_data(as_text=True)
     assert "已审核发布的《结业考试》仍用审核时的版本" in page
     assert "未经审核固定的测验之后开始的作答会用新版本" in page
+
+
+def test_a_quiz_published_while_a_course_waits_for_its_first_review_withdraws_it(app, world):
+    with app.app_context():
+        instructor, admin, _ = _people(world)
+        theme = db.session.scalars(select(Theme)).first()
+        course = course_building.create_course(instructor, title="新课程", theme=theme)
+        course_building.new_lesson(
+            course, course.modules[0], instructor, title="第一课", kind="text", hours=f.D(1)
+        )
+        late = f.make_quiz([f.single()], course=course, status="draft", title="后来的测验")
+        request = review.submit(course, instructor)
+        assert request.quiz_parts == []
+        building.apply_quiz_settings(
+            late, _settings(title="后来的测验", placement=f"c:{course.id}"), local_zone()
+        )
+        # Approving the old request would publish a quiz the reviewer never read.
+        assert (request.state, course.status) == ("withdrawn", "draft")
+        with pytest.raises(review.ReviewClosed):
+            review.approve(request, course, admin)
