@@ -17,6 +17,9 @@ from tests.browser.support import Server, check_fits_phone, log_in, phone, scree
 
 COURSE_SLUG = "love-country-hometown"
 COURSE_TITLE = "爱国爱乡，反哺桑梓"
+VIDEO_LESSON = "/courses/honour-and-shame/video-bottom-line"
+PDF_LESSON = "/courses/honour-and-shame/pdf-study-outline"
+PRACTICE_TITLE = "党章党规知识练习"
 TARGET = 44  # px: WCAG 2.5.5 (AAA), the size the school promises older members
 
 # Every visible control on the page that is smaller than TARGET in either direction, by name.
@@ -91,6 +94,25 @@ def _first_lesson(page: Page) -> str:
     """The path of the course's first lesson, read from its course page."""
     page.goto(f"/courses/{COURSE_SLUG}")
     return page.locator(".lesson-list a").first.get_attribute("href")
+
+
+def _practice_attempt(page: Page, server: Server) -> tuple[str, str]:
+    """The practice quiz's page and a question of a new attempt at it: their paths."""
+    page.goto("/quizzes/")
+    page.locator("a.course-link", has_text=PRACTICE_TITLE).click()
+    expect(page.locator("h1")).to_have_text(PRACTICE_TITLE)
+    quiz = page.url.removeprefix(server.url)
+    page.get_by_role("button", name="开始练习", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+$"))
+    return quiz, page.url.removeprefix(server.url)
+
+
+def _handed_in(page: Page, server: Server, question: str) -> str:
+    """Hand in the attempt whose question page is ``question``; the path of its result."""
+    page.goto(f"{question}/summary")
+    page.get_by_role("button", name="确认交卷", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/result$"))
+    return page.url.removeprefix(server.url)
 
 
 def test_resume_from_the_top_of_the_home_page(page: Page, server: Server, backend: str) -> None:
@@ -179,23 +201,41 @@ def test_tap_targets_on_the_main_member_pages(page: Page, server: Server, backen
         page.get_by_role("button", name="提交", exact=True).click()
         expect(page).to_have_url(re.compile(r"/forum/threads/\d+$"))
         thread = page.url.removeprefix(server.url)
+        quiz, question = _practice_attempt(page, server)
+        page.goto("/notices/")
+        notice = page.locator("a.course-link[href^='/notices/']").first.get_attribute("href")
         pages = {
             "home": "/",
             "course": f"/courses/{COURSE_SLUG}",
             "lesson": lesson,
+            "video lesson": VIDEO_LESSON,
+            "PDF lesson": PDF_LESSON,
+            "quizzes": "/quizzes/",
+            "quiz": quiz,
+            "quiz question": question,
             "archive": "/archive/",
+            "boards": "/forum/",
             "forum board": "/forum/qa/",
             "new board item": "/forum/suggestion/new",
             "board item": thread,
             "notifications": "/notifications/",
+            "notices": "/notices/",
+            "notice": notice,
+            "search results": "/search/?q=学习",
             "profile": "/profile/",
+            "member card": "/card",
         }
         small = {}
-        for name, path in pages.items():
+
+        def measure(name: str, path: str) -> None:
             page.goto(path)
             found = page.evaluate(_SMALL_TARGETS, TARGET)
             if found:
                 small[f"{name} ({path})"] = found
+
+        for name, path in pages.items():
+            measure(name, path)
+        measure("quiz result", _handed_in(page, server, question))
         assert not small, "tap targets under 44×44 px:\n" + "\n".join(
             f"{where}: {target}" for where, targets in small.items() for target in targets
         )
