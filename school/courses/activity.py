@@ -20,7 +20,8 @@ one ``LessonStudy`` row per member and lesson and updates it in place on every a
   of a lesson wins: "superseded"); a lesson already completed.
 - **Video**: the ranges played since the previous report, accepted only when together they are no
   longer than the wall time since then plus ``TOLERANCE`` (a seek ahead is not watching), merged
-  into the row. The video's duration is fixed by its first report, within bounds.
+  into the row. The video's length is the one its file states (``video_length``); only when the
+  file does not say is it taken from the page's first report, within bounds.
 - **Resume**: the scroll fraction of the page and the video's time from the latest accepted
   heartbeat, shown again when the member opens the lesson on any device.
 
@@ -42,6 +43,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -49,6 +51,7 @@ from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from school.auth.models import User
+from school.courses import video_length
 from school.courses.models import Lesson, LessonCompletion, LessonStudy
 from school.db import db, utcnow
 
@@ -188,11 +191,22 @@ def study_of(member: User, lesson: Lesson) -> LessonStudy | None:
     )
 
 
-def watched_share(study: LessonStudy | None) -> float:
-    """The share (0 to 1) of the video the member watched in continuous playback."""
-    if study is None or not study.video_duration:
+def file_length(lesson: Lesson) -> float | None:
+    """The length in seconds of the lesson's video as its file states it, within bounds; None
+    when the lesson has no video or its file does not say."""
+    if lesson.kind != "video" or not lesson.media_name:
+        return None
+    seconds = video_length.seconds(Path(current_app.config["MEDIA_DIR"]) / lesson.media_name)
+    return seconds if seconds is not None and MIN_DURATION <= seconds <= MAX_DURATION else None
+
+
+def watched_share(study: LessonStudy | None, lesson: Lesson) -> float:
+    """The share (0 to 1) of the lesson's video the member watched in continuous playback,
+    against the length the file states (the page's report only when the file does not say)."""
+    length = file_length(lesson) or (study.video_duration if study is not None else None)
+    if study is None or not length:
         return 0.0
-    return min(1.0, study.watched_seconds / study.video_duration)
+    return min(1.0, study.watched_seconds / length)
 
 
 def needs_video(lesson: Lesson) -> bool:
@@ -235,7 +249,7 @@ def heartbeat(member: User, lesson: Lesson, beat: Beat, now: datetime | None = N
             credited=0,
             active_seconds=row.active_seconds if row else 0,
             ranges_refused=False,
-            watched_share=watched_share(row),
+            watched_share=watched_share(row, lesson),
         )
 
     if is_completed(member, lesson):
@@ -290,7 +304,7 @@ def heartbeat(member: User, lesson: Lesson, beat: Beat, now: datetime | None = N
         credited=credited,
         active_seconds=row.active_seconds,
         ranges_refused=refused,
-        watched_share=watched_share(row),
+        watched_share=watched_share(row, lesson),
     )
 
 
@@ -346,10 +360,13 @@ def _watch(row: LessonStudy, lesson: Lesson, beat: Beat, gap: float) -> bool:
     ranges were refused (longer than the time that passed, or outside the video)."""
     if lesson.kind != "video":
         return bool(beat.ranges)
-    # The first duration within bounds is kept: the server does not read the video file, so it
-    # trusts the first report, and no later one can shrink what the member owes.
+    # The file's own length when it states one, whatever the page reports. Otherwise the first
+    # reported duration within bounds is kept, and no later one can shrink what the member owes.
+    known = file_length(lesson)
     duration_ok = beat.duration is not None and MIN_DURATION <= beat.duration <= MAX_DURATION
-    if row.video_duration is None and duration_ok:
+    if known is not None:
+        row.video_duration = known
+    elif row.video_duration is None and duration_ok:
         row.video_duration = beat.duration
     duration = row.video_duration
     if beat.video_time is not None and duration is not None:

@@ -275,7 +275,7 @@ def _check_study(member: User, lesson: Lesson) -> None:
     if active < min_seconds(lesson):
         raise StudyTimeTooShort(min_seconds(lesson) - active)
     if activity.needs_video(lesson):
-        share = activity.watched_share(study)
+        share = activity.watched_share(study, lesson)
         if share < activity.VIDEO_SHARE:
             raise VideoNotWatched(int(share * 100))
 

@@ -130,7 +130,7 @@ def lesson(slug: str, lesson_slug: str):
         view=view,
         wait=max(0, services.min_seconds(lesson) - (study.active_seconds if study else 0)),
         needs_video=activity.needs_video(lesson),
-        watched=int(activity.watched_share(study) * 100),
+        watched=int(activity.watched_share(study, lesson) * 100),
         video_needed=int(activity.VIDEO_SHARE * 100),
         interval=activity.INTERVAL,
         media_size=_document_size(lesson),

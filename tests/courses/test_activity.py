@@ -1,7 +1,9 @@
 """Study heartbeats: the server sums active time itself, ignores forged heartbeats, checks watched
 video ranges and keeps where the member stopped (school/courses/activity.py)."""
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -269,6 +271,48 @@ def test_replayed_ranges_merge_and_the_duration_cannot_shrink(app, world):
         # Watching the same part again adds nothing.
         page.beat(45, ranges=((0.0, 15.0),))
         assert _study(member, lesson).watched_seconds == 15.0
+
+
+DEMO_VIDEO = (
+    Path(__file__).resolve().parents[2] / "content" / "honour-and-shame" / "bottom-line.webm"
+)
+
+
+def _with_demo_video(app, lesson: Lesson) -> None:
+    """Give the lesson the demo's six-second WebM as its file."""
+    media = Path(app.config["MEDIA_DIR"])
+    media.mkdir(parents=True, exist_ok=True)
+    lesson.media_name = f"clip-{lesson.id}.webm"
+    shutil.copyfile(DEMO_VIDEO, media / lesson.media_name)
+    db.session.flush()
+
+
+def test_a_page_cannot_shorten_a_video_whose_file_states_its_length(app, world):
+    with app.app_context():
+        member, lesson = _member(world), _video_lesson()
+        _with_demo_video(app, lesson)
+        page = Page(member, lesson, utcnow())
+        # A forged page says the six-second video lasts one second, and that it played it all.
+        result = page.beat(15, duration=1.0, video_time=1.0, ranges=((0.0, 1.0),))
+        assert result.accepted and result.watched_share == pytest.approx(1 / 6)
+        assert _study(member, lesson).video_duration == 6.0
+        with pytest.raises(services.VideoNotWatched) as refused:
+            services.complete_lesson(member, lesson)
+        assert refused.value.percent == 16
+        # Watched through, it counts.
+        assert page.beat(30, ranges=((1.0, 6.0),)).watched_share == 1.0
+        assert services.complete_lesson(member, lesson).newly_done
+
+
+def test_completion_measures_against_the_files_length_not_a_length_kept_before(app, world):
+    with app.app_context():
+        member, lesson = _member(world), _video_lesson()
+        page = Page(member, lesson, utcnow())
+        # Reported before the file could be read: "one second", all of it played.
+        assert page.beat(15, duration=1.0, ranges=((0.0, 1.0),)).watched_share == 1.0
+        _with_demo_video(app, lesson)
+        with pytest.raises(services.VideoNotWatched):
+            services.complete_lesson(member, lesson)
 
 
 def test_a_duration_out_of_bounds_is_not_taken(app, world):
