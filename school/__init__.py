@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.courses.home import home_page
     from school.courses.page import course_page
     from school.courses.views import bp as courses_bp
+    from school.credits import links as credit_links
+    from school.credits.views import bp as credits_bp
     from school.extensions import csrf, db, limiter, login_manager
     from school.forum import dashboard as forum_dashboard
     from school.forum import home as forum_home
@@ -90,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         studio_bp,
         studio_review_bp,
         studio_files_bp,
+        credits_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -99,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     course_requirements.register("exams", quiz_hooks.RequiredExams())
     course_page.register("quizzes", quiz_hooks.course_part)
     archive_links.register("quiz", quiz_archive_links.result_link)
+    archive_links.register("offline", credit_links.correct_link)
     course_page.register("faq", forum_services.course_part)
     home_page.register("quizzes", quiz_hooks.home_part)
     home_page.register("replies", forum_home.home_part)

@@ -12,6 +12,7 @@ from school.courses.models import (
     Module,
     Theme,
 )
+from school.credits.models import CreditBatch, CreditBatchMember
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
 from school.members.models import FlowEvent, ManagementNote
 from school.notices.models import Notice, NoticeRead
@@ -47,6 +48,8 @@ __all__ = [
     "CourseCompletion",
     "CourseFile",
     "CourseProgress",
+    "CreditBatch",
+    "CreditBatchMember",
     "FlowEvent",
     "Lesson",
     "LessonCompletion",

@@ -23,6 +23,7 @@ from tests.accounts import authz_cases as accounts_cases
 from tests.cards import authz_cases as cards_cases
 from tests.conftest import app_config, login, post
 from tests.courses import authz_cases as courses_cases
+from tests.credits import authz_cases as credits_cases
 from tests.factories import build_world
 from tests.forum import authz_cases as forum_cases
 from tests.members import authz_cases as members_cases
@@ -245,6 +246,7 @@ FEATURES = [
     forum_cases,
     studio_export_cases,
     quizzes_cases,
+    credits_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

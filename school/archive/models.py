@@ -24,7 +24,13 @@ from school.db import Base, Hours, UTCDateTime, utcnow
 if TYPE_CHECKING:
     from school.auth.models import User
 
-ENTRY_KINDS = {"lesson": "课时学习", "course": "完成课程", "quiz": "测验", "offline": "线下学习"}
+ENTRY_KINDS = {
+    "lesson": "课时学习",
+    "course": "完成课程",
+    "quiz": "测验",
+    "offline": "线下学习",
+    "correction": "更正",
+}
 SOURCES = {"online": "线上", "offline": "线下"}
 
 
@@ -39,8 +45,19 @@ class ArchiveEntry(Base):
     __table_args__ = (
         # One entry per member and online event (a lesson, a course) even under double submits.
         UniqueConstraint("member_id", "dedupe_key"),
-        CheckConstraint("kind IN ('lesson', 'course', 'quiz', 'offline')", name="kind"),
+        CheckConstraint(
+            "kind IN ('lesson', 'course', 'quiz', 'offline', 'correction')", name="kind"
+        ),
         CheckConstraint("source IN ('online', 'offline')", name="source"),
+        # A correction names the entry it takes back and why, and never adds 学时; only a
+        # correction names another entry.
+        CheckConstraint(
+            "(kind = 'correction' AND corrects_id IS NOT NULL AND reason IS NOT NULL"
+            " AND hours <= 0) OR (kind <> 'correction' AND corrects_id IS NULL)",
+            name="correction",
+        ),
+        # At most one correction per entry.
+        Index("ix_archive_entries_corrects_id", "corrects_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +82,10 @@ class ArchiveEntry(Base):
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # A correction: the entry it takes back (a plain reference like course_id; the ledger never
+    # deletes, so it always holds) and the reason staff gave.
+    corrects_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(200))
 
     # Who credited an offline study; the archive page loads it with the entries.
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
@@ -80,7 +101,7 @@ class ArchiveEntry(Base):
     @property
     def label(self) -> str:
         """What kind of study this was, in words: "线上·课时学习", "线下学习" (not "线下·线下")."""
-        if self.kind == "offline":
+        if self.kind in ("offline", "correction"):
             return self.kind_label
         return f"{self.source_label}·{self.kind_label}"
 

@@ -8,9 +8,13 @@ Reports only read these rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Integer, case, delete, func, insert, or_, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from school.archive import rollups
@@ -93,6 +97,55 @@ def record_entry(entry: ArchiveEntry) -> None:
         hours or 0,
         entry.course_id if first_completion else None,
     )
+
+
+def record_offline_many(member_ids: Sequence[int], completed_at: datetime, hours: Decimal) -> None:
+    """Count one offline study (the same moment and 学时) for many members: what
+    ``record_entry`` does for each, in one upsert of their year rows, one read of the new
+    totals and one rollup write."""
+    if not member_ids:
+        return
+    ids = sorted(set(member_ids))
+    local = to_local(completed_at)
+    month = f"m{local.month}"
+    table = YearProgress.__table__
+    make = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = make(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id", "year"],
+        set_={
+            "hours": table.c.hours + stmt.excluded.hours,
+            month: table.c[month] + stmt.excluded[month],
+            "last_activity_at": case(
+                (
+                    or_(
+                        table.c.last_activity_at.is_(None),
+                        table.c.last_activity_at < stmt.excluded.last_activity_at,
+                    ),
+                    stmt.excluded.last_activity_at,
+                ),
+                else_=table.c.last_activity_at,
+            ),
+        },
+    )
+    base = {"year": local.year, "courses_completed": 0, **dict.fromkeys(MONTHS, Decimal(0))}
+    rows = [
+        {**base, "member_id": i, "hours": hours, month: hours, "last_activity_at": completed_at}
+        for i in ids
+    ]
+    # In member order: two batches over the same members lock their rows in the same order.
+    db.session.execute(stmt, rows)
+    totals: dict[int, int] = {}
+    for start in range(0, len(ids), rollups.BATCH):
+        chunk = ids[start : start + rollups.BATCH]
+        totals.update(
+            db.session.execute(
+                select(YearProgress.member_id, type_coerce(YearProgress.hours, Integer)).where(
+                    YearProgress.year == local.year, YearProgress.member_id.in_(chunk)
+                )
+            ).all()
+        )
+    rollups.record_many(local.year, local.month, int(Decimal(hours) * 10), totals)
 
 
 def rebuild() -> tuple[int, int]:

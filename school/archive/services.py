@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +24,11 @@ from school.db import db, utcnow
 
 # Views of one member's archive by one staff member within this time count as one look.
 LOOK_WINDOW = timedelta(minutes=30)
+REASON_MAX = 200
+
+
+class CorrectionRefused(ValueError):
+    """An entry that cannot be corrected; str(exc) is a message in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +145,12 @@ def entries(member: User, year: int) -> list[ArchiveEntry]:
 
 @dataclass(frozen=True)
 class LedgerLine:
-    """One line of the archive page: an entry and, for a quiz, the member's other attempts."""
+    """One line of the archive page: an entry and, for a quiz, the member's other attempts;
+    for a corrected entry, the correction that took its 学时 back."""
 
     entry: ArchiveEntry
     others: tuple[ArchiveEntry, ...] = ()
+    correction: ArchiveEntry | None = None
 
 
 def _best(attempts: list[ArchiveEntry]) -> ArchiveEntry:
@@ -157,16 +167,24 @@ def ledger_lines(year_entries: list[ArchiveEntry]) -> list[LedgerLine]:
 
     Only entries that snapshot their quiz are grouped; older quiz entries do not say which
     quiz they were (two quizzes of a course may share a title), so each stays a line of its own.
+    A correction is shown with the entry it corrects (same moment, so the same year), not as a
+    line of its own; the year's total still counts it.
     """
     attempts: dict[int, list[ArchiveEntry]] = {}
+    present = {entry.id for entry in year_entries}
+    corrections: dict[int, ArchiveEntry] = {}
     for entry in year_entries:
         if entry.kind == "quiz" and entry.quiz_id is not None:
             attempts.setdefault(entry.quiz_id, []).append(entry)
+        if entry.kind == "correction" and entry.corrects_id in present:
+            corrections[entry.corrects_id] = entry
     lines = []
     for entry in year_entries:
         group = attempts.get(entry.quiz_id) if entry.kind == "quiz" else None
+        if entry.kind == "correction" and entry.corrects_id in corrections:
+            continue
         if not group:
-            lines.append(LedgerLine(entry))
+            lines.append(LedgerLine(entry, correction=corrections.get(entry.id)))
         elif entry is group[0]:
             best = _best(group)
             lines.append(LedgerLine(best, tuple(e for e in group if e is not best)))
@@ -263,6 +281,114 @@ def append_offline(
         return None
     events.offline_study_recorded.send(member, entry=entry, by=recorded_by)
     return entry
+
+
+def append_offline_many(
+    member_ids: Sequence[int],
+    *,
+    title: str,
+    hours: Decimal,
+    completed_at: datetime,
+    recorded_by: User,
+    dedupe_key: str,
+) -> dict[int, int]:
+    """Record one offline study (a branch meeting, a lecture) for many members in a few
+    statements; returns {member id: entry id} of the members credited now.
+
+    Members who already have an entry with ``dedupe_key`` are left out and credited nothing,
+    also when a concurrent request recorded it a moment ago (the insert skips the conflict
+    and waits for that request on PostgreSQL). The running totals and the rollups are kept in
+    the same transaction, as ``append_offline`` keeps them one entry at a time.
+    """
+    if not member_ids:
+        return {}
+    now = utcnow()
+    table = ArchiveEntry.__table__
+    make = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        make(table)
+        .on_conflict_do_nothing(index_elements=["member_id", "dedupe_key"])
+        .returning(table.c.member_id, table.c.id)
+    )
+    rows = [
+        {
+            "member_id": member_id,
+            "kind": "offline",
+            "source": "offline",
+            "title": title,
+            "hours": hours,
+            "completed_at": completed_at,
+            "dedupe_key": dedupe_key,
+            "recorded_at": now,
+            "recorded_by_id": recorded_by.id,
+        }
+        # In id order, so two batches over the same members wait for each other, not deadlock.
+        for member_id in sorted(set(member_ids))
+    ]
+    credited = dict(db.session.execute(stmt, rows).all())
+    progress.record_offline_many(list(credited), completed_at, hours)
+    if credited and events.offline_study_recorded.receivers:
+        for entry in db.session.scalars(
+            select(ArchiveEntry).where(ArchiveEntry.id.in_(credited.values()))
+        ):
+            events.offline_study_recorded.send(
+                db.session.get(User, entry.member_id), entry=entry, by=recorded_by
+            )
+    return credited
+
+
+def recorded_with(member_ids: Sequence[int], dedupe_key: str) -> dict[int, ArchiveEntry]:
+    """The members among these who already have an entry with ``dedupe_key``, with it (and
+    who recorded it)."""
+    found: dict[int, ArchiveEntry] = {}
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        for entry in db.session.scalars(
+            select(ArchiveEntry)
+            .where(ArchiveEntry.dedupe_key == dedupe_key, ArchiveEntry.member_id.in_(chunk))
+            .options(joinedload(ArchiveEntry.recorded_by))
+        ):
+            found[entry.member_id] = entry
+    return found
+
+
+def correction_of(entry: ArchiveEntry) -> ArchiveEntry | None:
+    """The entry that corrected this one, if any."""
+    return db.session.scalar(select(ArchiveEntry).where(ArchiveEntry.corrects_id == entry.id))
+
+
+def append_correction(
+    entry: ArchiveEntry, *, reason: str, recorded_by: User, now: datetime | None = None
+) -> ArchiveEntry:
+    """Take back a wrong offline entry with a compensating entry: the same moment and minus its
+    学时, with the reason. The entry itself stays as it was (the ledger is never edited), and
+    every total that counted it counts the correction too. Raises CorrectionRefused."""
+    reason = " ".join(reason.split())
+    if entry.kind != "offline":
+        raise CorrectionRefused("只能更正线下学习记录；线上学习由系统记录，不能更正。")
+    if not reason:
+        raise CorrectionRefused("请填写更正原因。")
+    if len(reason) > REASON_MAX:
+        raise CorrectionRefused(f"更正原因不能超过 {REASON_MAX} 个字。")
+    if correction_of(entry) is not None:
+        raise CorrectionRefused("这条记录已经更正过，不能再次更正。")
+    correction = ArchiveEntry(
+        member_id=entry.member_id,
+        kind="correction",
+        source=entry.source,
+        title=entry.title,
+        hours=-entry.hours,
+        completed_at=entry.completed_at,
+        dedupe_key=f"correction:{entry.id}",
+        corrects_id=entry.id,
+        reason=reason,
+        recorded_at=now or utcnow(),
+        recorded_by_id=recorded_by.id,
+    )
+    if _append(correction) is None:
+        raise CorrectionRefused("这条记录刚刚已被他人更正。")
+    return correction
 
 
 def append_quiz(

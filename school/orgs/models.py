@@ -125,6 +125,8 @@ AUDIT_ACTIONS = {
     "account.role": "更改角色",
     "account.reset": "重置密码",
     "member.edit": "修改党员信息",
+    "credit.batch": "集体学习记录",
+    "credit.correct": "更正学时",
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from school.archive import progress
 from school.archive import services as archive
-from school.archive.models import CourseProgress, YearProgress
+from school.archive.models import ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import User
 from school.courses import services as courses
 from school.db import db, utcnow
@@ -122,6 +122,50 @@ def test_rebuild_gives_exactly_what_the_increments_gave(app, world):
             recorded_by=db.session.get(User, world.secretary),
         )
         db.session.flush()
+        incremental = _snapshot()
+        progress.rebuild()
+        assert _snapshot() == incremental
+
+
+def test_a_batch_and_a_correction_give_what_a_rebuild_gives(app, world):
+    """The set-based path for many members and a compensating entry keep the same year rows as
+    recomputing from the ledger: the correction takes the 学时 back in the entry's month."""
+    when = datetime(2025, 12, 31, 16, 30, tzinfo=UTC)  # 1 January 2026 in China
+    with app.app_context():
+        secretary = db.session.get(User, world.secretary)
+        member = db.session.get(User, world.member)
+        archive.append_offline(
+            member, title="早先", hours=Decimal("2"), completed_at=when, recorded_by=secretary
+        )
+        ids = [world.member, world.other_member, world.floating]
+        credited = archive.append_offline_many(
+            ids,
+            title="党课",
+            hours=Decimal("1.5"),
+            completed_at=when,
+            recorded_by=secretary,
+            dedupe_key="group:test",
+        )
+        assert sorted(credited) == sorted(ids)
+        # Again: everyone already has it, nothing is added.
+        assert (
+            archive.append_offline_many(
+                ids,
+                title="党课",
+                hours=Decimal("1.5"),
+                completed_at=when,
+                recorded_by=secretary,
+                dedupe_key="group:test",
+            )
+            == {}
+        )
+        wrong = db.session.get(ArchiveEntry, credited[world.other_member])
+        archive.append_correction(wrong, reason="未参加", recorded_by=secretary)
+        db.session.flush()
+        assert _year(world.member, 2026).hours == Decimal("3.5")
+        assert _year(world.member, 2026).m1 == Decimal("3.5")
+        assert _year(world.other_member, 2026).hours == 0
+        assert archive.year_summary(db.session.get(User, world.other_member), 2026).hours == 0
         incremental = _snapshot()
         progress.rebuild()
         assert _snapshot() == incremental

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from school.archive import rollups
 from school.archive import services as archive
-from school.archive.models import RollupCourse, RollupMembers, RollupPace, RollupYear
+from school.archive.models import ArchiveEntry, RollupCourse, RollupMembers, RollupPace, RollupYear
 from school.auth import services as accounts
 from school.auth.models import User
 from school.clock import local_today
@@ -142,6 +142,26 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         study("viewer", "12", this_year)
         record_flow(admin, user("viewer"), "return", today)
         study("committee", "60", this_year)
+        # A batch for several members at once, and a correction taking one entry back.
+        credited = archive.append_offline_many(
+            [user(n).id for n in ("member", "floating", "newcomer", "committee")],
+            title="党课",
+            hours=Decimal("4"),
+            completed_at=this_year,
+            recorded_by=admin,
+            dedupe_key="group:rollups",
+        )
+        archive.append_correction(
+            db.session.get(ArchiveEntry, credited[user("committee").id]),
+            reason="记错了人",
+            recorded_by=admin,
+        )
+        newcomer_entry = db.session.scalar(
+            select(ArchiveEntry).where(
+                ArchiveEntry.member_id == newcomer.id, ArchiveEntry.hours == 33
+            )
+        )
+        archive.append_correction(newcomer_entry, reason="学时记错", recorded_by=admin)
         rollups.advance_pace(today)
         kept, shown = snapshot(), reports(today)
         rollups.rebuild(today)
