@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from school.archive.models import ArchiveEntry
 from school.auth.models import User
+from school.credits.models import CreditBatch
 from school.db import db
 from school.orgs.models import Organisation
 from tests.conftest import login
@@ -63,7 +64,17 @@ def test_demo_load_creates_the_tree_and_accounts_once(app, tmp_path):
         assert {"admin", "jiaoyuan", "shuji", "gongwei", "dangyuan", "liudong"} <= set(roles)
         assert roles["liudong"].host_org is not None
         assert roles["shuji"].staff_grants and roles["shuji"].is_cadre
-        assert db.session.scalar(select(func.count(ArchiveEntry.id))) == 1
+        group = ArchiveEntry.dedupe_key.like("group:%")
+        assert db.session.scalar(select(func.count(ArchiveEntry.id)).where(~group)) == 1
+        # One 三会一课 batch: every member of 红星村党支部 (host members too), by its secretary.
+        batch = db.session.scalar(select(CreditBatch))
+        assert (batch.kind, batch.org.name, batch.recorded_by.username) == (
+            "party_lecture",
+            "南山镇红星村党支部",
+            "shuji",
+        )
+        assert batch.credited == db.session.scalar(select(func.count(ArchiveEntry.id)).where(group))
+        assert batch.credited == 8
 
 
 def test_demo_load_refuses_a_database_with_real_accounts(app, world):
