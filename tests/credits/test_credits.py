@@ -21,7 +21,7 @@ from school.credits.models import CreditBatch, CreditBatchMember
 from school.db import db
 from school.orgs.models import AuditEntry
 from school.orgs.services import find_org
-from tests.conftest import login, post
+from tests.conftest import csrf_token, login, post
 from tests.factories import make_user
 
 NUMBERS = {"member": "A001", "secretary": "A002", "viewer": "A003", "other": "B001"}
@@ -408,3 +408,33 @@ def test_the_list_of_batches_follows_scope(app, client, numbered):
     assert "集体学习记录" in client.get("/manage/credits/new").get_data(as_text=True)
     client = _as(app, "committee")
     assert "学习党章" not in client.get("/manage/credits/").get_data(as_text=True)
+
+
+def test_crediting_runs_the_same_statements_for_few_members_or_many(
+    app, numbered, count_statements
+):
+    """The write is set-based: confirming a batch of 40 members runs exactly the statements a
+    batch of 3 runs (one insert of entries, one upsert of year rows, one per rollup table ...)."""
+
+    def confirm(kind: str) -> list[str]:
+        client = _as(app, "secretary")
+        token = _token(_preview(client, app, how="branch", branch_id=branch_id, kind=kind))
+        response, statements = count_statements(
+            client, "/manage/credits/confirm", {"token": token, "csrf_token": csrf_token(client)}
+        )
+        assert response.status_code == 302
+        return statements
+
+    with app.app_context():
+        branch = find_org("一支部")
+        branch_id = str(branch.id)
+    few = confirm("party_lecture")
+    with app.app_context():
+        for i in range(37):
+            make_user(f"extra{i}", f"党员{i}", home_org=find_org("一支部"))
+        db.session.commit()
+    many = confirm("theme_day")
+    with app.app_context():
+        credited = db.session.scalars(select(CreditBatch.credited).order_by(CreditBatch.id))
+        assert list(credited) == [3, 40]
+    assert len(many) == len(few), (few, many)
