@@ -74,7 +74,7 @@ def test_secretary_credits_a_branch_meeting_from_the_sign_in_sheet(
 
         with phone(browser, server) as member:
             log_in(member, server, "liudong")
-            nav_link(member, "学习档案").tap()
+            nav_link(member, "学习").tap()
             main = member.locator("main")
             expect(main).to_contain_text(
                 "三会一课·支部党员大会：学习贯彻全会精神（南山镇红星村党支部）"
