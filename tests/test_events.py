@@ -85,6 +85,27 @@ def test_offline_study_is_announced_once(app, world):
         assert recorded == [(member, {"entry": entry, "by": secretary})]
 
 
+def test_offline_study_of_a_batch_is_announced_once_per_member_credited(app, world):
+    with app.app_context():
+        member, other, secretary = (
+            _user(world.member),
+            _user(world.other_member),
+            _user(world.secretary),
+        )
+        study = {
+            "title": "党课",
+            "hours": Decimal(2),
+            "completed_at": utcnow(),
+            "recorded_by": secretary,
+            "dedupe_key": "group:party_lecture:1:2026-12-01",
+        }
+        archive.append_offline_many([member.id], **study)
+        with recording(events.offline_study_recorded) as recorded:
+            archive.append_offline_many([member.id, other.id], **study)  # member had it already
+        entry = db.session.scalar(select(ArchiveEntry).where(ArchiveEntry.member_id == other.id))
+        assert recorded == [(other, {"entry": entry, "by": secretary})]
+
+
 def test_an_accepted_answer_is_announced_for_its_author(app, world):
     with app.app_context():
         asker, secretary = _user(world.member), _user(world.secretary)
