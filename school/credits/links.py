@@ -14,7 +14,8 @@ from school.db import db
 
 def correct_link(viewer: Any, entry: ArchiveEntry) -> str | None:
     """Where staff correct this entry, or None for anyone who may not."""
-    if not getattr(viewer, "is_authenticated", False):
+    # A member reading their own archive holds no grant: no link, and no query to find out.
+    if not getattr(viewer, "is_authenticated", False) or not viewer.is_staff:
         return None
     member = db.session.get(User, entry.member_id)
     if member is None or not can_correct(viewer, entry, member):

@@ -156,7 +156,7 @@ def test_offline_entries_name_who_credited_them_without_a_doubled_label(app, cli
     login(client, "member")
     for url in ("/archive/?year=2026", "/archive/print?year=2026"):
         [row] = [r for r in _rows(_page(client, url)) if "春节返乡培训" in r]
-        assert "由 赵书记 记入" in row
+        assert re.search(r"由 赵书记 于 \d{4}-\d{2}-\d{2} 记入", row)
         assert "线下学习" in row and "线下·线下" not in row
 
 
