@@ -241,6 +241,8 @@ def plan_numbers(
             row.error = f"党员编号 {no} 不存在"
         elif name and _fold(name) != _fold(member.name):
             row.error = f"姓名“{name}”与党员编号 {no} 的党员不符"
+        elif not member.active:
+            row.error = f"党员编号 {no} 的账号已停用"
         elif member.id not in manageable:
             row.error = f"党员编号 {no} 的党员不在您管理的党组织内"
         elif member.id in first:

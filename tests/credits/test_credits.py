@@ -194,7 +194,7 @@ def test_every_row_error_is_named_and_nothing_is_written(app, client, numbered):
         "B001,李党员\n"  # row 5: 二支部, outside the secretary's organisations
         "A001,张党员\n"  # row 6: twice
         ",孤名\n"  # row 7: no number
-        "A009,离开\n"  # row 8: a disabled account is no longer in anyone's care
+        "A009,离开\n"  # row 8: a disabled account
     ).encode()
     before = _counts(app)
     response = _preview(client, app, how="sheet", sheet=(io.BytesIO(sheet), "sign-in.csv"))
@@ -206,7 +206,7 @@ def test_every_row_error_is_named_and_nothing_is_written(app, client, numbered):
         "第 5 行：党员编号 B001 的党员不在您管理的党组织内",
         "第 6 行：党员编号 A001 重复（与第 2 行相同）",
         "第 7 行：缺少党员编号",
-        "第 8 行：党员编号 A009 的党员不在您管理的党组织内",
+        "第 8 行：党员编号 A009 的账号已停用",
     ):
         assert expected in page
     assert "不会记入任何学时" in page and "确认记入" not in page
