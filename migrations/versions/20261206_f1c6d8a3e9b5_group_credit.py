@@ -10,7 +10,7 @@ added in place, and on SQLite the widened kind check and the new correction chec
 into the stored schema, as in c9e4a2f7b1d6 (every existing row satisfies both).
 
 Revision ID: f1c6d8a3e9b5
-Revises: c9e4a2f7b1d6
+Revises: b8d4f2a6c1e3
 Create Date: 2026-12-06 16:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from school.db import Hours, UTCDateTime
 
 revision = "f1c6d8a3e9b5"
-down_revision = "c9e4a2f7b1d6"
+down_revision = "b8d4f2a6c1e3"
 branch_labels = None
 depends_on = None
 
