@@ -6,27 +6,34 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from school import create_app
 from school.auth.models import User
 from school.db import db
 from school.demo.cli import DEMO_PASSWORD
 from school.notices.models import Notice
 from school.notifications.models import Notification
-from tests.conftest import login
+from tests.conftest import app_config, login
+from tests.databases import clone_database, drop_database
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 DRAFT = ("homecoming-class", "春节返乡培训：家乡这一年")
 
 
-@pytest.fixture
-def config_overrides() -> dict:
-    return {"CONTENT_DIR": str(CONTENT)}
-
-
-@pytest.fixture
-def demo(app):
-    for command in (["content", "import"], ["demo", "load"]):
-        result = app.test_cli_runner().invoke(args=command)
-        assert result.exit_code == 0, result.output
+@pytest.fixture(scope="module")
+def app(migrated_template, tmp_path_factory):
+    """The demo school, built once for this module's tests (they only read it): a copy of the
+    migrated database with `make run`'s content import and demo load."""
+    folder = tmp_path_factory.mktemp("demo-notices")
+    url = clone_database(migrated_template, folder)
+    demo_app = create_app(app_config(url, folder, CONTENT_DIR=str(CONTENT)))
+    try:
+        for command in (["content", "import"], ["demo", "load"]):
+            result = demo_app.test_cli_runner().invoke(args=command)
+            assert result.exit_code == 0, result.output
+        yield demo_app
+    finally:
+        demo_app.extensions["school.db"].engine.dispose()
+        drop_database(url)
 
 
 def _as(app, username: str):
@@ -45,7 +52,7 @@ def _told(username: str) -> list[str]:
     )
 
 
-def test_the_demo_publishes_notices_from_three_levels_and_members_are_told(app, demo):
+def test_the_demo_publishes_notices_from_three_levels_and_members_are_told(app):
     with app.app_context():
         notices = db.session.scalars(select(Notice).order_by(Notice.id)).all()
         assert [n.org.name for n in notices] == [
@@ -69,7 +76,7 @@ def test_the_demo_publishes_notices_from_three_levels_and_members_are_told(app, 
     assert titles[2] in _as(app, "liudong").get("/notices/").get_data(as_text=True)
 
 
-def test_the_demo_has_a_course_in_review_for_the_instructor_only(app, demo):
+def test_the_demo_has_a_course_in_review_for_the_instructor_only(app):
     slug, title = DRAFT
     instructor = _as(app, "jiaoyuan")
     assert title in instructor.get("/").get_data(as_text=True)
