@@ -2,6 +2,7 @@
 
 from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import LoginSession, User
+from school.campaigns.models import Campaign, CampaignItem, CampaignTarget
 from school.cards.models import MemberCard
 from school.courses.models import (
     Course,
@@ -42,6 +43,9 @@ __all__ = [
     "AttemptQuestion",
     "AuditEntry",
     "Bulletin",
+    "Campaign",
+    "CampaignItem",
+    "CampaignTarget",
     "Category",
     "ContentRevision",
     "Course",
