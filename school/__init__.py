@@ -19,6 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
+    from school.campaigns import home as campaign_home
+    from school.campaigns import reminders as campaign_reminders
+    from school.campaigns.views import bp as campaigns_bp
     from school.cards import services as card_services
     from school.cards.views import bp as cards_bp
     from school.courses import requirements as course_requirements
@@ -47,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.quizzes import dashboard as quiz_dashboard
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
+    from school.reports import overdue as reports_overdue
     from school.reports.followup_views import bp as followup_bp
     from school.reports.views import bp as reports_bp
     from school.search import hooks as search_hooks
@@ -93,6 +97,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         studio_review_bp,
         studio_files_bp,
         credits_bp,
+        campaigns_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -107,6 +112,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("quizzes", quiz_hooks.home_part)
     home_page.register("replies", forum_home.home_part)
     home_page.register("notices", notice_reads.home_part)
+    home_page.register("campaigns", campaign_home.home_part)
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     member_page.register("card", card_services.member_page_part)
@@ -115,6 +121,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     rollups.register()
     events.org_merged.connect(rollups.on_org_merged)
     events.quiz_changed.connect(studio_review.on_quiz_changed)
+    # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
+    campaign_reminders.ledger.register(
+        reports_overdue.recently_reminded, reports_overdue.record_reminder
+    )
 
     errors.register(app)
     templating.register(app)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from school.auth.cli import users
 from school.backup.cli import backup
+from school.campaigns.cli import campaigns
 from school.courses.cli import content
 from school.db import make_engine
 from school.demo.cli import demo
@@ -69,5 +70,5 @@ def revision(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users, content, quiz, demo, reports, search, backup):
+    for group in (db_group, users, content, quiz, demo, reports, search, backup, campaigns):
         app.cli.add_command(group)

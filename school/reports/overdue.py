@@ -6,7 +6,7 @@ completions, so a district's list costs a handful of queries whatever its size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from school.archive.models import CourseProgress, YearProgress
 from school.auth.models import User
+from school.campaigns import progress as campaign_progress
 from school.clock import local_today
 from school.courses.models import Course
 from school.db import db, utcnow
@@ -54,6 +55,11 @@ class Campaign:
     title: str
     deadline: date
     past: bool
+    # "course": a course's front-matter deadline (a one-course campaign); "campaign": a launched
+    # campaign (school.campaigns), whose own rules say who it targets and who has finished.
+    kind: str = "course"
+    # The launched campaign itself (its items and targets loaded), for kind "campaign".
+    source: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -90,7 +96,8 @@ class OverduePage:
 
 
 def due_campaigns(today: date) -> list[Campaign]:
-    """This year's published campaign courses that are overdue or due within SOON_DAYS."""
+    """This year's published campaign courses that are overdue or due within SOON_DAYS, then
+    the launched campaigns in the same window."""
     courses = db.session.execute(
         select(Course.id, Course.title, Course.deadline)
         .where(
@@ -101,7 +108,21 @@ def due_campaigns(today: date) -> list[Campaign]:
         )
         .order_by(Course.deadline, Course.id)
     )
-    return [Campaign(c.id, c.title, c.deadline, c.deadline < today) for c in courses]
+    due = [Campaign(c.id, c.title, c.deadline, c.deadline < today) for c in courses]
+    launched = campaign_progress.due_between(
+        date(today.year, 1, 1), today + timedelta(days=SOON_DAYS)
+    )
+    return due + [
+        Campaign(c.id, c.title, c.deadline, c.deadline < today, "campaign", c) for c in launched
+    ]
+
+
+def _courses(campaigns: list[Campaign]) -> list[Campaign]:
+    return [c for c in campaigns if c.kind == "course"]
+
+
+def _launched(campaigns: list[Campaign]):
+    return [c.source for c in campaigns if c.kind == "campaign"]
 
 
 def _overdue_select(
@@ -109,6 +130,10 @@ def _overdue_select(
 ) -> Select:
     status = status_expr(today.year, today)
     behind = status.in_(("behind", "not_started"))
+    launched = _launched(campaigns)
+    campaigns = _courses(campaigns)
+    if launched:
+        behind = or_(behind, *[campaign_progress.behind(c, today) for c in launched])
     if campaigns:
         done = (
             select(func.count())
@@ -139,21 +164,31 @@ def _row_columns(today: date) -> tuple:
     )
 
 
-def _completed_campaigns(member_ids, campaigns: list[Campaign]) -> set[tuple[int, int]]:
-    if not campaigns:
-        return set()
-    rows = db.session.execute(
-        select(CourseProgress.member_id, CourseProgress.course_id).where(
-            CourseProgress.member_id.in_(member_ids),
-            CourseProgress.course_id.in_([c.id for c in campaigns]),
-            CourseProgress.completed_at.is_not(None),
+def _completed_campaigns(
+    member_ids: list[int], campaigns: list[Campaign], today: date
+) -> set[tuple]:
+    """(member id, kind, id) of the campaigns each of these members has done (or is not in)."""
+    done: set[tuple] = set()
+    courses = _courses(campaigns)
+    if courses:
+        rows = db.session.execute(
+            select(CourseProgress.member_id, CourseProgress.course_id).where(
+                CourseProgress.member_id.in_(member_ids),
+                CourseProgress.course_id.in_([c.id for c in courses]),
+                CourseProgress.completed_at.is_not(None),
+            )
         )
-    )
-    return {(r.member_id, r.course_id) for r in rows}
+        done |= {(r.member_id, "course", r.course_id) for r in rows}
+    launched = _launched(campaigns)
+    if launched:
+        for campaign in launched:
+            unfinished = campaign_progress.unfinished_among(campaign, member_ids, today)
+            done |= {(i, "campaign", campaign.id) for i in member_ids if i not in unfinished}
+    return done
 
 
-def _missing(member_id: int, campaigns: list[Campaign], done: set[tuple[int, int]]):
-    return [c for c in campaigns if (member_id, c.id) not in done]
+def _missing(member_id: int, campaigns: list[Campaign], done: set[tuple]):
+    return [c for c in campaigns if (member_id, c.kind, c.id) not in done]
 
 
 def overdue_page(
@@ -185,7 +220,7 @@ def overdue_page(
         .offset((page - 1) * PER_PAGE)
     ).all()
     ids = [r.User.id for r in result]
-    done = _completed_campaigns(ids, campaigns)
+    done = _completed_campaigns(ids, campaigns, today)
     reminded = dict(
         db.session.execute(
             select(Reminder.member_id, func.max(Reminder.sent_at))
@@ -237,6 +272,31 @@ def _lock_tree(org: Organisation) -> None:
     db.session.execute(select(Organisation.id).where(Organisation.id == root_id).with_for_update())
 
 
+def recently_reminded(org: Organisation, member_ids, now: datetime) -> set[int]:
+    """The weekly rule: which of these members (ids or a SELECT of ids) were reminded within
+    REMIND_EVERY, by anyone. Takes the tree's lock first, so two senders see each other.
+    Campaign reminders (school.campaigns.reminders) go through this too."""
+    _lock_tree(org)
+    return set(
+        db.session.scalars(
+            select(Reminder.member_id).where(
+                Reminder.sent_at > now - REMIND_EVERY, Reminder.member_id.in_(member_ids)
+            )
+        )
+    )
+
+
+def record_reminder(
+    member: User, org: Organisation, sender: User, reason: str, now: datetime
+) -> None:
+    """Record that ``member`` was reminded now: the next week of the rule starts here."""
+    db.session.add(
+        Reminder(
+            member_id=member.id, org_id=org.id, sent_by_id=sender.id, reason=reason, sent_at=now
+        )
+    )
+
+
 def remind_overdue(
     sender: User,
     org: Organisation,
@@ -247,20 +307,13 @@ def remind_overdue(
     """Notify everyone on the filtered overdue list not reminded in the last week, and record it."""
     now = now or utcnow()
     today = local_today(now)
-    _lock_tree(org)
     campaigns = due_campaigns(today)
     ids = _overdue_select(org, filt, today, campaigns, User.id)
-    recent = set(
-        db.session.scalars(
-            select(Reminder.member_id).where(
-                Reminder.sent_at > now - REMIND_EVERY, Reminder.member_id.in_(ids)
-            )
-        )
-    )
+    recent = recently_reminded(org, ids, now)
     result = db.session.execute(
         _overdue_select(org, filt, today, campaigns, User, *_row_columns(today)).order_by(User.id)
     ).all()
-    done = _completed_campaigns(ids, campaigns)
+    done = _completed_campaigns([r.User.id for r in result], campaigns, today)
     sent = 0
     for r in result:
         if r.User.id in recent:
@@ -274,15 +327,7 @@ def remind_overdue(
         )
         text = reminder_text(row)
         notify([row.member], "reminder", text, url)
-        db.session.add(
-            Reminder(
-                member_id=row.member.id,
-                org_id=org.id,
-                sent_by_id=sender.id,
-                reason=text[:200],
-                sent_at=now,
-            )
-        )
+        record_reminder(row.member, org, sender, text[:200], now)
         sent += 1
     db.session.flush()
     return RemindResult(sent=sent, skipped=len(recent))
