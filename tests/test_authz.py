@@ -20,6 +20,7 @@ from school.forum.models import Attachment
 from school.images import store_image
 from school.quizzes import attempts as svc
 from tests.accounts import authz_cases as accounts_cases
+from tests.campaigns import authz_cases as campaigns_cases
 from tests.cards import authz_cases as cards_cases
 from tests.conftest import app_config, login, post
 from tests.courses import authz_cases as courses_cases
@@ -247,6 +248,7 @@ FEATURES = [
     studio_export_cases,
     quizzes_cases,
     credits_cases,
+    campaigns_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -7,7 +7,7 @@ Items (courses and quizzes, each 必修 or 选修) come as one select per course
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from school.campaigns.services import DESCRIPTION_MAX, TITLE_MAX
 from school.forms import required_text
@@ -35,8 +35,8 @@ class CampaignForm(FlaskForm):
         "活动说明",
         validators=[Optional(), Length(max=DESCRIPTION_MAX, message="活动说明太长了。")],
     )
-    start_on = LocalDateField("开始日期", validators=[DataRequired("请填写开始日期。")])
-    deadline = LocalDateField("截止日期", validators=[DataRequired("请填写截止日期。")])
+    start_on = LocalDateField("开始日期", validators=[InputRequired("请填写开始日期。")])
+    deadline = LocalDateField("截止日期", validators=[InputRequired("请填写截止日期。")])
     hours_target = StringField("学时要求（可不填）", validators=[Length(max=10)])
     remind_days = StringField("提前几天提醒", default="14,7,1", validators=[Length(max=40)])
     targets = TextAreaField(

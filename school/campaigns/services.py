@@ -240,6 +240,10 @@ def save_draft(user: User, data: CampaignInput, campaign: Campaign | None = None
     campaign.title, campaign.description, campaign.org = title, data.description or "", org
     campaign.start_on, campaign.deadline = data.start_on, data.deadline
     campaign.hours_target, campaign.remind_days = data.hours_target, remind
+    # The old rows go first: the new ones may name the same course or organisation again.
+    campaign.items.clear()
+    campaign.targets.clear()
+    db.session.flush()
     campaign.items = items
     campaign.targets = [
         CampaignTarget(org=t.org, side=t.side, floating_only=t.floating_only) for t in targets
