@@ -15,6 +15,7 @@ from school.clock import current_year, year_bounds
 from school.courses.models import Course, Lesson, LessonStudy
 from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
+from school.demo.campaigns import demo_campaign
 from school.demo.credits import credit_branch_lecture
 from school.members.models import FlowEvent, ManagementNote
 from school.notices.services import create_notice
@@ -110,6 +111,7 @@ def load() -> None:
     )
     credit_branch_lecture(secretary, red_star)
     _demo_quizzes()
+    demo_campaign(admin, city)
     # Last, so that every member above hears of them in 消息.
     _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
     db.session.commit()
