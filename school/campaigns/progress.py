@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import aliased, selectinload
 
@@ -230,7 +231,11 @@ class Report:
 
 def report(campaign: Campaign, org: Organisation, today: date) -> Report:
     """Counts per state over ``org`` and per child organisation (a member under two children,
-    home in one and host in another, is counted under both, as the school's reports do)."""
+    home in one and host in another, is counted under both, as the school's reports do).
+
+    One statement for the counts: the members' standings are computed once, in a CTE that both
+    halves read (PostgreSQL and SQLite materialise a CTE used twice), then the children.
+    """
     cols = columns(campaign, today)
     home, host = aliased(Organisation), aliased(Organisation)
     members = (
@@ -245,11 +250,16 @@ def report(campaign: Campaign, org: Organisation, today: date) -> Report:
         .outerjoin(home, home.id == User.home_org_id)
         .outerjoin(host, host.id == User.host_org_id)
         .where(_members(campaign, org))
-        .subquery()
+        .cte("campaign_members")
     )
     child = aliased(Organisation)
-    per_child = db.session.execute(
-        select(child, members.c.state, func.count(distinct(members.c.id)))
+    per_child = (
+        select(
+            child.id.label("org_id"),
+            members.c.state,
+            func.count(distinct(members.c.id)).label("members"),
+            literal(0).label("own"),
+        )
         .join(
             members,
             or_(
@@ -259,23 +269,30 @@ def report(campaign: Campaign, org: Organisation, today: date) -> Report:
         )
         .where(child.parent_id == org.id)
         .group_by(child.id, members.c.state)
-        .order_by(child.id)
-    ).all()
-    totals = db.session.execute(
-        select(
-            members.c.state,
-            func.count(),
-            func.sum(
-                case((or_(members.c.home_id == org.id, members.c.host_id == org.id), 1), else_=0)
-            ),
-        ).group_by(members.c.state)
-    ).all()
+    )
+    own_side = or_(members.c.home_id == org.id, members.c.host_id == org.id)
+    totals = select(
+        literal(None, Integer).label("org_id"),
+        members.c.state,
+        func.count().label("members"),
+        func.sum(case((own_side, 1), else_=0)).label("own"),
+    ).group_by(members.c.state)
+    rows = db.session.execute(union_all(per_child, totals)).all()
+    child_ids = sorted({r.org_id for r in rows if r.org_id is not None})
+    orgs = {
+        o.id: o
+        for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(child_ids)))
+    }
     children: dict[int, Counts] = {}
-    for row_org, state, count in per_child:
-        children.setdefault(row_org.id, Counts(row_org)).by_state[state] = count
-    total = Counts(org, {state: count for state, count, _ in totals})
-    own = Counts(org, {state: int(mine or 0) for state, _, mine in totals if mine})
-    return Report(org, total, list(children.values()), own)
+    total, own = Counts(org), Counts(org)
+    for r in rows:
+        if r.org_id is None:
+            total.by_state[r.state] = int(r.members)
+            if r.own:
+                own.by_state[r.state] = int(r.own)
+        else:
+            children.setdefault(r.org_id, Counts(orgs[r.org_id])).by_state[r.state] = int(r.members)
+    return Report(org, total, [children[i] for i in child_ids], own)
 
 
 # --- members, one page at a time, and the export -----------------------------------------------
@@ -301,14 +318,17 @@ class MemberPage:
     pages: int
 
 
-def _member_select(campaign: Campaign, org: Organisation, today: date, state: str | None):
+def _member_select(
+    campaign: Campaign,
+    who: ColumnElement[bool],
+    today: date,
+    state: str | None,
+    *,
+    behind_first: bool = True,
+):
     cols = columns(campaign, today)
     # The standing is computed once per member in a subquery, then filtered and sorted on.
-    standing = (
-        select(User.id.label("id"), cols.state, cols.done, cols.hours)
-        .where(_members(campaign, org))
-        .subquery()
-    )
+    standing = select(User.id.label("id"), cols.state, cols.done, cols.hours).where(who).subquery()
     query = (
         select(User, standing.c.state, standing.c.done, standing.c.hours)
         .join(standing, standing.c.id == User.id)
@@ -316,6 +336,8 @@ def _member_select(campaign: Campaign, org: Organisation, today: date, state: st
     )
     if state in STATES:
         query = query.where(standing.c.state == state)
+    if not behind_first:
+        return query.order_by(User.name, User.id)
     order = case({s: n for n, s in enumerate(STATE_ORDER)}, value=standing.c.state)
     return query.order_by(order, User.name, User.id)
 
@@ -327,23 +349,33 @@ def _rows(result) -> list[MemberRow]:
 def member_page(
     campaign: Campaign, org: Organisation, today: date, state: str | None = None, page: int = 1
 ) -> MemberPage:
-    """One page of the targeted members over ``org`` (of one state, if asked), behind first."""
-    query = _member_select(campaign, org, today, state)
-    total = (
-        db.session.scalar(
-            select(func.count()).select_from(query.with_only_columns(User.id).subquery())
-        )
-        or 0
-    )
+    """One page of the targeted members over ``org``: of one state if asked (every member's
+    standing is computed to find them), else all by name (only the page's are computed)."""
+    who = _members(campaign, org)
+    if state in STATES:
+        query = _member_select(campaign, who, today, state)
+        counted = query.with_only_columns(User.id)
+    else:
+        counted = select(User.id).where(who)
+    total = db.session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(page, 1), pages)
-    result = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    offset = (page - 1) * PER_PAGE
+    if state not in STATES:
+        ids = db.session.scalars(
+            counted.order_by(User.name, User.id).limit(PER_PAGE).offset(offset)
+        ).all()
+        query = _member_select(campaign, User.id.in_(ids), today, None, behind_first=False)
+        result = db.session.execute(query).all()
+    else:
+        result = db.session.execute(query.limit(PER_PAGE).offset(offset)).all()
     return MemberPage(_rows(result), total, page, pages)
 
 
 def all_members(campaign: Campaign, org: Organisation, today: date) -> list[MemberRow]:
     """Every targeted member over ``org`` with their standing (the export)."""
-    return _rows(db.session.execute(_member_select(campaign, org, today, None)).all())
+    query = _member_select(campaign, _members(campaign, org), today, None)
+    return _rows(db.session.execute(query).all())
 
 
 def behind(campaign: Campaign, today: date) -> ColumnElement[bool]:

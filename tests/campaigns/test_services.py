@@ -367,8 +367,17 @@ def test_the_member_list_runs_a_fixed_number_of_statements(app, engine, campaign
         finally:
             event.remove(engine, "before_cursor_execute", record)
         assert page.total == 35
-        # The subtree lookups (target, organisation), the count, the page, and the members'
-        # home and host organisations.
+        # The subtree lookups (target, organisation), the count, the page's ids by name, their
+        # standings, and the members' home and host organisations.
+        assert len(statements) == 7, "\n".join(statements)
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            overdue = progress.member_page(campaign, district, local_today(), "not_started")
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert overdue.total == 33
+        # Of one state: the lookups, the count, the page, the organisations.
         assert len(statements) == 6, "\n".join(statements)
 
 
