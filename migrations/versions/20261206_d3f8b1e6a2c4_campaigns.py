@@ -4,7 +4,7 @@ Who is targeted and how far each member is are not stored: they are read from th
 current organisations and the completion data already kept.
 
 Revision ID: d3f8b1e6a2c4
-Revises: c9e4a2f7b1d6
+Revises: f1c6d8a3e9b5
 Create Date: 2026-12-06 14:40:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import school.db
 
 revision = "d3f8b1e6a2c4"
-down_revision = "c9e4a2f7b1d6"
+down_revision = "f1c6d8a3e9b5"
 branch_labels = None
 depends_on = None
 
