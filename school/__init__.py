@@ -24,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.campaigns.views import bp as campaigns_bp
     from school.cards import services as card_services
     from school.cards.views import bp as cards_bp
+    from school.classes import services as class_services
+    from school.classes.views import bp as classes_bp
     from school.courses import requirements as course_requirements
     from school.courses.home import home_page
     from school.courses.page import course_page
@@ -98,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         studio_files_bp,
         credits_bp,
         campaigns_bp,
+        classes_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -113,6 +116,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("replies", forum_home.home_part)
     home_page.register("notices", notice_reads.home_part)
     home_page.register("campaigns", campaign_home.home_part)
+    home_page.register("classes", class_services.home_part)
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     member_page.register("card", card_services.member_page_part)

@@ -4,6 +4,7 @@ from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, Y
 from school.auth.models import LoginSession, User
 from school.campaigns.models import Campaign, CampaignItem, CampaignTarget
 from school.cards.models import MemberCard
+from school.classes.models import Attendance, ClassSession, Enrolment, TrainingClass
 from school.courses.models import (
     Course,
     CourseCompletion,
@@ -41,12 +42,14 @@ __all__ = [
     "Attachment",
     "Attempt",
     "AttemptQuestion",
+    "Attendance",
     "AuditEntry",
     "Bulletin",
     "Campaign",
     "CampaignItem",
     "CampaignTarget",
     "Category",
+    "ClassSession",
     "ContentRevision",
     "Course",
     "CourseCompletion",
@@ -54,6 +57,7 @@ __all__ = [
     "CourseProgress",
     "CreditBatch",
     "CreditBatchMember",
+    "Enrolment",
     "FlowEvent",
     "Lesson",
     "LessonCompletion",
@@ -82,6 +86,7 @@ __all__ = [
     "Theme",
     "Thread",
     "ThreadEvent",
+    "TrainingClass",
     "User",
     "YearProgress",
 ]

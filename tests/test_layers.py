@@ -37,7 +37,7 @@ LAYERS: list[set[str]] = [
     {"orgs", "auth"},
     {"courses", "archive", "notifications"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
-    {"campaigns", "credits"},
+    {"campaigns", "classes", "credits"},
     {"reports", "search", "studio"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.
     {"__init__", "models", "cli", "demo", "backup"},
