@@ -15,6 +15,7 @@ from school.clock import current_year, year_bounds
 from school.courses.models import Course, Lesson, LessonStudy
 from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
+from school.demo import classes as demo_classes
 from school.demo.campaigns import demo_campaign
 from school.demo.credits import credit_branch_lecture
 from school.members.models import FlowEvent, ManagementNote
@@ -110,6 +111,7 @@ def load() -> None:
         recorded_by=secretary,
     )
     credit_branch_lecture(secretary, red_star)
+    demo_classes.load(secretary, red_star, [floating])
     _demo_quizzes()
     demo_campaign(admin, city)
     # Last, so that every member above hears of them in 消息.
