@@ -30,7 +30,7 @@ from flask import current_app
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from school import spreadsheets
 from school.archive import services as archive
@@ -46,7 +46,7 @@ from school.classes.permissions import can_enrol_member, can_manage_class, can_s
 from school.clock import local_zone, to_local
 from school.db import db, utcnow
 from school.orgs.models import Organisation
-from school.orgs.permissions import managed_orgs
+from school.orgs.permissions import managed_orgs, manages
 from school.orgs.scope import covers
 
 SALT = "class-checkin"
@@ -115,8 +115,6 @@ def create_class(
     actor: User, org: Organisation, fields: ClassFields, organiser: User | None = None
 ) -> TrainingClass:
     """A new class run by ``org`` (which the actor must manage); the actor organises it."""
-    from school.orgs.permissions import manages
-
     if not manages(actor, org):
         raise ClassError(f"您不能以“{org.name}”的名义举办培训班。")
     if not org.is_open:
@@ -464,7 +462,8 @@ def next_session(training_class: TrainingClass, now: datetime) -> ClassSession |
 
 
 def home_part(user: User, today: date) -> dict[str, object]:
-    """The home page's "我报名的培训班": classes with a session still to come, and the next one."""
+    """The home page's "我报名的培训班": classes with a session still to come, and the next one
+    (one statement)."""
     now = utcnow()
     rows = db.session.execute(
         select(Enrolment, ClassSession)
@@ -474,7 +473,8 @@ def home_part(user: User, today: date) -> dict[str, object]:
             Enrolment.state.in_(("enrolled", "waiting")),
             ClassSession.ends_at >= now,
         )
-        .options(selectinload(Enrolment.training_class))
+        # In the same statement: the home page names each class.
+        .options(joinedload(Enrolment.training_class))
         .order_by(ClassSession.starts_at)
     ).all()
     upcoming: dict[int, tuple[Enrolment, ClassSession]] = {}
