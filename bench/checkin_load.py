@@ -227,8 +227,10 @@ def run(opts: argparse.Namespace) -> int:
         say = out.append
         say(f"## Check-in by phone, {backend}, {harness.utc_now()}")
         say("")
-        say(f"{len(latencies)} members checked in over {phase:.0f} s (spread {opts.spread} s), ")
-        say(f"gunicorn {opts.workers} sync workers; code {harness.code_version()}")
+        say(
+            f"{len(latencies)} members checked in over {phase:.0f} s (spread {opts.spread:.0f} s), "
+            f"gunicorn {opts.workers} sync workers; code {harness.code_version()}"
+        )
         say("")
         say("| | median ms | p95 ms | max ms |")
         say("|---|---|---|---|")

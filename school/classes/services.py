@@ -480,7 +480,8 @@ def home_part(user: User, today: date) -> dict[str, object]:
     upcoming: dict[int, tuple[Enrolment, ClassSession]] = {}
     for enrolment, session in rows:
         upcoming.setdefault(enrolment.class_id, (enrolment, session))
-    return {"upcoming_classes": list(upcoming.values())[:3]}
+    # classes_link: the home page then leads to the list of classes open for enrolment.
+    return {"upcoming_classes": list(upcoming.values())[:3], "classes_link": True}
 
 
 # ---- classes staff see ------------------------------------------------------------------
@@ -556,7 +557,12 @@ def read_token(token: str, now: datetime | None = None) -> ClassSession:
         if isinstance(session_id, int) and age > CHECKIN_SECONDS:
             raise CodeRefused("签到码已过期（二维码每分钟更新），请扫描签到屏上最新的二维码。")
         raise CodeRefused("签到码无效，请扫描签到屏上的二维码。")
-    session = db.session.get(ClassSession, session_id)
+    # With its class and organiser in the same statement: the check-in names both.
+    session = db.session.get(
+        ClassSession,
+        session_id,
+        options=[joinedload(ClassSession.training_class).joinedload(TrainingClass.organiser)],
+    )
     if session is None:
         raise CodeRefused("签到码无效，请扫描签到屏上的二维码。")
     return session

@@ -481,3 +481,20 @@ def test_the_home_page_names_the_next_session(app, client, world, klass):
     todo = page[page.index("我的待办") :]
     assert "我报名的培训班" in todo and "春节返乡培训班" in todo
     assert "第2讲" in todo and "第1讲" not in todo
+    assert 'href="/classes/">培训班与讲座' in page
+
+
+def test_a_check_in_runs_a_fixed_few_statements(app, client, world, klass, count_statements):
+    """The login, the session with its class and organiser, the enrolment, the attendance; the
+    rest is the archive's (the entry and its running totals), the same for every check-in."""
+    class_id, (first, _) = klass
+    _enrol(app, class_id, world.member)
+    login(client, "member")
+    response, statements = count_statements(client, f"/classes/checkin/{_token(app, first)}")
+    assert response.status_code == 200 and "签到成功" in response.get_data(as_text=True)
+    ours = [s for s in statements if re.search(r"\b(class_\w+|training_classes)\b", s)]
+    assert len(ours) == 3, "\n".join(ours)
+    archive = [
+        s for s in statements if re.search(r"\b(archive_entries|year_progress|rollup_\w+)\b", s)
+    ]
+    assert len(statements) - len(ours) - len(archive) <= 3, "\n".join(statements)
