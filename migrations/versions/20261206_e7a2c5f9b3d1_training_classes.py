@@ -4,7 +4,7 @@ New tables only; attendance is also written to ``archive_entries`` as offline st
 so nothing existing changes.
 
 Revision ID: e7a2c5f9b3d1
-Revises: c9e4a2f7b1d6
+Revises: d3f8b1e6a2c4
 Create Date: 2026-12-06 14:25:24.162908
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from school.db import Hours, UTCDateTime
 
 revision = "e7a2c5f9b3d1"
-down_revision = "c9e4a2f7b1d6"
+down_revision = "d3f8b1e6a2c4"
 branch_labels = None
 depends_on = None
 
