@@ -73,6 +73,8 @@ def test_every_view_that_takes_a_file_declares_its_kind(app):
         "forum.reply": "FORUM_IMAGE_MAX_MB",
         "cards.upload_photo": "CARD_PHOTO_MAX_MB",
         "roster.preview": "ROSTER_MAX_MB",
+        # A sign-in sheet and an evidence photo in one form: the sheet's limit is the larger.
+        "credits.preview": "ROSTER_MAX_MB",
         "quiz_manage.bank_import": "QUIZ_IMPORT_MAX_MB",
         "studio_files.upload": "LESSON_VIDEO_MAX_MB",
         "studio_files.docx_import": "DOCX_MAX_MB",

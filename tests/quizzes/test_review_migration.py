@@ -27,6 +27,14 @@ QUIZZES = table(
 )
 
 
+ENTRIES = table(
+    "archive_entries",
+    *(column(name) for name in ("member_id", "kind", "source", "title", "hours", "score")),
+    *(column(name) for name in ("max_score", "passed", "dedupe_key", "completed_at")),
+    column("recorded_at"),
+)
+
+
 def _quiz(conn, quiz_id: int, review: str) -> None:
     conn.execute(
         QUIZZES.insert().values(
@@ -95,7 +103,7 @@ def test_the_review_check_widens_and_narrows_without_losing_a_row(backend, tmp_p
                 )
             )
             conn.execute(
-                ArchiveEntry.__table__.insert().values(
+                ENTRIES.insert().values(
                     member_id=1,
                     kind="quiz",
                     source="online",
@@ -117,7 +125,9 @@ def test_the_review_check_widens_and_narrows_without_losing_a_row(backend, tmp_p
             # Nothing cascaded away, nothing rewritten: the old quiz keeps its setting.
             assert _reviews(conn) == {1: "immediate"}
             assert conn.scalar(select(func.count()).select_from(Attempt.__table__)) == 1
-            entry = conn.execute(select(ArchiveEntry.__table__)).one()
+            entry = conn.execute(
+                select(ArchiveEntry.score, ArchiveEntry.quiz_id, ArchiveEntry.attempt_number)
+            ).one()
             assert (entry.score, entry.quiz_id, entry.attempt_number) == (3, None, None)
             _quiz(conn, 2, "after_last")
         with pytest.raises(IntegrityError), engine.begin() as conn:
