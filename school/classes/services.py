@@ -165,6 +165,29 @@ def update_class(actor: User, training_class: TrainingClass, fields: ClassFields
     db.session.flush()
 
 
+def _session_fields(
+    title: str, day: date, start: time, end: time, hours: Decimal
+) -> tuple[str, datetime, datetime]:
+    """Checked session fields: the title, and the local date and times as UTC moments."""
+    title = (title or "").strip()
+    if not title:
+        raise ClassError("请填写本场内容。")
+    if len(title) > TITLE_MAX:
+        raise ClassError(f"本场内容最多 {TITLE_MAX} 个字。")
+    if end <= start:
+        raise ClassError("结束时间应晚于开始时间。")
+    if hours is None or not Decimal(0) <= hours <= MAX_SESSION_HOURS:
+        raise ClassError("学时应在 0 到 24 之间。")
+    if hours != hours.quantize(Decimal("0.1")):
+        raise ClassError("学时最多保留一位小数。")
+    zone = local_zone()
+    return (
+        title,
+        datetime.combine(day, start, tzinfo=zone).astimezone(UTC),
+        datetime.combine(day, end, tzinfo=zone).astimezone(UTC),
+    )
+
+
 def add_session(
     actor: User,
     training_class: TrainingClass,
@@ -178,28 +201,71 @@ def add_session(
     """Add a session (a local date and times) with the 学时 it earns."""
     if not can_manage_class(actor, training_class):
         raise ClassError("您不能修改这个培训班。")
-    title = (title or "").strip()
-    if not title:
-        raise ClassError("请填写本场内容。")
-    if len(title) > TITLE_MAX:
-        raise ClassError(f"本场内容最多 {TITLE_MAX} 个字。")
-    if end <= start:
-        raise ClassError("结束时间应晚于开始时间。")
-    if hours is None or not Decimal(0) <= hours <= MAX_SESSION_HOURS:
-        raise ClassError("学时应在 0 到 24 之间。")
-    if hours != hours.quantize(Decimal("0.1")):
-        raise ClassError("学时最多保留一位小数。")
-    zone = local_zone()
+    title, starts_at, ends_at = _session_fields(title, day, start, end, hours)
     session = ClassSession(
         training_class=training_class,
         title=title,
-        starts_at=datetime.combine(day, start, tzinfo=zone).astimezone(UTC),
-        ends_at=datetime.combine(day, end, tzinfo=zone).astimezone(UTC),
+        starts_at=starts_at,
+        ends_at=ends_at,
         hours=hours,
     )
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def update_session(
+    actor: User,
+    session: ClassSession,
+    *,
+    title: str,
+    day: date,
+    start: time,
+    end: time,
+    hours: Decimal,
+) -> None:
+    """Change a session's content, date, times or 学时.
+
+    Archive entries already written for its attendance stay as they were: the archive is a
+    ledger, and a later change of 学时 or title never rewrites a member's history.
+    """
+    if not can_manage_class(actor, session.training_class):
+        raise ClassError("您不能修改这个培训班。")
+    session.title, session.starts_at, session.ends_at = _session_fields(
+        title, day, start, end, hours
+    )
+    session.hours = hours
+    db.session.flush()
+
+
+def attendance_count(session: ClassSession) -> int:
+    """How many members were checked in at the session."""
+    return (
+        db.session.scalar(
+            select(func.count(Attendance.id)).where(Attendance.session_id == session.id)
+        )
+        or 0
+    )
+
+
+def delete_session(actor: User, session: ClassSession) -> None:
+    """Delete a session nobody attended; one with attendance is refused and left as it is."""
+    if not can_manage_class(actor, session.training_class):
+        raise ClassError("您不能修改这个培训班。")
+    # The row lock waits for a check-in being written to this session (its foreign key holds
+    # a share lock on the row), so the count below sees it.
+    db.session.execute(
+        select(ClassSession.id).where(ClassSession.id == session.id).with_for_update()
+    )
+    present = attendance_count(session)
+    if present:
+        raise ClassError(
+            f"“{session.title}”已有 {present} 人签到，学时已记入学习档案，不能删除；"
+            "如时间或内容有误，请修改本场。"
+        )
+    # Out of the class's list as well as the database (the list may already be loaded).
+    session.training_class.sessions.remove(session)
+    db.session.flush()
 
 
 def session_title(session: ClassSession) -> str:

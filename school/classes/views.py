@@ -326,6 +326,62 @@ def add_session(class_id: int):
     ), 400
 
 
+@bp.route("/manage/classes/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(session_id: int):
+    session = _staff_session(session_id, manage=True)
+    if request.method == "GET":
+        starts, ends = to_local(session.starts_at), to_local(session.ends_at)
+        form = SessionForm(title=session.title, hours=session.hours)
+        form.day.data, form.start.data, form.end.data = starts.date(), starts.time(), ends.time()
+    else:
+        form = SessionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_session(
+                current_user,
+                session,
+                title=form.title.data,
+                day=form.day.data,
+                start=form.start.data,
+                end=form.end.data,
+                hours=form.hours.data,
+            )
+        except ClassError as exc:
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash("已保存本场的修改。", "success")
+            return redirect(url_for("classes.staff_page", class_id=session.class_id))
+    if request.method == "POST":
+        status = 400
+    return render_template(
+        "classes/session_edit.html",
+        form=form,
+        s=session,
+        c=session.training_class,
+        present=services.attendance_count(session),
+    ), status
+
+
+@bp.post("/manage/classes/sessions/<int:session_id>/delete")
+@login_required
+def delete_session(session_id: int):
+    session = _staff_session(session_id, manage=True)
+    class_id, title = session.class_id, session.title
+    try:
+        services.delete_session(current_user, session)
+    except ClassError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("classes.edit_session", session_id=session_id))
+    db.session.commit()
+    flash(f"已删除场次“{title}”。", "success")
+    return redirect(url_for("classes.staff_page", class_id=class_id))
+
+
 @bp.route("/manage/classes/<int:class_id>/enrol", methods=["GET", "POST"])
 @login_required
 def bulk_enrol(class_id: int):

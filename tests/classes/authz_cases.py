@@ -80,6 +80,24 @@ CASES: list = [
         "/manage/classes/sessions/{session_a}/card",
         {**_RUN_A, "secretary": 400, "admin": 400},
     ),
+    ("GET", "/manage/classes/sessions/{session_a}/edit", _RUN_A),
+    # Empty form: shown again with its errors, nothing changed.
+    (
+        "POST",
+        "/manage/classes/sessions/{session_a}/edit",
+        {**_RUN_A, "secretary": 400, "admin": 400},
+    ),
+    (
+        "GET",
+        "/manage/classes/sessions/{session_b}/edit",
+        {"anonymous": 302, "committee": 200, "admin": 200, "*": 404},
+    ),
+    (
+        "POST",
+        "/manage/classes/sessions/{session_a}/delete",
+        {**_RUN_A, "secretary": 302, "admin": 302},
+    ),
+    ("POST", "/manage/classes/sessions/999999/delete", {"anonymous": 302, "*": 404}),
     ("GET", "/manage/classes/sessions/{session_a}/screen", _RUN_A),
     ("GET", "/manage/classes/sessions/{session_a}/code", _RUN_A),
 ]
