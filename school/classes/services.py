@@ -45,6 +45,7 @@ from school.classes.models import (
 from school.classes.permissions import can_enrol_member, can_manage_class, can_self_enrol
 from school.clock import local_zone, to_local
 from school.db import db, utcnow
+from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.orgs.permissions import managed_orgs, manages
 from school.orgs.scope import covers
@@ -346,10 +347,41 @@ def enrol(
     elif not can_enrol_member(actor, training_class, member):
         raise ClassError(f"{member.name}不在您管理的党组织内，不能为其报名。")
     lock_class(training_class.id)
-    enrolment, _ = _enrol_locked(
+    enrolment, new = _enrol_locked(
         training_class, member, actor, now or utcnow(), seats_taken(training_class)
     )
+    if new:
+        _tell_enrolled(training_class, [enrolment], actor)
     return enrolment
+
+
+def class_path(training_class: TrainingClass) -> str:
+    """The member's page of a class (the route of ``classes.show``), for links made outside a
+    request."""
+    return f"/classes/{training_class.id}"
+
+
+def _tell_enrolled(training_class: TrainingClass, places: list[Enrolment], actor: User) -> None:
+    """Tell members whom staff enrolled (or put on the waiting list); a member who enrolled
+    themselves is not told (``notify`` leaves out the actor)."""
+    for state, text in (
+        ("enrolled", f"党组织已为您报名培训班“{training_class.title}”"),
+        ("waiting", f"党组织已为您报名培训班“{training_class.title}”，名额已满，您在候补名单中"),
+    ):
+        members = [e.member for e in places if e.state == state]
+        if members:
+            notify(members, "class", text, class_path(training_class), exclude=actor)
+
+
+def _tell_promoted(training_class: TrainingClass, promoted: list[Enrolment]) -> None:
+    """Tell members who moved from the waiting list into a seat."""
+    if promoted:
+        notify(
+            [e.member for e in promoted],
+            "class",
+            f"培训班“{training_class.title}”有了空余名额，您已从候补转为正式报名",
+            class_path(training_class),
+        )
 
 
 @dataclass
@@ -417,6 +449,7 @@ def bulk_enrol(
     lock_class(training_class.id)
     taken = seats_taken(training_class)
     result = BulkResult()
+    placed: list[Enrolment] = []
     for member in dict.fromkeys(members):
         enrolment, new = _enrol_locked(training_class, member, actor, now, taken)
         if not new:
@@ -426,6 +459,10 @@ def bulk_enrol(
             result.enrolled.append(member)
         else:
             result.waiting.append(member)
+        if new:
+            placed.append(enrolment)
+    if placed:
+        _tell_enrolled(training_class, placed, actor)
     return result
 
 
@@ -446,6 +483,7 @@ def _fill_seats(training_class: TrainingClass, actor: User, now: datetime) -> li
         db.session.flush()
         promoted.append(first)
         taken += 1
+    _tell_promoted(training_class, promoted)
     return promoted
 
 
