@@ -46,6 +46,7 @@ from school.classes.permissions import can_enrol_member, can_manage_class, can_s
 from school.clock import local_zone, to_local
 from school.db import db, utcnow
 from school.notifications.services import notify
+from school.orgs import audit
 from school.orgs.models import Organisation
 from school.orgs.permissions import managed_orgs, manages
 from school.orgs.scope import covers
@@ -463,6 +464,13 @@ def bulk_enrol(
             placed.append(enrolment)
     if placed:
         _tell_enrolled(training_class, placed, actor)
+        audit.record(
+            actor,
+            "class.enrol",
+            f"培训班批量报名：“{training_class.title}”，报名 {len(result.enrolled)} 人，"
+            f"候补 {len(result.waiting)} 人",
+            org=training_class.org,
+        )
     return result
 
 
@@ -800,7 +808,15 @@ def check_in_many(session: ClassSession, members: list[User], recorded_by: User)
     missing = [m.name for m in members if not _is_enrolled(session, m)]
     if missing:
         raise ClassError(f"{'、'.join(missing)}没有报名本培训班，不能签到。")
-    return sum(1 for m in members if check_in(session, m, recorded_by, "hand") is not None)
+    added = sum(1 for m in members if check_in(session, m, recorded_by, "hand") is not None)
+    if added:
+        audit.record(
+            recorded_by,
+            "class.attend",
+            f"培训班手工签到：{session_title(session)}（{session_when(session)}），签到 {added} 人",
+            org=session.training_class.org,
+        )
+    return added
 
 
 def member_attendance(training_class: TrainingClass, member: User) -> set[int]:

@@ -127,6 +127,8 @@ AUDIT_ACTIONS = {
     "member.edit": "修改党员信息",
     "credit.batch": "集体学习记录",
     "credit.correct": "更正学时",
+    "class.enrol": "培训班批量报名",
+    "class.attend": "培训班手工签到",
 }
 
 

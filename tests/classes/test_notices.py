@@ -1,5 +1,6 @@
-"""What members are told: a member promoted from the waiting list and a member whom staff
-enrolled get a notification linking to the class."""
+"""What members are told and what the audit log keeps: a member promoted from the waiting list
+and a member whom staff enrolled get a notification linking to the class; staff enrolling in
+bulk and checking in by hand leave one audit line each, with the count."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from school.classes import services
 from school.classes.models import TrainingClass
 from school.db import db
 from school.notifications.models import Notification
+from school.orgs.models import AuditEntry
 from tests.classes.test_classes import _enrol, _make_class
 from tests.conftest import login, post
 
@@ -19,6 +21,18 @@ def _notes(app) -> list[tuple[int, str, str, str]]:
         return [
             (n.user_id, n.kind, n.text, n.url)
             for n in db.session.scalars(select(Notification).order_by(Notification.id))
+        ]
+
+
+def _audit(app) -> list[tuple[int | None, str, str, int | None]]:
+    with app.app_context():
+        return [
+            (a.actor_id, a.action, a.detail, a.org_id)
+            for a in db.session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action.startswith("class."))
+                .order_by(AuditEntry.id)
+            )
         ]
 
 
@@ -102,7 +116,7 @@ def test_a_single_staff_enrolment_tells_the_member(app, world):
     assert _notes(app) == [(world.member, "class", text, f"/classes/{class_id}")]
 
 
-def test_a_refused_bulk_enrolment_tells_nobody(app, client, world):
+def test_a_refused_bulk_enrolment_tells_nobody_and_logs_nothing(app, client, world):
     with app.app_context():
         class_id, _ = _make_class(world)
     login(client, "secretary")
@@ -112,4 +126,46 @@ def test_a_refused_bulk_enrolment_tells_nobody(app, client, world):
         {"member": [str(world.member)], "numbers": "NOPE-9"},
     )
     assert response.status_code == 400
-    assert _notes(app) == []
+    assert _notes(app) == [] and _audit(app) == []
+
+
+def test_bulk_enrolment_writes_one_audit_line_with_the_count(app, client, world):
+    with app.app_context():
+        class_id, _ = _make_class(world, capacity=1)
+        org_id = db.session.get(TrainingClass, class_id).org_id
+    login(client, "secretary")
+    post(
+        client,
+        f"/manage/classes/{class_id}/enrol",
+        {"member": [str(world.member), str(world.viewer)]},
+    )
+    assert _audit(app) == [
+        (
+            world.secretary,
+            "class.enrol",
+            "培训班批量报名：“春节返乡培训班”，报名 1 人，候补 1 人",
+            org_id,
+        )
+    ]
+    # Nothing new to enrol: nothing to log.
+    post(client, f"/manage/classes/{class_id}/enrol", {"member": [str(world.member)]})
+    assert len(_audit(app)) == 1
+    # The organisation's audit log shows it to its staff.
+    assert "培训班批量报名" in client.get("/manage/orgs/audit").get_data(as_text=True)
+
+
+def test_checking_in_by_hand_writes_one_audit_line_with_the_count(app, client, world):
+    with app.app_context():
+        class_id, (first, _) = _make_class(world)
+    _enrol(app, class_id, world.member, world.viewer)
+    login(client, "secretary")
+    url = f"/manage/classes/sessions/{first}/attend"
+    post(client, url, {"member": [str(world.member), str(world.secretary)]})  # refused
+    assert _audit(app) == []
+    post(client, url, {"member": [str(world.member), str(world.viewer)]})
+    (entry,) = _audit(app)
+    assert entry[:2] == (world.secretary, "class.attend")
+    assert entry[2].startswith("培训班手工签到：春节返乡培训班 · 第1讲（")
+    assert entry[2].endswith("），签到 2 人")
+    post(client, url, {"member": [str(world.member)]})  # already present: nothing written
+    assert len(_audit(app)) == 1
