@@ -830,6 +830,34 @@ def member_attendance(training_class: TrainingClass, member: User) -> set[int]:
     )
 
 
+ATTENDANCE_STATES = {
+    "present": "已签到",
+    "absent": "缺席",
+    "ongoing": "进行中，未签到",
+    "upcoming": "未开始",
+}
+
+
+def member_session_states(
+    training_class: TrainingClass, member: User, now: datetime | None = None
+) -> dict[int, str]:
+    """For an enrolled member's own page: each session's state by id, a key of
+    ``ATTENDANCE_STATES`` (present, absent once it has ended, ongoing, upcoming)."""
+    now = now or utcnow()
+    attended = member_attendance(training_class, member)
+    states = {}
+    for session in training_class.sessions:
+        if session.id in attended:
+            states[session.id] = "present"
+        elif session.starts_at > now:
+            states[session.id] = "upcoming"
+        elif session.ends_at >= now:
+            states[session.id] = "ongoing"
+        else:
+            states[session.id] = "absent"
+    return states
+
+
 def attendance_workbook(training_class: TrainingClass) -> bytes:
     """The class's attendance as an .xlsx: one row per enrolled member, one column per session."""
     grid = attendance_grid(training_class)

@@ -96,12 +96,15 @@ def show(class_id: int):
     held = enrolment is not None and enrolment.state != "cancelled"
     if not can_see_class(current_user, training_class, held):
         abort(404)
-    attended = services.member_attendance(training_class, current_user) if held else set()
+    states = {}
+    if held and enrolment.state == "enrolled":
+        states = services.member_session_states(training_class, current_user)
     return render_template(
         "classes/show.html",
         c=training_class,
         enrolment=enrolment if held else None,
-        attended=attended,
+        states=states,
+        state_labels=services.ATTENDANCE_STATES,
         can_enrol=can_self_enrol(current_user, training_class),
         can_manage=can_read_class(current_user, training_class),
         taken=services.seats_taken(training_class),
