@@ -68,16 +68,27 @@ BROWSER_TESTS = "tests/browser"
 
 def _scope(nodeid: str) -> str:
     """A test's unit of work for `--dist loadfile`: its file, except that the browser tests are
-    one unit, so that one process builds the demo school and starts Chromium for all of them."""
+    one unit per database, so that one process builds that database's demo school and starts
+    Chromium for all of its browser tests, and the two databases' units run side by side (one
+    unit for both was the suite's long pole: it ran alone for minutes while the other process
+    had finished)."""
     path = nodeid.split("::", 1)[0]
-    return BROWSER_TESTS if path.startswith(f"{BROWSER_TESTS}/") else path
+    if not path.startswith(f"{BROWSER_TESTS}/"):
+        return path
+    params = nodeid.rpartition("[")[2] if nodeid.endswith("]") else ""
+    return f"{BROWSER_TESTS}[{'postgresql' if params.startswith('postgresql') else 'sqlite'}]"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest units first, so that the last one to finish is short: the browser tests
-    (a minute or more in one process), then the other files by their number of tests."""
+    (minutes in one process), then the other files by their number of tests."""
     sizes = Counter(_scope(item.nodeid) for item in items)
-    items.sort(key=lambda item: (_scope(item.nodeid) != BROWSER_TESTS, -sizes[_scope(item.nodeid)]))
+
+    def order(item: pytest.Item) -> tuple[bool, int]:
+        scope = _scope(item.nodeid)
+        return not scope.startswith(f"{BROWSER_TESTS}["), -sizes[scope]
+
+    items.sort(key=order)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
