@@ -1,7 +1,5 @@
 """Two members taking the last seat at once, and one member checked in twice at once."""
 
-import threading
-from collections.abc import Callable
 from datetime import time, timedelta
 from decimal import Decimal
 
@@ -16,28 +14,7 @@ from school.clock import local_today
 from school.db import db
 from school.orgs.services import find_org
 from tests.factories import build_world
-
-
-def _race(app, actions: list[Callable[[], object]]) -> list[object]:
-    """Run each action in its own app context at the same moment; return results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            with app.app_context():
-                results[index] = actions[index]()
-                db.session.commit()
-        except BaseException as exc:  # reported to the test below
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.racing import race
 
 
 def _setup(app, capacity: int | None) -> tuple[object, int, int]:
@@ -70,7 +47,7 @@ def _enrol(class_id: int, member_id: int):
 
 def test_two_members_taking_the_last_seat_at_once_get_one_seat_and_one_wait(committed_app):
     world, class_id, _ = _setup(committed_app, capacity=1)
-    results = _race(committed_app, [_enrol(class_id, world.member), _enrol(class_id, world.viewer)])
+    results = race(committed_app, [_enrol(class_id, world.member), _enrol(class_id, world.viewer)])
     assert sorted(results) == ["enrolled", "waiting"], results
     with committed_app.app_context():
         states = db.session.scalars(
@@ -90,7 +67,7 @@ def test_a_cancellation_and_an_enrolment_at_once_never_overfill_the_class(commit
         member = db.session.get(User, world.member)
         return services.cancel(db.session.get(TrainingClass, class_id), member, member)
 
-    _race(committed_app, [cancel, _enrol(class_id, world.secretary)])
+    race(committed_app, [cancel, _enrol(class_id, world.secretary)])
     with committed_app.app_context():
         states = dict(
             db.session.execute(
@@ -114,7 +91,7 @@ def test_one_member_scanned_twice_at_once_is_credited_once(committed_app):
         member = db.session.get(User, world.member)
         return services.check_in(session, member, session.training_class.organiser, "qr")
 
-    results = _race(committed_app, [scan, scan])
+    results = race(committed_app, [scan, scan])
     assert not [r for r in results if isinstance(r, BaseException)], results
     with committed_app.app_context():
         assert db.session.scalar(select(func.count(Attendance.id))) == 1

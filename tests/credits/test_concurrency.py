@@ -1,8 +1,6 @@
 """Two organisers crediting the same list at the same moment: each member is credited once,
 and the one who comes second is told so (a message, not an error page)."""
 
-import threading
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -16,28 +14,7 @@ from school.credits.models import CreditBatchMember
 from school.db import db
 from school.orgs.services import find_org
 from tests.factories import build_world, make_user
-
-
-def _race(app, actions: list[Callable[[], object]]) -> list[object]:
-    """Run each action in its own app context at the same moment; return results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                results[index] = actions[index]()
-                db.session.commit()
-        except BaseException as exc:  # reported to the test below
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.racing import race
 
 
 def _credit(actor_id: int, member_ids: list[int], key: str, day: date):
@@ -65,7 +42,7 @@ def test_two_organisers_crediting_one_list_at_once_credit_each_member_once(commi
         ids = [make_user(f"m{i}", f"党员{i}", home_org=branch).id for i in range(30)]
         db.session.commit()
         day = local_today()
-    results = _race(
+    results = race(
         committed_app,
         [
             _credit(world.secretary, ids, "first", day),

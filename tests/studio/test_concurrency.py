@@ -1,8 +1,5 @@
 """Two instructors, or an instructor and a reviewer, acting on one course at the same moment."""
 
-import threading
-from collections.abc import Callable
-
 from sqlalchemy import select
 
 from school.auth.models import User
@@ -11,28 +8,7 @@ from school.db import db
 from school.studio import review, revisions
 from school.studio.models import ContentRevision, Review
 from tests.factories import build_world
-
-
-def _race(app, actions: list[Callable[[], object]]) -> list[object]:
-    """Run each action in its own app context at the same moment; return results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            with app.app_context():
-                results[index] = actions[index]()
-                db.session.commit()
-        except BaseException as exc:  # reported to the test below
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+from tests.racing import race
 
 
 def _setup(app) -> tuple[int, int, int]:
@@ -58,7 +34,7 @@ def _save(user_id: int, body: str, base: int):
 
 def test_two_saves_from_the_same_version_at_once_keep_one_and_refuse_the_other(committed_app):
     instructor, admin, lesson_id = _setup(committed_app)
-    results = _race(committed_app, [_save(instructor, "甲", 1), _save(admin, "乙", 1)])
+    results = race(committed_app, [_save(instructor, "甲", 1), _save(admin, "乙", 1)])
     conflicts = [r for r in results if isinstance(r, revisions.EditConflict)]
     assert len(conflicts) == 1, results
     assert [r for r in results if not isinstance(r, BaseException)] == [2]
@@ -82,7 +58,7 @@ def test_an_approval_and_a_save_at_once_never_publish_what_was_not_read(committe
         request = db.session.get(Review, review_id)
         review.approve(request, course, db.session.get(User, admin))
 
-    results = _race(committed_app, [approve, _save(instructor, "送审后又改", 2)])
+    results = race(committed_app, [approve, _save(instructor, "送审后又改", 2)])
     with committed_app.app_context():
         state = db.session.get(Review, review_id).state
         lesson = courses.get_lesson(courses.get_course("rules"), "one")
