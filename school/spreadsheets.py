@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -25,6 +26,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What spreadsheet programs read as the start of a formula (tab and CR as well: OWASP's list).
@@ -135,3 +137,82 @@ def download(data: bytes, filename: str, mimetype: str = XLSX_MIMETYPE) -> Respo
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
+
+
+# --- reading a sheet members' organisations send in (rosters, sign-in sheets) --------------------
+
+
+class SheetError(ValueError):
+    """A spreadsheet that cannot be read at all; str(exc) says why, for the user."""
+
+
+def sheet_rows(
+    data: bytes,
+    suffix: str,
+    *,
+    what: str,
+    max_unzipped: int,
+    sheet_name: str | None = None,
+) -> list[tuple[int, list[object]]]:
+    """Every row of an .xlsx (its sheet ``sheet_name`` if it has one, else the first) or of a
+    .csv (UTF-8 or GB18030, with or without a byte-order mark), numbered as Excel shows them.
+
+    ``what`` names the file in messages (文件, 签到表). An .xlsx larger than ``max_unzipped``
+    bytes once unzipped is refused before it is read: a zip bomb costs nothing.
+    """
+    return (
+        _xlsx_rows(data, what, max_unzipped, sheet_name)
+        if suffix == ".xlsx"
+        else _csv_rows(data, what)
+    )
+
+
+def _xlsx_rows(
+    data: bytes, what: str, max_unzipped: int, sheet_name: str | None
+) -> list[tuple[int, list[object]]]:
+    bad = SheetError(
+        f"{what}不是有效的 Excel 工作簿（.xlsx），可能已损坏；请用 Excel 或 WPS 打开后重新保存。"
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise bad from None
+    if size > max_unzipped:
+        mb = max_unzipped // (1024 * 1024)
+        raise SheetError(f"{what}解压后超过 {mb} MB，请只保留要导入的工作表后再上传。")
+    # calamine (Rust) reads a 10,000-row sheet in a tenth of openpyxl's time; values come back
+    # as str, float, bool, date or datetime, with "" for an empty cell.
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = workbook.sheet_names
+        sheet = workbook.get_sheet_by_name(sheet_name if sheet_name in names else names[0])
+        # From A1, so row numbers in messages are the ones Excel shows.
+        values = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine raises its own errors for damaged or non-xlsx content
+        raise bad from None
+    return [(number, list(row)) for number, row in enumerate(values, start=1)]
+
+
+def _csv_rows(data: bytes, what: str) -> list[tuple[int, list[object]]]:
+    if b"\x00" in data:
+        raise SheetError(f"{what}不是文本格式的 CSV；请用 Excel 或 WPS 另存为 CSV 或 .xlsx。")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise SheetError(f"{what}的编码无法识别：请保存为 UTF-8 或 GBK（GB18030）编码。")
+    try:
+        return [
+            (number, list(row))
+            for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+        ]
+    except csv.Error:
+        raise SheetError(
+            f"{what}格式有误（引号不成对？），请用 Excel 或 WPS 打开后重新保存。"
+        ) from None

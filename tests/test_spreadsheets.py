@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from school.spreadsheets import (
     XLSX_MIMETYPE,
+    SheetError,
     add_help_sheet,
     csv_bytes,
     download,
@@ -16,6 +17,7 @@ from school.spreadsheets import (
     neutralise,
     new_workbook,
     put_text,
+    sheet_rows,
     streamed_cell,
     to_bytes,
     write_header,
@@ -99,3 +101,19 @@ def test_a_download_is_an_attachment_named_in_utf8():
         "attachment; filename*=UTF-8''roster-template.xlsx"
     )
     assert download(b"a", "x.csv", "text/csv").mimetype == "text/csv"
+
+
+def test_sheets_are_read_alike_whatever_feature_sends_them():
+    text = "党员编号,姓名\n\nA001,王明\n".encode("gb18030")
+    assert sheet_rows(text, ".csv", what="签到表", max_unzipped=1) == [
+        (1, ["党员编号", "姓名"]),
+        (2, []),
+        (3, ["A001", "王明"]),
+    ]
+    for data, suffix, message in (
+        (b"PK\x03\x04 truncated", ".xlsx", "签到表不是有效的 Excel 工作簿"),
+        (b"a\x00b", ".csv", "签到表不是文本格式的 CSV"),
+        (b"\xff\xfe\xff\xfe\x81", ".csv", "签到表的编码无法识别"),
+    ):
+        with pytest.raises(SheetError, match=message):
+            sheet_rows(data, suffix, what="签到表", max_unzipped=1024)

@@ -3,17 +3,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
-import zipfile
 from pathlib import PurePath
-
-from python_calamine import CalamineWorkbook
 
 from school.credits.services import MAX_ROWS, CreditError
 from school.members.roster_sheet import cell_text
-from school.spreadsheets import csv_bytes
+from school.spreadsheets import SheetError, csv_bytes, sheet_rows
 
 NUMBER = "党员编号"
 NAME = "姓名"
@@ -32,7 +27,10 @@ def read_sheet(filename: str, data: bytes) -> list[tuple[int, str, str]]:
         raise CreditError("签到表请上传 .xlsx 或 .csv 文件。")
     if not data.strip():
         raise CreditError("签到表是空的。")
-    rows = _xlsx(data) if suffix == ".xlsx" else _csv(data)
+    try:
+        rows = sheet_rows(data, suffix, what="签到表", max_unzipped=MAX_UNCOMPRESSED)
+    except SheetError as exc:
+        raise CreditError(str(exc)) from None
     lines: list[tuple[int, str, str]] = []
     columns: dict[str, int] | None = None
     for number, values in rows:
@@ -61,45 +59,3 @@ def _header(cells: list[str]) -> dict[str, int]:
     if NUMBER not in found:
         raise CreditError("签到表第 1 行须有“党员编号”列（“姓名”列选填，填写时会核对）。")
     return found
-
-
-def _xlsx(data: bytes) -> list[tuple[int, list[object]]]:
-    bad = CreditError("签到表不是有效的 Excel 工作簿（.xlsx）；请用 Excel 或 WPS 打开后重新保存。")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            size = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise bad from None
-    if size > MAX_UNCOMPRESSED:
-        raise CreditError("签到表解压后超过 20 MB，不像是签到表。")
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_name(workbook.sheet_names[0])
-        values = sheet.to_python(skip_empty_area=False)
-    except Exception:  # calamine raises its own errors for damaged content
-        raise bad from None
-    return [(number, list(row)) for number, row in enumerate(values, start=1)]
-
-
-def _csv(data: bytes) -> list[tuple[int, list[object]]]:
-    if b"\x00" in data:
-        raise CreditError("签到表不是文本格式的 CSV；请另存为 CSV 或 .xlsx。")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise CreditError("签到表的编码无法识别：请保存为 UTF-8 或 GBK 编码。")
-    try:
-        return [
-            (number, list(row))
-            for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-        ]
-    except csv.Error:
-        raise CreditError(
-            "签到表格式有误（引号不成对？），请用 Excel 或 WPS 打开后重新保存。"
-        ) from None

@@ -3,18 +3,16 @@ cells (school.members.roster checks and applies them; roster_files writes the te
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePath
 
 from openpyxl.utils.datetime import from_excel
-from python_calamine import CalamineWorkbook
+
+from school.spreadsheets import SheetError, sheet_rows
 
 SHEET = "名册"
 HELP_SHEET = "说明"
@@ -187,62 +185,13 @@ def read_file(filename: str, data: bytes) -> Sheet:
         )
     if not data.strip():
         raise RosterFileError("文件是空的。")
-    lines = _xlsx_rows(data) if suffix == ".xlsx" else _csv_rows(data)
+    try:
+        lines = sheet_rows(
+            data, suffix, what="文件", max_unzipped=MAX_UNCOMPRESSED, sheet_name=SHEET
+        )
+    except SheetError as exc:
+        raise RosterFileError(str(exc)) from None
     return _collect(lines)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
-    bad = RosterFileError(
-        "文件不是有效的 Excel 工作簿（.xlsx），可能已损坏；请用 Excel 或 WPS 打开后重新保存。"
-    )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            size = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise bad from None
-    if size > MAX_UNCOMPRESSED:
-        raise RosterFileError("文件解压后超过 100 MB，不像是名册；请只保留名册后再导入。")
-    # calamine (Rust) reads a 10,000-row roster in a tenth of openpyxl's time; values come back
-    # as str, float, bool, date or datetime, with "" for an empty cell (treated as empty below).
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        sheet = workbook.get_sheet_by_name(SHEET if SHEET in names else names[0])
-        # From A1, so row numbers in messages are the ones Excel shows.
-        values_by_row = sheet.to_python(skip_empty_area=False)
-    except Exception:  # calamine raises its own errors for damaged or non-xlsx content
-        raise bad from None
-    rows = []
-    filled = 0
-    for number, values in enumerate(values_by_row, start=1):
-        if any(v is not None and v != "" for v in values):
-            filled += 1
-            if filled > MAX_ROWS + 1:  # the header row and the data rows
-                raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请拆分后分批导入。")
-        rows.append((number, list(values)))
-    yield from rows
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[object]]]:
-    if b"\x00" in data:
-        raise RosterFileError("文件不是文本格式的 CSV；请用 Excel 或 WPS 另存为 CSV 或 .xlsx。")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise RosterFileError("CSV 文件的编码无法识别：请保存为 UTF-8 或 GBK（GB18030）编码。")
-    try:
-        for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            yield number, list(values)
-    except csv.Error:
-        raise RosterFileError(
-            "CSV 文件格式有误（引号不成对？），请用 Excel 或 WPS 打开后重新保存。"
-        ) from None
 
 
 def _collect(lines: Iterable[tuple[int, list[object]]]) -> Sheet:
