@@ -67,33 +67,28 @@ BROWSER_TESTS = "tests/browser"
 
 
 def _scope(nodeid: str) -> str:
-    """A test's unit of work for `--dist loadfile`: its file, except that the browser tests are
-    one unit per database, so that one process builds that database's demo school and starts
-    Chromium for all of its browser tests, and the two databases' units run side by side (one
-    unit for both was the suite's long pole: it ran alone for minutes while the other process
-    had finished)."""
-    path = nodeid.split("::", 1)[0]
-    if not path.startswith(f"{BROWSER_TESTS}/"):
-        return path
-    params = nodeid.rpartition("[")[2] if nodeid.endswith("]") else ""
-    return f"{BROWSER_TESTS}[{'postgresql' if params.startswith('postgresql') else 'sqlite'}]"
+    """A test's unit of work for `--dist loadfile`: its file. A browser file's tests stay in one
+    process, which builds each database's demo school and starts Chromium once for all the
+    browser files it is given; the files themselves spread over the processes (as one unit, or
+    one per database, the browser tests ran alone for minutes after the rest had finished)."""
+    return nodeid.split("::", 1)[0]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the longest units first, so that the last one to finish is short: the browser tests
-    (minutes in one process), then the other files by their number of tests."""
+    """Run the longest units first, so that the last one to finish is short: the browser files
+    (each test half a minute or more), then the other files by their number of tests."""
     sizes = Counter(_scope(item.nodeid) for item in items)
 
     def order(item: pytest.Item) -> tuple[bool, int]:
         scope = _scope(item.nodeid)
-        return not scope.startswith(f"{BROWSER_TESTS}["), -sizes[scope]
+        return not scope.startswith(f"{BROWSER_TESTS}/"), -sizes[scope]
 
     items.sort(key=order)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`--dist loadfile` with the browser tests as one unit and the units in the order above
-    (xdist would otherwise start the files with the most tests first and the browser tests last)."""
+    """`--dist loadfile` with the units in the order above (xdist would otherwise start the files
+    with the most tests first and the browser files last)."""
     if config.getoption("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
