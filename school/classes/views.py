@@ -293,6 +293,17 @@ def staff_page(class_id: int):
     )
 
 
+def _session_values(form: SessionForm) -> dict:
+    """A session form's fields as the services take them (adding and changing alike)."""
+    return {
+        "title": form.title.data,
+        "day": form.day.data,
+        "start": form.start.data,
+        "end": form.end.data,
+        "hours": form.hours.data,
+    }
+
+
 @bp.post("/manage/classes/<int:class_id>/sessions")
 @login_required
 def add_session(class_id: int):
@@ -300,15 +311,7 @@ def add_session(class_id: int):
     form = SessionForm()
     if form.validate_on_submit():
         try:
-            services.add_session(
-                current_user,
-                training_class,
-                title=form.title.data,
-                day=form.day.data,
-                start=form.start.data,
-                end=form.end.data,
-                hours=form.hours.data,
-            )
+            services.add_session(current_user, training_class, **_session_values(form))
         except ClassError as exc:
             db.session.rollback()
             form.title.errors = [*form.title.errors, str(exc)]
@@ -342,15 +345,7 @@ def edit_session(session_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.update_session(
-                current_user,
-                session,
-                title=form.title.data,
-                day=form.day.data,
-                start=form.start.data,
-                end=form.end.data,
-                hours=form.hours.data,
-            )
+            services.update_session(current_user, session, **_session_values(form))
         except ClassError as exc:
             db.session.rollback()
             form.title.errors = [*form.title.errors, str(exc)]
