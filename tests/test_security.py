@@ -11,7 +11,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from school import config
+from school import config, qr
 from school.auth.models import User
 from school.cards import services as cards
 from school.cards.models import MemberCard
@@ -131,13 +131,13 @@ def test_an_external_url_that_is_not_an_address_stops_startup(tmp_path, monkeypa
 def qr_links(monkeypatch) -> list[str]:
     """The URLs the card page puts into QR codes."""
     links: list[str] = []
-    draw = cards.qr_svg
+    draw = qr.svg
 
-    def capture(url):
+    def capture(url, label):
         links.append(url)
-        return draw(url)
+        return draw(url, label)
 
-    monkeypatch.setattr(cards, "qr_svg", capture)
+    monkeypatch.setattr(qr, "svg", capture)
     return links
 
 

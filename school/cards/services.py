@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -174,17 +171,6 @@ def scan(token: str, now: datetime | None = None) -> Scan:
     if state == "valid" and not fresh:
         state = "link_expired"
     return Scan(state, card, fresh)
-
-
-def qr_svg(url: str) -> Markup:
-    """The URL as an inline SVG QR code (paths only: no text, no links, nothing fetched)."""
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, border=4)
-    svg = image.to_string(encoding="unicode")
-    if svg.startswith("<?xml"):
-        svg = svg[svg.index("?>") + 2 :].lstrip()
-    svg = svg.replace("<svg ", '<svg class="qr" role="img" aria-label="电子卡二维码" ', 1)
-    # Made here from path data only, never from user text, so it is safe to insert as is.
-    return Markup(svg)  # noqa: S704
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from school import uploads
+from school import qr, uploads
 from school.archive.services import log_access
 from school.auth.models import User
 from school.cards import services
@@ -64,7 +64,7 @@ def mine():
         "cards/card.html",
         member=current_user,
         card=card,
-        qr=services.qr_svg(url),
+        qr=qr.svg(url, "电子卡二维码"),
         link_minutes=minutes,
         refresh_seconds=max(30, (minutes - 1) * 60),
         # The live clock shows the server's time in the school's zone, whatever the phone's
