@@ -16,15 +16,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.accounts.views import bp as accounts_bp
     from school.archive import rollups
     from school.archive.links import entry_links as archive_links
+    from school.archive.page import archive_page
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
     from school.campaigns import home as campaign_home
     from school.campaigns import reminders as campaign_reminders
+    from school.campaigns.page import detail_page_parts as campaign_page
     from school.campaigns.views import bp as campaigns_bp
     from school.cards import services as card_services
     from school.cards.views import bp as cards_bp
+    from school.certificates import issuing as certificates
+    from school.certificates import parts as certificate_parts
+    from school.certificates.views import bp as certificates_bp
     from school.classes import services as class_services
+    from school.classes.page import staff_page_parts as class_page
     from school.classes.views import bp as classes_bp
     from school.courses import requirements as course_requirements
     from school.courses.home import home_page
@@ -101,6 +107,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         credits_bp,
         campaigns_bp,
         classes_bp,
+        certificates_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -125,6 +132,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     rollups.register()
     events.org_merged.connect(rollups.on_org_merged)
     events.quiz_changed.connect(studio_review.on_quiz_changed)
+    # Certificates follow completions: a course, a class's attendance, a campaign finished.
+    events.course_completed.connect(certificates.on_course_completed)
+    events.session_attended.connect(certificates.on_session_attended)
+    events.campaign_launched.connect(certificates.on_campaign_launched)
+    for study in (
+        events.lesson_completed,
+        events.course_completed,
+        events.attempt_graded,
+        events.offline_study_recorded,
+    ):
+        study.connect(certificates.on_study)
+    archive_page.register("certificates", certificate_parts.archive_part)
+    class_page.register("certificates", certificate_parts.class_part)
+    campaign_page.register("certificates", certificate_parts.campaign_part)
     # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder

@@ -63,6 +63,11 @@ DEFAULTS: dict[str, object] = {
     # (the card page fetches a fresh link before then).
     "CARD_VALID_DAYS": 365,
     "CARD_LINK_MINUTES": 10,
+    # A font with Chinese characters for certificate PDFs: a .ttf, .otf or .ttc file, with
+    # "#N" after a collection's file name to pick its N-th face. Empty: the first of the usual
+    # system fonts found (Noto CJK, WenQuanYi, Droid Sans Fallback); with none, certificates
+    # are printed from the browser and offer no PDF.
+    "CERTIFICATE_FONT": "",
     # Search: "whoosh" (an index in SEARCH_INDEX_DIR, default <instance>/search-index) or
     # "postgres" (full-text search inside the database; only with a PostgreSQL DATABASE_URL).
     "SEARCH_BACKEND": "whoosh",

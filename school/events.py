@@ -52,3 +52,11 @@ quiz_changed = _events.signal(
         "facts (the quiz's rows say what it is now)."
     ),
 )
+session_attended = _events.signal(
+    "session-attended",
+    doc="A member was checked in at a training class's session (once). Facts: session.",
+)
+campaign_launched = _events.signal(
+    "campaign-launched",
+    doc="A campaign was launched to its targets. The sender is the campaign; no facts.",
+)

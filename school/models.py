@@ -4,6 +4,7 @@ from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, Y
 from school.auth.models import LoginSession, User
 from school.campaigns.models import Campaign, CampaignItem, CampaignTarget
 from school.cards.models import MemberCard
+from school.certificates.models import Certificate
 from school.classes.models import Attendance, ClassSession, Enrolment, TrainingClass
 from school.courses.models import (
     Course,
@@ -49,6 +50,7 @@ __all__ = [
     "CampaignItem",
     "CampaignTarget",
     "Category",
+    "Certificate",
     "ClassSession",
     "ContentRevision",
     "Course",

@@ -22,6 +22,7 @@ from school.quizzes import attempts as svc
 from tests.accounts import authz_cases as accounts_cases
 from tests.campaigns import authz_cases as campaigns_cases
 from tests.cards import authz_cases as cards_cases
+from tests.certificates import authz_cases as certificates_cases
 from tests.classes import authz_cases as classes_cases
 from tests.conftest import app_config, login, post
 from tests.courses import authz_cases as courses_cases
@@ -251,6 +252,7 @@ FEATURES = [
     credits_cases,
     campaigns_cases,
     classes_cases,
+    certificates_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

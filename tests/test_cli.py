@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from school.archive.models import ArchiveEntry
 from school.auth.models import User
+from school.certificates.models import Certificate
 from school.credits.models import CreditBatch
 from school.db import db
 from school.orgs.models import Organisation
@@ -64,8 +65,12 @@ def test_demo_load_creates_the_tree_and_accounts_once(app, tmp_path):
         assert {"admin", "jiaoyuan", "shuji", "gongwei", "dangyuan", "liudong"} <= set(roles)
         assert roles["liudong"].host_org is not None
         assert roles["shuji"].staff_grants and roles["shuji"].is_cadre
+        # Beside the branch's group credit: 陈志强's training recorded by hand, and last
+        # month's class he attended (with its 培训证明).
         group = ArchiveEntry.dedupe_key.like("group:%")
-        assert db.session.scalar(select(func.count(ArchiveEntry.id)).where(~group)) == 1
+        assert db.session.scalar(select(func.count(ArchiveEntry.id)).where(~group)) == 2
+        certificate = db.session.scalar(select(Certificate).where(Certificate.kind == "class"))
+        assert certificate.member_id == roles["liudong"].id
         # One 三会一课 batch: every member of 红星村党支部 (host members too), by its secretary.
         batch = db.session.scalar(select(CreditBatch))
         assert (batch.kind, batch.org.name, batch.recorded_by.username) == (

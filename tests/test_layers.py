@@ -33,12 +33,13 @@ LAYERS: list[set[str]] = [
         "events",
         "offline",
         "filetypes",
+        "qr",
     },
     {"orgs", "auth"},
     {"courses", "archive", "notifications"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
     {"campaigns", "classes", "credits"},
-    {"reports", "search", "studio"},
+    {"reports", "search", "studio", "certificates"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.
     {"__init__", "models", "cli", "demo", "backup"},
 ]

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from school.archive import services
 from school.archive.links import entry_links
+from school.archive.page import archive_page
 from school.archive.permissions import can_view_archive
 from school.auth.models import User
 from school.clock import current_year
@@ -34,6 +35,7 @@ def _render(member: User, *, printable: bool):
         printable=printable,
         summary=services.summary_of(member, year, entries),
         now=utcnow(),
+        **archive_page.context(current_user, member),
     )
 
 

@@ -6,7 +6,7 @@ Items (courses and quizzes, each 必修 or 选修) come as one select per course
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from school.campaigns.services import DESCRIPTION_MAX, TITLE_MAX
@@ -39,6 +39,7 @@ class CampaignForm(FlaskForm):
     deadline = LocalDateField("截止日期", validators=[InputRequired("请填写截止日期。")])
     hours_target = StringField("学时要求（可不填）", validators=[Length(max=10)])
     remind_days = StringField("提前几天提醒", default="14,7,1", validators=[Length(max=40)])
+    certificate = BooleanField("完成后颁发结业证书")
     targets = TextAreaField(
         "参加的党组织（每行一个）",
         validators=[DataRequired("请至少填写一个参加的党组织。"), Length(max=5000)],

@@ -67,6 +67,8 @@ class Campaign(Base):
     # Days before the deadline on which the daily command reminds those not finished: "14,7,1".
     remind_days: Mapped[str] = mapped_column(String(40), default="14,7,1")
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Members who finish the campaign receive a certificate (school/certificates/).
+    certificate: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

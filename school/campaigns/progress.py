@@ -392,6 +392,12 @@ def unfinished_among(campaign: Campaign, member_ids: list[int], today: date) -> 
     )
 
 
+def finished_members(campaign: Campaign, today: date) -> list[User]:
+    """Every targeted member who has finished the campaign (one statement)."""
+    finished = and_(targeted(campaign), columns(campaign, today).state == "finished")
+    return list(db.session.scalars(select(User).where(finished).order_by(User.id)))
+
+
 # --- one member ---------------------------------------------------------------------------------
 
 

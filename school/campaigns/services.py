@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from school import events
 from school.auth.models import User
 from school.campaigns.models import Campaign, CampaignItem, CampaignTarget
 from school.campaigns.permissions import can_launch_campaigns, can_manage, can_view
@@ -63,6 +64,7 @@ class CampaignInput:
     description: str = ""
     hours_target: Decimal | None = None
     remind_days: str = "14,7,1"
+    certificate: bool = False
     # (course_id or None, quiz_id or None, required)
     items: list[tuple[int | None, int | None, bool]] = field(default_factory=list)
     targets_text: str = ""
@@ -240,6 +242,7 @@ def save_draft(user: User, data: CampaignInput, campaign: Campaign | None = None
     campaign.title, campaign.description, campaign.org = title, data.description or "", org
     campaign.start_on, campaign.deadline = data.start_on, data.deadline
     campaign.hours_target, campaign.remind_days = data.hours_target, remind
+    campaign.certificate = data.certificate
     # The old rows go first: the new ones may name the same course or organisation again.
     campaign.items.clear()
     campaign.targets.clear()
@@ -268,6 +271,7 @@ def launch(user: User, campaign: Campaign, url: str, now: datetime | None = None
         raise CampaignError("截止日期已过，请先修改截止日期。")
     campaign.status, campaign.launched_at, campaign.launched_by_id = "launched", now, user.id
     db.session.flush()
+    events.campaign_launched.send(campaign)
     text = (
         f"{campaign.org.name}发起专题教育活动《{campaign.title}》，"
         f"请于 {campaign.deadline:%Y-%m-%d} 前完成。"

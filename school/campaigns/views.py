@@ -8,6 +8,7 @@ from school.campaigns import progress, reminders, services
 from school.campaigns.exports import members_xlsx
 from school.campaigns.forms import ITEM_CHOICES, CampaignForm, chosen_items
 from school.campaigns.models import SIDES, STATES, Campaign
+from school.campaigns.page import detail_page_parts
 from school.campaigns.permissions import (
     can_launch_campaigns,
     can_manage,
@@ -119,6 +120,7 @@ def _input(form: CampaignForm) -> CampaignInput:
         deadline=form.deadline.data,
         hours_target=services.parse_hours(form.hours_target.data),
         remind_days=form.remind_days.data or "",
+        certificate=bool(form.certificate.data),
         items=chosen_items(request.form),
         targets_text=form.targets.data or "",
     )
@@ -174,6 +176,7 @@ def edit(campaign_id: int):
             "deadline": campaign.deadline,
             "hours_target": str(campaign.hours_target or ""),
             "remind_days": campaign.remind_days,
+            "certificate": campaign.certificate,
             "targets": services.targets_text(campaign),
         }
     )
@@ -205,6 +208,7 @@ def detail(campaign_id: int):
         manageable=can_manage(current_user, campaign),
         report_orgs=roots,
         today=local_today(),
+        **detail_page_parts.context(current_user, campaign),
     )
 
 

@@ -59,6 +59,13 @@ class ClassForm(FlaskForm):
         default="open",
         validators=[InputRequired("请选择报名状态。")],
     )
+    certificate_share = IntegerField(
+        "出勤达到多少（%）颁发培训证明（不颁发请留空）",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100, message="出勤比例应在 1 到 100 之间；不颁发请留空。"),
+        ],
+    )
     description = TextAreaField(
         "培训说明",
         validators=[Length(max=DESCRIPTION_MAX, message=f"培训说明最多 {DESCRIPTION_MAX} 个字。")],

@@ -49,6 +49,10 @@ class TrainingClass(Base):
         CheckConstraint(_in("enrolment", ENROLMENT_MODES), name="enrolment"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
+        CheckConstraint(
+            "certificate_share IS NULL OR (certificate_share BETWEEN 1 AND 100)",
+            name="certificate_share",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +74,9 @@ class TrainingClass(Base):
     )
     enrolment: Mapped[str] = mapped_column(String(10), default="open")
     status: Mapped[str] = mapped_column(String(10), default="open")
+    # A member who attends this share of the sessions (per cent) receives a 培训证明
+    # (school/certificates/); None: the class gives none.
+    certificate_share: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -32,7 +32,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from school import spreadsheets
+from school import events, spreadsheets
 from school.archive import services as archive
 from school.auth.models import User
 from school.classes.models import (
@@ -90,6 +90,7 @@ class ClassFields:
     target_org: Organisation | None = None
     enrolment: str = "open"
     status: str = "open"
+    certificate_share: int | None = None
 
 
 def _check(fields: ClassFields) -> None:
@@ -111,6 +112,8 @@ def _check(fields: ClassFields) -> None:
         raise ClassError("请填写培训地点，或勾选“线上举办”。")
     if fields.capacity is not None and fields.capacity <= 0:
         raise ClassError("人数上限应为正整数；不限人数请留空。")
+    if fields.certificate_share is not None and not 1 <= fields.certificate_share <= 100:
+        raise ClassError("颁发证书的出勤比例应在 1% 到 100% 之间；不颁发请留空。")
 
 
 def create_class(
@@ -137,6 +140,7 @@ def create_class(
         target_org=fields.target_org,
         enrolment=fields.enrolment,
         status=fields.status,
+        certificate_share=fields.certificate_share,
         created_by_id=actor.id,
     )
     db.session.add(training_class)
@@ -158,6 +162,7 @@ def update_class(actor: User, training_class: TrainingClass, fields: ClassFields
         "target_text",
         "enrolment",
         "status",
+        "certificate_share",
     ):
         setattr(training_class, name, getattr(fields, name))
     training_class.target_org = fields.target_org
@@ -726,6 +731,7 @@ def check_in(
         recorded_by=recorded_by,
         dedupe_key=f"class-session:{session.id}",
     )
+    events.session_attended.send(member, session=session)
     return attendance
 
 

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from school import spreadsheets
+from school import qr, spreadsheets
 from school.auth.models import User
 from school.cards import services as cards
 from school.classes import services
@@ -27,6 +27,7 @@ from school.classes.models import (
     ClassSession,
     TrainingClass,
 )
+from school.classes.page import staff_page_parts
 from school.classes.permissions import (
     can_create_classes,
     can_manage_class,
@@ -214,6 +215,7 @@ def _fields(form: ClassForm) -> ClassFields:
         target_org=target,
         enrolment=form.enrolment.data,
         status=form.status.data,
+        certificate_share=form.certificate_share.data,
     )
 
 
@@ -290,6 +292,7 @@ def staff_page(class_id: int):
         statuses=STATUSES,
         modes=ENROLMENT_MODES,
         now=utcnow(),
+        **staff_page_parts.context(current_user, training_class),
     )
 
 
@@ -541,7 +544,7 @@ def _code(session: ClassSession) -> dict[str, object]:
     url = external_url("classes.checkin", token=services.checkin_token(session))
     return {
         "url": url,
-        "svg": cards.qr_svg(url).replace("电子卡二维码", "签到二维码"),
+        "svg": qr.svg(url, "签到二维码"),
         "shown_at": to_local(utcnow()).strftime("%H:%M:%S"),
         "expires_in": services.CHECKIN_SECONDS,
     }

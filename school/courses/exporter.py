@@ -216,6 +216,8 @@ def _course_front(course: Course) -> dict[str, object]:
     }
     if course.deadline:
         front["deadline"] = course.deadline
+    if course.certificate:
+        front["certificate"] = True
     if course.instructors:
         front["instructors"] = sorted(person.username for person in course.instructors)
     if course.summary:

@@ -217,6 +217,7 @@ def _apply_course(
             "status": source.status,
             "instructors": instructors,
             "deadline": source.deadline,
+            "certificate": source.certificate,
         },
         changes,
         "课程",

@@ -79,6 +79,8 @@ class Course(Base):
     )
     # A compulsory campaign (集中教育) must be completed by this local date; None: regular study.
     deadline: Mapped[date | None] = mapped_column(Date)
+    # Members who complete the course receive a certificate (school/certificates/).
+    certificate: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The round trip with content/ (courses/importer.py): what the last import brought, and when

@@ -27,6 +27,7 @@ COURSE_KEYS = {
     "summary",
     "instructors",
     "deadline",
+    "certificate",
 }
 LESSON_KEYS = {"slug", "title", "module", "hours", "kind", "required", "min_minutes", "file"}
 MEDIA_TYPES = {
@@ -97,6 +98,8 @@ class CourseSource:
     instructors_at: tuple[str, int | None] = ("", None)
     # A campaign's completion deadline (a local date), or None for regular study.
     deadline: date | None = None
+    # Members who complete it receive a certificate.
+    certificate: bool = False
 
 
 class _File:
@@ -308,6 +311,10 @@ def read_course(folder: Path, root: Path, themes: set[str], max_media_bytes: int
         course.instructors = cf.names("instructors") if "instructors" in cf.meta else None
         course.instructors_at = (cf.name, cf.lines.get("instructors"))
         course.deadline = cf.calendar_date("deadline")
+        course.certificate = cf.meta.get("certificate", False)
+        if not isinstance(course.certificate, bool):
+            cf.problem("字段 certificate 只能是 true 或 false。", key="certificate")
+            course.certificate = False
     problems = list(cf.problems)
 
     lesson_files = sorted(
@@ -439,6 +446,8 @@ def course_digest(course: CourseSource) -> str:
         None if course.instructors is None else sorted(course.instructors),
         course.deadline.isoformat() if course.deadline else None,
         lessons,
+        # Only when set, so that the digests of courses that give none stay as they were.
+        *(["certificate"] if course.certificate else []),
     ]
     text = json.dumps(said, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

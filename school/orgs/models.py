@@ -129,6 +129,7 @@ AUDIT_ACTIONS = {
     "credit.correct": "更正学时",
     "class.enrol": "培训班批量报名",
     "class.attend": "培训班手工签到",
+    "certificate.revoke": "撤销证书",
 }
 
 

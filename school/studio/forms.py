@@ -38,6 +38,7 @@ class CourseForm(FlaskForm):
         validators=[Optional()],
         render_kw={"placeholder": "2026-12-31"},
     )
+    certificate = BooleanField("学完颁发结业证书")
     body_md = TextAreaField(
         "课程介绍（Markdown）",
         validators=[Length(max=BODY_MAX, message=f"课程介绍最多 {BODY_MAX:,} 个字。")],

@@ -32,8 +32,8 @@ from school.db import db, utcnow
 from school.studio.models import ContentRevision, Review
 
 # ``units``: the course's units (modules) in order, as [module id, title] pairs. Versions saved
-# before units were versioned have no such key: they say nothing about the units.
-COURSE_FIELDS = ("title", "summary", "body_md", "theme_id", "deadline", "units")
+# before units (or ``certificate``) were versioned have no such key: they say nothing about it.
+COURSE_FIELDS = ("title", "summary", "body_md", "theme_id", "deadline", "certificate", "units")
 LESSON_FIELDS = (
     "title",
     "kind",
@@ -53,6 +53,7 @@ FIELD_LABELS = {
     "body_md": "正文",
     "theme_id": "专题",
     "deadline": "截止日期",
+    "certificate": "结业证书",
     "kind": "类型",
     "hours": "学时",
     "required": "必修",
@@ -394,7 +395,7 @@ def restore(
     # Where the lesson stands (unit, order, online) and the units themselves are the course's
     # outline, not its text.
     keep = {"module_id", "position", "retired", "units"}
-    changes = {key: old.data.get(key) for key in fields if key not in keep}
+    changes = {key: old.data[key] for key in fields if key not in keep and key in old.data}
     return save(course, lesson, author, changes, base=None, note=f"恢复自第 {number} 版", now=now)
 
 

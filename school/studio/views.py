@@ -185,6 +185,7 @@ def course_edit(slug: str):
         form.body_md.data = data["body_md"]
         form.theme.data = data["theme_id"]
         form.deadline.data = revisions._typed("deadline", data["deadline"])
+        form.certificate.data = data.get("certificate", course.certificate)
         form.base.data = str(newest.number) if newest else ""
     conflict = None
     if form.validate_on_submit():
@@ -194,6 +195,7 @@ def course_edit(slug: str):
             "body_md": form.body_md.data or "",
             "theme_id": form.theme.data,
             "deadline": form.deadline.data,
+            "certificate": bool(form.certificate.data),
         }
         try:
             revisions.save(course, None, current_user, changes, base=_base(form.base.data))

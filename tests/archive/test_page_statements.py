@@ -12,9 +12,11 @@ from school.auth.models import User
 from school.db import db
 from tests.conftest import login
 
-ARCHIVE = 3
+# The login, the years with entries, the year's entries with who recorded them, the member's
+# certificates (however many).
+ARCHIVE = 4
 # The printed sheet has no site header (no menu, no unread count) but names the organisation.
-PRINT = 4
+PRINT = 5
 
 
 @pytest.mark.parametrize("entries", [1, 6])

@@ -26,6 +26,7 @@ def make_campaign(
     launch: bool = True,
     title: str = "学习党章专题活动",
     remind_days: str = "14,7,1",
+    certificate: bool = False,
 ) -> Campaign:
     """``courses``/``quizzes``: (object, required) pairs; ``targets``: the editor's lines."""
     today = local_today()
@@ -37,6 +38,7 @@ def make_campaign(
         deadline=deadline or today + timedelta(days=20),
         hours_target=hours,
         remind_days=remind_days,
+        certificate=certificate,
         items=items,
         targets_text=targets,
     )
