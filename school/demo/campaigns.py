@@ -34,6 +34,7 @@ def demo_campaign(admin: User, city: Organisation) -> None:
             deadline=today + timedelta(days=21),
             hours_target=Decimal(4),
             remind_days="14,7,1",
+            certificate=True,
             items=[(course.id, None, True) for course in courses],
             targets_text=city.code or city.name,
         ),

@@ -1,12 +1,14 @@
 """The demo school's training class: the Spring-Festival class of 南山镇红星村党支部.
 
 Two sessions today (so that the check-in screen can be tried at once), its secretary organising,
-陈志强 (a floating member home for the holiday) and a few of the branch's members enrolled.
+陈志强 (a floating member home for the holiday) and a few of the branch's members enrolled. Those
+who attend both sessions receive a 培训证明. And a class held last month by the work committee,
+which 陈志强 attended: his 培训证明 is in his archive, to print and to verify.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -35,6 +37,7 @@ def load(organiser: User, branch: Organisation, members: list[User]) -> None:
         target_text="返乡流动党员、红星村党支部党员",
         target_org=branch,
         enrolment="open",
+        certificate_share=100,
     )
     training_class = services.create_class(organiser, branch, fields)
     today = local_today()
@@ -59,3 +62,33 @@ def load(organiser: User, branch: Organisation, members: list[User]) -> None:
     )
     people = list(dict.fromkeys([*members, *classmates]))
     services.bulk_enrol(training_class, people, organiser)
+
+
+PAST_TITLE = "驻外流动党员党支部书记培训班"
+
+
+def load_past(organiser: User, committee: Organisation, member: User) -> None:
+    """Last month's one-day class of the work committee, 陈志强 present: his 培训证明."""
+    fields = ClassFields(
+        title=PAST_TITLE,
+        kind="concentrated",
+        description="驻外党支部书记和流动党员骨干的一日集中培训：党支部工作规范、流动党员教育管理。",
+        place="青川市委党校",
+        target_text="驻外党支部书记、流动党员骨干",
+        target_org=committee,
+        enrolment="invite",
+        status="closed",
+        certificate_share=100,
+    )
+    training_class = services.create_class(organiser, committee, fields)
+    session = services.add_session(
+        organiser,
+        training_class,
+        title="党支部工作规范与流动党员教育管理",
+        day=local_today() - timedelta(days=30),
+        start=time(9),
+        end=time(17),
+        hours=Decimal(8),
+    )
+    services.bulk_enrol(training_class, [member], organiser)
+    services.check_in(session, member, organiser, "hand")

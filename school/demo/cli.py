@@ -112,6 +112,7 @@ def load() -> None:
     )
     credit_branch_lecture(secretary, red_star)
     demo_classes.load(secretary, red_star, [floating])
+    demo_classes.load_past(committee_secretary, committee, floating)
     _demo_quizzes()
     demo_campaign(admin, city)
     # Last, so that every member above hears of them in 消息.
