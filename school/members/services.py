@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,7 +19,7 @@ from school.members.phones import PhoneError, normalise_phone
 from school.orgs import audit
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org, managed_orgs
-from school.orgs.scope import covers, report_roots
+from school.orgs.scope import RELATIONS, covers, report_roots
 from school.orgs.services import OrgError, lookup_org
 
 PAGE_SIZE = 50
@@ -193,6 +194,28 @@ class MemberFilter:
     floating_only: bool = False
     relation: str = "both"
     org: Organisation | None = None
+
+
+def read_filter(viewer: User, values: Mapping[str, str]) -> MemberFilter:
+    """The staff list's filters from its query string (or a form that repeats it); an
+    organisation that is not found raises ``RegistryError`` rather than being left out."""
+    relation = values.get("relation", "both")
+    org_text = (values.get("org") or "").strip()
+    return MemberFilter(
+        q=(values.get("q") or "")[:50],
+        floating_only=values.get("floating") == "1",
+        relation=relation if relation in RELATIONS else "both",
+        org=find_org(org_text, viewer) if org_text else None,
+    )
+
+
+def matching_members(viewer: User, filters: MemberFilter, limit: int) -> list[User]:
+    """Every member the staff list shows for these filters (all its pages, up to ``limit``),
+    in its order, with the organisations that decide who may act on them loaded."""
+    query = member_query(viewer, filters).options(
+        selectinload(User.home_org), selectinload(User.host_org)
+    )
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def member_query(viewer: User, filters: MemberFilter) -> Select[tuple[User]]:

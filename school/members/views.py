@@ -18,9 +18,10 @@ from school.db import db
 from school.forms import options
 from school.members import flows, services
 from school.members.forms import FlowForm, NoteForm, ProfileForm
+from school.members.list_actions import member_list
 from school.members.page import member_page
 from school.members.permissions import can_manage_member, can_reset_password, can_view_member
-from school.members.services import MemberFilter, RegistryError
+from school.members.services import RegistryError
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS
 
@@ -54,20 +55,12 @@ def _phone(member: User) -> str:
 def index():
     _require_staff()
     page = max(1, request.args.get("page", 1, type=int))
-    relation = request.args.get("relation", "both")
     org_text = request.args.get("org", "").strip()
-    org = None
-    if org_text:
-        try:
-            org = services.find_org(org_text, current_user)
-        except RegistryError as error:
-            flash(str(error), "warning")
-    filters = MemberFilter(
-        q=request.args.get("q", "")[:50],
-        floating_only=request.args.get("floating") == "1",
-        relation=relation if relation in RELATIONS else "both",
-        org=org,
-    )
+    try:
+        filters = services.read_filter(current_user, request.args)
+    except RegistryError as error:
+        flash(str(error), "warning")
+        filters = services.read_filter(current_user, {**request.args.to_dict(), "org": ""})
     rows, total = services.member_page(current_user, filters, page)
     args = {
         "q": filters.q,
@@ -87,6 +80,7 @@ def index():
         relations=RELATIONS,
         phone=_phone,
         can_reset=lambda member: can_reset_password(current_user, member),
+        **member_list.context(current_user, filters),
     )
 
 
