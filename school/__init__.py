@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.certificates import issuing as certificates
     from school.certificates import parts as certificate_parts
     from school.certificates.views import bp as certificates_bp
+    from school.classes import member_list as class_member_list
     from school.classes import services as class_services
     from school.classes.page import staff_page_parts as class_page
     from school.classes.views import bp as classes_bp
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.forum import services as forum_services
     from school.forum.views import bp as forum_bp
     from school.members import flows as member_flows
+    from school.members.list_actions import member_list
     from school.members.page import member_page
     from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
@@ -127,6 +129,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     member_page.register("card", card_services.member_page_part)
+    member_list.register("classes", class_member_list.member_list_part)
     events.org_merged.connect(member_flows.record_merge)
     # Report rollups follow member edits through the session, and the merge's bulk UPDATE here.
     rollups.register()

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from school import qr, spreadsheets
 from school.auth.models import User
 from school.cards import services as cards
-from school.classes import services
+from school.classes import member_list, services
 from school.classes.forms import CardCheckinForm, ClassForm, SessionForm
 from school.classes.models import (
     ENROLMENT_MODES,
@@ -401,12 +401,7 @@ def bulk_enrol(class_id: int):
             errors = exc.errors
         else:
             db.session.commit()
-            parts = [f"已报名 {len(result.enrolled)} 人"]
-            if result.waiting:
-                parts.append(f"候补 {len(result.waiting)} 人（名额已满）")
-            if result.already:
-                parts.append(f"{len(result.already)} 人此前已报名")
-            flash("，".join(parts) + "。", "success")
+            flash(_summary(result), "success")
             return redirect(url_for("classes.staff_page", class_id=class_id))
     held = {e.member_id for e in services.enrolments(training_class) if e.state != "cancelled"}
     return render_template(
@@ -418,6 +413,50 @@ def bulk_enrol(class_id: int):
         errors=errors,
         numbers=request.form.get("numbers", ""),
     ), (400 if errors else 200)
+
+
+def _summary(result: services.BulkResult) -> str:
+    """What a bulk enrolment did, in one line (the class's enrol page and the member list)."""
+    parts = [f"已报名 {len(result.enrolled)} 人"]
+    if result.waiting:
+        parts.append(f"候补 {len(result.waiting)} 人（名额已满）")
+    if result.already:
+        parts.append(f"{len(result.already)} 人此前已报名")
+    return "，".join(parts) + "。"
+
+
+# A refusal goes back to the member list in flashed messages, which live in the session
+# cookie: a long list of reasons is cut short.
+REFUSALS_SHOWN = 5
+
+
+@bp.post("/manage/classes/enrol-members")
+@login_required
+def enrol_members():
+    """The member list's form: the ticked members (or all the list's filters match) into a
+    class the viewer runs, as on the class's own enrol page."""
+    if not current_user.is_staff:
+        abort(403)
+    back = url_for("members.index", **member_list.list_args(request.form))
+    class_id = request.form.get("class", type=int)
+    if class_id is None:
+        flash("请选择培训班，没有报名任何人。", "warning")
+        return redirect(back)
+    training_class = _staff_class(class_id, manage=True)
+    try:
+        members = member_list.chosen_members(current_user, request.form)
+        result = services.bulk_enrol(training_class, members, current_user)
+    except services.BulkRefused as exc:
+        db.session.rollback()
+        flash(f"没有为“{training_class.title}”报名任何人：", "warning")
+        for error in exc.errors[:REFUSALS_SHOWN]:
+            flash(error, "warning")
+        if len(exc.errors) > REFUSALS_SHOWN:
+            flash(f"另有 {len(exc.errors) - REFUSALS_SHOWN} 条同样的问题。", "warning")
+        return redirect(back)
+    db.session.commit()
+    flash(_summary(result), "success")
+    return redirect(url_for("classes.staff_page", class_id=class_id))
 
 
 @bp.post("/manage/classes/<int:class_id>/members/<int:member_id>/cancel")

@@ -56,6 +56,10 @@ CASES: list = [
     ("POST", "/manage/classes/{class_a}/sessions", {**_RUN_A, "secretary": 400, "admin": 400}),
     ("GET", "/manage/classes/{class_a}/enrol", _RUN_A),
     ("POST", "/manage/classes/{class_a}/enrol", {**_RUN_A, "secretary": 400, "admin": 400}),
+    # From the member list, with no class chosen: staff are sent back to the list with a
+    # message; the class itself is checked as on its enrol page (tests/classes/
+    # test_enrol_from_list.py).
+    ("POST", "/manage/classes/enrol-members", {**{k: 302 for k in _STAFF}, "*": 403}),
     (
         "POST",
         "/manage/classes/{class_a}/members/{member}/cancel",
