@@ -5,11 +5,13 @@ and puts up the check-in screen of the first session: a QR code that changes by 
 enrolled, opens the code's address on his own phone (a second browser context, logged in) and
 is checked in; the session and its 学时 are then in his study archive, once, however often he
 scans. A code from before the screen changed it still works within its minute; the screen's
-count of those present follows. Screenshots go to ``test-artifacts/``.
+count of those present follows. He also enrols a member from 管理 › 党员: a tick box per member,
+the class chosen under the list. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlparse
 
 from playwright.sync_api import Browser, Page, expect
@@ -71,3 +73,37 @@ def test_a_member_checks_in_by_phone_and_the_session_lands_in_the_archive(
             entries = member.locator("main").get_by_text(f"{TITLE} · {SESSION}")
             expect(entries).to_have_count(1)
             screenshot(member, f"class-checkin-{backend}-archive")
+
+
+def _box(locator) -> dict:
+    box = locator.bounding_box()
+    assert box is not None
+    return box
+
+
+def test_the_secretary_enrols_a_member_from_the_member_list(
+    page: Page, server: Server, backend: str
+) -> None:
+    """管理 › 党员 on the phone: a tick box per member as big as a finger, the class to choose
+    under the list and one button; the class's page then counts the member in."""
+    with server.log_on_failure():
+        log_in(page, server, ORGANISER)
+        page.goto("/manage/members/")
+        tick = page.get_by_role("checkbox", name=re.compile("^选择")).first
+        name = page.locator(".pick-member").first.inner_text().strip().removeprefix("选择")
+        for target in (
+            page.locator(".pick-member").first,
+            page.get_by_role("button", name="报名培训班"),
+        ):
+            box = _box(target)
+            assert box["height"] >= 44 and box["width"] >= 44, box
+        check_fits_phone(page, "member list")
+        screenshot(page, f"class-enrol-from-list-{backend}-list")
+        tick.tap()
+        choice = page.locator("#enrol-class option", has_text=TITLE).get_attribute("value")
+        page.get_by_label("选择培训班").select_option(choice)
+        page.get_by_role("button", name="报名培训班").tap()
+        expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
+        expect(page.locator(".flash-success")).to_contain_text("报名")
+        expect(page.locator("main")).to_contain_text(name)
+        screenshot(page, f"class-enrol-from-list-{backend}")
