@@ -35,7 +35,8 @@ def enrollable_classes(viewer: User) -> list[TrainingClass]:
 
 
 def member_list_part(viewer: User, filters: MemberFilter) -> dict[str, object]:
-    """The enrol form under the member list: offered only to staff who run an open class."""
+    """The enrol form under the member list: offered only to staff who run an open class (the
+    list's filters are not needed here: the form repeats them from the page)."""
     classes = enrollable_classes(viewer)
     if not classes:
         return {}
@@ -43,8 +44,9 @@ def member_list_part(viewer: User, filters: MemberFilter) -> dict[str, object]:
 
 
 def chosen_members(viewer: User, form: MultiDict[str, str]) -> list[User]:
-    """The members the list's form names: those ticked, or all that its filters match in the
-    viewer's list. Raises ``BulkRefused`` when there are none or the filters cannot be read."""
+    """The members the list's form names: those ticked, the page shown, or all that its filters
+    match in the viewer's list. Raises ``BulkRefused`` when there are none, when an id names
+    someone the viewer's list does not show, or when the filters cannot be read."""
     if form.get("scope") == ALL:
         try:
             filters = registry.read_filter(viewer, form)
