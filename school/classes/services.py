@@ -48,7 +48,7 @@ from school.db import db, utcnow
 from school.notifications.services import notify
 from school.orgs import audit
 from school.orgs.models import Organisation
-from school.orgs.permissions import managed_orgs, manages
+from school.orgs.permissions import managed_orgs, manages, reads_member
 from school.orgs.scope import covers
 
 SALT = "class-checkin"
@@ -442,11 +442,20 @@ def bulk_enrol(
     problems = list(errors)
     if len(members) > BULK_MAX:
         problems.append(f"一次最多为 {BULK_MAX} 名党员报名。")
+    hidden = 0
     for member in members:
-        if not can_enrol_member(actor, training_class, member):
+        if can_enrol_member(actor, training_class, member):
+            continue
+        # Name only members the actor may see: an id or a number typed in must not tell them
+        # who holds it.
+        if reads_member(actor, member):
             problems.append(
                 f"{member.name}（{member.membership_no or '无编号'}）不在您管理的范围内。"
             )
+        else:
+            hidden += 1
+    if hidden:
+        problems.append(f"有 {hidden} 名党员不在您管理的范围内。")
     if not members and not problems:
         problems.append("请勾选或填写要报名的党员。")
     if problems:
