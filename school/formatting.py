@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from school.clock import to_local
@@ -40,6 +40,12 @@ def format_hours(value: Decimal | int | float | None) -> str:
 def local_date(moment: datetime | None) -> str:
     """A moment as the school's local date, 2025-05-01; nothing for no moment."""
     return to_local(moment).strftime("%Y-%m-%d") if moment else ""
+
+
+def long_date(value: date | datetime) -> str:
+    """A date as documents print it: 2026 年 12 月 7 日 (a moment as its local date)."""
+    day = to_local(value).date() if isinstance(value, datetime) else value
+    return f"{day.year} 年 {day.month} 月 {day.day} 日"
 
 
 def local_datetime(moment: datetime | None) -> str:

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from school.formatting import format_hours, local_date, local_datetime
+from school.formatting import format_hours, local_date, local_datetime, long_date
 from school.markdown import render, render_as
 
 
@@ -11,5 +11,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_hours, "hours")
     app.add_template_filter(local_date, "date")
     app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(long_date, "long_date")
     app.add_template_filter(render, "markdown")
     app.add_template_filter(render_as, "question_text")

@@ -12,12 +12,11 @@ from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import Align, WrapMode
+from fpdf.enums import Align
 
 from school import qr
 from school.certificates.models import Certificate
-from school.clock import to_local
-from school.formatting import format_hours
+from school.formatting import format_hours, long_date
 
 # (file, face in a collection): Simplified Chinese faces of fonts that Linux distributions,
 # Windows and macOS install. Noto CJK collections hold JP, KR, SC, TC: SC is face 2.
@@ -33,6 +32,8 @@ SYSTEM_FONTS = (
     ("C:/Windows/Fonts/simsun.ttc", 0),
     ("/Library/Fonts/Arial Unicode.ttf", 0),
 )
+# Chinese typesetting keeps these off the start of a line (they hang at the end of the last).
+NO_LINE_START = set("，。、；：！？）》」』”’…")
 RED = (178, 34, 34)
 INK = (33, 33, 33)
 
@@ -50,6 +51,19 @@ def font_for(setting: str) -> tuple[str, int] | None:
     if setting:
         return _configured(setting)
     return next(((path, face) for path, face in SYSTEM_FONTS if Path(path).is_file()), None)
+
+
+def _lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """``text`` broken into lines of at most ``width`` (the first indented by two characters),
+    character by character as Chinese is, never starting a line with closing punctuation."""
+    lines, line = [], ""
+    room = width - pdf.get_string_width("　　")
+    for char in text:
+        if line and pdf.get_string_width(line + char) > room and char not in NO_LINE_START:
+            lines.append(line)
+            line, room = "", width
+        line += char
+    return [*lines, line] if line else lines
 
 
 def render(certificate: Certificate, verify_url: str, font: tuple[str, int]) -> bytes:
@@ -79,20 +93,26 @@ def render(certificate: Certificate, verify_url: str, font: tuple[str, int]) -> 
     pdf.set_font("cjk", size=20)
     pdf.set_xy(40, 66)
     pdf.cell(width - 80, 12, f"{certificate.member_name} 同志：")
-    pdf.set_font("cjk", size=16)
-    pdf.set_xy(52, 84)
     body = (
-        f"于 {certificate.completed_on:%Y年%m月%d日} 完成{certificate.source_label}"
+        f"于 {long_date(certificate.completed_on)}完成{certificate.source_label}"
         f"《{certificate.title}》的学习，{certificate.detail}，"
         f"计 {format_hours(certificate.hours)} 学时。特发此证。"
     )
-    pdf.multi_cell(width - 104, 11, body, wrapmode=WrapMode.CHAR)
+    # A long title (up to 200 characters) takes a smaller size, clear of the QR below.
+    for size, leading in ((16, 11), (12, 8), (10, 6.5)):
+        pdf.set_font("cjk", size=size)
+        lines = _lines(pdf, body, width - 104)
+        if len(lines) * leading <= 48:
+            break
+    for number, line in enumerate(lines):
+        pdf.set_xy(52 if number else 52 + pdf.get_string_width("　　"), 84 + number * leading)
+        pdf.cell(width - 104, leading, line)
 
     pdf.set_font("cjk", size=16)
     pdf.set_xy(width - 150, height - 62)
     pdf.cell(110, 10, certificate.issuer_name, align=Align.R)
     pdf.set_xy(width - 150, height - 50)
-    pdf.cell(110, 10, f"{to_local(certificate.issued_at):%Y年%m月%d日}", align=Align.R)
+    pdf.cell(110, 10, long_date(certificate.issued_at), align=Align.R)
 
     pdf.image(io.BytesIO(qr.png(verify_url)), x=26, y=height - 72, w=40, h=40)
     pdf.set_font("cjk", size=10)

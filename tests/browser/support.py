@@ -143,3 +143,85 @@ def in_database(server: Server, run):
             return run(connection)
     finally:
         engine.dispose()
+
+
+TARGET = 44  # px: WCAG 2.5.5 (AAA), the size the school promises older members
+# Every visible control on the page that is smaller than TARGET in either direction, by name.
+#
+# Exempt, as WCAG 2.5.8 allows: an inline link inside running text (its height is the line's,
+# and enlarging it would break the sentence), recognised as a link laid out inline whose block
+# holds more text than the link itself. A radio button or checkbox inside a label is measured
+# as its label, the target a finger actually taps.
+_SMALL_TARGETS = """
+(target) => {
+  const inRunningText = (el) => {
+    if (el.tagName !== "A" || getComputedStyle(el).display !== "inline") return false;
+    let block = el.parentElement;
+    while (block && getComputedStyle(block).display.startsWith("inline")) {
+      block = block.parentElement;
+    }
+    const own = el.textContent.trim().length;
+    return block !== null && block.textContent.trim().length > own;
+  };
+  const controls = document.querySelectorAll(
+    "a[href], button, input:not([type=hidden]), select, textarea, summary"
+  );
+  const small = [];
+  for (const el of controls) {
+    let box = el;
+    if (el.matches("input[type=radio], input[type=checkbox]") && el.closest("label")) {
+      box = el.closest("label");
+    }
+    const rect = box.getBoundingClientRect();
+    const style = getComputedStyle(box);
+    const shown = rect.width > 0 && rect.height > 0 && style.visibility !== "hidden"
+      && rect.right > 0 && rect.bottom > 0 && rect.left < document.documentElement.clientWidth;
+    if (!shown || inRunningText(el)) continue;
+    if (rect.width < target - 0.5 || rect.height < target - 0.5) {
+      const name = (el.textContent || el.value || el.name || el.getAttribute("aria-label") || "")
+        .trim().replace(/\\s+/g, " ").slice(0, 30);
+      const cls = el.className && typeof el.className === "string" ? "." + el.className.trim()
+        .split(/\\s+/).join(".") : "";
+      small.push(`${el.tagName.toLowerCase()}${cls} "${name}" ` +
+        `${Math.round(rect.width)}×${Math.round(rect.height)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def small_targets(page: Page) -> list[str]:
+    """Links, buttons and fields on the page smaller than TARGET × TARGET px (links inside
+    running text excepted), each as "tag.class \"name\" W×H"."""
+    return page.evaluate(_SMALL_TARGETS, TARGET)
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+# axe.run limited to the WCAG 2.0 / 2.1 A and AA rules; only what fails is sent back.
+_RUN_AXE = """
+async () => {
+  const results = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    resultTypes: ["violations"],
+  });
+  const violations = results.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+    summary: v.nodes.length ? (v.nodes[0].failureSummary || "") : "",
+  }));
+  // Whether the contrast rule looked at any text at all (passed, failed or left for review).
+  return {violations, passed: results.passes.length, contrast: results.passes.concat(
+    results.violations, results.incomplete).some((r) => r.id === "color-contrast")};
+}
+"""
+
+
+def axe_violations(page: Page, name: str) -> list[dict]:
+    """axe's violations on the page as it is now (axe injected with ``add_init_script``)."""
+    results = page.evaluate(_RUN_AXE)
+    # A scan that checked nothing (axe missing, the page blank) must not pass as a clean one.
+    assert results["passed"] >= 5 and results["contrast"], f"axe checked little on {name}"
+    return results["violations"]

@@ -14,14 +14,12 @@ axe-core is vendored under tests/browser/vendor/axe-core (see its README): no ne
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import Server, log_in
+from tests.browser.support import AXE, Server, axe_violations, log_in
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 COURSE_SLUG = "floating-member-rules"
 VIDEO_LESSON = "/courses/honour-and-shame/video-bottom-line"
 PDF_LESSON = "/courses/honour-and-shame/pdf-study-outline"
@@ -29,26 +27,6 @@ PRACTICE_TITLE = "党章党规知识练习"
 ATTEMPT_URL = re.compile(r"/attempts/(\d+)$")
 FAILING = {"serious", "critical"}
 SHOWN_TARGETS = 3
-
-# axe.run limited to the WCAG 2.0 / 2.1 A and AA rules; only what fails is sent back.
-_RUN_AXE = """
-async () => {
-  const results = await axe.run(document, {
-    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    resultTypes: ["violations"],
-  });
-  const violations = results.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    targets: v.nodes.map((n) => n.target.join(" ")),
-    summary: v.nodes.length ? (v.nodes[0].failureSummary || "") : "",
-  }));
-  // Whether the contrast rule looked at any text at all (passed, failed or left for review).
-  return {violations, passed: results.passes.length, contrast: results.passes.concat(
-    results.violations, results.incomplete).some((r) => r.id === "color-contrast")};
-}
-"""
 
 
 def _practice_question(page: Page) -> tuple[str, str]:
@@ -101,20 +79,12 @@ def _member_pages(page: Page, server: Server) -> dict[str, str]:
     }
 
 
-def _violations(page: Page, name: str) -> list[dict]:
-    """axe's violations on the page as it is now."""
-    results = page.evaluate(_RUN_AXE)
-    # A scan that checked nothing (axe missing, the page blank) must not pass as a clean one.
-    assert results["passed"] >= 5 and results["contrast"], f"axe checked little on {name}"
-    return results["violations"]
-
-
 def _scan(page: Page, name: str, path: str) -> list[dict]:
     """axe's violations on one page, each tagged with the page it was found on."""
     response = page.goto(path)
     assert response is not None and response.ok, f"{name} ({path}) answered {response}"
     where = f"{name} ({path})"
-    return [{**v, "page": where} for v in _violations(page, where)]
+    return [{**v, "page": where} for v in axe_violations(page, where)]
 
 
 def _line(v: dict) -> str:
@@ -127,7 +97,7 @@ def _line(v: dict) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_main_member_pages_have_no_serious_accessibility_violations(
+def test_main_member_pages_have_no_serious_accessibilityaxe_violations(
     page: Page, server: Server, backend: str, scheme: str
 ) -> None:
     page.emulate_media(color_scheme=scheme)
@@ -161,6 +131,6 @@ def test_the_scan_fails_on_what_members_would_meet(page: Page) -> None:
         '<input type="text"></main></body></html>'
     )
     page.add_script_tag(path=str(AXE))  # about:blank has no Content-Security-Policy
-    found = {v["id"]: v["impact"] for v in _violations(page, "a page made to fail")}
+    found = {v["id"]: v["impact"] for v in axe_violations(page, "a page made to fail")}
     assert found.get("color-contrast") == "serious", found
     assert found.get("label") == "critical", found

@@ -13,58 +13,20 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.support import Server, check_fits_phone, log_in, phone, screenshot
+from tests.browser.support import (
+    Server,
+    check_fits_phone,
+    log_in,
+    phone,
+    screenshot,
+    small_targets,
+)
 
 COURSE_SLUG = "love-country-hometown"
 COURSE_TITLE = "爱国爱乡，反哺桑梓"
 VIDEO_LESSON = "/courses/honour-and-shame/video-bottom-line"
 PDF_LESSON = "/courses/honour-and-shame/pdf-study-outline"
 PRACTICE_TITLE = "党章党规知识练习"
-TARGET = 44  # px: WCAG 2.5.5 (AAA), the size the school promises older members
-
-# Every visible control on the page that is smaller than TARGET in either direction, by name.
-#
-# Exempt, as WCAG 2.5.8 allows: an inline link inside running text (its height is the line's,
-# and enlarging it would break the sentence), recognised as a link laid out inline whose block
-# holds more text than the link itself. A radio button or checkbox inside a label is measured
-# as its label, the target a finger actually taps.
-_SMALL_TARGETS = """
-(target) => {
-  const inRunningText = (el) => {
-    if (el.tagName !== "A" || getComputedStyle(el).display !== "inline") return false;
-    let block = el.parentElement;
-    while (block && getComputedStyle(block).display.startsWith("inline")) {
-      block = block.parentElement;
-    }
-    const own = el.textContent.trim().length;
-    return block !== null && block.textContent.trim().length > own;
-  };
-  const controls = document.querySelectorAll(
-    "a[href], button, input:not([type=hidden]), select, textarea, summary"
-  );
-  const small = [];
-  for (const el of controls) {
-    let box = el;
-    if (el.matches("input[type=radio], input[type=checkbox]") && el.closest("label")) {
-      box = el.closest("label");
-    }
-    const rect = box.getBoundingClientRect();
-    const style = getComputedStyle(box);
-    const shown = rect.width > 0 && rect.height > 0 && style.visibility !== "hidden"
-      && rect.right > 0 && rect.bottom > 0 && rect.left < document.documentElement.clientWidth;
-    if (!shown || inRunningText(el)) continue;
-    if (rect.width < target - 0.5 || rect.height < target - 0.5) {
-      const name = (el.textContent || el.value || el.name || el.getAttribute("aria-label") || "")
-        .trim().replace(/\\s+/g, " ").slice(0, 30);
-      const cls = el.className && typeof el.className === "string" ? "." + el.className.trim()
-        .split(/\\s+/).join(".") : "";
-      small.push(`${el.tagName.toLowerCase()}${cls} "${name}" ` +
-        `${Math.round(rect.width)}×${Math.round(rect.height)}`);
-    }
-  }
-  return small;
-}
-"""
 
 # The contrast ratio (WCAG 2) of an element's text against the first opaque background behind it.
 _CONTRAST = """
@@ -229,7 +191,7 @@ def test_tap_targets_on_the_main_member_pages(page: Page, server: Server, backen
 
         def measure(name: str, path: str) -> None:
             page.goto(path)
-            found = page.evaluate(_SMALL_TARGETS, TARGET)
+            found = small_targets(page)
             if found:
                 small[f"{name} ({path})"] = found
 

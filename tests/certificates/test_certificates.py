@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
+from fpdf import FPDF
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -392,3 +393,17 @@ def test_without_a_chinese_font_the_page_prints_and_offers_no_pdf(
     page = client.get(f"/certificates/{class_certificate}").get_data(as_text=True)
     assert "打印" in page and ".pdf" not in page
     assert client.get(f"/certificates/{class_certificate}.pdf").status_code == 404
+
+
+def test_pdf_lines_keep_closing_punctuation_off_the_start_of_a_line(app):
+    font = pdf.font_for(app.config["CERTIFICATE_FONT"])
+    assert font is not None, "no font with Chinese characters: install fonts-noto-cjk"
+    document = FPDF()
+    document.add_font("cjk", "", font[0], collection_font_number=font[1])
+    document.set_font("cjk", size=16)
+    width = document.get_string_width("字" * 10)
+    # Ten characters fit a line, the first line two fewer (its indent): the comma would open the
+    # second line, so it hangs at the end of the first.
+    lines = pdf._lines(document, "一二三四五六七八，九十甲乙丙丁戊己庚辛。", width)
+    assert lines == ["一二三四五六七八，", "九十甲乙丙丁戊己庚辛。"]
+    assert not any(line[0] in pdf.NO_LINE_START for line in lines)
