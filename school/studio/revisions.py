@@ -432,7 +432,10 @@ def compare(older: dict, newer: dict, context: int = 3) -> Comparison:
     fields = [
         FieldChange(key, FIELD_LABELS.get(key, key), older.get(key), newer.get(key))
         for key in newer
-        if key not in ("body_md", "units") and older.get(key) != newer.get(key)
+        if key not in ("body_md", "units")
+        and older.get(key) != newer.get(key)
+        # A version from before a field was kept says nothing about it: off is no change.
+        and (key in older or newer.get(key))
     ]
     before = (older.get("body_md") or "").splitlines()
     after = (newer.get("body_md") or "").splitlines()

@@ -70,6 +70,7 @@ def test_a_course_is_written_in_the_folder_format(app, tmp_path):
             # A textarea sends CRLF; the file has LF and no blank lines around the text.
             body_md="课程介绍\r\n\r\n第二段\n\n",
             deadline=date(2026, 12, 31),
+            certificate=True,
             instructors=[wang, li],
         )
         module = Module(title="第一单元 誓词", position=0, course=course)
@@ -111,7 +112,8 @@ def test_a_course_is_written_in_the_folder_format(app, tmp_path):
         ).encode(),
         "rules/course.md": (
             "---\nslug: rules\ntitle: 党章党规\ntheme: discipline\nhours: 1.5\norder: 2\n"
-            "status: published\ndeadline: 2026-12-31\ninstructors:\n- li\n- wang\n"
+            "status: published\ndeadline: 2026-12-31\ncertificate: true\ninstructors:\n- li\n"
+            "- wang\n"
             "summary: 党章是总章程。\n---\n课程介绍\n\n第二段\n"
         ).encode(),
         "rules/01-oath.md": (

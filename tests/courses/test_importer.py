@@ -320,6 +320,13 @@ MALFORMED = [
         {"course.md": course(deadline="年底前")}, "rules/course.md", 9, "日期", id="bad-deadline"
     ),
     pytest.param(
+        {"course.md": course(certificate="是")},
+        "rules/course.md",
+        9,
+        "certificate 只能是 true 或 false",
+        id="bad-certificate",
+    ),
+    pytest.param(
         {"course.md": course().replace("\ntheme:", "\n  theme:")},
         "rules/course.md",
         4,
@@ -713,6 +720,15 @@ def test_a_campaign_deadline_is_imported_and_can_be_lifted(app, root):
     write(root, {"rules": rules()})
     assert run(app, root).ok
     assert snapshot(app, "rules")[0].deadline is None
+
+
+def test_a_course_that_gives_a_certificate_says_so_and_can_stop(app, root):
+    write(root, {"rules": rules(certificate=True)})
+    assert run(app, root).ok
+    assert snapshot(app, "rules")[0].certificate is True
+    write(root, {"rules": rules()})
+    assert run(app, root).ok
+    assert snapshot(app, "rules")[0].certificate is False
 
 
 # --- edits made in the browser since the last import -------------------------------------------

@@ -221,6 +221,13 @@ def test_comparing_versions_lists_changed_fields_and_lines():
     assert revisions.compare(older, dict(older)).same
 
 
+def test_a_version_from_before_a_setting_existed_says_nothing_about_it():
+    older = {"title": "课", "deadline": None}
+    assert revisions.compare(older, {**older, "certificate": False}).same
+    [change] = revisions.compare(older, {**older, "certificate": True}).fields
+    assert (change.label, change.before, change.after) == ("结业证书", None, True)
+
+
 def test_archiving_takes_a_course_from_members_and_reopening_brings_it_back(app, world):
     with app.app_context():
         course, lesson = _published_course(world)

@@ -9,6 +9,7 @@ from school.courses.models import Course, Lesson, Theme
 from school.db import db
 from school.notifications.models import Notification
 from school.orgs.models import Organisation
+from school.studio import revisions
 from school.studio.models import ContentRevision, ReviewerGrant
 from tests.conftest import csrf_token, login, post
 from tests.factories import make_user
@@ -242,3 +243,42 @@ def test_the_course_page_reads_as_much_for_many_lessons_as_for_few(
         assert response.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def _approve(app, client, world, shows: str = "") -> None:
+    """Send the course for review and have the admin approve it (the review page showing
+    ``shows``)."""
+    post(client, "/studio/courses/party-rules/submit", {"submit-note": ""})
+    with app.app_context():
+        review_url = db.session.scalars(
+            select(Notification.url)
+            .where(Notification.user_id == world.admin)
+            .order_by(Notification.id.desc())
+        ).first()
+    admin = app.test_client()
+    login(admin, "admin")
+    assert shows in admin.get(review_url).get_data(as_text=True)
+    post(admin, review_url + "/decide", {"decision": "approve", "comment": ""})
+
+
+def test_giving_a_certificate_is_a_course_setting_that_goes_through_review(app, world, client):
+    login(client, "instructor")
+    course = _new_course(app, client)
+    _new_lesson(app, client, course)
+    form = {"title": "党章学习", "theme": _theme_id(app), "summary": "", "body_md": "介绍"}
+    edit = "/studio/courses/party-rules/edit"
+    assert post(client, edit, {**form, "base": "1"}).status_code == 302
+    _approve(app, client, world)
+    with app.app_context():
+        published = db.session.get(Course, course.id)
+        assert (published.status, published.certificate) == ("published", False)
+        base = str(revisions.latest(published, None).number)
+
+    assert post(client, edit, {**form, "certificate": "y", "base": base}).status_code == 302
+    assert '<input checked id="certificate"' in client.get(edit).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Course, course.id).certificate is False  # members: not yet
+    _approve(app, client, world, shows="结业证书")
+    with app.app_context():
+        assert db.session.get(Course, course.id).certificate is True
+    assert "学完颁发结业证书" in client.get("/studio/courses/party-rules").get_data(as_text=True)
