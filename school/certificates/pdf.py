@@ -129,4 +129,14 @@ def render(certificate: Certificate, verify_url: str, font: tuple[str, int]) -> 
         with pdf.rotation(20, x=width / 2, y=height / 2):
             pdf.set_xy(0, height / 2 - 16)
             pdf.cell(width, 32, "已撤销", align=Align.C)
-    return bytes(pdf.output())
+    try:
+        return bytes(pdf.output())
+    finally:
+        release_fonts(pdf)
+
+
+def release_fonts(pdf: FPDF) -> None:
+    """Close the document's font files: fontTools reads them lazily and keeps them open."""
+    for embedded in pdf.fonts.values():
+        if hasattr(embedded, "ttfont"):
+            embedded.ttfont.close()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from school.auth.models import User
 from school.certificates.models import Certificate
 from school.db import db, utcnow
+from school.notifications.services import notify
 from school.orgs import audit
 from school.orgs.models import Organisation
 
@@ -107,6 +108,14 @@ def issue(
             if valid_certificate(member, kind, source_id) is not None:
                 return None
             continue
+        # A path, not url_for: certificates are also issued outside a request (the demo, a
+        # command).
+        notify(
+            [member],
+            "certificate",
+            f"您获得了{certificate.kind_label}：{title}。可以打印，或下载 PDF。",
+            f"/certificates/{certificate.id}",
+        )
         return certificate
     raise RuntimeError("no unused certificate code after three tries")
 

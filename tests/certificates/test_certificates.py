@@ -22,6 +22,7 @@ from school.clock import local_today
 from school.courses import services as courses
 from school.courses.models import Course
 from school.db import db
+from school.notifications.models import Notification
 from school.orgs.models import AuditEntry
 from school.orgs.services import find_org
 from tests.campaigns.factories import make_campaign
@@ -111,6 +112,14 @@ def test_a_class_certifies_attendance_once_it_reaches_the_share(app, world):
         assert certificate.member_name == "张党员"
         assert certificate.issuer_name == "一支部"
         assert certificate.completed_on == local_today() - timedelta(days=1)
+        # The member is told, with a link to it.
+        [told] = db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == world.member, Notification.kind == "certificate"
+            )
+        ).all()
+        assert told.url == f"/certificates/{certificate.id}"
+        assert "培训证明：春节返乡培训班" in told.text
 
 
 def test_a_lower_share_certifies_sooner_and_no_share_never(app, world):
@@ -405,5 +414,6 @@ def test_pdf_lines_keep_closing_punctuation_off_the_start_of_a_line(app):
     # Ten characters fit a line, the first line two fewer (its indent): the comma would open the
     # second line, so it hangs at the end of the first.
     lines = pdf._lines(document, "一二三四五六七八，九十甲乙丙丁戊己庚辛。", width)
+    pdf.release_fonts(document)
     assert lines == ["一二三四五六七八，", "九十甲乙丙丁戊己庚辛。"]
     assert not any(line[0] in pdf.NO_LINE_START for line in lines)
