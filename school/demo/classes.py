@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from school.auth.models import User
 from school.classes import services
 from school.classes.services import ClassFields
 from school.clock import local_today
 from school.db import db
+from school.notifications.models import Notification
 from school.orgs.models import Organisation
 
 TITLE = "2027 年春节返乡流动党员培训班"
@@ -90,5 +91,12 @@ def load_past(organiser: User, committee: Organisation, member: User) -> None:
         end=time(17),
         hours=Decimal(8),
     )
+    since = db.session.scalar(select(func.max(Notification.id))) or 0
     services.bulk_enrol(training_class, [member], organiser)
     services.check_in(session, member, organiser, "hand")
+    # He was told of his place and of the certificate back then, and has read both.
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == member.id, Notification.id > since)
+        .values(created_at=session.ends_at, read_at=session.ends_at)
+    )
