@@ -8,7 +8,9 @@ What one run does:
 1. a fresh database (a SQLite file, or ``bench_checkin_<pid>`` on the PostgreSQL server of
    ``--admin-url`` with ``--postgresql``), migrated, then written through the services: a city
    committee and a branch, its secretary (the organiser), ``--members`` members (default 200,
-   real production password hashes) and one class with one session, everyone enrolled;
+   real production password hashes) and one class with one session, everyone enrolled; the class
+   gives a 培训证明 for full attendance, so every check-in also issues a certificate and tells the
+   member (the heaviest check-in there is: the last session of a certifying class);
 2. the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
    under the same settings; hello's median of ``--hello-runs`` sequential GETs is the yardstick;
 3. every member logs in over HTTP (eight at a time: logins are setup, not measured); the
@@ -17,8 +19,8 @@ What one run does:
    (default 60), GETs the address of the code on the screen at that moment: the check-in;
 4. a Markdown table on stdout: check-in latency to the last byte (median, p95, max) and the
    worker's own time from gunicorn's access log, against hello and the target; refusals; the
-   database check (one attendance and one archive entry per member); the load average before and
-   after, the code version and the machine.
+   database check (one attendance, one archive entry and one certificate per member); the load
+   average before and after, the code version and the machine.
 
     .venv/bin/python -m bench.checkin_load                   # SQLite
     .venv/bin/python -m bench.checkin_load --postgresql      # PostgreSQL on --admin-url
@@ -49,6 +51,7 @@ from school import create_app
 from school.archive.models import ArchiveEntry
 from school.auth.passwords import PRODUCTION
 from school.auth.services import create_user, grant_staff
+from school.certificates.models import Certificate
 from school.classes import services
 from school.classes.models import Attendance, TrainingClass
 from school.classes.services import ClassFields
@@ -83,7 +86,9 @@ def populate(url: str, members: int, workdir: Path) -> tuple[int, list[str]]:
             user, _ = create_user(f"m{i:04d}", f"党员{i:04d}", password=PASSWORD, home_org=branch)
             user.password_hash = real_hash
             people.append(user)
-        fields = ClassFields(title="压测培训班", kind="homecoming", place="会议室")
+        fields = ClassFields(
+            title="压测培训班", kind="homecoming", place="会议室", certificate_share=100
+        )
         training_class = services.create_class(organiser, branch, fields)
         session = services.add_session(
             organiser,
@@ -155,12 +160,16 @@ def verify(url: str, members: int) -> tuple[bool, str]:
                 ArchiveEntry.dedupe_key.like("class-session:%")
             )
         )
+        certificates = db.session.scalar(
+            select(func.count(Certificate.id)).where(Certificate.revoked_at.is_(None))
+        )
         title = db.session.scalar(select(TrainingClass.title))
         db.engine.dispose()
-    ok = attendances == members and entries == members
+    ok = attendances == members and entries == members and certificates == members
     return (
         ok,
-        f"{attendances} attendances, {entries} archive entries for {members} members ({title})",
+        f"{attendances} attendances, {entries} archive entries, {certificates} certificates for "
+        f"{members} members ({title})",
     )
 
 
