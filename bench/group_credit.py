@@ -9,7 +9,9 @@ What one run does:
    ``--database-url``), migrated, then written directly: a city committee, 10 districts, 200
    branches, ``--background`` members spread over them (default 20,000) and two branches of
    ``--members`` members each (default 500), every member with a membership number and some
-   study this year; the secretary of the city committee (the whole tree in scope);
+   study this year; the secretary of the city committee (the whole tree in scope), who has
+   launched a city-wide campaign of 30 学时 that gives certificates (``--no-campaign``: none), so
+   each member credited is checked against it and those who reach it are certified;
 2. the school under gunicorn (``--workers``, default 2 sync workers) next to ``bench/hello.py``
    under the same settings; hello's median of ``--hello-runs`` sequential GETs is the yardstick;
 3. the secretary logs in over HTTP and credits, as the pages are used: a 党课 for the whole of
@@ -52,6 +54,7 @@ from school.archive import progress, rollups
 from school.archive.models import ArchiveEntry, YearProgress
 from school.auth.models import User
 from school.auth.services import create_user, grant_staff
+from school.campaigns import services as campaigns
 from school.clock import local_today
 from school.db import db, utcnow
 from school.orgs.services import create_org
@@ -69,8 +72,11 @@ def _app(url: str, workdir: Path):
     return create_app(app_config(url, workdir / "build"))
 
 
-def build(url: str, workdir: Path, background: int, members: int) -> tuple[int, int]:
-    """The tree, the members and some study; returns the two branches' ids."""
+def build(
+    url: str, workdir: Path, background: int, members: int, campaign: bool
+) -> tuple[int, int]:
+    """The tree, the members, some study and (``campaign``) a city-wide campaign that gives
+    certificates; returns the two branches' ids."""
     rng = random.Random(20261206)
     app = _app(url, workdir)
     with app.app_context():
@@ -133,6 +139,23 @@ def build(url: str, workdir: Path, background: int, members: int) -> tuple[int, 
             db.session.execute(insert(ArchiveEntry), entries[start : start + BATCH])
         progress.rebuild()
         rollups.rebuild()
+        if campaign:
+            # Every member credited is then checked against it, and those who reach its 学时
+            # receive a certificate: the heaviest crediting there is.
+            today = local_today()
+            draft = campaigns.save_draft(
+                secretary,
+                campaigns.CampaignInput(
+                    title="全市专题教育",
+                    org_text=city.name,
+                    start_on=today - timedelta(days=3),
+                    deadline=today + timedelta(days=30),
+                    hours_target=Decimal(30),
+                    targets_text=city.name,
+                    certificate=True,
+                ),
+            )
+            campaigns.launch(secretary, draft, f"/campaigns/{draft.id}")
         db.session.commit()
         result = first.id, second.id
         db.engine.dispose()
@@ -238,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--background", type=int, default=20_000, help="other members")
     parser.add_argument("--members", type=int, default=MEMBERS, help="members per batch")
+    parser.add_argument(
+        "--no-campaign",
+        action="store_true",
+        help="without the city-wide campaign that gives certificates",
+    )
     harness.server_options(parser)
     args = parser.parse_args(argv)
     postgres = bool(args.database_url)
@@ -250,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     ):
         version = harness.server_version(url)
         started = time.perf_counter()
-        first, second = build(url, work, args.background, args.members)
+        first, second = build(url, work, args.background, args.members, not args.no_campaign)
         built = time.perf_counter() - started
         with _app(url, work).app_context():
             day = (local_today() - timedelta(days=1)).isoformat()
@@ -297,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     checked = entries == distinct == 2 * args.members and agrees
     print(
         f"\n### Group credit over HTTP: {version}, {args.members} members per batch, "
-        f"{args.background:,} other members\n"
+        f"{args.background:,} other members"
+        f"{'' if args.no_campaign else ', a city-wide campaign giving certificates'}\n"
     )
     print(
         f"{harness.utc_now()}; code {code}; {args.workers} gunicorn sync workers; load average "

@@ -146,6 +146,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         events.offline_study_recorded,
     ):
         study.connect(certificates.on_study)
+    events.group_study_recorded.connect(certificates.on_group_study)
     archive_page.register("certificates", certificate_parts.archive_part)
     class_page.register("certificates", certificate_parts.class_part)
     campaign_page.register("certificates", certificate_parts.campaign_part)

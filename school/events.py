@@ -6,8 +6,9 @@ blueprints, so the wiring is read in one place and no lower feature imports a hi
 
 Receivers run at once, in the sender's transaction: they add and flush, never commit, and an
 exception rolls the whole request back, so nothing is ever half-recorded. The sender is the
-member the event is about (the merged organisation for ``org_merged``); the keyword arguments
-are the event's facts.
+member the event is about (the merged organisation for ``org_merged``, the staff member for
+``group_study_recorded``, which speaks for many members at once); the keyword arguments are the
+event's facts.
 """
 
 from blinker import Namespace
@@ -29,6 +30,13 @@ attempt_graded = _events.signal(
 offline_study_recorded = _events.signal(
     "offline-study-recorded",
     doc="Staff recorded offline study in a member's archive. Facts: entry, by.",
+)
+group_study_recorded = _events.signal(
+    "group-study-recorded",
+    doc=(
+        "Staff recorded one offline study for many members at once (group credit). The sender "
+        "is the staff member; facts: member_ids (those credited now)."
+    ),
 )
 answer_accepted = _events.signal(
     "answer-accepted",

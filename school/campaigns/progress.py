@@ -392,9 +392,12 @@ def unfinished_among(campaign: Campaign, member_ids: list[int], today: date) -> 
     )
 
 
-def finished_members(campaign: Campaign, today: date) -> list[User]:
-    """Every targeted member who has finished the campaign (one statement)."""
+def finished_members(campaign: Campaign, today: date, among: list[int] | None = None) -> list[User]:
+    """Every targeted member who has finished the campaign, or those of ``among`` (one
+    statement)."""
     finished = and_(targeted(campaign), columns(campaign, today).state == "finished")
+    if among is not None:
+        finished = and_(User.id.in_(among), finished)
     return list(db.session.scalars(select(User).where(finished).order_by(User.id)))
 
 

@@ -7,8 +7,9 @@ complete something, and issues at most one certificate per member and source:
 * a class that gives one: when the member's attendance reaches the class's share of its
   sessions (``session_attended``), counted against the sessions the class has at that moment;
 * a campaign that gives one: when the member's standing becomes finished, checked after any
-  study that can finish it (a lesson, a course, a graded quiz, offline study), and for those who
-  had already finished when it is launched (``campaign_launched``).
+  study that can finish it (a lesson, a course, a graded quiz, offline study, group credit for
+  many at once), and for those who had already finished when it is launched
+  (``campaign_launched``).
 """
 
 from __future__ import annotations
@@ -131,6 +132,23 @@ def on_study(member: User, **_facts) -> None:
         standing = progress.standing(member, campaign, today)
         if standing.state == "finished":
             _issue_for_campaign(member, standing)
+
+
+def on_group_study(_staff: User, *, member_ids: list[int], **_facts) -> None:
+    """After group credit: those of the members whom it brings to the end of a campaign that
+    gives a certificate, one statement per such campaign."""
+    if not _campaigns_give_any():
+        return
+    today = local_today()
+    campaigns = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.status == "launched", Campaign.certificate.is_(True))
+        .order_by(Campaign.id)
+    ).all()
+    for campaign in campaigns:
+        for member in progress.finished_members(campaign, today, among=member_ids):
+            if services.valid_certificate(member, "campaign", campaign.id) is None:
+                _issue_for_campaign(member, progress.standing(member, campaign, today))
 
 
 def on_campaign_launched(campaign: Campaign, **_facts) -> None:

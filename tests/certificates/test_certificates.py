@@ -12,6 +12,7 @@ from fpdf import FPDF
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from school.archive import services as archive
 from school.auth.models import User
 from school.certificates import pdf, services
 from school.certificates.models import Certificate
@@ -21,7 +22,7 @@ from school.classes.services import ClassFields
 from school.clock import local_today
 from school.courses import services as courses
 from school.courses.models import Course
-from school.db import db
+from school.db import db, utcnow
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry
 from school.orgs.services import find_org
@@ -181,6 +182,26 @@ def test_a_campaign_launched_after_the_work_was_done_certifies_at_once(app, worl
             _user(world.secretary), "一支部", "一支部", courses=[(course, True)], title="另一项"
         )
         assert _count() == 1
+
+
+def test_group_credit_that_finishes_a_campaign_certifies_in_one_go(app, world):
+    with app.app_context():
+        secretary = _user(world.secretary)
+        make_campaign(secretary, "一支部", "一支部", hours=Decimal(2), certificate=True)
+        members = [world.member, world.viewer, world.other_member]  # the last: 二支部
+        archive.append_offline_many(
+            members,
+            title="三会一课：党课",
+            hours=Decimal(2),
+            completed_at=utcnow(),
+            recorded_by=secretary,
+            dedupe_key="group:test",
+        )
+        certified = db.session.scalars(
+            select(Certificate.member_id).where(Certificate.kind == "campaign")
+        ).all()
+        # 二支部's member studied too, but the campaign is 一支部's.
+        assert sorted(certified) == sorted([world.member, world.viewer])
 
 
 def test_one_valid_certificate_per_member_and_source(app, world, class_certificate):
