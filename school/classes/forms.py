@@ -31,6 +31,10 @@ class ClassForm(FlaskForm):
         "举办党组织（组织代码或全称）",
         validators=[Length(max=255, message="组织代码或全称太长了。")],
     )
+    organiser = StringField(
+        "组织者（登录名，留空为本人）",
+        validators=[Length(max=64, message="登录名太长了。")],
+    )
     place = StringField(
         "培训地点", validators=[Length(max=TEXT_MAX, message=f"地点最多 {TEXT_MAX} 个字。")]
     )

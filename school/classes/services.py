@@ -91,6 +91,9 @@ class ClassFields:
     enrolment: str = "open"
     status: str = "open"
     certificate_share: int | None = None
+    # Who runs it on the day (the check-in screen credits in their name); None: the creator,
+    # or on an edit whoever organises it already.
+    organiser: User | None = None
 
 
 def _check(fields: ClassFields) -> None:
@@ -116,22 +119,30 @@ def _check(fields: ClassFields) -> None:
         raise ClassError("颁发证书的出勤比例应在 1% 到 100% 之间；不颁发请留空。")
 
 
-def create_class(
-    actor: User, org: Organisation, fields: ClassFields, organiser: User | None = None
-) -> TrainingClass:
-    """A new class run by ``org`` (which the actor must manage); the actor organises it."""
+def _check_organiser(organiser: User | None, org: Organisation) -> None:
+    if organiser is not None and not (organiser.active and manages(organiser, org)):
+        raise ClassError(
+            f"账号“{organiser.username}”不是“{org.name}”或上级党组织的书记、组织委员，"
+            "不能担任组织者。"
+        )
+
+
+def create_class(actor: User, org: Organisation, fields: ClassFields) -> TrainingClass:
+    """A new class run by ``org`` (which the actor must manage), organised by the actor or by
+    the staff member ``fields`` names."""
     if not manages(actor, org):
         raise ClassError(f"您不能以“{org.name}”的名义举办培训班。")
     if not org.is_open:
         raise ClassError(f"“{org.name}”已撤销或合并，不能再举办培训班。")
     _check(fields)
+    _check_organiser(fields.organiser, org)
     training_class = TrainingClass(
         title=fields.title,
         kind=fields.kind,
         description=fields.description,
         org_id=org.id,
         org=org,
-        organiser_id=(organiser or actor).id,
+        organiser_id=(fields.organiser or actor).id,
         place=fields.place,
         online=fields.online,
         capacity=fields.capacity,
@@ -153,6 +164,9 @@ def update_class(actor: User, training_class: TrainingClass, fields: ClassFields
     if not can_manage_class(actor, training_class):
         raise ClassError("您不能修改这个培训班。")
     _check(fields)
+    _check_organiser(fields.organiser, training_class.org)
+    if fields.organiser is not None:
+        training_class.organiser = fields.organiser
     for name in (
         "title",
         "kind",

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from school import qr, spreadsheets
 from school.auth.models import User
@@ -204,7 +205,14 @@ def _fields(form: ClassForm) -> ClassFields:
             target = lookup_org(form.target_org.data, current_user)
         except OrgError as exc:
             raise ClassError(str(exc)) from None
+    organiser = None
+    username = (form.organiser.data or "").strip()
+    if username:
+        organiser = db.session.scalar(select(User).where(User.username == username))
+        if organiser is None:
+            raise ClassError(f"没有登录名为“{username}”的账号。")
     return ClassFields(
+        organiser=organiser,
         title=form.title.data or "",
         kind=form.kind.data,
         description=form.description.data or "",
@@ -263,6 +271,7 @@ def edit(class_id: int):
         form = ClassForm(obj=training_class)
         form.org.data = _org_text(training_class.org)
         form.target_org.data = _org_text(training_class.target_org)
+        form.organiser.data = training_class.organiser.username
     else:
         form = ClassForm()
     if form.validate_on_submit():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from school.archive.models import ArchiveEntry
@@ -156,3 +157,71 @@ def test_the_edit_form_shows_local_times(app, client, world):
     login(client, "secretary")
     page = client.get(f"/manage/classes/sessions/{first}/edit").get_data(as_text=True)
     assert f'value="{start:%Y-%m-%d}"' in page
+
+
+def _class_form(app, class_id: int, **changes) -> dict:
+    with app.app_context():
+        c = db.session.get(TrainingClass, class_id)
+        form = {
+            "title": c.title,
+            "kind": c.kind,
+            "place": c.place,
+            "target_text": c.target_text,
+            "enrolment": c.enrolment,
+            "status": c.status,
+            "description": c.description,
+            "organiser": c.organiser.username,
+        }
+    return {**form, **changes}
+
+
+def _organiser(app, class_id: int) -> str:
+    with app.app_context():
+        return db.session.get(TrainingClass, class_id).organiser.username
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("viewer", "账号“viewer”不是“一支部”或上级党组织的书记、组织委员"),  # reads, not manages
+        ("committee", "账号“committee”不是“一支部”"),  # another subtree
+        ("member", "账号“member”不是“一支部”"),
+        ("nobody", "没有登录名为“nobody”的账号"),
+    ],
+)
+def test_an_organiser_must_run_the_organisation(app, client, world, username, message):
+    with app.app_context():
+        class_id, _ = _make_class(world)
+    login(client, "secretary")
+    url = f"/manage/classes/{class_id}/edit"
+    assert 'value="secretary"' in client.get(url).get_data(as_text=True)
+    response = post(client, url, _class_form(app, class_id, organiser=username, title="新名称"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in page
+    assert "孙查看" not in page and "张党员" not in page  # a login name tells no one's name
+    with app.app_context():
+        assert db.session.get(TrainingClass, class_id).title == "春节返乡培训班"
+    assert _organiser(app, class_id) == "secretary"
+
+
+def test_a_new_organiser_credits_the_check_ins_from_then_on(app, client, world):
+    with app.app_context():
+        class_id, (first, _) = _make_class(world)
+    login(client, "secretary")
+    url = f"/manage/classes/{class_id}/edit"
+    assert post(client, url, _class_form(app, class_id, organiser="admin")).status_code == 302
+    assert _organiser(app, class_id) == "admin"
+    _enrol(app, class_id, world.member)
+    member = app.test_client()
+    login(member, "member")
+    with app.app_context():
+        token = services.checkin_token(db.session.get(ClassSession, first))
+    assert "签到成功" in member.get(f"/classes/checkin/{token}").get_data(as_text=True)
+    with app.app_context():
+        entry = db.session.scalar(
+            select(ArchiveEntry).where(ArchiveEntry.dedupe_key == f"class-session:{first}")
+        )
+        assert entry.recorded_by_id == world.admin
+    # Left empty, the organiser stays who it is.
+    assert post(client, url, _class_form(app, class_id, organiser="")).status_code == 302
+    assert _organiser(app, class_id) == "admin"
