@@ -72,7 +72,8 @@ class NotEnrolled(ClassError):
 
 
 class CodeRefused(ClassError):
-    """A check-in code that is forged, expired or not for this session."""
+    """A check-in code that is forged, expired or not for this session, or for a session
+    deleted a moment ago."""
 
 
 # ---- classes and sessions ---------------------------------------------------------------
@@ -744,7 +745,16 @@ def check_in(
     try:
         with db.session.begin_nested():
             db.session.add(attendance)
-    except IntegrityError:  # already present: this scan, or one a moment ago
+    except IntegrityError:
+        # Already present (this scan, or one a moment ago), or the session was deleted between
+        # reading the code and this write: that one is not a check-in at all.
+        present = db.session.scalar(
+            select(Attendance.id).where(
+                Attendance.session_id == session.id, Attendance.member_id == member.id
+            )
+        )
+        if present is None:
+            raise CodeRefused("这一场已被组织者删除，签到没有记录。") from None
         return None
     archive.append_offline(
         member,

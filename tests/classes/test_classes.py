@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from school.archive.models import ArchiveEntry
 from school.auth.models import User
@@ -508,3 +508,19 @@ def test_a_check_in_runs_a_fixed_few_statements(app, client, world, klass, count
     assert len(certificates) == 1, "\n".join(certificates)
     rest = len(statements) - len(ours) - len(archive) - len(certificates)
     assert rest <= 3, "\n".join(statements)
+
+
+def test_a_check_in_as_its_session_is_deleted_is_refused_not_called_done(app, world, klass):
+    """The organiser deletes a session (nobody checked in) as a member's scan arrives: the
+    scan read the session, the delete commits first, and the member is not told 您已签到."""
+    class_id, (first, _) = klass
+    _enrol(app, class_id, world.member)
+    with app.app_context():
+        session = db.session.get(ClassSession, first)
+        # Loaded, as the scan had them before the delete.
+        organiser, member = session.training_class.organiser, db.session.get(User, world.member)
+        db.session.execute(delete(ClassSession).where(ClassSession.id == first))
+        with pytest.raises(services.CodeRefused, match="已被组织者删除"):
+            services.check_in(session, member, organiser, "qr")
+        entries = select(func.count(ArchiveEntry.id)).where(ArchiveEntry.member_id == world.member)
+        assert db.session.scalar(entries) == 0
