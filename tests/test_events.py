@@ -1,7 +1,7 @@
 """Domain events: each service sends its event once, after its write, in the same transaction."""
 
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,9 @@ from school import events
 from school.archive import services as archive
 from school.archive.models import ArchiveEntry, YearProgress
 from school.auth.models import User
+from school.classes import services as classes
+from school.classes.services import ClassFields
+from school.clock import local_today
 from school.courses import services as courses
 from school.courses.models import LessonCompletion
 from school.db import db, utcnow
@@ -20,6 +23,7 @@ from school.members import flows
 from school.members.models import FlowEvent
 from school.orgs.services import find_org, merge_orgs
 from school.quizzes import attempts
+from tests.campaigns.factories import make_campaign
 from tests.quizzes import factories as f
 
 
@@ -85,7 +89,7 @@ def test_offline_study_is_announced_once(app, world):
         assert recorded == [(member, {"entry": entry, "by": secretary})]
 
 
-def test_offline_study_of_a_batch_is_announced_once_per_member_credited(app, world):
+def test_offline_study_of_a_batch_is_announced_once_for_the_members_credited(app, world):
     with app.app_context():
         member, other, secretary = (
             _user(world.member),
@@ -100,10 +104,39 @@ def test_offline_study_of_a_batch_is_announced_once_per_member_credited(app, wor
             "dedupe_key": "group:party_lecture:1:2026-12-01",
         }
         archive.append_offline_many([member.id], **study)
-        with recording(events.offline_study_recorded) as recorded:
+        with (
+            recording(events.group_study_recorded) as recorded,
+            recording(events.offline_study_recorded) as one_by_one,
+        ):
             archive.append_offline_many([member.id, other.id], **study)  # member had it already
-        entry = db.session.scalar(select(ArchiveEntry).where(ArchiveEntry.member_id == other.id))
-        assert recorded == [(other, {"entry": entry, "by": secretary})]
+            archive.append_offline_many([member.id, other.id], **study)  # both have it: no news
+        assert recorded == [(secretary, {"member_ids": [other.id]})]
+        assert one_by_one == []  # one event for the batch, not one per member
+
+
+def test_attendance_and_a_launch_are_announced_once(app, world):
+    with app.app_context():
+        secretary, member = _user(world.secretary), _user(world.member)
+        training_class = classes.create_class(
+            secretary, find_org("一支部"), ClassFields(title="讲座", kind="lecture", place="会议室")
+        )
+        session = classes.add_session(
+            secretary,
+            training_class,
+            title="第一讲",
+            day=local_today(),
+            start=time(9),
+            end=time(11),
+            hours=Decimal(2),
+        )
+        classes.enrol(training_class, member, secretary)
+        with recording(events.session_attended) as attended:
+            for method in ("qr", "hand"):  # scanned, then ticked: one attendance
+                classes.check_in(session, member, secretary, method)
+        assert attended == [(member, {"session": session})]
+        with recording(events.campaign_launched) as launched:
+            campaign = make_campaign(secretary, "一支部", "一支部", hours=Decimal(2))
+        assert launched == [(campaign, {})]
 
 
 def test_an_accepted_answer_is_announced_for_its_author(app, world):
