@@ -438,3 +438,11 @@ def test_pdf_lines_keep_closing_punctuation_off_the_start_of_a_line(app):
     pdf.release_fonts(document)
     assert lines == ["一二三四五六七八，", "九十甲乙丙丁戊己庚辛。"]
     assert not any(line[0] in pdf.NO_LINE_START for line in lines)
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_ENABLED": True}])
+def test_guessing_codes_is_rate_limited(app, client, class_certificate):
+    """Sixty tries a minute from one address: 60 random bits are not found by guessing."""
+    statuses = [client.get(f"/verify/ABCD-2345-WX{n:02d}").status_code for n in range(60)]
+    assert statuses == [404] * 60
+    assert client.get(f"/verify/{_code(app, class_certificate)}").status_code == 429
