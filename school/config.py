@@ -63,6 +63,8 @@ DEFAULTS: dict[str, object] = {
     # (the card page fetches a fresh link before then).
     "CARD_VALID_DAYS": 365,
     "CARD_LINK_MINUTES": 10,
+    # Seconds between the codes a class's check-in screen shows (2–30; each is good for 60 s).
+    "CHECKIN_ROTATE_SECONDS": 20,
     # A font with Chinese characters for certificate PDFs: a .ttf, .otf or .ttc file, with
     # "#N" after a collection's file name to pick its N-th face. Empty: the first of the usual
     # system fonts found (Noto CJK, WenQuanYi, Droid Sans Fallback); with none, certificates

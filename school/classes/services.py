@@ -13,9 +13,10 @@ Every change of seats locks the class row first, so two members cannot both take
 
 Check-in: the organiser's screen shows a QR code of a signed token naming the session; a token
 is good for ``CHECKIN_SECONDS`` after it was signed and the screen shows a new one every
-``ROTATE_SECONDS``. An attendance is recorded once per member and session and becomes one
-offline entry in the member's archive (dedupe key ``class-session:<id>``), however often the
-member scans, the organiser ticks or a card is scanned.
+``rotate_seconds()`` (the ``CHECKIN_ROTATE_SECONDS`` setting). An attendance is recorded once
+per member and session and becomes one offline entry in the member's archive (dedupe key
+``class-session:<id>``), however often the member scans, the organiser ticks or a card is
+scanned.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ from school.orgs.scope import covers
 
 SALT = "class-checkin"
 CHECKIN_SECONDS = 60
-ROTATE_SECONDS = 20
 TITLE_MAX, TEXT_MAX, DESCRIPTION_MAX = 200, 200, 5000
 MAX_SESSION_HOURS = Decimal(24)
 BULK_MAX = 500
@@ -678,6 +678,12 @@ def _serializer(signed_at: datetime | None = None) -> URLSafeTimedSerializer:
 
         signer = _SignedAt
     return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer=signer)
+
+
+def rotate_seconds() -> int:
+    """How often the check-in screen shows a new code: the setting, kept between 2 and 30 s so
+    that a code on the screen is always well inside its minute."""
+    return max(2, min(30, int(current_app.config["CHECKIN_ROTATE_SECONDS"])))
 
 
 def checkin_token(session: ClassSession, signed_at: datetime | None = None) -> str:

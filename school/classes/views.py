@@ -583,7 +583,7 @@ def screen(session_id: int):
         s=session,
         c=session.training_class,
         code=code,
-        rotate_seconds=services.ROTATE_SECONDS,
+        rotate_seconds=services.rotate_seconds(),
         present=len(services.attended_ids(session)),
     )
 
