@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import sys
 import time
@@ -46,7 +45,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from bench import harness
 from school import create_app
@@ -183,11 +181,6 @@ class Run:
     workers: list[float | None]
 
 
-def _worker(server: harness.Server, start: int, path: str) -> float | None:
-    times = harness.served_times(server.access_log, start, path)
-    return times[-1] if times else None
-
-
 def credit(
     browser: harness.Browser,
     server: harness.Server,
@@ -216,7 +209,7 @@ def credit(
         preview.seconds,
         confirm.seconds,
         batch.seconds,
-        [_worker(server, start, p) for p in (FORM, PREVIEW, CONFIRM, location)],
+        [harness.last_served(server, start, p) for p in (FORM, PREVIEW, CONFIRM, location)],
     )
 
 
@@ -248,17 +241,9 @@ def _check(url: str, workdir: Path, members: int) -> tuple[int, int, int]:
     return entries, distinct, int(kept == rebuilt)
 
 
-def _ms(value: float | None) -> str:
-    return "–" if value is None else harness.ms(value)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="a PostgreSQL server to create the benchmark's database on (default: SQLite)",
-    )
+    harness.database_option(parser)
     parser.add_argument("--background", type=int, default=20_000, help="other members")
     parser.add_argument("--members", type=int, default=MEMBERS, help="members per batch")
     parser.add_argument(
@@ -268,9 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     harness.server_options(parser)
     args = parser.parse_args(argv)
-    postgres = bool(args.database_url)
-    if postgres and make_url(args.database_url).get_backend_name() != "postgresql":
-        parser.error("--database-url names a PostgreSQL server; without it SQLite is used")
+    postgres = harness.wants_postgres(parser, args)
 
     with (
         harness.workdir("bench-credit-") as work,
@@ -341,9 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for run in runs:
         print(
-            f"| {run.label} | {_ms(run.form)} | {_ms(run.preview)} | **{_ms(run.confirm)}** "
-            f"| {run.confirm / TARGET_SECONDS:.0%} | {_ms(run.batch)} "
-            f"| {' / '.join(_ms(w) for w in run.workers)} |"
+            f"| {run.label} | {harness.ms(run.form)} | {harness.ms(run.preview)} "
+            f"| **{harness.ms(run.confirm)}** "
+            f"| {run.confirm / TARGET_SECONDS:.0%} | {harness.ms(run.batch)} "
+            f"| {' / '.join(harness.ms(w) for w in run.workers)} |"
         )
     print(
         "\nMilliseconds, one request per step, from sending it to the last byte of the answer; "

@@ -622,6 +622,12 @@ def served_times(log: Path, start: int = 0, path: str | None = None) -> list[flo
 # --- numbers ------------------------------------------------------------------------------------
 
 
+def last_served(server: Server, start: int, path: str) -> float | None:
+    """The worker's own time for the last request to ``path`` logged since ``start``."""
+    times = served_times(server.access_log, start, path)
+    return times[-1] if times else None
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of sorted values."""
     if not values:
@@ -635,7 +641,10 @@ def spread(samples: Sequence[float]) -> tuple[float, float, float]:
     return statistics.median(values), percentile(values, 95), values[-1]
 
 
-def ms(seconds: float) -> str:
+def ms(seconds: float | None) -> str:
+    """Seconds as milliseconds for a table; "–" for a step that was not measured."""
+    if seconds is None:
+        return "–"
     if math.isnan(seconds):
         return "-"
     value = seconds * 1000
@@ -702,6 +711,24 @@ def served_tree(commit: str | None, work: Path) -> tuple[Path, str]:
         return ROOT, code_version()
     root = work / "tree"
     return root, export_tree(commit, root) + " (exported)"
+
+
+def database_option(parser: argparse.ArgumentParser) -> None:
+    """``--database-url``: a PostgreSQL server to create the benchmark's database on."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="a PostgreSQL server to create the benchmark's database on (default: SQLite)",
+    )
+
+
+def wants_postgres(parser: argparse.ArgumentParser, args: argparse.Namespace) -> bool:
+    """Whether ``--database-url`` was given; stops with a message if it is not PostgreSQL."""
+    if not args.database_url:
+        return False
+    if make_url(args.database_url).get_backend_name() != "postgresql":
+        parser.error("--database-url names a PostgreSQL server; without it SQLite is used")
+    return True
 
 
 def server_options(parser: argparse.ArgumentParser) -> None:

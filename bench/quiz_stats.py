@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -44,7 +43,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from bench import harness
 from school import create_app
@@ -243,18 +241,12 @@ def measure(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="a PostgreSQL server to create the benchmark's database on (default: SQLite)",
-    )
+    harness.database_option(parser)
     parser.add_argument("--attempts", type=int, default=ATTEMPTS, help="finished attempts")
     parser.add_argument("--runs", type=int, default=RUNS, help="timed GETs per state (5)")
     harness.server_options(parser)
     args = parser.parse_args(argv)
-    postgres = bool(args.database_url)
-    if postgres and make_url(args.database_url).get_backend_name() != "postgresql":
-        parser.error("--database-url names a PostgreSQL server; without it SQLite is used")
+    postgres = harness.wants_postgres(parser, args)
 
     results: dict[str, tuple[list[float], list[float]]] = {}
     with (

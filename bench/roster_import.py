@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import random
 import re
 import sys
@@ -54,7 +53,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from bench import harness
 from school import create_app
@@ -203,11 +201,6 @@ class Scenario:
         return self.dry.seconds + self.apply.seconds
 
 
-def _worker(server: harness.Server, start: int, path: str) -> float | None:
-    times = harness.served_times(server.access_log, start, path)
-    return times[-1] if times else None
-
-
 def timed_import(
     browser: harness.Browser, server: harness.Server, label: str, data: bytes
 ) -> Scenario:
@@ -228,30 +221,24 @@ def timed_import(
     time.sleep(0.2)  # the access log's lines are written after the answers
     return Scenario(
         label,
-        Step(form.seconds, _worker(server, start, FORM)),
-        Step(preview.seconds, _worker(server, start, PREVIEW), dict(COUNT.findall(page))),
-        Step(applied.seconds, _worker(server, start, APPLY), dict(COUNT.findall(result))),
+        Step(form.seconds, harness.last_served(server, start, FORM)),
+        Step(
+            preview.seconds, harness.last_served(server, start, PREVIEW), dict(COUNT.findall(page))
+        ),
+        Step(
+            applied.seconds, harness.last_served(server, start, APPLY), dict(COUNT.findall(result))
+        ),
     )
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else harness.ms(value)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="a PostgreSQL server to create the benchmark's database on (default: SQLite)",
-    )
+    harness.database_option(parser)
     parser.add_argument("--background", type=int, default=100_000, help="members already there")
     parser.add_argument("--rows", type=int, default=ROWS, help="rows of the imported file")
     harness.server_options(parser)
     args = parser.parse_args(argv)
-    postgres = bool(args.database_url)
-    if postgres and make_url(args.database_url).get_backend_name() != "postgresql":
-        parser.error("--database-url names a PostgreSQL server; without it SQLite is used")
+    postgres = harness.wants_postgres(parser, args)
 
     with (
         harness.workdir("bench-roster-") as work,
@@ -311,10 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     for run in runs:
-        worker = " / ".join(_ms(s.worker) for s in (run.form, run.dry, run.apply))
+        worker = " / ".join(harness.ms(s.worker) for s in (run.form, run.dry, run.apply))
         print(
-            f"| {run.label} | {_ms(run.form.seconds)} | {_ms(run.dry.seconds)} "
-            f"| {_ms(run.apply.seconds)} | **{_ms(run.total)}** "
+            f"| {run.label} | {harness.ms(run.form.seconds)} | {harness.ms(run.dry.seconds)} "
+            f"| {harness.ms(run.apply.seconds)} | **{harness.ms(run.total)}** "
             f"| {run.total / TARGET_SECONDS:.0%} "
             f"| {worker} | {_counts(run.dry.counts)} | {_counts(run.apply.counts)} |"
         )
