@@ -128,30 +128,6 @@ class Screen:
             self.refresh()
 
 
-def log_in_everyone(browsers: list[harness.Browser], usernames: list[str]) -> dict[int, str]:
-    failures: dict[int, str] = {}
-    pending = list(browsers)
-    lock = threading.Lock()
-
-    def work() -> None:
-        while True:
-            with lock:
-                if not pending:
-                    return
-                browser = pending.pop()
-            try:
-                browser.log_in(usernames[browser.index], PASSWORD)
-            except harness.Failed as exc:
-                failures[browser.index] = str(exc)
-
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return failures
-
-
 def verify(url: str, members: int) -> tuple[bool, str]:
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY})
     with app.app_context():
@@ -192,7 +168,9 @@ def run(opts: argparse.Namespace) -> int:
             ):
                 hello_median = harness.hello_latency(hello, opts.hello_runs)
                 browsers = [harness.Browser(server.port, index=i) for i in range(len(usernames))]
-                failures = log_in_everyone(browsers, usernames)
+                failures = harness.log_in_all(
+                    browsers, lambda b: b.log_in(usernames[b.index], PASSWORD)
+                )
                 organiser = harness.Browser(server.port, index=-1)
                 organiser.log_in("organiser", PASSWORD)
                 screen = Screen(organiser, session_id)

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
@@ -587,6 +588,34 @@ class Browser:
         self.expect(done, 302, "login")
         if done.location().startswith("/login"):
             self.fail("login", f"{username} refused")
+
+
+def log_in_all(
+    browsers: Sequence[Browser], log_in: Callable[[Browser], None], timeout: float = 300
+) -> dict[int, str]:
+    """Log every client in with ``log_in``, eight at a time (eight keep two workers busy, and
+    argon2 makes each login about 0.1 s of CPU); returns {client index: why it failed}."""
+    failures: dict[int, str] = {}
+    pending = list(browsers)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                browser = pending.pop()
+            try:
+                log_in(browser)
+            except Failed as exc:
+                failures[browser.index] = str(exc)
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return failures
 
 
 def sequential(browser: Browser, path: str, runs: int, kind: str = "get") -> list[float]:

@@ -53,6 +53,7 @@ from bench.harness import (
     Server,
     cpu_seconds,
     fresh_database,
+    log_in_all,
     machine_busy,
     machine_facts,
     ms,
@@ -499,7 +500,11 @@ def run(opts: Options) -> int:
 
                 browsers = [Browser(server.port, index=i, clock=clock) for i in range(opts.members)]
                 login_began = time.monotonic()
-                login_failures = log_in_everyone(browsers, data)
+                login_failures = log_in_all(
+                    browsers,
+                    lambda b: log_in(b, data.usernames[b.index], data.quiz_id),
+                    timeout=240,
+                )
                 login_seconds = time.monotonic() - login_began
                 print(f"logins done in {login_seconds:.0f} s", file=sys.stderr)
                 login_samples = [s for b in browsers for s in b.samples]
@@ -558,32 +563,6 @@ def run(opts: Options) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
         print("\n".join(out))
     return 0 if ok else 1
-
-
-def log_in_everyone(browsers: list[Browser], data: Dataset) -> dict[int, str]:
-    """Log every member in with a few parallel clients; returns the members that failed."""
-    failures: dict[int, str] = {}
-    pending = list(browsers)
-    lock = threading.Lock()
-
-    def work() -> None:
-        while True:
-            with lock:
-                if not pending:
-                    return
-                browser = pending.pop()
-            try:
-                log_in(browser, data.usernames[browser.index], data.quiz_id)
-            except Failed as exc:
-                failures[browser.index] = str(exc)
-
-    # Eight clients keep every worker busy; argon2 makes each login take ~0.1 s of CPU.
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=240)
-    return failures
 
 
 def member(
