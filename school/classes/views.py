@@ -290,19 +290,23 @@ def edit(class_id: int):
 @bp.get("/manage/classes/<int:class_id>")
 @login_required
 def staff_page(class_id: int):
-    training_class = _staff_class(class_id)
+    return _staff_page(_staff_class(class_id), SessionForm())
+
+
+def _staff_page(training_class: TrainingClass, session_form: SessionForm, status: int = 200):
+    """The class's staff page, with the form to add a session (shown again with its errors)."""
     return render_template(
         "classes/staff.html",
         c=training_class,
         enrolments=services.enrolments(training_class),
         grid=services.attendance_grid(training_class),
-        session_form=SessionForm(),
+        session_form=session_form,
         can_manage=can_manage_class(current_user, training_class),
         statuses=STATUSES,
         modes=ENROLMENT_MODES,
         now=utcnow(),
         **staff_page_parts.context(current_user, training_class),
-    )
+    ), status
 
 
 def _session_values(form: SessionForm) -> dict:
@@ -331,17 +335,7 @@ def add_session(class_id: int):
             db.session.commit()
             flash("已添加场次。", "success")
             return redirect(url_for("classes.staff_page", class_id=class_id))
-    return render_template(
-        "classes/staff.html",
-        c=training_class,
-        enrolments=services.enrolments(training_class),
-        grid=services.attendance_grid(training_class),
-        session_form=form,
-        can_manage=True,
-        statuses=STATUSES,
-        modes=ENROLMENT_MODES,
-        now=utcnow(),
-    ), 400
+    return _staff_page(training_class, form, 400)
 
 
 @bp.route("/manage/classes/sessions/<int:session_id>/edit", methods=["GET", "POST"])
