@@ -151,12 +151,9 @@ def revoke(certificate: Certificate, actor: User, reason: str) -> None:
         raise CertificateError("请填写撤销原因。")
     if len(reason) > REASON_MAX:
         raise CertificateError(f"撤销原因最多 {REASON_MAX} 个字。")
-    # Lock the row: two staff revoking at once record one revocation, not two.
-    locked = db.session.scalar(
-        select(Certificate).where(Certificate.id == certificate.id).with_for_update()
-    )
-    db.session.refresh(certificate)
-    if locked is None or certificate.is_revoked:
+    # Lock the row and read it again: two staff revoking at once record one revocation.
+    db.session.refresh(certificate, with_for_update=True)
+    if certificate.is_revoked:
         raise CertificateError("这份证书已经撤销。")
     certificate.revoked_at = utcnow()
     certificate.revoked_by_id = actor.id
