@@ -6,22 +6,27 @@ skipped ahead earns no credit, and forcing the form is refused; watched through,
 lesson read half way on one phone opens half way on another, and a video watched for a few
 seconds goes on from there.
 
-The browser's timers run on Playwright's clock so a minute passes in an instant; the server's
-rules run on real time (a heartbeat counts only 10 s after the previous one), so the tests still
-wait about that long for each heartbeat that should count. The demo school's lessons need no
-minimum in the browser tests (MIN_STUDY_SECONDS=0); the text lesson here gets one in this
-module's own copy of the database.
+The browser's timers run on Playwright's clock so a minute passes in an instant. The server
+counts a heartbeat only MIN_GAP seconds after the previous one; instead of waiting that out, the
+tests move the study rules' clock in this module's server (it runs in a thread of this process)
+ahead by the gap, and only ahead, so every rule still sees time pass in order. The rules
+themselves, with their refusals, are tested on explicit times in tests/courses/test_activity.py.
+The demo school's lessons need no minimum in the browser tests (MIN_STUDY_SECONDS=0); the text
+lesson here gets one in this module's own copy of the database.
 """
 
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select, update
 
 from school.auth.models import User
+from school.courses import activity
 from school.courses.activity import CAP, MIN_GAP
 from school.courses.models import Course, Lesson, LessonCompletion, LessonStudy
 from tests.browser.support import (
@@ -95,9 +100,28 @@ def _set_hidden(page: Page, hidden: bool) -> None:
     )
 
 
-def _wait_until(since: float, seconds: float) -> None:
-    """Real time: the server counts a heartbeat only MIN_GAP seconds after the previous one."""
-    time.sleep(max(0.0, since + seconds - time.monotonic()))
+class StudyClock:
+    """The study rules' clock in this module's server: real time plus the gaps skipped so far."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+        self._skipped = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return self._real() + self._skipped
+
+    def skip_gap(self) -> None:
+        """As if the member had used the page for the gap a heartbeat needs to count."""
+        self._skipped += timedelta(seconds=MIN_GAP + 1)
+
+
+@pytest.fixture(scope="module")
+def clock(server: Server) -> Iterator[StudyClock]:
+    """The study rules (school.courses.activity) read this clock; the rest keeps real time."""
+    study_clock = StudyClock(activity.utcnow)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(activity, "utcnow", study_clock)
+        yield study_clock
 
 
 def _force_the_form(page: Page) -> None:
@@ -111,21 +135,23 @@ def _is_heartbeat(response) -> bool:
     return response.url.endswith("/study") and response.request.method == "POST"
 
 
-def _play_to_the_end(page: Page, video, start: str, since: float) -> dict:
+def _play_to_the_end(page: Page, video, start: str, clock: StudyClock) -> dict:
     """Play the (muted) video from ``start`` (a JavaScript expression) to its end, touch the page
-    once the server's gap since ``since`` has passed, and return the next heartbeat's answer."""
+    once the server's gap has passed, and return the next heartbeat's answer."""
     video.evaluate(
         f"v => {{ v.muted = true; v.currentTime = {start};"
         " return new Promise(r => { v.onended = r; v.play(); }); }"
     )
-    _wait_until(since, MIN_GAP + 1)
+    clock.skip_gap()
     page.touchscreen.tap(195, 200)
     with page.expect_response(_is_heartbeat) as answer:
         page.clock.run_for(16_000)
     return answer.value.json()
 
 
-def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend: str) -> None:
+def test_a_hidden_or_idle_page_earns_no_time(
+    page: Page, server: Server, clock: StudyClock, backend: str
+) -> None:
     _set_minimum(server, MINIMUM)
     with server.log_on_failure():
         log_in(page, server)
@@ -134,7 +160,6 @@ def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend
         heartbeats = []
         page.on("request", lambda r: heartbeats.append(r) if r.url.endswith("/study") else None)
         page.goto(f"/courses/{TEXT_LESSON[0]}/{TEXT_LESSON[1]}")
-        opened = time.monotonic()
         button = page.locator("#complete-button")
         expect(button).to_be_disabled()
         expect(button).to_contain_text(f"（{MINIMUM} 秒）")
@@ -160,7 +185,7 @@ def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend
 
         # In use: after INTERVAL seconds of use one heartbeat counts, at most CAP seconds, and
         # the countdown follows the server's count.
-        _wait_until(opened, MIN_GAP + 1)
+        clock.skip_gap()
         page.touchscreen.tap(195, 300)
         with page.expect_response(_is_heartbeat) as answer:
             page.clock.run_for(16_000)
@@ -178,12 +203,13 @@ def test_a_hidden_or_idle_page_earns_no_time(page: Page, server: Server, backend
         assert _study(server, TEXT_LESSON)[1] is False
 
 
-def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backend: str) -> None:
+def test_a_video_skipped_ahead_earns_no_credit(
+    page: Page, server: Server, clock: StudyClock, backend: str
+) -> None:
     with server.log_on_failure():
         log_in(page, server)
         page.clock.install()
         page.goto(f"/courses/{VIDEO_LESSON[0]}/{VIDEO_LESSON[1]}")
-        opened = time.monotonic()
         video = page.locator("#lesson-video")
         video.evaluate("v => v.readyState >= 1 || new Promise(r => v.onloadedmetadata = r)")
         button = page.locator("#complete-button")
@@ -194,7 +220,7 @@ def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backe
         screenshot(page, f"study-time-{backend}-video")
 
         # Skip to the last second and play only that.
-        data = _play_to_the_end(page, video, "v.duration - 1", opened)
+        data = _play_to_the_end(page, video, "v.duration - 1", clock)
         assert data["accepted"] and data["watched"] < 90, data
         expect(status).to_contain_text(f"已观看 {data['watched']}%")
         expect(button).to_be_disabled()
@@ -205,9 +231,8 @@ def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backe
         assert _study(server, VIDEO_LESSON)[1] is False
 
         # Watched through from the start, it counts.
-        reloaded = time.monotonic()
         video.evaluate("v => v.readyState >= 1 || new Promise(r => v.onloadedmetadata = r)")
-        data = _play_to_the_end(page, video, "0", reloaded)
+        data = _play_to_the_end(page, video, "0", clock)
         assert data["accepted"] and data["watched"] >= 90, data
         expect(button).to_be_enabled()
         button.click()
@@ -217,7 +242,7 @@ def test_a_video_skipped_ahead_earns_no_credit(page: Page, server: Server, backe
 
 
 def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
-    browser: Browser, page: Page, server: Server
+    browser: Browser, page: Page, server: Server, clock: StudyClock
 ) -> None:
     url = f"/courses/{LONG_LESSON[0]}/{LONG_LESSON[1]}"
     fraction = "scrollY / (document.documentElement.scrollHeight - innerHeight)"
@@ -225,12 +250,11 @@ def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
         log_in(page, server)
         page.clock.install()
         page.goto(url)
-        opened = time.monotonic()
         # Read half of the lesson; the next heartbeat takes the position to the server.
         page.evaluate("scrollTo(0, (document.documentElement.scrollHeight - innerHeight) / 2)")
         left_at = page.evaluate(fraction)
         assert 0.4 < left_at < 0.6
-        _wait_until(opened, MIN_GAP + 1)
+        clock.skip_gap()
         page.keyboard.press("Shift")
         with page.expect_response(_is_heartbeat) as answer:
             page.clock.run_for(16_000)
@@ -244,14 +268,13 @@ def test_a_lesson_opens_where_the_member_stopped_on_another_phone(
 
 
 def test_a_video_goes_on_where_the_member_stopped_on_another_phone(
-    browser: Browser, page: Page, server: Server
+    browser: Browser, page: Page, server: Server, clock: StudyClock
 ) -> None:
     url = f"/courses/{VIDEO_LESSON[0]}/{VIDEO_LESSON[1]}"
     with server.log_on_failure():
         log_in(page, server, FLOATING[0])
         page.clock.install()
         page.goto(url)
-        opened = time.monotonic()
         video = page.locator("#lesson-video")
         video.evaluate("v => v.readyState >= 1 || new Promise(r => v.onloadedmetadata = r)")
         # Watch three seconds, then pause; the next heartbeat takes the position along.
@@ -261,7 +284,7 @@ def test_a_video_goes_on_where_the_member_stopped_on_another_phone(
             " if (v.currentTime >= 3) { v.pause(); r(); } }; }); }"
         )
         stopped_at = video.evaluate("v => v.currentTime")
-        _wait_until(opened, MIN_GAP + 1)
+        clock.skip_gap()
         page.keyboard.press("Shift")
         with page.expect_response(_is_heartbeat) as answer:
             page.clock.run_for(16_000)
