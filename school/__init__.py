@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.auth.views import load_user, unauthorized
     from school.campaigns import home as campaign_home
     from school.campaigns import reminders as campaign_reminders
+    from school.campaigns import workbench as campaign_workbench
     from school.campaigns.page import detail_page_parts as campaign_page
     from school.campaigns.views import bp as campaigns_bp
     from school.cards import services as card_services
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.members.roster_views import bp as roster_bp
     from school.members.views import bp as members_bp
     from school.notices import reads as notice_reads
+    from school.notices import workbench as notice_workbench
     from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
     from school.offline import bp as offline_bp
@@ -61,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.quizzes.manage_views import bp as quiz_manage_bp
     from school.quizzes.views import bp as quizzes_bp
     from school.reports import overdue as reports_overdue
+    from school.reports import workbench as reports_workbench
     from school.reports.followup_views import bp as followup_bp
     from school.reports.views import bp as reports_bp
     from school.search import hooks as search_hooks
@@ -72,6 +75,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.studio.file_views import bp as studio_files_bp
     from school.studio.review_views import bp as studio_review_bp
     from school.studio.views import bp as studio_bp
+    from school.workbench.page import workbench_page
+    from school.workbench.views import bp as workbench_bp
 
     db.init_app(app)
     search_hooks.register(app)
@@ -110,6 +115,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         campaigns_bp,
         classes_bp,
         certificates_bp,
+        workbench_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -128,6 +134,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("classes", class_services.home_part)
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
+    # The staff workbench: what waits for a secretary or committee, most pressing first.
+    workbench_page.register("overdue", reports_workbench.workbench_part)
+    workbench_page.register("campaigns", campaign_workbench.workbench_part)
+    workbench_page.register("essays", quiz_dashboard.dashboard_part)
+    workbench_page.register("notices", notice_workbench.workbench_part)
     member_page.register("card", card_services.member_page_part)
     member_list.register("classes", class_member_list.member_list_part)
     events.org_merged.connect(member_flows.record_merge)

@@ -68,6 +68,12 @@ TEACH = {"anonymous": 302, "instructor": 200, "admin": 200, "*": 403}
 TEACH_POST = {"anonymous": 302, "instructor": 302, "admin": 302, "*": 403}
 CORE = [
     ("GET", "/", {"anonymous": 302, "*": 200}),
+    # The workbench: staff only (the instructor holds no staff grant).
+    (
+        "GET",
+        "/workbench/",
+        {"anonymous": 302, "member": 403, "floating": 403, "instructor": 403, "*": 200},
+    ),
     ("GET", "/courses/rules", {"anonymous": 302, "*": 200}),
     ("GET", "/courses/rules/one", {"anonymous": 302, "*": 200}),
     ("GET", "/courses/no-such-course", {"anonymous": 302, "*": 404}),

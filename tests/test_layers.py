@@ -36,7 +36,7 @@ LAYERS: list[set[str]] = [
         "qr",
     },
     {"orgs", "auth"},
-    {"courses", "archive", "notifications"},
+    {"courses", "archive", "notifications", "workbench"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
     {"campaigns", "classes", "credits"},
     {"reports", "search", "studio", "certificates"},

@@ -47,12 +47,17 @@ def _username_key() -> str:
     return "user:" + request.form.get("username", "").strip().lower()
 
 
+def _home(user: User) -> str:
+    """Where a login lands: staff on their workbench, members on their courses."""
+    return url_for("workbench.index" if user.is_staff else "courses.catalogue")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("courses.catalogue"))
+        return redirect(_home(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.username.data.strip(), form.password.data)
@@ -72,7 +77,7 @@ def login():
             if user.must_change_password:
                 flash("这是一次性密码，请先设置您自己的新密码。", "info")
                 return redirect(url_for("auth.change_password"))
-            return redirect(local_path(request.args.get("next")) or url_for("courses.catalogue"))
+            return redirect(local_path(request.args.get("next")) or _home(user))
     return render_template("auth/login.html", form=form)
 
 
@@ -101,7 +106,7 @@ def change_password():
         else:
             db.session.commit()
             flash("密码已修改。", "success")
-            return redirect(url_for("courses.catalogue"))
+            return redirect(_home(current_user))
     return render_template("auth/password.html", form=form)
 
 

@@ -49,7 +49,7 @@ def _reaches(viewer: User) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _editable(viewer: User) -> ColumnElement[bool]:
+def editable(viewer: User) -> ColumnElement[bool]:
     """Notices the viewer may edit: their own, and those of the organisations they manage."""
     if viewer.is_admin:
         return Notice.id.is_not(None)
@@ -111,7 +111,7 @@ def drafts_for(viewer: User) -> list[Notice]:
     return list(
         db.session.scalars(
             select(Notice)
-            .where(Notice.status == "draft", _editable(viewer))
+            .where(Notice.status == "draft", editable(viewer))
             .options(selectinload(Notice.org))
             .order_by(Notice.updated_at.desc(), Notice.id.desc())
         )

@@ -567,6 +567,13 @@ def breadcrumb(org: Organisation, viewer: User) -> list[Organisation]:
     return [found[i] for i in ids if i in found and can_view_org(viewer, found[i])]
 
 
+def totals(org: Organisation, filters: Filters, today: date) -> Tally:
+    """The overview's summary numbers alone, from the rollups (no course rates, no trend)."""
+    children = _children(org, include_closed=True)
+    rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children)
+    return _fold(rows, children)[0]
+
+
 def overview(
     org: Organisation,
     filters: Filters,

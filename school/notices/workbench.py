@@ -1,0 +1,22 @@
+"""What notices add to the staff workbench: drafts the staff member may finish and publish."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from school.auth.models import User
+from school.db import db
+from school.notices.models import Notice
+from school.notices.services import editable
+from school.page_parts import Tally
+
+
+def workbench_part(user: User, _today: date) -> dict[str, Tally]:
+    """Draft notices of the user's and of the organisations they manage (one statement)."""
+    drafts = db.session.scalar(
+        select(func.count(Notice.id)).where(Notice.status == "draft", editable(user))
+    )
+    return {"notice_drafts": Tally("未发布的通知草稿", drafts or 0, url_for("notices.index"))}
