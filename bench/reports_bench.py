@@ -3,14 +3,17 @@
 The requirements (issues): with 112,000 members in about 2,500 branches, 8,618 floating, 40
 courses of 8 lessons and about 3 million completions, on SQLite and on PostgreSQL: the city-wide
 report under 100 ms, still under 100 ms at 1,120,000 members, a branch report under 10 ms; a
-district under 300 ms, a member's archive under 50 ms, the XLSX export of a district under 10 s.
+district under 300 ms, a member's archive under 50 ms, the XLSX export of a district under 10 s;
+the staff workbench under 300 ms for the city and under 100 ms for a branch, with a city-wide
+campaign under way.
 
 What one run does:
 
 1. opens the database at ``--database-url`` (default: ``$DATABASE_URL``), migrates it, and when it
    holds no members generates the city with ``school.demo.generate`` (``--members``, ``--seed``),
    timing the generator; a database that already holds the generated city is reused as it is;
-2. adds an administrator ``bench-admin`` (one password hash) if it is not there yet;
+2. adds an administrator ``bench-admin`` and a secretary ``bench-secretary`` of the largest branch
+   (one password hash), and a launched city-wide campaign of one course, if not there yet;
 3. starts the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
    under the same settings, and logs in over HTTP (GET and POST ``/login`` with the CSRF token);
 4. measures hello: wrk for ``--seconds`` (req/s) and ``--runs`` sequential requests (latency);
@@ -33,6 +36,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import desc, func, select
@@ -48,13 +52,17 @@ from school.archive.models import (
     YearProgress,
 )
 from school.auth.models import User
-from school.auth.services import create_user
+from school.auth.services import create_user, grant_staff
+from school.campaigns.models import Campaign, CampaignItem, CampaignTarget
+from school.clock import local_today
 from school.courses.models import Course, CourseCompletion, LessonCompletion
-from school.db import db
+from school.db import db, utcnow
 from school.demo.generate import CITY_CODE, generate
 from school.orgs.models import Organisation
 
 ADMIN = "bench-admin"
+SECRETARY = "bench-secretary"
+CAMPAIGN = "测速专题教育活动"
 # A throwaway account on a generated data set; the password is only ever used by this program.
 PASSWORD = "bench-reports-2026"  # noqa: S105
 
@@ -68,6 +76,10 @@ class Page:
     status: str = ""
     samples: list[float] = field(default_factory=list)
     served: list[float] = field(default_factory=list)
+    # Who requests the page: the workbench differs per staff member.
+    user: str = ADMIN
+    # The first request, before the timed ones: a page that keeps a slow count shows it here.
+    first: float | None = None
 
     def result(self) -> str:
         if not self.samples:
@@ -99,12 +111,38 @@ def prepare(app, members: int, seed: int) -> float | None:
         return generate(members, seed).seconds
 
 
-def ensure_admin(app) -> None:
+def ensure_accounts(app, branch_id: int) -> None:
+    """The benchmark's administrator, a secretary of the largest branch, and a launched
+    city-wide campaign (written as rows: launching it would notify the whole city)."""
     with app.app_context():
+        city = db.session.scalar(select(Organisation).where(Organisation.code == CITY_CODE))
         if db.session.scalar(select(User.id).where(User.username == ADMIN)) is None:
-            city = db.session.scalar(select(Organisation).where(Organisation.code == CITY_CODE))
             create_user(ADMIN, "测速管理员", password=PASSWORD, role="admin", home_org=city)
-            db.session.commit()
+        if db.session.scalar(select(User.id).where(User.username == SECRETARY)) is None:
+            branch = db.session.get(Organisation, branch_id)
+            secretary, _ = create_user(SECRETARY, "测速书记", password=PASSWORD, home_org=branch)
+            grant_staff(secretary, branch, "secretary")
+        if db.session.scalar(select(Campaign.id).where(Campaign.title == CAMPAIGN)) is None:
+            admin = db.session.scalar(select(User).where(User.username == ADMIN))
+            course = db.session.scalar(
+                select(Course).where(Course.status == "published").order_by(Course.id).limit(1)
+            )
+            today = local_today()
+            db.session.add(
+                Campaign(
+                    title=CAMPAIGN,
+                    org=city,
+                    created_by=admin,
+                    launched_by=admin,
+                    start_on=today - timedelta(days=30),
+                    deadline=today + timedelta(days=30),
+                    status="launched",
+                    launched_at=utcnow(),
+                    items=[CampaignItem(course_id=course.id, required=True)],
+                    targets=[CampaignTarget(org=city)],
+                )
+            )
+        db.session.commit()
 
 
 def targets(app) -> dict[str, object]:
@@ -214,14 +252,23 @@ def pages(t: dict, runs: int, export_runs: int) -> list[Page]:
             runs,
         ),
         Page("district XLSX export", f"/reports/{district}/members.xlsx", 10.0, export_runs),
+        Page("workbench, whole city (administrator)", "/workbench/", 0.3, runs),
+        Page(
+            f"workbench, largest branch ({t['branch_members']} members, secretary)",
+            "/workbench/",
+            0.1,
+            runs,
+            user=SECRETARY,
+        ),
     ]
 
 
 def measure(client: harness.Browser, page: Page, log: Path) -> None:
-    status = client.send("warm-up", "GET", page.url).status
-    if status != 200:
-        page.status = f"error ({status})"
+    warm_up = client.send("warm-up", "GET", page.url)
+    if warm_up.status != 200:
+        page.status = f"error ({warm_up.status})"
         return
+    page.first = warm_up.seconds
     start = harness.log_offset(log)
     for _ in range(page.runs):
         answer = client.send(page.label, "GET", page.url)
@@ -251,8 +298,10 @@ def row_counts(app) -> dict[str, int]:
                 RollupCourse,
             )
         }
-        # Not the benchmark's own administrator.
-        counts["users"] -= db.session.scalar(select(func.count()).where(User.username == ADMIN))
+        # Not the benchmark's own accounts.
+        counts["users"] -= db.session.scalar(
+            select(func.count()).where(User.username.in_((ADMIN, SECRETARY)))
+        )
         return counts
 
 
@@ -292,9 +341,9 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     generator_seconds = prepare(app, args.members, args.seed)
-    ensure_admin(app)
-    counts = row_counts(app)
     t = targets(app)
+    ensure_accounts(app, t["branch"])
+    counts = row_counts(app)
     with app.app_context():
         backend = db.engine.dialect.name
         version = db.engine.dialect.server_version_info
@@ -307,10 +356,12 @@ def main(argv: list[str] | None = None) -> int:
         hello_rate, hello_latency = hello_baseline(args.workers, work, args.seconds, args.runs)
         with harness.Server(args.database_url, args.workers, work, root=root) as server:
             # The export of a district takes seconds: more than a page's timeout.
-            client = harness.Browser(server.port, timeout=120)
-            client.log_in(ADMIN, PASSWORD)
+            clients = {}
+            for user in (ADMIN, SECRETARY):
+                clients[user] = harness.Browser(server.port, timeout=120)
+                clients[user].log_in(user, PASSWORD)
             for page in measured:
-                measure(client, page, server.access_log)
+                measure(clients[page.user], page, server.access_log)
                 print(f"  {page.label}: {page.result()}", file=sys.stderr)
     load_after = harness.load_average(2)
 
@@ -327,15 +378,16 @@ def main(argv: list[str] | None = None) -> int:
     if generator_seconds is not None:
         print(f"Generator: {generator_seconds:.0f} s for {counts['users']} members.")
     print("Rows: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()) + ".\n")
-    print("| page | URL | target | median | p95 | max | worker median | result |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
+    print("| page | URL | target | first | median | p95 | max | worker median | result |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for page in measured:
         median = statistics.median(page.samples) if page.samples else None
         worst = p95(page.samples) if page.samples else None
         top = max(page.samples) if page.samples else None
         worker = statistics.median(page.served) if page.served else None
         print(
-            f"| {page.label} | `{page.url}` | {ms(page.target)} | {ms(median)} | {ms(worst)} "
+            f"| {page.label} | `{page.url}` | {ms(page.target)} | {ms(page.first)} "
+            f"| {ms(median)} | {ms(worst)} "
             f"| {ms(top)} | {ms(worker)} | {page.result()} |"
         )
     return 0 if all(page.result() in ("pass", "measured") for page in measured) else 1

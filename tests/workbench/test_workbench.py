@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from school.archive import services as archive
 from school.auth.models import User
+from school.campaigns import progress
+from school.campaigns import workbench as campaign_workbench
 from school.clock import local_today
 from school.courses import services as courses
 from school.courses.models import Course
@@ -201,3 +203,32 @@ def test_the_workbench_runs_the_same_statements_for_any_number_of_members(
     # The login check, the staff grants, the branch's children, four for the rollups' figures
     # (members, years, the pace, and members between two paces), bulletins, campaigns, drafts.
     assert counts[0] == counts[1] <= 11, statements
+
+
+def test_a_slow_campaign_count_is_reused_for_five_minutes_and_a_fast_one_never(
+    app, world, monkeypatch
+):
+    with app.app_context():
+        rules = db.session.scalar(select(Course).where(Course.slug == "rules"))
+        campaign = make_campaign(_user("admin"), "市委", "市委", courses=[(rules, True)])
+        city, today = find_org("市委"), local_today()
+        counted = iter(range(100, 200))
+        monkeypatch.setattr(progress, "unfinished", lambda *args: next(counted))
+        ticks = []
+
+        def clock(step: float):
+            ticks.append(ticks[-1] + step if ticks else 1000.0)
+            return ticks[-1]
+
+        def count(after: float, taking: float) -> int:
+            steps = iter((after, taking))
+            return campaign_workbench.unfinished(
+                campaign, city, today, clock=lambda: clock(next(steps))
+            )
+
+        # Counted in 0.2 s: kept and shown again within KEEP seconds, recounted after.
+        assert count(0, 0.2) == 100
+        assert count(60, 0) == 100
+        assert count(campaign_workbench.KEEP, 0.01) == 101
+        # That recount was fast: the next one counts again.
+        assert count(1, 0.01) == 102
