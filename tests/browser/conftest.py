@@ -49,19 +49,26 @@ _FOLDERS = ("media", "uploads", "search-index")
 @pytest.fixture(scope="session")
 def demo_school(backend: str, built_once: BuiltOnce, tmp_path_factory) -> tuple[str, Path]:
     """`make run`'s demo school on this backend, built once per run (per xdist worker) with
-    `make run`'s commands and then only copied: (database URL, folder of its files)."""
+    `make run`'s commands and then only copied: (database URL, folder of its files).
+
+    The commands run in this process, through the app's own CLI, with the environment `make run`
+    would give them: a `flask` process per command imported the whole app again each time."""
 
     def build() -> tuple[str, Path]:
         tmp = tmp_path_factory.mktemp(f"demo-school-{backend}")
         database_url = new_database(backend, tmp)
+        app = None
         try:
-            env = _server_env(database_url, tmp)
-            flask(env, "db", "upgrade")
-            flask(env, "content", "import")
-            flask(env, "demo", "load")
+            with _environment(_server_env(database_url, tmp)):
+                app = create_app()
+                for command in (["db", "upgrade"], ["content", "import"], ["demo", "load"]):
+                    flask(app, *command)
         except BaseException:
             drop_database(database_url)
             raise
+        finally:
+            if app is not None:
+                app.extensions["school.db"].engine.dispose()
         return database_url, tmp
 
     return built_once.get(("demo school", backend), build, lambda built: drop_database(built[0]))
