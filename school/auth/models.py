@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, exists, func
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship, validates
 
+from school.auth import names
 from school.db import Base, UTCDateTime, utcnow
 from school.orgs.models import Organisation, StaffGrant
 
@@ -15,6 +16,11 @@ ROLES = {"member": "党员", "instructor": "教员", "admin": "管理员"}
 GENDERS = {"male": "男", "female": "女"}
 # Reading sizes a member chooses for every page (a class on <html>), largest last.
 FONT_SIZES = {"normal": "标准", "large": "大", "xlarge": "特大"}
+
+
+def _name_key_default(context) -> str:
+    # Core inserts (the roster import's bulk insert) pass no key: it is made from the name.
+    return names.name_key(context.get_current_parameters().get("name"))
 
 
 class User(UserMixin, Base):
@@ -31,6 +37,8 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(50))
+    # The name in pinyin (school.auth.names): lists sort by it, so 王 comes before 张.
+    name_key: Mapped[str] = mapped_column(String(200), default=_name_key_default, server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="member")
     # Branch secretaries and committee members (支部书记、委员) have the larger yearly quota.
@@ -78,6 +86,11 @@ class User(UserMixin, Base):
     holds_grants: Mapped[bool] = column_property(
         exists().where(StaffGrant.user_id == id), deferred=True
     )
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = names.name_key(value)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in

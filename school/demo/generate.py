@@ -52,6 +52,7 @@ from sqlalchemy import func, select, text
 from school.archive import rollups
 from school.archive.models import MONTHS
 from school.auth.models import User
+from school.auth.names import name_key
 from school.auth.passwords import hash_password
 from school.clock import local_zone
 from school.courses.models import (
@@ -566,6 +567,7 @@ EXPAND_EVENTS = (
 USER_COLUMNS = (
     "username",
     "name",
+    "name_key",
     "password_hash",
     "role",
     "is_cadre",
@@ -603,6 +605,8 @@ def _members(
     created = loader.stamp(utcnow())
     rows = loader.table("users", USER_COLUMNS)
     hosted: dict[int, int] = {}
+    # Generated names repeat: each is spelled in pinyin once.
+    keys: dict[str, str] = {}
     cadres = 0
     for i in range(members):
         home = homes[i]
@@ -629,10 +633,13 @@ def _members(
             flowed = (today - timedelta(days=rng.randint(30, 8 * 365))).isoformat()
             reason = rng.choice(FLOW_REASONS)
             certificate = f"LD{i + 1:07d}"
+        if name not in keys:
+            keys[name] = name_key(name)
         rows.append(
             (
                 number,
                 name,
+                keys[name],
                 "",
                 "member",
                 cadre,

@@ -39,6 +39,7 @@ from sqlalchemy import func, insert, select, update
 
 from school.archive import rollups
 from school.auth.models import User
+from school.auth.names import name_key
 from school.db import db, utcnow
 from school.members.models import FlowEvent
 from school.members.phones import PhoneError, normalise_phone
@@ -430,6 +431,9 @@ def _columns(values: dict[str, object]) -> dict[str, object]:
             out[f"{attr}_id"] = value.id if isinstance(value, Organisation) else None
         else:
             out[attr] = value
+    if "name" in out:
+        # A bulk UPDATE passes no ORM validator: the pinyin sort key changes with the name.
+        out["name_key"] = name_key(str(out["name"]))
     return out
 
 

@@ -70,7 +70,7 @@ def bulletin_preview(org: Organisation, period: Period) -> list[HomeGroup]:
         )
         .where(hosted, User.home_org_id.is_not(None))
         .options(selectinload(User.home_org), selectinload(User.host_org))
-        .order_by(User.home_org_id, User.name, User.id)
+        .order_by(User.home_org_id, User.name_key, User.name, User.id)
     ).all()
     notes: dict[int, list[dict]] = {}
     for note in db.session.scalars(

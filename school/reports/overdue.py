@@ -215,7 +215,7 @@ def overdue_page(
     result = db.session.execute(
         _overdue_select(org, filt, today, campaigns, User, *_row_columns(today))
         .options(selectinload(User.home_org), selectinload(User.host_org))
-        .order_by(hours, User.name, User.id)
+        .order_by(hours, User.name_key, User.name, User.id)
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
     ).all()
