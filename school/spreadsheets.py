@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from typing import TypeVar
@@ -75,6 +76,26 @@ def streamed_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     cell = WriteOnlyCell(sheet, value=neutralise(value))
     cell.data_type = "s"
     return cell
+
+
+def text_width(value: object) -> int:
+    """How many columns a value takes in a spreadsheet: CJK and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in str(value))
+
+
+def fit_widths(
+    rows: Iterable[Iterable[object]], minimum: float = 6, maximum: float = 50
+) -> list[float]:
+    """Column widths that fit the given rows (a little padding, within minimum and maximum)."""
+    widest: list[int] = []
+    for cells in rows:
+        for index, value in enumerate(cells):
+            width = 0 if value is None else text_width(value)
+            if index >= len(widest):
+                widest.append(width)
+            elif width > widest[index]:
+                widest[index] = width
+    return [min(max(width + 2, minimum), maximum) for width in widest]
 
 
 def csv_bytes(rows: Iterable[Iterable[object]]) -> bytes:

@@ -102,7 +102,8 @@ def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters
     """Filters from request arguments; anything invalid falls back to its default."""
     this_year = today.year if today else current_year()
     year = _int(args.get("year"))
-    if year is None or not 2000 <= year <= this_year + 1:
+    # No future year: nothing has been studied in it yet.
+    if year is None or not 2000 <= year <= this_year:
         year = this_year
     course_id = _int(args.get("course"))
     if course_id is not None and course_id not in {c.id for c in published_courses()}:
@@ -163,6 +164,9 @@ def _member_base(org: Organisation, filters: Filters, today: date):
         select(
             User.id.label("id"),
             User.name.label("name"),
+            User.name_key.label("name_key"),
+            User.membership_no.label("membership_no"),
+            User.phone.label("phone"),
             User.home_org_id.label("home_org_id"),
             User.host_org_id.label("host_org_id"),
             User.is_floating.label("is_floating"),
@@ -616,6 +620,8 @@ class MemberRow:
     quota: Decimal
     status: str
     last_activity_at: datetime | None
+    membership_no: str = ""
+    phone: str = ""  # as stored: shown or masked for the viewer by the caller (shown_phone)
     # Progress by course id (missing: not started): the filtered course's in the members
     # list, every course's in the grid.
     courses: dict[int, Row] = field(default_factory=dict)
@@ -644,7 +650,8 @@ def _ordered(org: Organisation, filters: Filters, today: date):
         stmt = stmt.where(m.c.status == filters.status)
     rank = case(*[(m.c.status == s, r) for s, r in STATUS_RANK.items()], else_=0)
     keys = {
-        "name": [m.c.name],
+        # By pinyin (王 before 张), then by the characters for names read alike.
+        "name": [m.c.name_key, m.c.name],
         "org": [home.name],
         "hours": [m.c.hours],
         "status": [rank, m.c.hours],
@@ -654,7 +661,7 @@ def _ordered(org: Organisation, filters: Filters, today: date):
     # The direction applies to the chosen keys; ties stay in name order.
     order = [key.desc() for key in keys] if filters.desc else keys
     if filters.sort != "name":
-        order.append(m.c.name)
+        order += [m.c.name_key, m.c.name]
     return stmt, m, [*order, m.c.id]
 
 
@@ -721,6 +728,8 @@ def _rows(raw, orgs: dict[int, Organisation], progress: dict[int, dict[int, Row]
             quota=tenths_to_hours(r.quota),
             status=r.status,
             last_activity_at=r.last_activity_at,
+            membership_no=r.membership_no or "",
+            phone=r.phone or "",
             courses=progress.get(r.id, {}),
         )
         for r in raw

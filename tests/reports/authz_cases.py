@@ -18,6 +18,15 @@ ROUTES = [
     "/reports/{org}/members.csv",
     "/reports/{org}/grid.xlsx",
     "/reports/{org}/grid.csv",
+    # Reports as documents: the overview workbook, the print views, the overdue list's files.
+    "/reports/{org}/overview.xlsx",
+    "/reports/{org}/print",
+    "/reports/{org}/members/print",
+    "/reports/{org}/grid/print",
+    "/reports/{org}/overdue.xlsx",
+    "/reports/{org}/overdue.csv",
+    "/reports/{org}/overdue/print",
+    "/reports/{org}/received/print",
 ]
 NOT_STAFF = {"anonymous": 302, "member": 403, "floating": 403, "instructor": 403}
 # 一支部: its secretary and viewer, and admins.
@@ -43,6 +52,8 @@ CASES: list = [
     # An organisation that does not exist is as missing as one the viewer may not see.
     ("GET", "/reports/999999", {**NOT_STAFF, "*": 404}),
     ("GET", "/reports/999999/members.csv", {**NOT_STAFF, "*": 404}),
+    ("GET", "/reports/999999/overdue.xlsx", {**NOT_STAFF, "*": 404}),
+    ("GET", "/reports/999999/received/print", {**NOT_STAFF, "*": 404}),
 ]
 
 

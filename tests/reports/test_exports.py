@@ -123,18 +123,19 @@ def test_exports_follow_the_filters_and_sort_across_all_pages(app, world, client
     login(client, "secretary")
     # Everyone, all pages (73 > 50), in the page's order.
     rows = _csv_rows(client.get(f"/reports/{branch_id}/members.csv?year={YEAR}").data)
-    assert rows[0][:3] == ["姓名", "流出地党组织", "流入地党组织"]
+    assert rows[0][:5] == ["姓名", "党员编号", "流出地党组织", "流入地党组织", "联系电话"]
     bulk = [r[0] for r in rows[1:] if r[0].startswith("批量")]
     assert len(rows) == 74 and bulk == sorted(bulk) and len(bulk) == 70
     # Behind, most 学时 first: exactly what the filtered page shows.
     query = f"?year={YEAR}&status=behind&sort=hours&dir=desc"
     rows = _csv_rows(client.get(f"/reports/{branch_id}/members.csv{query}").data)
     assert [r[0] for r in rows[1:]] == ["批量06", "批量05"]
-    assert rows[1][5] == "20" and rows[1][6] == "进度落后"
+    assert rows[1][7] == "20" and rows[1][8] == "进度落后"
     sheet = _xlsx_sheet(client.get(f"/reports/{branch_id}/members.xlsx{query}").data)
+    # Title row, header, the members, the totals row.
     values = list(sheet.iter_rows(values_only=True))
-    assert [v[0] for v in values[1:]] == ["批量06", "批量05"]
-    assert values[1][5] == 20  # 学时 are numbers in the workbook
+    assert [v[0] for v in values[2:-1]] == ["批量06", "批量05"]
+    assert values[2][7] == 20  # 学时 are numbers in the workbook
     # Met: the member with 40 学时 only.
     grid = _csv_rows(client.get(f"/reports/{branch_id}/grid.csv?year={YEAR}&status=met").data)
     assert [r[0] for r in grid[1:]] == ["张党员"]
@@ -144,7 +145,7 @@ def test_exports_follow_the_filters_and_sort_across_all_pages(app, world, client
 def test_grid_export_has_a_column_per_published_course(app, world, client):
     login(client, "admin")
     sheet = _xlsx_sheet(client.get(f"/reports/{_branch_id(app, '市委')}/grid.xlsx").data)
-    header = next(sheet.iter_rows(values_only=True))
+    header = list(sheet.iter_rows(values_only=True))[1]
     assert "课程 rules" in header and "课程 draft-course" not in header
 
 
@@ -169,7 +170,9 @@ def test_exports_stream_in_batches_without_losing_or_reordering_rows(app, world,
             make_user(f"bulk{i:02d}", f"批量{i:02d}", home_org=branch)
         db.session.commit()
         filters = queries.Filters(year=YEAR, sort="name", desc=True)
-        table = list(exports.grid_table(*queries.iter_grid_rows(branch, filters)))
+        table = exports.grid_table(*queries.iter_grid_rows(branch, filters), lambda row: "")
+        rows = list(table.rows)
         page = queries.grid(branch, filters)
-    assert [row[0] for row in table[1:]] == [row.name for row in page.rows]
-    assert len(table) == 34
+    assert [row[0] for row in rows] == [row.name for row in page.rows]
+    assert len(rows) == 33
+    assert table.totals()[0] == "合计 33 人"
