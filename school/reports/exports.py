@@ -339,6 +339,17 @@ def _header(sheet: Worksheet, row: int, names: list[str]) -> None:
         cell.alignment = Alignment(horizontal="center")
 
 
+# Charts go in column K, right of the widest table; a row is about half a centimetre high.
+CHART_COLUMN = "K"
+ROW_CM = 0.5
+
+
+def _place(sheet: Worksheet, chart, row: int) -> int:
+    """Put a chart at ``row`` of the chart column; the row below it, for the next one."""
+    sheet.add_chart(chart, f"{CHART_COLUMN}{row}")
+    return row + int(chart.height / ROW_CM) + 2
+
+
 SUBORG_HEADER = ["组织", "党员", "已达标", "进度正常", "进度落后", "未开始", "完成率", "人均学时"]
 TREND_HEADER = ["月份", "学时合计", "当月人均", "累计人均", "应达到"]
 
@@ -362,6 +373,7 @@ def overview_xlsx(report: Overview, title: str, heading: str) -> bytes:
         _put(sheet, 3 + offset, [label, value])
     sheet.freeze_panes = "A3"
     row = 3 + len(figures) + 1
+    anchor = 2  # the charts stand one below the other, right of the tables
 
     _put(sheet, row, ["各下级组织完成情况"], TOTAL_FONT)
     _header(sheet, row + 1, SUBORG_HEADER)
@@ -399,7 +411,7 @@ def overview_xlsx(report: Overview, title: str, heading: str) -> bytes:
         chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
         chart.height = max(7.5, 1 + 0.8 * len(report.suborgs))
         chart.width = 18
-        sheet.add_chart(chart, "K2")
+        anchor = _place(sheet, chart, anchor)
     row = last + 3
 
     _put(sheet, row, ["逐月学习趋势"], TOTAL_FONT)
@@ -421,7 +433,7 @@ def overview_xlsx(report: Overview, title: str, heading: str) -> bytes:
     )
     hours.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
     hours.width = 18
-    sheet.add_chart(hours, "K22")
+    anchor = _place(sheet, hours, anchor)
     pace = LineChart()
     pace.title = "累计人均学时与应达到"
     pace.y_axis.title = "学时"
@@ -431,7 +443,7 @@ def overview_xlsx(report: Overview, title: str, heading: str) -> bytes:
     )
     pace.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
     pace.width = 18
-    sheet.add_chart(pace, "K40")
+    _place(sheet, pace, anchor)
     row = last + 3
 
     _put(sheet, row, ["各课程完成率"], TOTAL_FONT)

@@ -396,3 +396,17 @@ def test_course_filter_names_the_course_in_the_title(app, people, client):
     sheet = _workbook(client, f"/reports/{_org_id(app)}/members.xlsx?course={course_id}").active
     assert "课程：课程 rules" in sheet["A1"].value
     assert sheet.cell(2, 11).value == "课程 rules（进度）"
+
+
+def test_roster_import_keeps_the_sort_key_on_create_and_rename(app, world, client):
+    from tests.members.test_roster import apply, token_of, upload, xlsx
+
+    login(client, "secretary")
+    apply(client, token_of(upload(client, xlsx([["A-001", "张新", "女", "", "", "一支部"]]))))
+    with app.app_context():
+        key = db.session.scalar(select(User.name_key).where(User.membership_no == "A-001"))
+    assert key == "zhang1xin1"
+    apply(client, token_of(upload(client, xlsx([["A-001", "王新", "女", "", "", "一支部"]]))))
+    with app.app_context():
+        member = db.session.scalar(select(User).where(User.membership_no == "A-001"))
+        assert (member.name, member.name_key) == ("王新", "wang2xin1")
