@@ -22,8 +22,9 @@ BATCH = 2000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("name_key", sa.String(200), nullable=False, server_default=""))
+    # Plain ALTERs (SQLite has both since 3.35): a batch would copy the table, and its
+    # reflection drops the expression index on lower(username).
+    op.add_column("users", sa.Column("name_key", sa.String(200), nullable=False, server_default=""))
     users = sa.table(
         "users",
         sa.column("id", sa.Integer),
@@ -51,5 +52,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("name_key")
+    op.drop_column("users", "name_key")
