@@ -309,6 +309,7 @@ def _thread(rng, tid, uid, home, host, secretary, members, now) -> tuple[dict, l
         "faq": public and state == "resolved" and rng.random() < 0.02,
         "client_token": None,
         "created_at": created,
+        "routed_at": created,
         "last_activity_at": moment,
         "first_reply_at": min(first_reply, now) if first_reply else None,
         "closed_at": moment if state in ("resolved", "closed", "withdrawn") else None,

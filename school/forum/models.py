@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -116,7 +117,11 @@ class Thread(Base):
     client_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The first staff reply: "days open" and "overdue" count until then.
+    # When the item reached the organisation (or instructors) handling it now: when it was
+    # filed, or when it was last handed on (转办). The answer deadline counts from here.
+    routed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The first staff reply since then: "overdue" counts until it. A forward clears it, since
+    # the receiving organisation has not answered yet.
     first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -137,6 +142,10 @@ class Thread(Base):
     faq_copy: Mapped[Thread | None] = relationship(
         foreign_keys=[faq_source_id], uselist=False, passive_deletes=True
     )
+    # Every hop from one handling organisation to another (转办), oldest first.
+    forwards: Mapped[list[Forward]] = relationship(order_by="Forward.id", viewonly=True)
+    # The supervised deadline (督办), if one is set.
+    supervision: Mapped[Supervision | None] = relationship(uselist=False, viewonly=True)
 
     @property
     def board_label(self) -> str:
@@ -254,6 +263,57 @@ class ThreadEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User] = relationship()
+
+
+class Forward(Base):
+    """One hop of a board item from the organisation handling it to another (转办), with who
+    handed it on, why and when: appended, never changed, so the history keeps every hop.
+
+    The reason is written for the staff on both sides; the member is told where the item went
+    (a public ThreadEvent), not why.
+    """
+
+    __tablename__ = "thread_forwards"
+    __table_args__ = (CheckConstraint("from_org_id <> to_org_id", name="other_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    from_org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    to_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(String(200))
+    # The supervised deadline set with the hop, if any (the current one is Supervision's).
+    due_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    from_org: Mapped[Organisation] = relationship(foreign_keys=[from_org_id], lazy="joined")
+    to_org: Mapped[Organisation] = relationship(foreign_keys=[to_org_id], lazy="joined")
+    actor: Mapped[User] = relationship()
+
+
+class Supervision(Base):
+    """A supervised deadline (督办): the handling organisation should answer the item by
+    ``due_on``; past it, unanswered, the item shows on the supervising organisation's workbench.
+
+    The supervising organisation is the one that handed the item on, or else the parent of the
+    organisation handling it. One per item: setting it again moves the date.
+    """
+
+    __tablename__ = "thread_supervisions"
+
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    due_on: Mapped[date] = mapped_column(Date)
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    org: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class AbuseReport(Base):

@@ -32,6 +32,18 @@ def thread_instructor_ids(thread: Thread) -> set[int]:
     return {u.id for u in thread.course.instructors} if thread.course is not None else set()
 
 
+def handed_on_by(user: User, thread: Thread) -> bool:
+    """Staff of an organisation that handed the item on (转办), and those above it: they keep
+    reading it and see how it ends, but no longer act on it (unless they handle it again)."""
+    return any(orgs.reads(user, hop.from_org) for hop in thread.forwards)
+
+
+def reads_as_staff(user: User, thread: Thread) -> bool:
+    """Who reads the item as staff do (internal notes, the author's name, the history): its
+    handlers now and those of every organisation that handed it on."""
+    return handles(user, thread) or (thread.org is not None and handed_on_by(user, thread))
+
+
 def manages(user: User, thread: Thread) -> bool:
     """Handlers who may also assign and change state (viewers only read)."""
     if user.is_admin or thread.org is None:
@@ -51,20 +63,24 @@ def is_public(thread: Thread) -> bool:
 
 
 def can_view(user: User, thread: Thread) -> bool:
-    """The author, the handlers, and every member for public threads."""
-    return thread.author_id == user.id or handles(user, thread) or is_public(thread)
+    """The author, the handlers (now and before a forward), and every member for public
+    threads."""
+    if thread.author_id == user.id or handles(user, thread) or is_public(thread):
+        return True
+    return thread.org is not None and handed_on_by(user, thread)
 
 
 def sees_identity(user: User, thread: Thread) -> bool:
     """Anonymous authors, and every ticket's author, are known only to themselves and handlers."""
-    if thread.author_id == user.id or handles(user, thread):
+    if thread.author_id == user.id or reads_as_staff(user, thread):
         return True
     return not (thread.anonymous or thread.is_ticket)
 
 
 def visible_posts(user: User, thread: Thread) -> list[Post]:
-    """Posts the user may read: internal notes and hidden posts only for handlers."""
-    if handles(user, thread):
+    """Posts the user may read: internal notes and hidden posts only for handlers (and those
+    who handed the item on)."""
+    if reads_as_staff(user, thread):
         return list(thread.posts)
     posts = [p for p in thread.posts if not p.is_note and not p.hidden]
     if thread.author_id != user.id and thread.board == "suggestion":
@@ -132,3 +148,25 @@ def can_object(user: User, thread: Thread) -> bool:
     """The asker may take back their question's anonymised FAQ copy while it is public."""
     copy = thread.faq_copy
     return thread.author_id == user.id and copy is not None and copy.state != "withdrawn"
+
+
+def can_forward(user: User, thread: Thread) -> bool:
+    """Managing staff of the organisation handling an open item may hand it on (转办); course
+    questions go to instructors, not organisations, and FAQ copies are no items of work."""
+    return (
+        thread.org is not None
+        and not thread.is_faq_copy
+        and thread.is_open
+        and manages(user, thread)
+    )
+
+
+def can_supervise(user: User, thread: Thread) -> bool:
+    """Who sets the supervised deadline (督办) of an open item: managing staff of the handling
+    organisation or above while none is set; once set, the supervising organisation's managing
+    staff (and those above it) move or lift it, so the supervised cannot lift their own."""
+    if thread.org is None or thread.is_faq_copy or not thread.is_open:
+        return False
+    if thread.supervision is None:
+        return manages(user, thread)
+    return orgs.manages(user, thread.supervision.org)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
@@ -21,23 +21,29 @@ from school.forum.models import (
     FAQ_REFUSALS,
     HELP_CATEGORIES,
     AbuseReport,
+    Forward,
     Post,
     Revision,
+    Supervision,
     Thread,
     ThreadEvent,
 )
 from school.forum.permissions import (
     can_accept,
+    can_forward,
     can_reply,
+    can_supervise,
     can_withdraw,
     faq_refusal,
     handles,
     manages,
+    reads_as_staff,
     sees_identity,
 )
 from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.orgs.scope import in_subtrees, read_roots, staff_of
+from school.orgs.services import OrgError, lookup_org
 
 TITLE_MAX, BODY_MAX = 120, 20_000
 # The two sides of a floating member's membership a ticket can go to.
@@ -169,6 +175,7 @@ def create_thread(author: User, new: NewThread, now: datetime | None = None) -> 
         approved=not _premoderated(new.board),
         client_token=new.client_token,
         created_at=now,
+        routed_at=now,
         last_activity_at=now,
     )
     if new.board == "qa" and new.course is not None:
@@ -326,6 +333,257 @@ def assign(user: User, thread: Thread, assignee: User) -> None:
         )
     notify([assignee], "assigned", f"分派给您：{thread.title}", _url(thread), exclude=user)
     db.session.flush()
+
+
+# --- handing an item on (转办) and supervised deadlines (督办) ----------------------------------
+
+FORWARD_REASON_MAX = 200
+# A supervised deadline is a date within the coming year.
+DEADLINE_MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class ForwardTarget:
+    org: Organisation
+    label: str  # why it is offered: 流出地 / 流入地 / 上级
+
+
+def forward_targets(thread: Thread) -> list[ForwardTarget]:
+    """Where the item's handlers may hand it on: the member's home and host organisations and
+    every organisation above the one handling it, never that one itself nor a closed one
+    (admins may also name any other organisation)."""
+    current = thread.org
+    if current is None:
+        return []
+    author = thread.author
+    offered = [
+        (author.home_org, SIDES["home"]),
+        (author.host_org, SIDES["host"]),
+    ]
+    above = current.line_ids[:-1]
+    if above:
+        by_id = {
+            o.id: o
+            for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(above)))
+        }
+        offered += [(by_id[i], "上级") for i in reversed(above) if i in by_id]
+    targets: list[ForwardTarget] = []
+    for org, label in offered:
+        if org is None or org.id == current.id or not org.is_open:
+            continue
+        if any(t.org.id == org.id for t in targets):
+            continue
+        targets.append(ForwardTarget(org, label))
+    return targets
+
+
+def find_target(user: User, org_id: int | None, code: str = "") -> Organisation | None:
+    """The organisation a forward form names: by its id from the list, or (admins only) by a
+    code or full name typed in. None: nothing chosen, or no such organisation."""
+    code = (code or "").strip()
+    if code:
+        if not user.is_admin:
+            raise ForumError("只有管理员可以转交给列表以外的党组织。")
+        try:
+            return lookup_org(code, user)
+        except OrgError as exc:
+            raise ForumError(str(exc)) from None
+    return db.session.get(Organisation, org_id) if org_id else None
+
+
+def parse_due(text: str | None) -> date | None:
+    """A deadline as typed or picked (年-月-日); None when left empty."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ForumError("请按“年-月-日”填写督办期限，例如 2026-12-31。") from None
+
+
+def _check_due(due_on: date, today: date) -> None:
+    if due_on < today:
+        raise ForumError("督办期限不能早于今天。")
+    if due_on > today + timedelta(days=DEADLINE_MAX_DAYS):
+        raise ForumError("督办期限最长一年。")
+
+
+def _locked(thread: Thread) -> Thread:
+    """The thread's row locked and read again (with its hops and deadline): two staff acting at
+    once take turns, and the second sees what the first did."""
+    locked = db.session.scalar(
+        select(Thread)
+        .where(Thread.id == thread.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.session.expire(locked, ["forwards", "supervision", "org"])
+    return locked
+
+
+def _supervisor(thread: Thread) -> Organisation:
+    """Who watches a deadline set now: the organisation that last handed the item on, else the
+    parent of the one handling it (the top of the tree watches itself)."""
+    if thread.forwards:
+        return thread.forwards[-1].from_org
+    return thread.org.parent or thread.org
+
+
+def _supervise(
+    thread: Thread, user: User, org: Organisation, due_on: date, now: datetime
+) -> Supervision:
+    supervision = thread.supervision
+    if supervision is None:
+        supervision = Supervision(thread_id=thread.id)
+        db.session.add(supervision)
+    supervision.org_id, supervision.org = org.id, org
+    supervision.due_on, supervision.set_by_id, supervision.set_at = due_on, user.id, now
+    _event(thread, user, "deadline", f"督办：{org.name}，{due_on:%Y-%m-%d} 前答复", internal=True)
+    return supervision
+
+
+def forward(
+    user: User,
+    thread: Thread,
+    target: Organisation | None,
+    reason: str,
+    *,
+    from_org_id: int | None = None,
+    due_on: date | None = None,
+    now: datetime | None = None,
+) -> Forward:
+    """Hand an open item to another organisation (转办), with a reason and, if given, a
+    supervised deadline: its staff handle it from now (a new item to them: unassigned,
+    unanswered), the organisations that handed it on keep reading it, and the member is told
+    where it went. ``from_org_id`` is the handling organisation the form was shown with: a form
+    sent twice hands the item on once, and a second forward at the same moment is refused."""
+    now = now or utcnow()
+    thread = _locked(thread)
+    if not reads_as_staff(user, thread):
+        raise ForumError("您不能转办这个事项。")
+    if from_org_id is not None and thread.org_id != from_org_id:
+        last = thread.forwards[-1] if thread.forwards else None
+        if (
+            last is not None
+            and last.actor_id == user.id
+            and last.from_org_id == from_org_id
+            and target is not None
+            and last.to_org_id == target.id
+        ):
+            return last  # the same form again: it was handed on already
+        where = thread.org.name if thread.org is not None else "其他经办人"
+        raise ForumError(f"这个事项刚刚已转交{where}办理，请刷新页面后再看。")
+    if thread.org is None or thread.is_faq_copy:
+        raise ForumError("只有交给党组织办理的事项可以转办。")
+    if not thread.is_open:
+        raise ForumError("事项已办结或已撤回，不能转办。")
+    if not can_forward(user, thread):
+        raise ForumError("您不能转办这个事项。")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ForumError("请填写转办理由。")
+    if len(reason) > FORWARD_REASON_MAX:
+        raise ForumError(f"转办理由最多 {FORWARD_REASON_MAX} 个字。")
+    if target is None:
+        raise ForumError("请选择要转交的党组织。")
+    source = thread.org
+    if target.id == source.id:
+        raise ForumError(f"这个事项已经由{source.name}办理，请选择其他党组织。")
+    if not target.is_open:
+        raise ForumError(f"{target.name}已撤销，不能转交。")
+    if not user.is_admin and target.id not in {t.org.id for t in forward_targets(thread)}:
+        raise ForumError("只能转交上级党组织，或提交人的流出地、流入地党组织。")
+    if due_on is not None:
+        _check_due(due_on, local_today(now))
+        if thread.supervision is not None and not can_supervise(user, thread):
+            held = thread.supervision
+            raise ForumError(
+                f"这个事项已由{held.org.name}督办（{held.due_on:%Y-%m-%d} 前答复），"
+                "转办时不能另设期限。"
+            )
+    hop = Forward(
+        thread_id=thread.id,
+        from_org_id=source.id,
+        to_org_id=target.id,
+        actor_id=user.id,
+        reason=reason,
+        due_on=due_on,
+        created_at=now,
+    )
+    db.session.add(hop)
+    # The receiving organisation starts from the beginning: the answer deadline counts from
+    # now, nobody of theirs is assigned yet, and it waits for them to accept it.
+    thread.org = target
+    thread.routed_at = thread.last_activity_at = now
+    thread.first_reply_at = None
+    thread.assignee_id = None
+    thread.state = "pending" if thread.board == "qa" else "submitted"
+    _event(thread, user, "forward", f"转交{target.name}办理")
+    db.session.flush()
+    db.session.expire(thread, ["forwards"])
+    if due_on is not None:
+        _supervise(thread, user, source, due_on, now)
+    # The member learns where the item is now, not why: the reason is written between
+    # organisations and may judge the case or name others.
+    notify(
+        [thread.author],
+        "state",
+        f"您的{thread.board_label}“{thread.title}”已转交{target.name}办理",
+        _url(thread),
+        exclude=user,
+    )
+    notify(
+        handlers(thread),
+        "forwarded",
+        f"{source.name}转来{thread.board_label}：{thread.title}",
+        _url(thread),
+        exclude=user,
+    )
+    db.session.flush()
+    return hop
+
+
+def set_deadline(
+    user: User, thread: Thread, due_on: date | None, now: datetime | None = None
+) -> None:
+    """Set, move or (with None) lift an open item's supervised deadline (督办)."""
+    now = now or utcnow()
+    thread = _locked(thread)
+    if thread.org is None or thread.is_faq_copy:
+        raise ForumError("只有交给党组织办理的事项可以督办。")
+    if not thread.is_open:
+        raise ForumError("事项已办结或已撤回，不能督办。")
+    if not can_supervise(user, thread):
+        held = thread.supervision
+        if held is not None and manages(user, thread):
+            raise ForumError(f"督办期限由{held.org.name}设定，只有其工作人员可以更改。")
+        raise ForumError("您不能为这个事项设定督办期限。")
+    held = thread.supervision
+    if due_on is None:
+        if held is None:
+            raise ForumError("请填写督办期限。")
+        db.session.delete(held)
+        _event(thread, user, "deadline", "取消督办", internal=True)
+    else:
+        _check_due(due_on, local_today(now))
+        if held is not None and held.due_on == due_on:
+            return  # the same date again
+        _supervise(thread, user, held.org if held else _supervisor(thread), due_on, now)
+    db.session.flush()
+    db.session.expire(thread, ["supervision"])
+
+
+def forwards(thread: Thread) -> list[Forward]:
+    """Every hop of the item, oldest first, with who handed it on."""
+    return list(
+        db.session.scalars(
+            select(Forward)
+            .where(Forward.thread_id == thread.id)
+            .options(selectinload(Forward.actor))
+            .order_by(Forward.id)
+        )
+    )
 
 
 MODERATION = {
@@ -659,11 +917,12 @@ def overdue_before(now: datetime | None = None) -> datetime:
     return (now or utcnow()) - timedelta(days=days)
 
 
-def _handled_by(user: User) -> Select:
+def _handled(user: User) -> ColumnElement[bool]:
+    """Items routed to the user's organisations (or below them), or to their courses."""
     # FAQ copies are published answers, not work: they are found on the boards and courses.
-    query = select(Thread).where(Thread.faq_source_id.is_(None))
+    mine = Thread.faq_source_id.is_(None)
     if user.is_admin:
-        return query
+        return mine
     conditions = []
     if roots := read_roots(user):
         org = select(Organisation.id).where(in_subtrees(Organisation.path, roots))
@@ -671,18 +930,24 @@ def _handled_by(user: User) -> Select:
     if user.is_instructor:
         # Course questions go to the named instructors, or to every instructor when none is.
         named = select(course_instructors.c.course_id)
-        mine = select(course_instructors.c.course_id).where(course_instructors.c.user_id == user.id)
+        taught = select(course_instructors.c.course_id).where(
+            course_instructors.c.user_id == user.id
+        )
         conditions.append(
             and_(
                 Thread.org_id.is_(None),
                 or_(
-                    Thread.course_id.in_(mine),
+                    Thread.course_id.in_(taught),
                     Thread.course_id.not_in(named),
                     Thread.course_id.is_(None),
                 ),
             )
         )
-    return query.where(or_(*conditions)) if conditions else query.where(False)
+    return and_(mine, or_(*conditions)) if conditions else false()
+
+
+def _handled_by(user: User) -> Select:
+    return select(Thread).where(_handled(user))
 
 
 @dataclass(frozen=True)
@@ -693,12 +958,42 @@ class Queue:
     overdue: int
 
 
-def _late() -> ColumnElement[bool]:
-    """Open items without a staff reply past the answer deadline (FORUM_OVERDUE_DAYS)."""
+_CLOSED = ("resolved", "closed", "withdrawn")
+
+
+def _unanswered() -> ColumnElement[bool]:
+    """Open items without a staff reply since they reached the organisation handling them."""
+    return and_(Thread.first_reply_at.is_(None), Thread.state.not_in(_CLOSED))
+
+
+def _late(today: date | None = None) -> ColumnElement[bool]:
+    """Unanswered items past the answer deadline (FORUM_OVERDUE_DAYS after they reached their
+    organisation) or past their supervised deadline (督办)."""
+    past_due = select(Supervision.thread_id).where(Supervision.due_on < (today or local_today()))
     return and_(
-        Thread.first_reply_at.is_(None),
-        Thread.created_at < overdue_before(),
-        Thread.state.not_in(["resolved", "closed", "withdrawn"]),
+        _unanswered(),
+        or_(Thread.routed_at < overdue_before(), Thread.id.in_(past_due)),
+    )
+
+
+def is_late(thread: Thread, today: date | None = None) -> bool:
+    """The same as ``_late`` for one item already loaded (its supervision with it)."""
+    if not thread.is_open or thread.first_reply_at is not None:
+        return False
+    held = thread.supervision
+    if held is not None and held.due_on < (today or local_today()):
+        return True
+    return thread.routed_at < overdue_before()
+
+
+def is_past_due(thread: Thread, today: date | None = None) -> bool:
+    """Unanswered past its supervised deadline (督办)."""
+    held = thread.supervision
+    return (
+        held is not None
+        and thread.is_open
+        and thread.first_reply_at is None
+        and held.due_on < (today or local_today())
     )
 
 
@@ -730,6 +1025,55 @@ def waiting_counts(user: User) -> tuple[int, int]:
     return count, overdue
 
 
+def _forwarded_from(user: User) -> Select:
+    """Items that the user's organisations (or those below them) handed on, wherever they are
+    now; for admins every item handed on."""
+    hops = select(Forward.thread_id)
+    if not user.is_admin:
+        hops = hops.join(Organisation, Organisation.id == Forward.from_org_id).where(
+            in_subtrees(Organisation.path, read_roots(user))
+        )
+    return select(Thread).where(Thread.faq_source_id.is_(None), Thread.id.in_(hops))
+
+
+def _supervised_by(user: User) -> Select:
+    """Unanswered items with a supervised deadline (督办) that the user's organisations (or
+    those below them) watch; for admins every one."""
+    watched = select(Supervision.thread_id)
+    if not user.is_admin:
+        watched = watched.join(Organisation, Organisation.id == Supervision.org_id).where(
+            in_subtrees(Organisation.path, read_roots(user))
+        )
+    return select(Thread).where(Thread.id.in_(watched), _unanswered())
+
+
+def waiting_for_orgs(user: User, today: date) -> tuple[int, int]:
+    """How many items routed to the user's organisations (and below) wait for a first answer,
+    and how many of them are late (one statement)."""
+    late = func.coalesce(func.sum(case((_late(today), 1), else_=0)), 0)
+    count, urgent = db.session.execute(
+        select(func.count(Thread.id), late).where(_handled(user), _unanswered())
+    ).one()
+    return count, urgent
+
+
+def supervised_counts(user: User, today: date) -> tuple[int, int]:
+    """How many unanswered items the user's organisations (and those below) supervise, and how
+    many of them are past their deadline (one statement)."""
+    past = func.coalesce(func.sum(case((Supervision.due_on < today, 1), else_=0)), 0)
+    query = (
+        select(func.count(Thread.id), past)
+        .join(Supervision, Supervision.thread_id == Thread.id)
+        .where(_unanswered())
+    )
+    if not user.is_admin:
+        query = query.join(Organisation, Organisation.id == Supervision.org_id).where(
+            in_subtrees(Organisation.path, read_roots(user))
+        )
+    count, urgent = db.session.execute(query).one()
+    return count, urgent
+
+
 def queue(
     user: User,
     *,
@@ -737,10 +1081,15 @@ def queue(
     state: str | None = None,
     overdue_only: bool = False,
     waiting_only: bool = False,
+    unanswered_only: bool = False,
+    forwarded_only: bool = False,
+    supervised_only: bool = False,
     page: int = 1,
     per_page: int = 30,
 ) -> Queue:
-    """Everything routed to the user's organisations (or courses), filtered, with counts."""
+    """Everything routed to the user's organisations (or courses), filtered, with counts; or
+    what they handed on (``forwarded_only``), or the unanswered items whose deadline they
+    supervise (``supervised_only``)."""
     base = _handled_by(user)
     late = _late()
     scoped = base.subquery()
@@ -748,7 +1097,12 @@ def queue(
         db.session.execute(select(scoped.c.board, func.count()).group_by(scoped.c.board)).all()
     )
     overdue = db.session.scalar(select(func.count()).select_from(base.where(late).subquery()))
-    filtered = base
+    if supervised_only:
+        filtered = _supervised_by(user)
+    elif forwarded_only:
+        filtered = _forwarded_from(user)
+    else:
+        filtered = base
     if board:
         filtered = filtered.where(Thread.board == board)
     if state:
@@ -757,9 +1111,11 @@ def queue(
         filtered = filtered.where(late)
     if waiting_only:
         filtered = filtered.where(waiting_for(user))
+    if unanswered_only:
+        filtered = filtered.where(_unanswered())
     total = db.session.scalar(select(func.count()).select_from(filtered.subquery()))
     threads = db.session.scalars(
-        filtered.options(*_LIST_OPTIONS)
+        filtered.options(*_LIST_OPTIONS, selectinload(Thread.supervision))
         .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

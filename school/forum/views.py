@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from school import uploads
 from school.auth.models import User
+from school.clock import local_today
 from school.courses.models import Lesson
 from school.db import db
 from school.forum import services
@@ -32,14 +33,17 @@ from school.forum.models import (
 )
 from school.forum.permissions import (
     can_accept,
+    can_forward,
     can_object,
     can_reply,
+    can_supervise,
     can_view,
     can_withdraw,
     faq_refusal,
     handles,
     is_public,
     manages,
+    reads_as_staff,
     visible_posts,
 )
 from school.forum.services import ForumError
@@ -181,6 +185,9 @@ def thread(thread_id: int):
 def _thread_page(thread: Thread, form: ReplyForm):
     """The thread with its reply form: empty, or as sent back with the member's text."""
     staff = handles(current_user, thread)
+    # Staff of an organisation that handed the item on read it as staff do, but no longer act.
+    reader = staff or reads_as_staff(current_user, thread)
+    forwarding = can_forward(current_user, thread)
     # Staff tools, and why FAQ is not offered, are for staff and instructors, never members; a
     # FAQ copy says what it is instead.
     faq_tools = (
@@ -197,18 +204,24 @@ def _thread_page(thread: Thread, form: ReplyForm):
         author=services.author_label(current_user, thread),
         form=form,
         staff=staff,
+        reader=reader,
+        handed_on=reader and not staff,
+        hops=services.forwards(thread) if reader and thread.org else [],
+        can_forward=forwarding,
+        targets=services.forward_targets(thread) if forwarding else [],
+        can_supervise=can_supervise(current_user, thread),
+        past_due=services.is_past_due(thread),
+        today=local_today(),
         managing=manages(current_user, thread),
         can_reply=can_reply(current_user, thread),
         can_withdraw=can_withdraw(current_user, thread),
         can_accept=lambda post: can_accept(current_user, thread, post),
         moves=services.moves(thread),
         states=STATES,
-        events=[e for e in services.events(thread) if staff or not e.internal],
-        revisions=services.revisions(thread) if staff else [],
+        events=[e for e in services.events(thread) if reader or not e.internal],
+        revisions=services.revisions(thread) if reader else [],
         assignees=services.handlers(thread) if staff and thread.is_ticket else [],
-        overdue=thread.is_open
-        and thread.first_reply_at is None
-        and thread.created_at < services.overdue_before(),
+        overdue=services.is_late(thread),
         days_open=services.days_since(thread.created_at),
         public=is_public(thread),
         faq_tools=faq_tools,
@@ -279,6 +292,41 @@ def assign(thread_id: int):
     if assignee is None:
         abort(404)
     return _act(thread, lambda: services.assign(current_user, thread, assignee), "已分派。")
+
+
+@bp.post("/threads/<int:thread_id>/forward")
+def forward(thread_id: int):
+    thread = _load_thread(thread_id)
+    form = request.form
+
+    def hand_on():
+        target = services.find_target(
+            current_user, form.get("to", type=int), form.get("to_code", "")
+        )
+        services.forward(
+            current_user,
+            thread,
+            target,
+            form.get("reason", ""),
+            from_org_id=form.get("from", type=int),
+            due_on=services.parse_due(form.get("due_on")),
+        )
+
+    return _act(thread, hand_on, "已转办，接收的党组织会收到通知。")
+
+
+@bp.post("/threads/<int:thread_id>/deadline")
+def deadline(thread_id: int):
+    thread = _load_thread(thread_id)
+    lift = request.form.get("lift") == "1"
+
+    def supervise():
+        due_on = None if lift else services.parse_due(request.form.get("due_on"))
+        if due_on is None and not lift:
+            raise ForumError("请填写督办期限。")
+        services.set_deadline(current_user, thread, due_on)
+
+    return _act(thread, supervise, "已取消督办。" if lift else "督办期限已设定。")
 
 
 @bp.post("/threads/<int:thread_id>/accept/<int:post_id>")
@@ -453,28 +501,37 @@ def queue():
         abort(403)
     board = request.args.get("board") if request.args.get("board") in BOARDS else None
     state = request.args.get("state") if request.args.get("state") in STATES else None
-    overdue_only = request.args.get("overdue") == "1"
-    waiting_only = request.args.get("waiting") == "1"
+    filters = {
+        key: request.args.get(key) == "1"
+        for key in ("overdue", "waiting", "unanswered", "forwarded", "supervised")
+    }
     page = max(1, request.args.get("page", 1, type=int))
     result = services.queue(
         current_user,
         board=board,
         state=state,
-        overdue_only=overdue_only,
-        waiting_only=waiting_only,
+        overdue_only=filters["overdue"],
+        waiting_only=filters["waiting"],
+        unanswered_only=filters["unanswered"],
+        forwarded_only=filters["forwarded"],
+        supervised_only=filters["supervised"],
         page=page,
     )
+    today = local_today()
     return render_template(
         "forum/queue.html",
         result=result,
         board=board,
         state=state,
-        overdue_only=overdue_only,
-        waiting_only=waiting_only,
+        filters=filters,
+        # The filters as query arguments, for the pager's links.
+        kept={key: "1" for key, on in filters.items() if on},
         boards=BOARDS,
         states=STATES,
         page=page,
         pages=max(1, -(-result.total // 30)),
-        late_before=services.overdue_before(),
+        late=lambda t: services.is_late(t, today),
+        past_due=lambda t: services.is_past_due(t, today),
+        handling=lambda t: handles(current_user, t),
         author=lambda t: services.author_label(current_user, t),
     )

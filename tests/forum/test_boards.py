@@ -348,7 +348,9 @@ def test_staff_queue_counts_and_overdue(app, client, world):
     _new(client, "report", title="新的反映")
     with app.app_context():
         thread = db.session.get(Thread, old)
+        # Filed a month ago: the answer deadline counts from when it reached the branch.
         thread.created_at -= timedelta(days=30)
+        thread.routed_at = thread.created_at
         db.session.commit()
     page = _client(app, "secretary").get("/forum/queue?overdue=1").get_data(as_text=True)
     assert "很久没人理" in page and "新的反映" not in page and "已超期 1" in page
