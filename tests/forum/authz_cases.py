@@ -5,15 +5,34 @@ published, one published as an anonymised FAQ copy, and one whose copy he object
 question's handlers (赵书记, 孙查看 who reads the branch, admins) publish copies; only the asker
 objects. A public copy is readable by every member; a withdrawn one only by its handlers.
 What the pages do is tested in tests/forum/test_faq.py.
+
+Handing an item on (转办) and its deadline (督办): tests/forum/test_forwarding.py.
 """
 
 from school.auth.models import User
 from school.db import db
 from school.forum import services
+from school.orgs.services import find_org
 
 _HANDLERS = {"secretary": 200, "viewer": 200, "admin": 200}
 _HANDLERS_BACK = {"secretary": 302, "viewer": 302, "admin": 302}
 _HANDLERS_REFUSED = {"secretary": 403, "viewer": 403, "admin": 403}
+_SEES_SUGGESTION_POST = {
+    "anonymous": 302,
+    "member": 302,
+    "secretary": 302,
+    "viewer": 302,
+    "admin": 302,
+    "*": 404,
+}
+_FORWARDED = {
+    "anonymous": 302,
+    "member": 200,
+    "secretary": 200,
+    "viewer": 200,
+    "committee": 200,
+    "admin": 200,
+}
 
 CASES: list = [
     # The asker sees their question but may not publish it: 403; nobody else sees it: 404.
@@ -63,6 +82,32 @@ CASES: list = [
         "/forum/queue?waiting=1",
         {"anonymous": 302, "member": 403, "floating": 403, "*": 200},
     ),
+    # Handing on (转办) and supervised deadlines (督办) on the member's suggestion to 一支部:
+    # whoever sees it is sent back to it (an empty form is refused with a message); nobody
+    # else learns it exists.
+    ("POST", "/forum/threads/{thread}/forward", _SEES_SUGGESTION_POST),
+    ("POST", "/forum/threads/{thread}/deadline", _SEES_SUGGESTION_POST),
+    # The member's help request, handed on by an admin from 一支部 to 驻深圳支部: the work
+    # committee handles it now, 一支部's staff still read it, nobody else sees it.
+    ("GET", "/forum/threads/{forwarded}", {**_FORWARDED, "*": 404}),
+    (
+        "POST",
+        "/forum/threads/{forwarded}/forward",
+        {**{role: 302 for role in _FORWARDED}, "*": 404},
+    ),
+    (
+        "POST",
+        "/forum/threads/{forwarded}/deadline",
+        {**{role: 302 for role in _FORWARDED}, "*": 404},
+    ),
+    *[
+        (
+            "GET",
+            f"/forum/queue?{view}=1",
+            {"anonymous": 302, "member": 403, "floating": 403, "*": 200},
+        )
+        for view in ("forwarded", "supervised", "unanswered")
+    ],
 ]
 
 
@@ -85,7 +130,13 @@ def objects(world, tmp_path) -> dict:
         secretary, objected, services.FaqDraft("学时怎么补", "学时不够怎么办？", "参加集中培训。")
     )
     services.object_to_faq(member, objected, "")
+    forwarded = services.create_thread(
+        member, services.NewThread("help", "工资拖欠", "在深圳被拖欠工资。", help_category="wages")
+    )
+    admin = db.session.get(User, world.admin)
+    services.forward(admin, forwarded, find_org("驻深圳支部"), "由流入地协调")
     return {
+        "forwarded": forwarded.id,
         "faq_question": question.id,
         "faq_source": source.id,
         "faq_copy": copy.id,
