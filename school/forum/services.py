@@ -245,6 +245,15 @@ def reply(
         return post  # internal: no state change, and the member is never told
     thread.last_activity_at = now
     if staff:
+        if thread.first_reply_at is None and thread.forwards:
+            # The first answer where the item was handed: whoever handed it on hears of it.
+            notify(
+                [thread.forwards[-1].actor],
+                "forwarded",
+                f"您转办的“{thread.title}”已由{thread.org.name}答复",
+                _url(thread),
+                exclude=user,
+            )
         thread.first_reply_at = thread.first_reply_at or now
         if thread.state in ("pending", "submitted", "accepted", "in_progress"):
             thread.state = "answered" if thread.board == "qa" else "replied"

@@ -152,7 +152,10 @@ def test_the_receiving_side_handles_it_and_the_forwarding_side_only_reads(app, i
         thread = db.session.get(Thread, item)
         services.assign(committee_user, thread, committee_user)
         services.reply(committee_user, thread, "已联系深圳劳动监察大队。")
+        services.reply(committee_user, thread, "已追回一个月工资。")
         db.session.commit()
+        # Whoever handed it on hears of the first answer (once).
+        assert _notes("secretary").count("您转办的“工资被拖欠”已由驻深圳支部答复") == 1
 
     secretary = _client(app, "secretary")
     page = secretary.get(f"/forum/threads/{item}").get_data(as_text=True)
@@ -181,7 +184,7 @@ def test_the_receiving_side_handles_it_and_the_forwarding_side_only_reads(app, i
         assert response.status_code in (200, 302), action
     assert _snapshot(app, item) == before
     with app.app_context():
-        assert db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == item)) == 1
+        assert db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == item)) == 2
         assert not db.session.get(Thread, item).locked
 
 
