@@ -526,6 +526,8 @@ def test_a_deadline_needs_a_valid_date_and_staff_who_manage(app, item):
 
 def test_forwarding_keeps_a_deadline_the_forwarder_may_not_change(app, item):
     post(_client(app, "secretary"), f"/forum/threads/{item}/deadline", {"due_on": _due(app, 7)})
+    page = _client(app, "secretary").get(f"/forum/threads/{item}").get_data(as_text=True)
+    assert "这个事项由区委督办" in page and 'id="forward-due"' not in page
     before = _snapshot(app, item)
     page = _forward(
         _client(app, "secretary"), item, _org_id(app, "驻深圳支部"), due_on=_due(app, 3)
