@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.forum import dashboard as forum_dashboard
     from school.forum import home as forum_home
     from school.forum import services as forum_services
+    from school.forum import workbench as forum_workbench
     from school.forum.views import bp as forum_bp
     from school.members import flows as member_flows
     from school.members.list_actions import member_list
@@ -135,6 +136,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     # The staff workbench: what waits for a secretary or committee, most pressing first.
+    workbench_page.register("boards", forum_workbench.workbench_part)
     workbench_page.register("overdue", reports_workbench.workbench_part)
     workbench_page.register("campaigns", campaign_workbench.workbench_part)
     workbench_page.register("essays", quiz_dashboard.dashboard_part)

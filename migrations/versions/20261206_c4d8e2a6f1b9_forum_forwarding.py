@@ -5,7 +5,7 @@ deadline counts from there): for every existing item, when it was filed. ``threa
 keeps every hop; ``thread_supervisions`` the one supervised deadline of an item.
 
 Revision ID: c4d8e2a6f1b9
-Revises: a6b3d9e1f4c8
+Revises: c4e8a2f6b9d3
 Create Date: 2026-12-06 20:10:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "c4d8e2a6f1b9"
-down_revision = "a6b3d9e1f4c8"
+down_revision = "c4e8a2f6b9d3"
 branch_labels = None
 depends_on = None
 
