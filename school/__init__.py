@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.members.page import member_page
     from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
+    from school.members.transfer_views import bp as transfers_bp
     from school.members.views import bp as members_bp
     from school.notices import reads as notice_reads
     from school.notices import workbench as notice_workbench
@@ -101,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         accounts_bp,
         profile_bp,
         roster_bp,
+        transfers_bp,
         cards_bp,
         reports_bp,
         followup_bp,

@@ -17,7 +17,7 @@ from school.courses.models import (
 )
 from school.credits.models import CreditBatch, CreditBatchMember
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
-from school.members.models import FlowEvent, ManagementNote
+from school.members.models import FlowEvent, ManagementNote, Transfer
 from school.notices.models import Notice, NoticeRead
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry, Organisation, StaffGrant
@@ -89,6 +89,7 @@ __all__ = [
     "Thread",
     "ThreadEvent",
     "TrainingClass",
+    "Transfer",
     "User",
     "YearProgress",
 ]

@@ -31,6 +31,7 @@ from tests.factories import build_world
 from tests.forum import authz_cases as forum_cases
 from tests.members import authz_cases as members_cases
 from tests.members import roster_authz_cases as roster_cases
+from tests.members import transfer_authz_cases as transfer_cases
 from tests.notices import authz_cases as notices_cases
 from tests.orgs import authz_cases as orgs_cases
 from tests.quizzes import authz_cases as quizzes_cases
@@ -245,6 +246,7 @@ FEATURES = [
     orgs_cases,
     members_cases,
     roster_cases,
+    transfer_cases,
     cards_cases,
     reports_cases,
     bulletin_cases,

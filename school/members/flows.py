@@ -20,6 +20,11 @@ first that fails refuses the event with its RegistryError), then changes the mem
 Before any of these: the kind is known, the date given and not in the future, city and note not
 too long, and the organisation given (org) not closed. The event keeps the city given, else the
 member's city after the change. Nothing here commits.
+
+A transfer is refused while a transfer request waits for the member. Staff record one directly
+only where ``check_direct_move`` allows (they manage both the member's home and the organisation
+joined); a move anywhere else is a request that the receiving side accepts
+(``school/members/transfers.py``), which then records the transfer here in its own name.
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from school import events
 from school.auth.models import User
 from school.db import db
-from school.members.models import FlowEvent
+from school.members.models import FlowEvent, Transfer
+from school.members.permissions import can_move_directly, can_request_transfer
 from school.members.services import RegistryError, _not_future, _text
 from school.orgs.models import Organisation
 
@@ -200,6 +208,8 @@ def record_flow(
     for rule in flow.rules:
         if rule.refuses(move):
             raise RegistryError(rule.message.format(move=move))
+    if kind == "transfer" and _transfer_waiting(member):
+        raise RegistryError("该党员有一份待接收的组织关系转接申请，请先撤回该申请。")
     source, target = flow.effect(move)
     event = append_event(
         actor, member.id, kind, occurred_on, source, target, city or member.current_city, note
@@ -207,6 +217,30 @@ def record_flow(
     db.session.flush()
     events.member_moved.send(member, flow=event)
     return event
+
+
+def check_direct_move(actor: User, kind: str, member: User, to_org: Organisation | None) -> None:
+    """Refuse a transfer that staff may not record on their own: the membership leaves only
+    through its home organisation, and goes directly only to an organisation the actor manages
+    too; elsewhere the receiving side must accept a request."""
+    if kind != "transfer" or to_org is None:
+        return
+    if not can_request_transfer(actor, member):
+        raise RegistryError("只有党员组织关系所在的党组织可以转出该党员。")
+    if not can_move_directly(actor, member, to_org):
+        raise RegistryError(
+            f"“{to_org.name}”不在您管理的范围内：请在党员页面发起组织关系转接申请，"
+            "由接收方党组织接收后转入。"
+        )
+
+
+def _transfer_waiting(member: User) -> bool:
+    return (
+        db.session.scalar(
+            select(Transfer.id).where(Transfer.member_id == member.id, Transfer.state == "pending")
+        )
+        is not None
+    )
 
 
 def append_event(

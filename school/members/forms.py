@@ -8,6 +8,7 @@ from school.auth.models import GENDERS
 from school.forms import options, required_text
 from school.members.models import FLOW_KINDS
 from school.members.services import NOTE_MAX
+from school.members.transfers import REASON_MAX
 
 
 class LocalDateField(DateField):
@@ -62,3 +63,33 @@ class NoteForm(FlaskForm):
     )
     occurred_on = LocalDateField("日期", validators=[DataRequired("请填写日期。")])
     body = TextAreaField("管理记录", validators=required_text("记录内容", NOTE_MAX))
+
+
+def _reason_length(label: str) -> Length:
+    # Required or not is the service's rule (a return needs its reason), said in its words.
+    return Length(max=REASON_MAX, message=f"{label}最多 {REASON_MAX} 个字。")
+
+
+class TransferRequestForm(FlaskForm):
+    # The id of an organisation picked from the search results (radio buttons).
+    to_org = StringField("接收党组织", validators=[DataRequired("请先搜索并选择接收党组织。")])
+    reason = TextAreaField("转出原因", validators=[_reason_length("转出原因")])
+
+
+class TransferAcceptForm(FlaskForm):
+    placed = SelectField(
+        "转入哪个党组织",
+        choices=[],
+        coerce=int,
+        invalid_value_message="请选择党员转入的党组织。",
+        invalid_choice_message="请选择党员转入的党组织。",
+    )
+    note = StringField("接收说明（可不填）", validators=[_reason_length("接收说明")])
+
+
+class TransferReturnForm(FlaskForm):
+    reason = TextAreaField("退回原因", validators=[_reason_length("退回原因")])
+
+
+class TransferWithdrawForm(FlaskForm):
+    note = StringField("撤回说明（可不填）", validators=[_reason_length("撤回说明")])

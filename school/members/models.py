@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
@@ -73,3 +73,78 @@ class ManagementNote(Base):
 
     org: Mapped[Organisation] = relationship()
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+
+TRANSFER_STATES = {
+    "pending": "待接收",
+    "accepted": "已接收",
+    "returned": "已退回",
+    "withdrawn": "已撤回",
+}
+
+
+class Transfer(Base):
+    """A request to move a member's membership (组织关系转接) to another organisation.
+
+    Filed by the home organisation (``from_org``, the member's home when it was filed) to a
+    receiving organisation (``to_org``), which accepts it into a branch of its subtree
+    (``placed_org``) or returns it; the sending side may withdraw it while it is pending. A row
+    changes once, from pending to its outcome, and is never edited after: the history of every
+    request stays as it was decided.
+    """
+
+    __tablename__ = "member_transfers"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'accepted', 'returned', 'withdrawn')", name="state"),
+        # Decided exactly when no longer pending; accepted ones say where the member went.
+        CheckConstraint("(state = 'pending') = (decided_at IS NULL)", name="decided"),
+        CheckConstraint("state <> 'accepted' OR placed_org_id IS NOT NULL", name="placed"),
+        CheckConstraint("state <> 'returned' OR decision_note <> ''", name="return_reason"),
+        # One request waiting per member: a double click or a second tab cannot file another.
+        Index(
+            "uq_member_transfers_one_pending",
+            "member_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    from_org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    to_org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    placed_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT")
+    )
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reason of a return (required), a withdrawal or a note on acceptance (optional).
+    decision_note: Mapped[str] = mapped_column(String(200), default="")
+    # The flow event that moved the member, once accepted.
+    flow_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flow_events.id", ondelete="RESTRICT")
+    )
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    from_org: Mapped[Organisation] = relationship(foreign_keys=[from_org_id])
+    to_org: Mapped[Organisation] = relationship(foreign_keys=[to_org_id])
+    placed_org: Mapped[Organisation | None] = relationship(foreign_keys=[placed_org_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def state_label(self) -> str:
+        return TRANSFER_STATES[self.state]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == "pending"

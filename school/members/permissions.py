@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from school.orgs.permissions import managed_orgs, manages_any, manages_member, reads_member
+from school.orgs.permissions import (
+    managed_orgs,
+    manages,
+    manages_any,
+    manages_member,
+    reads,
+    reads_member,
+)
 
 if TYPE_CHECKING:
     from school.auth.models import User
+    from school.members.models import Transfer
+    from school.orgs.models import Organisation
 
 
 def can_view_member(viewer: User, member: User) -> bool:
@@ -59,3 +68,44 @@ def can_manage_account(viewer: User, account: User) -> bool:
 def can_reset_password(viewer: User, member: User) -> bool:
     """Give a one-time password: the same people as for any other change to the account."""
     return can_manage_account(viewer, member)
+
+
+def can_move_directly(viewer: User, member: User, org: Organisation) -> bool:
+    """Record a transfer (转接组织关系) without asking anyone: only within what the viewer manages,
+    both the member's home organisation and the one joined (a secretary moving a member between
+    two of their own branches). Anywhere else the receiving side must accept a request."""
+    home = member.home_org
+    return home is not None and manages(viewer, home) and manages(viewer, org)
+
+
+def can_request_transfer(viewer: User, member: User) -> bool:
+    """File a transfer request (转出): the secretaries and organisers of the member's home
+    organisation (or above) and admins; the host side manages the member but does not keep the
+    membership, so it cannot send it away."""
+    return member.home_org is not None and manages(viewer, member.home_org)
+
+
+def can_view_transfer(viewer: User, transfer: Transfer) -> bool:
+    """Staff who read the sending, the receiving or the chosen organisation, and admins."""
+    orgs = (transfer.from_org, transfer.to_org, transfer.placed_org)
+    return any(reads(viewer, org) for org in orgs if org is not None)
+
+
+def receives_transfer(viewer: User, transfer: Transfer) -> bool:
+    """Acts for the receiving side: managers of the receiving organisation (or above), admins."""
+    return manages(viewer, transfer.to_org)
+
+
+def sends_transfer(viewer: User, transfer: Transfer) -> bool:
+    """Acts for the sending side: managers of the sending organisation (or above), admins."""
+    return manages(viewer, transfer.from_org)
+
+
+def can_decide_transfer(viewer: User, transfer: Transfer) -> bool:
+    """Accept or return a request: the receiving side, while it is pending."""
+    return transfer.is_pending and receives_transfer(viewer, transfer)
+
+
+def can_withdraw_transfer(viewer: User, transfer: Transfer) -> bool:
+    """Withdraw a request: the sending side, while it is pending."""
+    return transfer.is_pending and sends_transfer(viewer, transfer)

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from school.auth import services as accounts
 from school.auth.models import FONT_SIZES
 from school.db import db
-from school.members import services
+from school.members import services, transfers
 
 bp = Blueprint("profile", __name__, url_prefix="/profile", template_folder="templates")
 
@@ -22,6 +22,7 @@ def mine():
         "members/my_profile.html",
         member=current_user,
         flows=services.flow_history(current_user),
+        transfers=transfers.history(current_user),
         looks=looks,
         total=total,
         page=page,

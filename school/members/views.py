@@ -16,11 +16,16 @@ from school.auth.models import User
 from school.clock import local_today
 from school.db import db
 from school.forms import options
-from school.members import flows, services
+from school.members import flows, services, transfers
 from school.members.forms import FlowForm, NoteForm, ProfileForm
 from school.members.list_actions import member_list
 from school.members.page import member_page
-from school.members.permissions import can_manage_member, can_reset_password, can_view_member
+from school.members.permissions import (
+    can_manage_member,
+    can_request_transfer,
+    can_reset_password,
+    can_view_member,
+)
 from school.members.services import RegistryError
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS
@@ -99,6 +104,8 @@ def _member_page(member: User, *, flow_form=None, note_form=None, error: str = "
         phone=_phone(member),
         manage=manage,
         flows=services.flow_history(member),
+        transfers=transfers.history(member),
+        can_request_transfer=can_request_transfer(current_user, member),
         notes=services.management_notes(member),
         flow_form=flow_form,
         note_form=note_form,
@@ -158,6 +165,7 @@ def flow(member_id: int):
         return _member_page(member, flow_form=form)
     try:
         org = services.find_org(form.org.data, current_user) if form.org.data.strip() else None
+        flows.check_direct_move(current_user, form.kind.data, member, org)
         event = flows.record_flow(
             current_user,
             member,
