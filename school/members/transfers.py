@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import url_for
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -300,24 +300,25 @@ def history(member: User) -> list[Transfer]:
     )
 
 
-def _side(user: User, column, managing: bool) -> Select[tuple[Transfer]]:
-    """Requests whose organisation in ``column`` lies in a subtree the user reads (manages)."""
+def _side(user: User, columns, managing: bool) -> Select[tuple[Transfer]]:
+    """Requests with an organisation in ``columns`` in a subtree the user reads (manages)."""
     query = select(Transfer)
     if user.is_admin:
         return query
     roots = read_roots(user, managing=managing)
     org = select(Organisation.id).where(in_subtrees(Organisation.path, roots))
-    return query.where(column.in_(org))
+    return query.where(or_(*[column.in_(org) for column in columns]))
 
 
 def incoming_query(user: User, *, managing: bool = True) -> Select[tuple[Transfer]]:
-    """Requests to organisations the user manages (or reads; admins: all)."""
-    return _side(user, Transfer.to_org_id, managing)
+    """Requests to organisations the user manages (or reads; admins: all), and those accepted
+    into one of them."""
+    return _side(user, (Transfer.to_org_id, Transfer.placed_org_id), managing)
 
 
 def outgoing_query(user: User, *, managing: bool = True) -> Select[tuple[Transfer]]:
     """Requests from organisations the user manages (or reads; admins: all)."""
-    return _side(user, Transfer.from_org_id, managing)
+    return _side(user, (Transfer.from_org_id,), managing)
 
 
 @dataclass(frozen=True)
