@@ -103,6 +103,7 @@ def test_request_accept_moves_the_member_and_both_sides_see_it(app, world, sides
         assert _notified(world.member) == [
             "您的组织关系转接申请已提交：由一支部转往工委，待对方接收。"
         ]
+        assert _notified(world.secretary) == []  # not told of their own step
     # The receiving side's list, its workbench count, and the page with the branch to choose.
     committee = _client(app, "committee")
     listing = committee.get("/manage/transfers/").get_data(as_text=True)
@@ -153,6 +154,8 @@ def test_request_accept_moves_the_member_and_both_sides_see_it(app, world, sides
     assert "一支部 → 工委" in member_page and "已接收" in member_page
     own = _client(app, "member").get("/profile/").get_data(as_text=True)
     assert "已转入：驻深圳二支部" in own and "工作调动到深圳" in own
+    # The member sees the organisations and reasons, not which staff took each step.
+    assert "赵书记" not in own and "钱工委" not in own
 
 
 def test_return_needs_a_reason_and_leaves_the_member_where_they_are(app, world, sides):
