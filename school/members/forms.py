@@ -77,10 +77,13 @@ class TransferRequestForm(FlaskForm):
 
 
 class TransferAcceptForm(FlaskForm):
+    # Any organisation the service accepts (below the receiving one, open), not only those
+    # listed: a large subtree lists only what a search found.
     placed = SelectField(
         "转入哪个党组织",
         choices=[],
         coerce=int,
+        validate_choice=False,
         invalid_value_message="请选择党员转入的党组织。",
         invalid_choice_message="请选择党员转入的党组织。",
     )

@@ -116,9 +116,11 @@ def create(member_id: int):
 
 
 def _detail_page(transfer: Transfer, *, accept=None, give_back=None, withdraw=None, error=""):
+    query = request.values.get("q", "").strip()[:50]
+    choices, more = _placements(transfer, query)
     if accept is None:
         accept = TransferAcceptForm(formdata=None, prefix="accept")
-        accept.placed.choices = _placements(transfer)
+    accept.placed.choices = choices
     return render_template(
         "members/transfer.html",
         transfer=transfer,
@@ -126,16 +128,19 @@ def _detail_page(transfer: Transfer, *, accept=None, give_back=None, withdraw=No
         can_decide=can_decide_transfer(current_user, transfer),
         can_withdraw=can_withdraw_transfer(current_user, transfer),
         accept_form=accept,
+        query=query,
+        more=more,
         return_form=give_back or TransferReturnForm(formdata=None, prefix="return"),
         withdraw_form=withdraw or TransferWithdrawForm(formdata=None, prefix="withdraw"),
         error=error,
     )
 
 
-def _placements(transfer: Transfer):
+def _placements(transfer: Transfer, query: str):
     if not can_decide_transfer(current_user, transfer):
-        return []
-    return options(transfers.placements(transfer))
+        return [], False
+    choices, more = transfers.placements(transfer, query)
+    return options(choices), more
 
 
 @bp.get("/<int:transfer_id>")
@@ -169,7 +174,6 @@ def _step(transfer: Transfer, form, permitted: bool, run, done: str, **page):
 def accept(transfer_id: int):
     transfer = _load(transfer_id)
     form = TransferAcceptForm(prefix="accept")
-    form.placed.choices = _placements(transfer)
     return _step(
         transfer,
         form,

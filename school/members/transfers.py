@@ -44,6 +44,8 @@ REASON_MAX = 200
 OVERDUE_DAYS = 30
 LIST_LIMIT = 100
 SEARCH_LIMIT = 20
+# A receiving committee with more organisations below it than this is searched, not listed.
+PLACEMENT_LIMIT = 200
 
 
 class TransferError(RegistryError):
@@ -343,24 +345,32 @@ def lists(user: User) -> Lists:
     )
 
 
-def placements(transfer: Transfer, limit: int = 500) -> list[tuple[int, str]]:
+def placements(
+    transfer: Transfer, text: str = "", limit: int | None = None
+) -> tuple[list[tuple[int, str]], bool]:
     """The open organisations the receiving side may place the member in, as (id, label): the
-    receiving organisation and everything below it, in tree order, each named by its line
-    from the receiving organisation down ("区委 › 一支部")."""
-    orgs = list(
-        db.session.scalars(
-            select(Organisation)
-            .where(
-                Organisation.path.startswith(transfer.to_org.path, autoescape=True),
-                Organisation.closed_at.is_(None),
-            )
-            .order_by(Organisation.path)
-            .limit(limit)
-        )
+    receiving organisation and everything below it (whose name contains ``text`` or whose code
+    starts with it, if given), each named by its line from the receiving
+    organisation down ("区委 › 一支部"); and whether there were more than ``limit``."""
+    query = select(Organisation).where(
+        Organisation.path.startswith(transfer.to_org.path, autoescape=True),
+        Organisation.closed_at.is_(None),
     )
+    limit = limit or PLACEMENT_LIMIT
+    text = (text or "").strip()[:50]
+    if text:
+        query = query.where(
+            Organisation.name.contains(text, autoescape=True)
+            | Organisation.code.startswith(text, autoescape=True)
+        )
+    # The receiving organisation first, then those below it, nearer ones first.
+    order = (func.length(Organisation.path), Organisation.name, Organisation.id)
+    orgs = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+    more = len(orgs) > limit
+    orgs = orgs[:limit]
     lines = org_lines(orgs)
     above = len(transfer.to_org.line_ids) - 1
-    return [(org.id, " › ".join(lines[org.id].split(" › ")[above:])) for org in orgs]
+    return [(org.id, " › ".join(lines[org.id].split(" › ")[above:])) for org in orgs], more
 
 
 def search_orgs(text: str, limit: int = SEARCH_LIMIT) -> list[Organisation]:

@@ -317,9 +317,8 @@ def test_a_receiving_organisation_merged_meanwhile_is_refused(app, world, sides)
         f"/manage/transfers/{transfer_id}/accept",
         {"accept-placed": str(placed)},
     )
-    # The merged organisation is no longer offered, nor accepted if posted anyway.
     assert response.status_code == 200
-    assert "请选择党员转入的党组织。" in response.get_data(as_text=True)
+    assert "接收党组织“驻深圳支部”已合并，不能再转入。" in response.get_data(as_text=True)
     with app.app_context():
         transfer = db.session.get(Transfer, transfer_id)
         with pytest.raises(transfers.TransferError, match="“驻深圳支部”已合并"):
@@ -337,6 +336,28 @@ def test_acceptance_only_into_the_receiving_subtree(app, world, sides):
             transfers.accept_transfer(_user(world.admin), transfer, find_org("二支部"))
         db.session.rollback()
         assert _state(world.member) == before
+
+
+def test_a_large_receiving_subtree_is_searched(app, world, sides, monkeypatch):
+    monkeypatch.setattr(transfers, "PLACEMENT_LIMIT", 2)
+    transfer_id = _request(app, world)
+    committee = _client(app, "committee")
+    url = f"/manage/transfers/{transfer_id}"
+    page = committee.get(url).get_data(as_text=True)
+    # 工委 itself, and one of its two branches.
+    assert "只列出了前 2 个党组织，请搜索" in page and page.count(">工委 › 驻深圳") == 1
+    found = committee.get(f"{url}?q=二支部").get_data(as_text=True)
+    assert ">工委 › 驻深圳二支部<" in found and ">工委 › 驻深圳支部<" not in found
+    # Outside the receiving subtree: refused whatever is posted.
+    with app.app_context():
+        before = _state(world.member)
+        elsewhere = find_org("二支部").id
+    refused = post(committee, f"{url}/accept", {"accept-placed": str(elsewhere)})
+    assert "只能转入“工委”或其下级党组织" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _state(world.member) == before
+    accepted = post(committee, f"{url}/accept", {"accept-placed": str(sides["second"])})
+    assert accepted.status_code == 302
 
 
 def test_only_the_home_side_may_request(app, world, sides):
