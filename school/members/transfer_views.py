@@ -181,7 +181,7 @@ def accept(transfer_id: int):
         lambda: transfers.accept_transfer(
             current_user,
             transfer,
-            db.session.get(Organisation, form.placed.data),
+            db.session.get(Organisation, form.placed.data) if form.placed.data else None,
             form.note.data,
         ),
         "已接收，党员的组织关系已转入。",

@@ -354,6 +354,8 @@ def test_a_large_receiving_subtree_is_searched(app, world, sides, monkeypatch):
         elsewhere = find_org("二支部").id
     refused = post(committee, f"{url}/accept", {"accept-placed": str(elsewhere)})
     assert "只能转入“工委”或其下级党组织" in refused.get_data(as_text=True)
+    unchosen = post(committee, f"{url}/accept", {})
+    assert "请选择党员转入的党组织。" in unchosen.get_data(as_text=True)
     with app.app_context():
         assert _state(world.member) == before
     accepted = post(committee, f"{url}/accept", {"accept-placed": str(sides["second"])})
