@@ -120,7 +120,7 @@ def request_transfer(actor: User, member: User, to_org: Organisation, reason: st
     notify(
         [member],
         "transfer",
-        f"您的组织关系转接申请已提交：由{home.name}转往{to_org.name}，待对方接收。",
+        f"{home.name}已为您申请转接组织关系：转往{to_org.name}，待对方接收。",
         url_for("profile.mine") + "#transfers",
         exclude=actor,
     )

@@ -100,9 +100,7 @@ def test_request_accept_moves_the_member_and_both_sides_see_it(app, world, sides
         assert _notified(world.committee_secretary) == [
             "一支部申请将党员张党员的组织关系转入工委，请接收或退回。"
         ]
-        assert _notified(world.member) == [
-            "您的组织关系转接申请已提交：由一支部转往工委，待对方接收。"
-        ]
+        assert _notified(world.member) == ["一支部已为您申请转接组织关系：转往工委，待对方接收。"]
         assert _notified(world.secretary) == []  # not told of their own step
     # The receiving side's list, its workbench count, and the page with the branch to choose.
     committee = _client(app, "committee")
