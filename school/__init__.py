@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.forum import workbench as forum_workbench
     from school.forum.views import bp as forum_bp
     from school.members import flows as member_flows
+    from school.members import transfers as member_transfers
     from school.members.list_actions import member_list
     from school.members.page import member_page
     from school.members.profile_views import bp as profile_bp
@@ -139,6 +140,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     # The staff workbench: what waits for a secretary or committee, most pressing first.
     workbench_page.register("boards", forum_workbench.workbench_part)
+    workbench_page.register("transfers", member_transfers.workbench_part)
     workbench_page.register("overdue", reports_workbench.workbench_part)
     workbench_page.register("campaigns", campaign_workbench.workbench_part)
     workbench_page.register("essays", quiz_dashboard.dashboard_part)

@@ -1,7 +1,7 @@
 """Membership transfers (组织关系转接) that both sides agree to: the ``member_transfers`` table.
 
 Revision ID: c4e8a1f7d2b6
-Revises: a6b3d9e1f4c8
+Revises: c4d8e2a6f1b9
 Create Date: 2026-12-06 20:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "c4e8a1f7d2b6"
-down_revision = "a6b3d9e1f4c8"
+down_revision = "c4d8e2a6f1b9"
 branch_labels = None
 depends_on = None
 
