@@ -25,6 +25,9 @@ Decisions:
 * Nothing is written while any row is wrong, unless the importer asks for the good rows only.
 * Speed: organisations and existing members are loaded up front in a few batched queries, new
   accounts and flow events are inserted with one executemany each, updates likewise by key.
+* A member created floating gets the flow events an edit into floating records (外出流动 from
+  home, on the 外出日期 when given, and 到达流入地报到 when a host is named), so every floating
+  member's history starts the same way, whichever way they were registered.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, insert, select, update
 
@@ -132,6 +135,9 @@ class Result:
     unchanged: int
     skipped: int
     events: int
+    # The moment written as the new accounts' created_at: the list of accounts to activate
+    # shows "this import" as the accounts created since then.
+    imported_at: datetime | None = None
 
 
 # --- the dry run -------------------------------------------------------------------------------
@@ -470,9 +476,12 @@ def apply_import(importer: User, plan: Plan, today: date) -> Result:
                 }
             )
         db.session.execute(insert(User), rows)
-        created = select(User.id).where(User.username.in_([r["username"] for r in rows]))
-        rollups.move({}, rollups.keys_of(db.session.scalars(created)))
+        created_ids = _ids_by_username([r["username"] for r in rows])
+        rollups.move({}, rollups.keys_of(created_ids.values()))
     events: list[dict] = []
+    for r in creates:
+        # A floating newcomer's history starts with flowing out, as an edit into floating does.
+        events.extend(_new_member_events(importer, created_ids[r.membership_no], r, today, now))
     if updates:
         members = _members_by_id([r.member_id for r in updates if r.member_id])
         # The bulk UPDATE below bypasses the session: the report rollups are moved here.
@@ -498,7 +507,17 @@ def apply_import(importer: User, plan: Plan, today: date) -> Result:
         unchanged=plan.unchanged,
         skipped=plan.bad_rows,
         events=len(events),
+        imported_at=now,
     )
+
+
+def _ids_by_username(usernames: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(usernames), BATCH):
+        chunk = usernames[start : start + BATCH]
+        rows = db.session.execute(select(User.username, User.id).where(User.username.in_(chunk)))
+        found.update((username, member_id) for username, member_id in rows)
+    return found
 
 
 def _members_by_id(ids: list[int]) -> dict[int, User]:
@@ -507,6 +526,41 @@ def _members_by_id(ids: list[int]) -> dict[int, User]:
         chunk = ids[start : start + BATCH]
         found.update({m.id: m for m in db.session.scalars(select(User).where(User.id.in_(chunk)))})
     return found
+
+
+def _event_maker(importer: User, member_id: int, city: str | None, today: date, now):
+    """A function making the row of one flow event the import records for this member."""
+
+    def event(kind: str, from_org: int | None, to_org: int | None, on: date = today) -> dict:
+        return {
+            "member_id": member_id,
+            "kind": kind,
+            "occurred_on": on,
+            "from_org_id": from_org,
+            "to_org_id": to_org,
+            "city": city,
+            "note": NOTE,
+            "recorded_by_id": importer.id,
+            "recorded_at": now,
+        }
+
+    return event
+
+
+def _new_member_events(
+    importer: User, member_id: int, planned: RowPlan, today: date, now
+) -> list[dict]:
+    """The flow events of a member created floating: flowing out from home (on the 外出日期 if
+    the file has one), and arriving at the host if it names one; like an edit into floating."""
+    new = _columns(planned.values)
+    host = new.get("host_org_id")
+    if not new.get("is_floating") and host is None:
+        return []
+    event = _event_maker(importer, member_id, new.get("current_city"), today, now)
+    out = [event("flow_out", new["home_org_id"], None, new.get("flowed_out_on") or today)]
+    if host is not None:
+        out.append(event("arrive", None, host))
+    return out
 
 
 def _events(importer: User, member: User, values: dict, today: date, now) -> list[dict]:
@@ -520,20 +574,7 @@ def _events(importer: User, member: User, values: dict, today: date, now) -> lis
     floating = new.get("is_floating", member.is_floating)
     now_floating = bool(floating) or new_host is not None
     city = new.get("current_city", member.current_city)
-
-    def event(kind: str, from_org: int | None, to_org: int | None, on: date = today) -> dict:
-        return {
-            "member_id": member.id,
-            "kind": kind,
-            "occurred_on": on,
-            "from_org_id": from_org,
-            "to_org_id": to_org,
-            "city": city,
-            "note": NOTE,
-            "recorded_by_id": importer.id,
-            "recorded_at": now,
-        }
-
+    event = _event_maker(importer, member.id, city, today, now)
     out = []
     if new_home != old_home:
         out.append(event("transfer", old_home, new_home))
