@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 
 from school.auth import sessions
 from school.auth.models import FONT_SIZES, ROLES, User
-from school.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
+from school.auth.passwords import (
+    dummy_verify,
+    hash_one_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from school.db import db, utcnow
 from school.orgs import audit
 from school.orgs.models import STAFF_ROLES, Organisation, StaffGrant
@@ -56,16 +62,18 @@ def change_password(user: User, current: str, new: str) -> None:
     sessions.end_all(user, "password", keep=user.login_token)
 
 
-def _one_time_password(user: User) -> str:
+def set_one_time_password(user: User) -> str:
+    """Replace the account's password with a new random one that must be changed at the next
+    login, and return it (it is stored hashed only: the caller shows it once)."""
     one_time = "".join(secrets.choice(_ONE_TIME_ALPHABET) for _ in range(10))
-    user.password_hash = hash_password(one_time)
+    user.password_hash = hash_one_time(one_time)
     user.must_change_password = True
     return one_time
 
 
 def reset_password(actor: User | None, user: User) -> str:
     """Give the account a one-time password to change at the next login; its sessions end."""
-    one_time = _one_time_password(user)
+    one_time = set_one_time_password(user)
     sessions.end_all(user, "reset")
     audit.account(actor, "account.reset", user)
     db.session.flush()
@@ -104,7 +112,7 @@ def create_user(
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
-    return user, None if password is not None else _one_time_password(user)
+    return user, None if password is not None else set_one_time_password(user)
 
 
 def set_role(actor: User | None, user: User, role: str) -> None:

@@ -11,6 +11,7 @@ from time import perf_counter
 import pytest
 
 from school.auth.models import User
+from school.auth.passwords import hash_one_time
 from school.db import db
 from tests.conftest import csrf_token
 
@@ -23,12 +24,20 @@ def config_overrides():
 def test_failed_logins_cost_the_same_for_every_kind_of_name(app, client, world):
     with app.app_context():
         imported = User(username="11010020230001", name="名册导入", password_hash="")
+        # An activation slip printed, not yet used: its light hash must not answer faster.
+        slip = User(
+            username="11010020230002",
+            name="已打印激活单",
+            password_hash=hash_one_time("slip-password"),
+            must_change_password=True,
+        )
         disabled = db.session.get(User, world.other_member)
         disabled.active = False
-        db.session.add(imported)
+        db.session.add_all([imported, slip])
         db.session.commit()
     names = {
         "no password yet": "11010020230001",
+        "one-time password": "11010020230002",
         "unknown": "11010020239999",
         "wrong password": "member",
         "disabled": disabled.username,
