@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.notices.views import bp as notices_bp
     from school.notifications.views import bp as notifications_bp
     from school.offline import bp as offline_bp
+    from school.orgs.picker_views import bp as org_picker_bp
     from school.orgs.views import bp as orgs_bp
     from school.quizzes import archive_links as quiz_archive_links
     from school.quizzes import course_hooks as quiz_hooks
@@ -99,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         forum_bp,
         archive_bp,
         orgs_bp,
+        org_picker_bp,
         members_bp,
         accounts_bp,
         profile_bp,

@@ -31,7 +31,12 @@ HIDDEN_FROM_STAFF = {
     "*": 403,
 }
 
+# The organisation picker: any staff member (each gets their own scope), JSON.
+PICKER = {**STAFF, "*": 403}
+
 CASES: list = [
+    ("GET", "/manage/org-picker/?q=支部", PICKER),
+    ("GET", "/manage/org-picker/?scope=read", PICKER),
     ("GET", "/manage/orgs/", {**STAFF, "*": 403}),
     ("GET", "/manage/orgs/?q=不存在的组织", {**STAFF, "*": 403}),
     ("GET", "/manage/orgs/audit", {**STAFF, "*": 403}),
