@@ -30,7 +30,7 @@ def test_users_create_with_a_one_time_password(app, client, world):
 def test_users_create_refuses_a_taken_name_or_unknown_org(app, world):
     assert "已被使用" in _run(app, "users", "create", "Member", "--name", "x").output
     result = _run(app, "users", "create", "x1", "--name", "x", "--org", "不存在的支部")
-    assert result.exit_code != 0 and "找不到党组织" in result.output
+    assert result.exit_code != 0 and "找不到组织代码或全称" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id)).where(User.username == "x1")) == 0
 

@@ -9,7 +9,6 @@ from school.auth.models import ROLES, User
 from school.db import db
 from school.orgs import services as orgs
 from school.orgs.models import STAFF_ROLES
-from school.orgs.services import find_org
 
 users = AppGroup("users", help="账号管理。")
 
@@ -21,17 +20,10 @@ def _user(username: str) -> User:
     return user
 
 
-def _org(name: str | None):
-    if name is None:
+def _org(text: str | None):
+    """An organisation named by its code or its unique full name, as everywhere else."""
+    if text is None:
         return None
-    org = find_org(name)
-    if org is None:
-        raise click.ClickException(f"找不到党组织“{name}”。")
-    return org
-
-
-def _staff_org(text: str):
-    """Grants name the organisation by its code or its unique full name."""
     try:
         return orgs.lookup_org(text)
     except orgs.OrgError as exc:
@@ -42,8 +34,8 @@ def _staff_org(text: str):
 @click.argument("username")
 @click.option("--name", required=True, help="姓名")
 @click.option("--role", type=click.Choice(sorted(ROLES)), default="member", show_default=True)
-@click.option("--org", "org_name", help="所在（流出地）党组织名称")
-@click.option("--host-org", "host_name", help="流入地党组织名称")
+@click.option("--org", "org_name", help="所在（流出地）党组织：组织代码或全称")
+@click.option("--host-org", "host_name", help="流入地党组织：组织代码或全称")
 @click.option("--cadre", is_flag=True, help="支部书记或委员（年度 56 学时）")
 @click.option("--password", help="不给出则生成一次性密码，首次登录须修改")
 def create(username, name, role, org_name, host_name, cadre, password):
@@ -89,7 +81,7 @@ def set_role(username, role):
 def grant(username, org_name, role):
     """Make USERNAME staff of ORG_NAME (code or full name) and its subtree; audited."""
     user = _user(username)
-    org = _staff_org(org_name)
+    org = _org(org_name)
     try:
         orgs.grant(None, user, org, role)
     except orgs.OrgError as exc:
@@ -104,7 +96,7 @@ def grant(username, org_name, role):
 def revoke(username, org_name):
     """Take USERNAME's staff role at ORG_NAME (code or full name) away; audited."""
     user = _user(username)
-    org = _staff_org(org_name)
+    org = _org(org_name)
     grant = next((g for g in user.staff_grants if g.org_id == org.id), None)
     if grant is None:
         raise click.ClickException(f"{user.username} 在“{org.name}”没有管理角色。")
