@@ -56,6 +56,9 @@ class User(UserMixin, Base):
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     # Set at each successful login; NULL means the account was never used (a roster import).
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When staff last printed an activation slip (a one-time password) for the account, which
+    # replaced any slip printed before; kept so the next print says so. NULL: never printed.
+    activation_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # The member registry (党员信息). Exactly what the school needs and nothing more: the
@@ -114,6 +117,25 @@ class User(UserMixin, Base):
         return ROLES[self.role]
 
     @property
+    def position_label(self) -> str:
+        """What the page footer calls the user: the staff role they hold (党支部书记, 组织委员 …)
+        before the site-wide role, so a secretary is not shown as a plain 党员.
+
+        Grants are loaded only for staff (the login check knows whether there are any).
+        """
+        if self.is_admin:
+            return ROLES["admin"]
+        titles = []
+        if self.is_staff:
+            grants = sorted(
+                self.staff_grants, key=lambda g: (_GRANT_ORDER[g.role], g.org.depth, g.org.name)
+            )
+            titles = list(dict.fromkeys(_grant_title(g) for g in grants))
+        if self.role == "instructor":
+            titles.append(ROLES["instructor"])
+        return "、".join(titles) or ROLES[self.role]
+
+    @property
     def gender_label(self) -> str:
         return GENDERS.get(self.gender or "", "")
 
@@ -133,6 +155,22 @@ class User(UserMixin, Base):
             # Loaded, or granted or revoked in this session: the collection is the truth.
             return bool(self.staff_grants)
         return self.holds_grants
+
+
+# The footer names the highest staff role first: secretary, organiser, viewer.
+_GRANT_ORDER = {"secretary": 0, "organiser": 1, "viewer": 2}
+# A secretary's title by the kind of organisation: 党支部书记 of a branch, 党委书记 above.
+_SECRETARY_TITLES = {
+    "branch": "党支部书记",
+    "outbound_branch": "党支部书记",
+    "work_committee": "工委书记",
+}
+
+
+def _grant_title(grant: StaffGrant) -> str:
+    if grant.role == "secretary":
+        return _SECRETARY_TITLES.get(grant.org.kind, "党委书记")
+    return grant.role_label  # 组织委员, 查看员
 
 
 # Why a login session ended: logout, signed out from another device, the password changed, a
