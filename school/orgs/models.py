@@ -124,6 +124,7 @@ AUDIT_ACTIONS = {
     "account.enable": "启用账号",
     "account.role": "更改角色",
     "account.reset": "重置密码",
+    "account.activation": "打印激活单",
     "member.edit": "修改党员信息",
     "credit.batch": "集体学习记录",
     "credit.correct": "更正学时",

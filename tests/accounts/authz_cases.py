@@ -3,6 +3,7 @@
 The account area is for admins and for secretaries and organisers (viewers, members and
 instructors get 403); an account outside the viewer's subtrees is 404. Empty POSTs are refused by
 the form (400) and change nothing; enabling an account that is not disabled only says so (302).
+An empty activation print is refused with a message back on the list (302), printing nothing.
 """
 
 _AREA = {"anonymous": 302, "secretary": 200, "committee": 200, "admin": 200, "*": 403}
@@ -17,4 +18,11 @@ CASES = [
     ("POST", "/manage/accounts/{member}/disable", {**_MEMBER, "secretary": 400, "admin": 400}),
     ("POST", "/manage/accounts/{member}/enable", {**_MEMBER, "secretary": 302, "admin": 302}),
     ("POST", "/manage/accounts/{member}/role", {**_MEMBER, "secretary": 403, "admin": 400}),
+    ("GET", "/manage/accounts/activation", _AREA),
+    ("GET", "/manage/accounts/activation?printed=no&since=2026-01-01T00:00:00%2B00:00", _AREA),
+    (
+        "POST",
+        "/manage/accounts/activation/print",
+        {**_AREA, "secretary": 302, "committee": 302, "admin": 302},
+    ),
 ]

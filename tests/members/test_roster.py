@@ -131,7 +131,7 @@ def test_import_creates_accounts_without_a_usable_password(app, secretary):
     data = xlsx([["A-001", "周新", "女", "13800138000", "2001-07-01", "一支部"]])
     response = apply(secretary, token_of(upload(secretary, data)))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "名册已导入" in page and "重置密码" in page
+    assert response.status_code == 200 and "名册已导入" in page and "打印激活单" in page
     with app.app_context():
         user = member_by_no("A-001")
         assert (user.username, user.role, user.gender) == ("A-001", "member", "female")
