@@ -249,3 +249,23 @@ def activation_print():
         printed_at=utcnow(),
         back=back,
     )
+
+
+# --- who looked at a member's archive ----------------------------------------------------------
+
+LOOKS_PER_PAGE = 50
+
+
+@bp.get("/<int:account_id>/archive-views")
+def archive_views(account_id: int):
+    member = _load(account_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    looks, total = registry.archive_looks(member, page, LOOKS_PER_PAGE)
+    return render_template(
+        "accounts/archive_views.html",
+        member=member,
+        looks=looks,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // LOOKS_PER_PAGE)),
+    )

@@ -4,6 +4,7 @@ The account area is for admins and for secretaries and organisers (viewers, memb
 instructors get 403); an account outside the viewer's subtrees is 404. Empty POSTs are refused by
 the form (400) and change nothing; enabling an account that is not disabled only says so (302).
 An empty activation print is refused with a message back on the list (302), printing nothing.
+Who looked at a member's archive: the staff who manage the member, like the account page.
 """
 
 _AREA = {"anonymous": 302, "secretary": 200, "committee": 200, "admin": 200, "*": 403}
@@ -24,5 +25,11 @@ CASES = [
         "POST",
         "/manage/accounts/activation/print",
         {**_AREA, "secretary": 302, "committee": 302, "admin": 302},
+    ),
+    ("GET", "/manage/accounts/{member}/archive-views", _MEMBER),
+    (
+        "GET",
+        "/manage/accounts/{floating}/archive-views",
+        {"anonymous": 302, "committee": 200, "admin": 200, "secretary": 404, "*": 403},
     ),
 ]
