@@ -43,6 +43,8 @@ from school.page_parts import Tally
 MAX_PER_PRINT = 200
 # A slip printed this long ago for an account still never used: the member may not have got it.
 STALE_AFTER = timedelta(days=14)
+# The largest id a form may name (ids are 32-bit integers on PostgreSQL).
+_MAX_ID = 2**31 - 1
 PRINTED_FILTERS = {"no": "还没有打印过", "yes": "已打印过"}
 
 
@@ -91,23 +93,34 @@ def pending_query(viewer: User, filters: PendingFilter) -> Select[tuple[User]]:
     return query
 
 
-def pending_members(viewer: User, filters: PendingFilter, limit: int) -> list[User]:
-    """Every account the list shows for these filters (all its pages, up to ``limit``)."""
-    query = pending_query(viewer, filters).options(
+def pending_members(viewer: User, filters: PendingFilter) -> list[User]:
+    """Every account the list shows for these filters (all its pages), for a print of them all;
+    refused when there are more than one print takes."""
+    query = pending_query(viewer, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if total and total > MAX_PER_PRINT:
+        raise ActivationRefused(
+            f"筛选结果共 {total} 人，一次最多打印 {MAX_PER_PRINT} 张激活单；"
+            "请缩小范围（例如按党组织）或勾选后分几次打印。没有生成任何密码。"
+        )
+    query = query.options(
         selectinload(User.home_org), selectinload(User.host_org), selectinload(User.staff_grants)
     )
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(query))
 
 
 def members_by_ids(values: Iterable[str]) -> tuple[list[User], int]:
-    """The accounts a form names, in name order, and how many of its ids name no account."""
-    ids = {int(v) for v in values if v.isdigit() and len(v) < 10}
+    """The accounts a form names, in name order, and how many of its ids name no account;
+    refused before any lookup when it names more than one print takes."""
+    ids = {int(v) for v in values if v.isdigit() and len(v) <= 10}
+    if len(ids) > MAX_PER_PRINT:
+        raise ActivationRefused(_too_many(len(ids)))
     if not ids:
         return [], 0
     members = list(
         db.session.scalars(
             select(User)
-            .where(User.id.in_(sorted(ids)))
+            .where(User.id.in_(sorted(i for i in ids if i <= _MAX_ID)))
             .options(
                 selectinload(User.home_org),
                 selectinload(User.host_org),
@@ -119,6 +132,13 @@ def members_by_ids(values: Iterable[str]) -> tuple[list[User], int]:
     return members, len(ids) - len(members)
 
 
+def _too_many(count: int) -> str:
+    return (
+        f"一次最多打印 {MAX_PER_PRINT} 张激活单，这次选了 {count} 人；"
+        "请缩小范围或分几次打印。没有生成任何密码。"
+    )
+
+
 def print_slips(
     actor: User, members: list[User], *, unknown: int = 0, now: datetime | None = None
 ) -> list[Slip]:
@@ -126,10 +146,7 @@ def print_slips(
     if not members and not unknown:
         raise ActivationRefused("请先勾选要打印激活单的党员。")
     if len(members) + unknown > MAX_PER_PRINT:
-        raise ActivationRefused(
-            f"一次最多打印 {MAX_PER_PRINT} 张激活单，这次选了 {len(members) + unknown} 人；"
-            "请缩小范围或分几次打印。没有生成任何密码。"
-        )
+        raise ActivationRefused(_too_many(len(members) + unknown))
     outside = unknown + sum(1 for m in members if not can_manage_account(actor, m))
     if outside:
         # Counted, never named: an id typed into the form must not tell whose account it is.

@@ -220,8 +220,7 @@ def _chosen() -> tuple[list[User], int]:
         filters, _, found = _pending_filter(request.form)
         if not found:
             raise activation.ActivationRefused("没有打印任何激活单。")
-        # One more than a print takes, so the print says why it refuses.
-        return activation.pending_members(current_user, filters, activation.MAX_PER_PRINT + 1), 0
+        return activation.pending_members(current_user, filters), 0
     return activation.members_by_ids(
         request.form.getlist("page_member" if scope == PAGE else "member")
     )

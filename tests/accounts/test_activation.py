@@ -205,9 +205,12 @@ def test_the_page_or_everything_the_filters_match(app, client, world, monkeypatc
     assert set(slips(response.get_data(as_text=True))) == {"郑新"}
     monkeypatch.setattr(activation, "MAX_PER_PRINT", 2)
     response = post(client, "/manage/accounts/activation/print", {"scope": "all"})
-    assert "一次最多打印 2 张激活单" in client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "筛选结果共 4 人，一次最多打印 2 张激活单" in page  # with 张党员
+    # Naming more ids than a print takes is refused before any of them is looked up.
+    response = print_for(client, *ids, 999998, 999999)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "一次最多打印 2 张激活单，这次选了 5 人" in page
 
 
 def test_the_print_needs_a_csrf_token(app, client, world):
