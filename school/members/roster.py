@@ -19,7 +19,7 @@ Decisions:
 * Scope: the row's home or host organisation must be one the importer manages, and an existing
   member must be one the importer manages; the refusal for the latter says nothing else.
 * New accounts get username = 党员编号, no usable password (an empty hash never verifies) and
-  must change it: staff hand out a one-time password with the reset button on the member list.
+  must change it: staff print activation slips for them (school/accounts/activation.py).
 * Cells are read as values (``data_only``), never evaluated; text that starts with = + - @ is
   stored as text like any other.
 * Nothing is written while any row is wrong, unless the importer asks for the good rows only.
