@@ -13,6 +13,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(_config.load(app.instance_path, test_config))
 
     from school import cli, errors, events, security, templating
+    from school.accounts import activation as account_activation
     from school.accounts.views import bp as accounts_bp
     from school.archive import rollups
     from school.archive.links import entry_links as archive_links
@@ -147,6 +148,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     workbench_page.register("campaigns", campaign_workbench.workbench_part)
     workbench_page.register("essays", quiz_dashboard.dashboard_part)
     workbench_page.register("notices", notice_workbench.workbench_part)
+    workbench_page.register("accounts", account_activation.workbench_part)
     member_page.register("card", card_services.member_page_part)
     member_list.register("classes", class_member_list.member_list_part)
     events.org_merged.connect(member_flows.record_merge)

@@ -4,7 +4,7 @@
 both databases; no rebuild of the table every other table references).
 
 Revision ID: c4e8a2f6d1b3
-Revises: a6b3d9e1f4c8
+Revises: c4e8a1f7d2b6
 Create Date: 2026-12-06 20:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "c4e8a2f6d1b3"
-down_revision = "a6b3d9e1f4c8"
+down_revision = "c4e8a1f7d2b6"
 branch_labels = None
 depends_on = None
 
@@ -24,5 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("activation_printed_at")
+    # A plain ALTER (SQLite has it since 3.35): a batch copy of users would drop the expression
+    # index on lower(username).
+    op.drop_column("users", "activation_printed_at")
