@@ -79,6 +79,18 @@ DEFAULTS: dict[str, object] = {
     # school/search/service.py). Five pages of twenty; ranking deeper costs time on every such
     # search (at 50,000 documents 250 put Whoosh's p95 over 30 ms: bench/RESULTS.md).
     "SEARCH_CANDIDATES": 100,
+    # Reminders by email and SMS (school/messaging.py): "log" writes them to the app log; email
+    # may use "smtp" with the MAIL_* settings below. Up to REMINDER_DELIVER_INLINE such messages
+    # go out right after a reminder is confirmed; larger batches wait for `reminders deliver`.
+    "EMAIL_SENDER": "log",
+    "SMS_SENDER": "log",
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_FROM": "",
+    "REMINDER_DELIVER_INLINE": 20,
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True}

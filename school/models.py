@@ -31,7 +31,7 @@ from school.quizzes.models import (
     QuizSlot,
     Tag,
 )
-from school.reports.models import Bulletin, Reminder
+from school.reports.models import Bulletin, Reminder, ReminderBatch, ReminderDelivery
 from school.search.models import SearchDocument, SearchOutbox
 from school.studio.files import CourseFile
 from school.studio.models import ContentRevision, Review, ReviewerGrant
@@ -78,6 +78,8 @@ __all__ = [
     "Quiz",
     "QuizSlot",
     "Reminder",
+    "ReminderBatch",
+    "ReminderDelivery",
     "Review",
     "ReviewerGrant",
     "Revision",

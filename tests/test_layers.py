@@ -34,6 +34,7 @@ LAYERS: list[set[str]] = [
         "offline",
         "filetypes",
         "qr",
+        "messaging",
     },
     {"orgs", "auth"},
     {"courses", "archive", "notifications", "workbench"},

@@ -66,6 +66,8 @@ class User(UserMixin, Base):
     membership_no: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
     gender: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # Optional: where reminders by email go (school/messaging.py checks the form).
+    email: Mapped[str | None] = mapped_column(String(254))
     joined_party_on: Mapped[date | None] = mapped_column(Date)
     # Floating (流动党员): away from the home organisation; the host organisation may be unknown
     # between flowing out and reporting at the new place.
