@@ -1,4 +1,5 @@
-"""Command-line groups: ``flask db``, ``users``, ``content``, ``quiz``, ``demo``, ``reports``."""
+"""Command-line groups: ``flask db``, ``users``, ``content``, ``quiz``, ``demo``, ``reports``,
+``reminders``."""
 
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from school.courses.cli import content
 from school.db import make_engine
 from school.demo.cli import demo
 from school.quizzes.cli import quiz
-from school.reports.cli import reports
+from school.reports.cli import reminders, reports
 from school.search.cli import search
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -70,5 +71,16 @@ def revision(message: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_group, users, content, quiz, demo, reports, search, backup, campaigns):
+    for group in (
+        db_group,
+        users,
+        content,
+        quiz,
+        demo,
+        reports,
+        reminders,
+        search,
+        backup,
+        campaigns,
+    ):
         app.cli.add_command(group)

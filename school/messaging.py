@@ -14,6 +14,7 @@ provider plugs in with ``register("sms", "name", ProviderSender)`` and ``SMS_SEN
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -118,10 +119,8 @@ class SmtpSender:
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self._smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self._smtp = None
 
 

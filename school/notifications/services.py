@@ -83,6 +83,30 @@ def notify_all(
     return count
 
 
+def notify_each(texts: dict[int, str], kind: str, url: str, now=None) -> int:
+    """One notification per user id, each with its own text, in one multi-row INSERT; returns
+    how many. For thousands of recipients at once (an aimed reminder): no ORM object per row.
+
+    The caller has chosen the ids (active members); each text must hold only what its
+    recipient may see.
+    """
+    target = _checked_target(url)
+    created = now or utcnow()
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": kind,
+            "text": _fitted(text),
+            "url": target,
+            "created_at": created,
+        }
+        for user_id, text in texts.items()
+    ]
+    if rows:
+        db.session.execute(insert(Notification.__table__), rows)
+    return len(rows)
+
+
 def _checked_target(url: str) -> str:
     target = local_target(url)
     if target is None or len(target) > URL_LENGTH:

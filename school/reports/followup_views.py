@@ -1,8 +1,20 @@
 """Following up: overdue lists, reminders and the periodic reports home (定期通报)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from school import messaging
 from school.clock import local_today
 from school.db import db
 from school.orgs.models import Organisation
@@ -10,11 +22,17 @@ from school.orgs.scope import RELATIONS
 from school.reports import bulletins as bulletin_service
 from school.reports import overdue as overdue_service
 from school.reports import periods
+from school.reports import reminders as reminder_service
 from school.reports.bulletins import BulletinError
-from school.reports.models import Bulletin
+from school.reports.models import Bulletin, ReminderBatch
 from school.reports.overdue import OverdueFilter
 from school.reports.periods import BadPeriod
-from school.reports.permissions import can_follow_up, can_view_bulletin, can_view_reports
+from school.reports.permissions import (
+    can_follow_up,
+    can_view_bulletin,
+    can_view_reminder_batch,
+    can_view_reports,
+)
 from school.reports.status import STATUSES
 
 bp = Blueprint("followup", __name__, url_prefix="/reports", template_folder="templates")
@@ -60,16 +78,146 @@ def overdue(org_id: int):
     )
 
 
+def _audience(values) -> reminder_service.Audience:
+    return reminder_service.Audience.parse(
+        values.get("relation"),
+        values.get("floating"),
+        values.get("scope"),
+        values.getlist("member"),
+    )
+
+
+def _compose_args(audience: reminder_service.Audience, message: str, channel: str) -> dict:
+    """The compose page's query for this audience and message (links back keep both)."""
+    args = {"relation": audience.filt.relation, "message": message, "channel": channel}
+    if audience.filt.floating_only:
+        args["floating"] = "1"
+    if audience.picked:
+        args["scope"], args["member"] = "picked", list(audience.member_ids)
+    else:
+        args["scope"] = "all"
+    return args
+
+
+def _compose_page(org, audience, message: str, channel: str, error: str | None = None):
+    plan = None
+    try:
+        template = reminder_service.check_template(message)
+        channel = reminder_service.check_channel(channel)
+        plan = reminder_service.plan(org, audience, template, channel)
+    except reminder_service.ReminderError as exc:
+        error = error or str(exc)
+    return render_template(
+        "reports/remind_compose.html",
+        org=org,
+        audience=audience,
+        message=message,
+        channel=channel,
+        plan=plan,
+        error=error,
+        token=secrets.token_hex(16),
+        placeholders=reminder_service.PLACEHOLDERS,
+        channels=reminder_service.CHANNELS,
+        limit=reminder_service.MESSAGE_LIMIT,
+    )
+
+
+@bp.get("/<int:org_id>/overdue/remind")
+def compose(org_id: int):
+    org = _managed_org(org_id)
+    message = request.args.get("message", reminder_service.DEFAULT_TEMPLATE)
+    channel = request.args.get("channel", "inapp")
+    return _compose_page(org, _audience(request.args), message, channel)
+
+
 @bp.post("/<int:org_id>/overdue/remind")
 def remind(org_id: int):
     org = _managed_org(org_id)
-    filt = OverdueFilter.parse(request.form.get("relation"), request.form.get("floating"))
-    result = overdue_service.remind_overdue(current_user, org, filt, url_for("courses.catalogue"))
+    audience = _audience(request.form)
+    message, channel = request.form.get("message", ""), request.form.get("channel", "")
+    try:
+        batch = reminder_service.send(
+            current_user,
+            org,
+            audience,
+            message,
+            channel,
+            request.form.get("token", ""),
+            request.form.get("expected", type=int),
+            url_for("courses.catalogue"),
+        )
+    except reminder_service.AlreadySent as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("followup.reminder_batch", batch_id=exc.batch.id))
+    except reminder_service.CountChanged as exc:
+        db.session.rollback()
+        # Shown again with the new count; nothing was sent.
+        return _compose_page(org, audience, message, channel, error=str(exc))
+    except reminder_service.ReminderError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(
+            url_for("followup.compose", org_id=org.id, **_compose_args(audience, message, channel))
+        )
     db.session.commit()
-    flash(f"已提醒 {result.sent} 人，{result.skipped} 人本周已提醒过。", "success")
-    floating = "1" if filt.floating_only else None
-    return redirect(
-        url_for("followup.overdue", org_id=org.id, relation=filt.relation, floating=floating)
+    flash(_sent_message(batch), "success")
+    return redirect(url_for("followup.reminder_batch", batch_id=batch.id))
+
+
+def _sent_message(batch) -> str:
+    text = f"已提醒 {batch.recipients:,} 人"
+    if batch.skipped:
+        text += f"，另有 {batch.skipped:,} 人 7 天内已提醒过，未重复提醒"
+    text += "。"
+    if batch.channel == "inapp":
+        return text
+    label = messaging.CHANNELS[batch.channel]
+    queued = reminder_service.queued_count(batch)
+    # Small batches go out now, after the commit; larger ones wait for `reminders deliver`.
+    if queued and queued <= current_app.config["REMINDER_DELIVER_INLINE"]:
+        done = reminder_service.deliver_queued(current_app.config, batch=batch)
+        db.session.commit()
+        text += f"{label}：{done.sent} 条已发送"
+        return text + (f"，{done.failed} 条发送失败。" if done.failed else "。")
+    return text + (f"{label}：{queued:,} 条已排队，稍后发送。" if queued else "")
+
+
+@bp.get("/<int:org_id>/reminders")
+def reminder_batches(org_id: int):
+    org = _load_org(org_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = reminder_service.batches_of(org, page)
+    return render_template(
+        "reports/remind_batches.html",
+        org=org,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // 20)),
+        channels=reminder_service.CHANNELS,
+    )
+
+
+@bp.get("/reminders/<int:batch_id>")
+def reminder_batch(batch_id: int):
+    batch = db.session.get(ReminderBatch, batch_id)
+    if batch is None or not can_view_reminder_batch(current_user, batch):
+        abort(404)
+    page = max(1, request.args.get("page", 1, type=int))
+    lines, total = reminder_service.batch_lines(batch, page)
+    return render_template(
+        "reports/remind_batch.html",
+        batch=batch,
+        org=batch.org,
+        lines=lines,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // 50)),
+        states=reminder_service.batch_states(batch),
+        state_labels=reminder_service.STATES,
+        channels=reminder_service.CHANNELS,
+        channel_labels=messaging.CHANNELS,
     )
 
 

@@ -1,4 +1,5 @@
-"""The overdue list (逾期名单): who is behind on the year's 学时 or a campaign, and reminders.
+"""The overdue list (逾期名单): who is behind on the year's 学时 or a campaign, and the weekly
+rule of reminders (school/reports/reminders.py sends them).
 
 Everything here reads the precomputed progress (YearProgress, CourseProgress), never the raw
 completions, so a district's list costs a handful of queries whatever its size.
@@ -18,10 +19,9 @@ from school.auth.models import User
 from school.campaigns import progress as campaign_progress
 from school.clock import local_today
 from school.courses.models import Course
-from school.db import db, utcnow
+from school.db import db
 from school.formatting import format_hours
 from school.members.services import shown_phone
-from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS, covers
 from school.reports.models import Reminder
@@ -257,14 +257,6 @@ def reminder_text(row: OverdueRow) -> str:
     return "；".join(parts) + "。请抽时间登录网上党校学习。"
 
 
-@dataclass(frozen=True)
-class RemindResult:
-    """How many members a reminder reached and how many had one already this week."""
-
-    sent: int
-    skipped: int
-
-
 def _lock_tree(org: Organisation) -> None:
     # Reminders from the home and the host side of one member must see each other: every send
     # in a tree takes the lock on the tree's root row (SQLite serialises writers anyway).
@@ -295,39 +287,3 @@ def record_reminder(
             member_id=member.id, org_id=org.id, sent_by_id=sender.id, reason=reason, sent_at=now
         )
     )
-
-
-def remind_overdue(
-    sender: User,
-    org: Organisation,
-    filt: OverdueFilter,
-    url: str,
-    now: datetime | None = None,
-) -> RemindResult:
-    """Notify everyone on the filtered overdue list not reminded in the last week, and record it."""
-    now = now or utcnow()
-    today = local_today(now)
-    campaigns = due_campaigns(today)
-    ids = _overdue_select(org, filt, today, campaigns, User.id)
-    recent = recently_reminded(org, ids, now)
-    result = db.session.execute(
-        _overdue_select(org, filt, today, campaigns, User, *_row_columns(today)).order_by(User.id)
-    ).all()
-    done = _completed_campaigns([r.User.id for r in result], campaigns, today)
-    sent = 0
-    for r in result:
-        if r.User.id in recent:
-            continue
-        row = OverdueRow(
-            member=r.User,
-            hours=Decimal(int(r.hours)) / 10,
-            quota=int(r.quota) // 10,
-            status=r.status,
-            missing=_missing(r.User.id, campaigns, done),
-        )
-        text = reminder_text(row)
-        notify([row.member], "reminder", text, url)
-        record_reminder(row.member, org, sender, text[:200], now)
-        sent += 1
-    db.session.flush()
-    return RemindResult(sent=sent, skipped=len(recent))

@@ -9,7 +9,7 @@ from school.orgs.permissions import manages, reads
 if TYPE_CHECKING:
     from school.auth.models import User
     from school.orgs.models import Organisation
-    from school.reports.models import Bulletin
+    from school.reports.models import Bulletin, ReminderBatch
 
 
 def can_view_reports(viewer: User, org: Organisation) -> bool:
@@ -33,3 +33,8 @@ def is_home_reader(viewer: User, bulletin: Bulletin) -> bool:
     """Staff of the home side: their opening a bulletin is what marks it read."""
     # Admins read every bulletin; only the home side's own opening counts as received.
     return not viewer.is_admin and reads(viewer, bulletin.home_org)
+
+
+def can_view_reminder_batch(viewer: User, batch: ReminderBatch) -> bool:
+    """A reminder batch and its delivery states: those who read the sending organisation."""
+    return can_view_reports(viewer, batch.org)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,13 +20,14 @@ from school.members.models import ManagementNote
 from school.notifications.models import Notification
 from school.orgs.models import Organisation
 from school.orgs.services import find_org
-from school.reports import overdue
+from school.reports import overdue, reminders
 from school.reports.bulletins import bulletin_preview
 from school.reports.models import Bulletin, Reminder
 from school.reports.overdue import OverdueFilter
 from school.reports.periods import BadPeriod, last_complete_month, parse_period, recent_periods
 from tests.conftest import login, post
 from tests.factories import build_world, make_course, make_user
+from tests.reports.reminding import compose, remind_all
 
 # Mid-June: a member should have about 14.6 of 32 学时 by now.
 JUNE = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)
@@ -70,6 +72,28 @@ def _count(model) -> int:
 
 def _names(listing) -> list[str]:
     return [row.member.name for row in listing.rows]
+
+
+def _remind(sender_id: int, org, filt: OverdueFilter, now=None) -> tuple[int, int]:
+    """Everyone on the filtered list, in-app, with the default message, as a confirm would:
+    (reminded, skipped)."""
+    audience = reminders.Audience(filt)
+    template = reminders.DEFAULT_TEMPLATE
+    plan = reminders.plan(org, audience, template, "inapp", now)
+    if not plan.count:
+        return 0, plan.skipped
+    batch = reminders.send(
+        _user(sender_id),
+        org,
+        audience,
+        template,
+        "inapp",
+        secrets.token_hex(16),
+        plan.count,
+        "/",
+        now,
+    )
+    return batch.recipients, batch.skipped
 
 
 # --- The overdue list -------------------------------------------------------------------------
@@ -202,8 +226,8 @@ def test_reminder_reaches_each_member_once_a_week(app, client, world):
             )
         )
     login(client, "secretary")
-    response = post(client, f"/reports/{branch}/overdue/remind", follow_redirects=True)
-    assert f"已提醒 {expected} 人，0 人本周已提醒过" in response.get_data(True)
+    response = remind_all(client, branch)
+    assert f"已提醒 {expected} 人。" in response.get_data(True)
     with app.app_context():
         assert _count(Reminder) == expected
         texts = db.session.scalars(
@@ -212,11 +236,11 @@ def test_reminder_reaches_each_member_once_a_week(app, client, world):
         assert (
             len(texts) == 1
             and "距年度要求 32 学时" in texts[0]
-            and texts[0].startswith("您今年已完成 ")
+            and texts[0].startswith("张党员同志：您今年已完成 ")
         )
     before = _reminders(app)
-    again = post(client, f"/reports/{branch}/overdue/remind", follow_redirects=True)
-    assert f"已提醒 0 人，{expected} 人本周已提醒过" in again.get_data(True)
+    again = compose(client, branch, scope="all").get_data(True)
+    assert f"另有 {expected} 人 7 天内已提醒过" in again and "确认发送" not in again
     assert _reminders(app) == before
     html = client.get(f"/reports/{branch}/overdue").get_data(True)
     assert "未提醒" not in html  # every row shows when it was last reminded
@@ -227,14 +251,12 @@ def test_reminder_text_names_hours_and_campaigns(app, world):
         _campaign("campaign-past", date(2026, 6, 1))
         _year(world.member, 2026, 12)
         db.session.flush()
-        result = overdue.remind_overdue(
-            _user(world.secretary), _org("一支部"), OverdueFilter(), "/", now=JUNE
-        )
-        assert result.sent >= 1
+        sent, _ = _remind(world.secretary, _org("一支部"), OverdueFilter(), now=JUNE)
+        assert sent >= 1
         text = db.session.scalar(
             select(Notification.text).where(Notification.user_id == world.member)
         )
-        assert text.startswith("您今年已完成 12 学时，距年度要求 32 学时还差 20 学时")
+        assert text.startswith("张党员同志：您今年已完成 12 学时，距年度要求 32 学时还差 20 学时")
         assert "《课程 campaign-past》（2026-06-01 截止）" in text
         reminder = db.session.scalar(select(Reminder).where(Reminder.member_id == world.member))
         assert reminder.sent_by_id == world.secretary and reminder.sent_at == JUNE
@@ -242,22 +264,14 @@ def test_reminder_text_names_hours_and_campaigns(app, world):
 
 def test_the_weekly_rule_holds_across_organisations(app, world):
     with app.app_context():
-        host_side = overdue.remind_overdue(
-            _user(world.committee_secretary), _org("工委"), OverdueFilter("host"), "/", now=JUNE
+        host_side = _remind(world.committee_secretary, _org("工委"), OverdueFilter("host"), JUNE)
+        assert host_side == (1, 0)  # 陈流动, hosted by the committee's branch
+        home_side = _remind(world.admin, _org("二支部"), OverdueFilter("home"), JUNE)
+        assert home_side == (1, 1)  # 李党员 only; 陈流动 skipped
+        week_later = _remind(
+            world.admin, _org("二支部"), OverdueFilter("home"), JUNE + timedelta(days=7, seconds=1)
         )
-        assert host_side.sent == 1  # 陈流动, hosted by the committee's branch
-        home_side = overdue.remind_overdue(
-            _user(world.admin), _org("二支部"), OverdueFilter("home"), "/", now=JUNE
-        )
-        assert home_side.skipped == 1 and home_side.sent == 1  # 李党员 only
-        week_later = overdue.remind_overdue(
-            _user(world.admin),
-            _org("二支部"),
-            OverdueFilter("home"),
-            "/",
-            now=JUNE + timedelta(days=7, seconds=1),
-        )
-        assert week_later.sent == 2 and week_later.skipped == 0
+        assert week_later == (2, 0)
 
 
 def test_viewer_cannot_remind_and_nothing_is_sent(app, client, world):
@@ -281,13 +295,10 @@ def test_two_concurrent_reminders_send_once(committed_app):
         try:
             barrier.wait(timeout=10)
             with app.app_context():
-                overdue.remind_overdue(
-                    _user(world.secretary),
-                    db.session.get(Organisation, branch_id),
-                    OverdueFilter(),
-                    "/",
-                )
+                _remind(world.secretary, db.session.get(Organisation, branch_id), OverdueFilter())
                 db.session.commit()
+        except reminders.CountChanged:
+            pass  # the other one sent first: this one's confirm is shown again, nothing sent
         except BaseException as exc:  # reported below
             errors.append(exc)
 
