@@ -38,6 +38,7 @@ from tests.quizzes import authz_cases as quizzes_cases
 from tests.quizzes import factories as f
 from tests.reports import authz_cases as reports_cases
 from tests.reports import bulletin_authz_cases as bulletin_cases
+from tests.reports import remind_authz_cases as remind_cases
 from tests.search import authz_cases as search_cases
 from tests.studio import authz_cases as studio_cases
 from tests.studio import export_authz_cases as studio_export_cases
@@ -250,6 +251,7 @@ FEATURES = [
     cards_cases,
     reports_cases,
     bulletin_cases,
+    remind_cases,
     notices_cases,
     search_cases,
     studio_cases,

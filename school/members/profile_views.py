@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from school.auth import services as accounts
 from school.auth.models import FONT_SIZES
 from school.db import db
-from school.members import services, transfers
+from school.members import contact, services, transfers
 
 bp = Blueprint("profile", __name__, url_prefix="/profile", template_folder="templates")
 
@@ -43,3 +43,18 @@ def reading():
         db.session.commit()
         flash(f"字号已设为“{FONT_SIZES[current_user.font_size]}”。", "success")
     return redirect(url_for("profile.mine") + "#reading")
+
+
+@bp.post("/email")
+@login_required
+def email():
+    # Only the member's own address; reminders by email go to it (school/reports/reminders.py).
+    try:
+        contact.set_email(current_user, request.form.get("email"))
+    except contact.ContactError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+    else:
+        db.session.commit()
+        flash("电子邮箱已保存。" if current_user.email else "电子邮箱已删除。", "success")
+    return redirect(url_for("profile.mine") + "#contact")

@@ -54,4 +54,5 @@ CASES: list = [
     ("GET", "/profile/", {"anonymous": 302, "*": 200}),
     # The reading size: each account sets only its own (an empty form is refused, redirected).
     ("POST", "/profile/reading", {"anonymous": 302, "*": 302}),
+    ("POST", "/profile/email", {"anonymous": 302, "*": 302}),
 ]
