@@ -1,7 +1,8 @@
 """Aimed reminders: batches, email and SMS copies with their delivery state, members' email.
 
 ``users.email`` is optional. ``reminder_batches`` holds each confirmed reminder (message,
-channel, counts); ``study_reminders.batch_id`` ties each member's reminder to it; and
+channel, counts); ``study_reminders.batch_id`` ties each member's reminder to it, and its
+``reason`` keeps the whole text sent (up to 300 characters, as a notification); and
 ``reminder_deliveries`` the email or SMS copy of a reminder, queued, sent or failed.
 
 Revision ID: c4e8a1f7d2b6
@@ -27,7 +28,7 @@ def _reminders_table(*, with_batch: bool) -> sa.Table:
         sa.Column("member_id", sa.Integer(), nullable=False),
         sa.Column("org_id", sa.Integer(), nullable=False),
         sa.Column("sent_by_id", sa.Integer(), nullable=False),
-        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.String(length=300 if with_batch else 200), nullable=False),
         sa.Column("sent_at", UTCDateTime(timezone=True), nullable=False),
     ]
     constraints = [
@@ -108,6 +109,13 @@ def upgrade() -> None:
     with op.batch_alter_table(
         "study_reminders", copy_from=_reminders_table(with_batch=False)
     ) as batch_op:
+        # The reminder keeps the whole text sent (a notification holds up to 300 characters).
+        batch_op.alter_column(
+            "reason",
+            type_=sa.String(length=300),
+            existing_type=sa.String(length=200),
+            existing_nullable=False,
+        )
         batch_op.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             op.f("fk_study_reminders_batch_id_reminder_batches"),
@@ -152,6 +160,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_reminder_deliveries_state_id", table_name="reminder_deliveries")
     op.drop_table("reminder_deliveries")
+    op.execute(
+        "UPDATE study_reminders SET reason = substr(reason, 1, 200) WHERE length(reason) > 200"
+    )
     with op.batch_alter_table(
         "study_reminders", copy_from=_reminders_table(with_batch=True)
     ) as batch_op:
@@ -160,6 +171,12 @@ def downgrade() -> None:
             op.f("fk_study_reminders_batch_id_reminder_batches"), type_="foreignkey"
         )
         batch_op.drop_column("batch_id")
+        batch_op.alter_column(
+            "reason",
+            type_=sa.String(length=200),
+            existing_type=sa.String(length=300),
+            existing_nullable=False,
+        )
     op.drop_index(op.f("ix_reminder_batches_org_id"), table_name="reminder_batches")
     op.drop_table("reminder_batches")
     op.drop_column("users", "email")

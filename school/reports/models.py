@@ -68,7 +68,8 @@ class Reminder(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    reason: Mapped[str] = mapped_column(String(200))
+    # What the member was told (the text of their notification), or why, for campaigns.
+    reason: Mapped[str] = mapped_column(String(300))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The batch it was sent in; NULL for campaign reminders and those sent before batches.
     batch_id: Mapped[int | None] = mapped_column(
