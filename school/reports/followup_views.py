@@ -218,6 +218,10 @@ def reminder_batch(batch_id: int):
         state_labels=reminder_service.STATES,
         channels=reminder_service.CHANNELS,
         channel_labels=messaging.CHANNELS,
+        # Contacts in full for the members' managers, masked for viewers and admins (as phones
+        # are on the overdue list: school/members/permissions.py can_see_phone).
+        full_addresses=can_follow_up(current_user, batch.org) and not current_user.is_admin,
+        masked=reminder_service.masked_address,
     )
 
 

@@ -35,6 +35,7 @@ from school.auth.models import User
 from school.clock import local_today
 from school.db import UTCDateTime, db, utcnow
 from school.formatting import format_hours
+from school.members.services import mask_phone
 from school.notifications.services import fitted, notify_selected
 from school.orgs.models import Organisation
 from school.orgs.scope import covers
@@ -489,6 +490,17 @@ class BatchLine:
     address: str | None
     state: str | None
     error: str | None
+
+
+def masked_address(channel: str | None, address: str | None) -> str:
+    """An address with most of it hidden, for those who may not see members' contacts in full:
+    138****5678, z***@example.cn."""
+    if not address:
+        return ""
+    if channel == "sms":
+        return mask_phone(address)
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 def batch_lines(batch: ReminderBatch, page: int, per_page: int = 50) -> tuple[list, int]:

@@ -427,3 +427,39 @@ def test_an_invalid_email_changes_nothing(app, client, world, bad):
     assert "请填写有效的电子邮箱地址" in page
     with app.app_context():
         assert db.session.get(User, world.member).email == "old@example.cn"
+
+
+def test_the_batch_page_masks_contacts_for_viewers(app, client, secretary, branch, world):
+    with app.app_context():
+        db.session.get(User, world.member).phone = "13812345678"
+        db.session.commit()
+    html = compose(secretary, branch, scope="picked", member=world.member, channel="sms").text
+    batch_url = confirm(secretary, branch, confirm_fields(html)).headers["Location"]
+    assert "13812345678" in secretary.get(batch_url).get_data(True)
+    viewer = app.test_client()
+    login(viewer, "viewer")
+    page = viewer.get(batch_url).get_data(True)
+    assert "138****5678" in page and "13812345678" not in page and "短信已发送" in page
+
+
+def test_masked_addresses():
+    assert reminders.masked_address("email", "zhang@example.cn") == "z***@example.cn"
+    assert reminders.masked_address("sms", "13812345678") == "138****5678"
+    assert reminders.masked_address("sms", None) == ""
+
+
+def test_a_long_message_is_cut_like_a_notification(app, secretary, branch, world):
+    with app.app_context():
+        db.session.get(User, world.member).email = "zhang@example.cn"
+        db.session.commit()
+    message = "{学习情况}" * 20  # 120 characters that say far more than 300
+    html = compose(secretary, branch, scope="picked", member=world.member, channel="email")
+    fields = [(k, message if k == "message" else v) for k, v in confirm_fields(html.text)]
+    # The preview was of the default message: the count is the same, so this one is sent.
+    confirm(secretary, branch, fields)
+    with app.app_context():
+        reminder = db.session.scalar(select(Reminder))
+        note = db.session.scalar(select(Notification))
+        copy = db.session.scalar(select(ReminderDelivery))
+        assert len(reminder.reason) == 300 and reminder.reason.endswith("…")
+        assert note.text == reminder.reason == copy.body
