@@ -161,25 +161,26 @@ def remind(org_id: int):
             url_for("followup.compose", org_id=org.id, **_compose_args(audience, message, channel))
         )
     db.session.commit()
-    flash(_sent_message(batch), "success")
+    queued = reminder_service.queued_count(batch) if batch.channel != "inapp" else 0
+    delivered = None
+    # Small batches' email/SMS go out now, after the commit; larger ones wait for
+    # `flask reminders deliver` (README, "Reminders").
+    if queued and queued <= current_app.config["REMINDER_DELIVER_INLINE"]:
+        delivered = reminder_service.deliver_queued(current_app.config, batch=batch)
+        db.session.commit()
+    flash(_sent_message(batch, queued, delivered), "success")
     return redirect(url_for("followup.reminder_batch", batch_id=batch.id))
 
 
-def _sent_message(batch) -> str:
+def _sent_message(batch, queued: int, delivered) -> str:
     text = f"已提醒 {batch.recipients:,} 人"
     if batch.skipped:
         text += f"，另有 {batch.skipped:,} 人 7 天内已提醒过，未重复提醒"
     text += "。"
-    if batch.channel == "inapp":
-        return text
-    label = messaging.CHANNELS[batch.channel]
-    queued = reminder_service.queued_count(batch)
-    # Small batches go out now, after the commit; larger ones wait for `reminders deliver`.
-    if queued and queued <= current_app.config["REMINDER_DELIVER_INLINE"]:
-        done = reminder_service.deliver_queued(current_app.config, batch=batch)
-        db.session.commit()
-        text += f"{label}：{done.sent} 条已发送"
-        return text + (f"，{done.failed} 条发送失败。" if done.failed else "。")
+    label = messaging.CHANNELS.get(batch.channel, "")
+    if delivered is not None:
+        text += f"{label}：{delivered.sent} 条已发送"
+        return text + (f"，{delivered.failed} 条发送失败。" if delivered.failed else "。")
     return text + (f"{label}：{queued:,} 条已排队，稍后发送。" if queued else "")
 
 

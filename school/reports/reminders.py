@@ -93,9 +93,12 @@ class CountChanged(ReminderError):
     """The list changed since the preview: nothing was sent; confirm the new count."""
 
     def __init__(self, plan: Plan) -> None:
-        super().__init__(
-            f"名单在预览后有变化，尚未发送。现在将提醒 {plan.count:,} 人，请再次确认。"
+        now = (
+            f"现在将提醒 {plan.count:,} 人，请再次确认。"
+            if plan.count
+            else "现在没有需要提醒的党员（可能刚有人发出了提醒）。"
         )
+        super().__init__(f"名单在预览后有变化，尚未发送。{now}")
         self.plan = plan
 
 

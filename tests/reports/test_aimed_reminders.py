@@ -246,7 +246,8 @@ def test_two_tabs_remind_each_member_once(app, secretary, branch):
     confirm(secretary, branch, tab1)
     after_first = _state(app)
     html = confirm(secretary, branch, tab2).get_data(True)
-    assert "现在将提醒 0 人" in html and "确认发送" not in html
+    assert "名单在预览后有变化，尚未发送。现在没有需要提醒的党员" in html
+    assert "确认发送" not in html
     assert _state(app) == after_first
 
 
