@@ -33,7 +33,15 @@ log = logging.getLogger("school.messaging")
 
 
 class DeliveryError(Exception):
-    """A message could not be handed over; the text says why (kept with the message)."""
+    """A message could not be handed over; the text says why (kept with the message).
+
+    ``transient``: the server could not be reached, so trying again later may work; otherwise
+    the message itself was refused (a bad address).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class SmtpSender:
                 if self.username:
                     smtp.login(self.username, self.password)
             except (OSError, smtplib.SMTPException) as exc:
-                raise DeliveryError(f"无法连接邮件服务器：{exc}") from exc
+                raise DeliveryError(f"无法连接邮件服务器：{exc}", transient=True) from exc
             self._smtp = smtp
         return self._smtp
 
@@ -111,7 +119,7 @@ class SmtpSender:
         except smtplib.SMTPServerDisconnected as exc:
             # The next message opens a new connection.
             self._smtp = None
-            raise DeliveryError(f"邮件服务器断开连接：{exc}") from exc
+            raise DeliveryError(f"邮件服务器断开连接：{exc}", transient=True) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"发送失败：{exc}") from exc
         if refused:

@@ -91,14 +91,16 @@ def test_smtp_without_tls_or_login_when_not_configured(smtp):
 def test_a_refused_address_is_a_delivery_error(smtp):
     smtp.refuse = {"zhang@example.cn"}
     sender = messaging.sender_for("email", CONFIG)
-    with pytest.raises(DeliveryError, match=re.escape("收件地址被拒绝：zhang@example.cn")):
+    with pytest.raises(DeliveryError, match=re.escape("收件地址被拒绝：zhang@example.cn")) as info:
         sender.send(MESSAGE)
+    assert not info.value.transient  # trying again would not help
 
 
 def test_an_unreachable_server_is_a_delivery_error(smtp):
     smtp.fail_connect = True
-    with pytest.raises(DeliveryError, match="无法连接邮件服务器"):
+    with pytest.raises(DeliveryError, match="无法连接邮件服务器") as info:
         messaging.sender_for("email", CONFIG).send(MESSAGE)
+    assert info.value.transient  # the copy waits for the next run
 
 
 def test_smtp_without_a_server_is_refused_before_connecting(smtp):

@@ -41,6 +41,9 @@ def deliver(limit: int) -> None:
         done = reminder_service.deliver_queued(current_app.config, limit=limit)
         db.session.commit()
         sent, failed = sent + done.sent, failed + done.failed
-        if done.sent + done.failed < limit:
+        # A server that cannot be reached: what is left waits for the next run.
+        if done.waiting or done.sent + done.failed < limit:
             break
     click.echo(f"已发送 {sent} 条，失败 {failed} 条。")
+    if done.waiting:
+        click.echo(f"{done.waiting} 条因无法连接服务器仍在排队，下次运行时再试。")

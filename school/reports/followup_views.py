@@ -180,7 +180,11 @@ def _sent_message(batch, queued: int, delivered) -> str:
     label = messaging.CHANNELS.get(batch.channel, "")
     if delivered is not None:
         text += f"{label}：{delivered.sent} 条已发送"
-        return text + (f"，{delivered.failed} 条发送失败。" if delivered.failed else "。")
+        if delivered.failed:
+            text += f"，{delivered.failed} 条发送失败"
+        if delivered.waiting:
+            text += f"，{delivered.waiting} 条因无法连接服务器稍后重试"
+        return text + "。"
     return text + (f"{label}：{queued:,} 条已排队，稍后发送。" if queued else "")
 
 

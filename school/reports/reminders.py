@@ -60,6 +60,8 @@ MESSAGE_LIMIT = 200
 # Ticks come from one page of the list; more than this is not a form a person filled in.
 MAX_PICKED = 500
 PREVIEW_COUNT = 3
+# Runs of the deliverer that try a copy whose server cannot be reached before giving it up.
+MAX_ATTEMPTS = 3
 CHANNELS = {"inapp": "仅站内消息", "email": "站内消息 + 电子邮件", "sms": "站内消息 + 短信"}
 STATES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败"}
 SUBJECT = "网上党校学习提醒"
@@ -147,10 +149,12 @@ class Plan:
 
 @dataclass(frozen=True)
 class Delivered:
-    """How many queued email/SMS copies went out and how many failed."""
+    """How many queued email/SMS copies went out, failed, or wait for the next run (their
+    server could not be reached)."""
 
     sent: int
     failed: int
+    waiting: int = 0
 
 
 def check_template(text: str | None) -> str:
@@ -437,7 +441,10 @@ def deliver_queued(
     now: datetime | None = None,
 ) -> Delivered:
     """Hand up to ``limit`` queued copies (of one batch, or any) to the configured senders and
-    record each outcome. Rows are locked and skipped by a second deliverer (PostgreSQL)."""
+    record each outcome. Rows are locked and skipped by a second deliverer (PostgreSQL).
+
+    A refused address fails its copy at once. A server that cannot be reached leaves the
+    channel's copies queued (with the error) for the next run, up to ``MAX_ATTEMPTS`` tries."""
     statement = (
         select(ReminderDelivery)
         .where(ReminderDelivery.state == "queued")
@@ -453,16 +460,26 @@ def deliver_queued(
         )
     rows = list(db.session.scalars(statement))
     senders: dict[str, messaging.Sender] = {}
-    sent = failed = 0
+    # A channel whose server is unreachable: its copies stay queued for the next run.
+    down: set[str] = set()
+    sent = failed = waiting = 0
     try:
         for row in rows:
+            if row.channel in down:
+                waiting += 1
+                continue
             row.attempts += 1
             try:
                 if row.channel not in senders:
                     senders[row.channel] = messaging.sender_for(row.channel, config)
                 senders[row.channel].send(_outgoing(row))
             except messaging.DeliveryError as exc:
-                row.state, row.error = "failed", str(exc)[:200]
+                row.error = str(exc)[:200]
+                if exc.transient and row.attempts < MAX_ATTEMPTS:
+                    down.add(row.channel)
+                    waiting += 1
+                    continue
+                row.state = "failed"
                 failed += 1
             else:
                 row.state, row.error = "sent", None
@@ -472,7 +489,7 @@ def deliver_queued(
         for one in senders.values():
             one.close()
     db.session.flush()
-    return Delivered(sent, failed)
+    return Delivered(sent, failed, waiting)
 
 
 def _outgoing(row: ReminderDelivery) -> messaging.Outgoing:

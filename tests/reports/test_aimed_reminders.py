@@ -464,3 +464,49 @@ def test_a_long_message_is_cut_like_a_notification(app, secretary, branch, world
         copy = db.session.scalar(select(ReminderDelivery))
         assert len(reminder.reason) == 300 and reminder.reason.endswith("…")
         assert note.text == reminder.reason == copy.body
+
+
+class _Down:
+    """An SMS gateway that cannot be reached."""
+
+    def __init__(self, config) -> None:
+        pass
+
+    def send(self, message) -> None:
+        raise messaging.DeliveryError("无法连接短信网关", transient=True)
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_unreachable_server_leaves_copies_queued_then_gives_up(
+    app, secretary, branch, world, monkeypatch
+):
+    monkeypatch.setitem(messaging.SENDERS["sms"], "down", _Down)
+    app.config["SMS_SENDER"] = "down"
+    with app.app_context():
+        for user_id in (world.member, world.viewer):
+            db.session.get(User, user_id).phone = "13800000000"
+        db.session.commit()
+    html = compose(secretary, branch, scope="all", channel="sms").text
+    page = confirm(secretary, branch, confirm_fields(html), follow_redirects=True).text
+    assert "短信：0 条已发送，2 条因无法连接服务器稍后重试" in page
+    with app.app_context():
+        rows = db.session.scalars(
+            select(ReminderDelivery)
+            .where(ReminderDelivery.state != "failed")
+            .order_by(ReminderDelivery.id)
+        ).all()
+        # The first copy was tried; the second was not, once the gateway was known to be down.
+        assert [(r.state, r.attempts) for r in rows] == [("queued", 1), ("queued", 0)]
+        assert rows[0].error == "无法连接短信网关"
+    for _ in range(reminders.MAX_ATTEMPTS):
+        result = app.test_cli_runner().invoke(args=["reminders", "deliver"])
+    assert "1 条因无法连接服务器仍在排队" in result.output
+    with app.app_context():
+        states = db.session.scalars(
+            select(ReminderDelivery.state)
+            .where(ReminderDelivery.address.is_not(None))
+            .order_by(ReminderDelivery.id)
+        ).all()
+        assert states == ["failed", "queued"]  # the first gave up after its third try
