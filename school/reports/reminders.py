@@ -132,8 +132,6 @@ class Recipient:
 
     member_id: int
     name: str
-    email: str | None
-    phone: str | None
     row: OverdueRow
 
 
@@ -231,7 +229,7 @@ def _check_audience(org: Organisation, audience: Audience) -> None:
 
 
 def _recipients(
-    org: Organisation, audience: Audience, channel: str, now: datetime, limit: int | None = None
+    org: Organisation, audience: Audience, now: datetime, limit: int | None = None
 ) -> list[Recipient]:
     today = local_today(now)
     campaigns = due_campaigns(today)
@@ -243,8 +241,6 @@ def _recipients(
             campaigns,
             User.id,
             User.name,
-            User.email,
-            User.phone,
             *_row_columns(today),
         )
         .where(~_recent(now))
@@ -258,8 +254,6 @@ def _recipients(
         Recipient(
             r.id,
             r.name,
-            r.email,
-            r.phone,
             OverdueRow(
                 member=_Member(r.id, r.name),
                 hours=Decimal(int(r.hours)) / 10,
@@ -297,7 +291,7 @@ def plan(
         db.session.scalar(select(func.count()).select_from(listed.where(_recent(now)).subquery()))
         or 0
     )
-    first = _recipients(org, audience, channel, now, limit=PREVIEW_COUNT)
+    first = _recipients(org, audience, now, limit=PREVIEW_COUNT)
     without = {"email": counts[1], "sms": counts[2]}.get(channel, 0)
     return Plan(
         count=counts[0],
@@ -331,7 +325,7 @@ def send(
     if earlier is not None:
         raise AlreadySent(earlier)
     _check_audience(org, audience)
-    recipients = _recipients(org, audience, channel, now)
+    recipients = _recipients(org, audience, now)
     if expected is None or len(recipients) != expected:
         raise CountChanged(plan(org, audience, template, channel, now))
     if not recipients:
