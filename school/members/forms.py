@@ -31,6 +31,8 @@ class ProfileForm(FlaskForm):
     )
     # Checked by the one phone rule (school.members.phones) that the roster import applies too.
     phone = StringField("联系电话")
+    # Checked by school.messaging.clean_email, as on the member's own page.
+    email = StringField("电子邮箱")
     joined_party_on = LocalDateField("入党日期", validators=[Optional()])
     membership_no = StringField("党员编号", validators=[Length(max=32, message="党员编号太长。")])
     certificate_no = StringField(

@@ -16,6 +16,7 @@ from school.db import db
 from school.members.models import FlowEvent, ManagementNote
 from school.members.permissions import can_see_phone
 from school.members.phones import PhoneError, normalise_phone
+from school.messaging import clean_email
 from school.orgs import audit
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org, managed_orgs
@@ -72,6 +73,7 @@ class Profile:
     name: str
     gender: str | None = None
     phone: str | None = None
+    email: str | None = None
     joined_party_on: date | None = None
     membership_no: str | None = None
     certificate_no: str | None = None
@@ -84,6 +86,7 @@ PROFILE_LABELS = {
     "name": "姓名",
     "gender": "性别",
     "phone": "联系电话",
+    "email": "电子邮箱",
     "joined_party_on": "入党日期",
     "membership_no": "党员编号",
     "certificate_no": "活动证号",
@@ -105,6 +108,10 @@ def update_profile(actor: User, member: User, data: Profile) -> User:
         phone = normalise_phone(data.phone)
     except PhoneError as error:
         raise RegistryError(str(error)) from error
+    try:
+        email = clean_email(data.email)
+    except ValueError as error:
+        raise RegistryError(str(error)) from error
     _not_future(data.joined_party_on, "入党日期")
     _not_future(data.flowed_out_on, "外出日期")
     membership_no = _text(data.membership_no, "党员编号", 32)
@@ -118,6 +125,7 @@ def update_profile(actor: User, member: User, data: Profile) -> User:
         "name": name,
         "gender": gender,
         "phone": phone,
+        "email": email,
         "joined_party_on": data.joined_party_on,
         "membership_no": membership_no,
         "certificate_no": _text(data.certificate_no, "流动党员活动证号", 50),

@@ -137,6 +137,7 @@ def edit(member_id: int):
             name=form.name.data,
             gender=form.gender.data,
             phone=form.phone.data,
+            email=form.email.data,
             joined_party_on=form.joined_party_on.data,
             membership_no=form.membership_no.data,
             certificate_no=form.certificate_no.data,
