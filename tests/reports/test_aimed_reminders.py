@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from decimal import Decimal
 
 import pytest
@@ -19,12 +20,13 @@ from school.auth.models import User
 from school.clock import local_today
 from school.db import db
 from school.notifications.models import Notification
+from school.orgs.models import Organisation
 from school.orgs.services import find_org
 from school.reports import reminders
 from school.reports.models import Reminder, ReminderBatch, ReminderDelivery
 from school.reports.overdue import OverdueFilter
 from tests.conftest import login
-from tests.factories import make_user
+from tests.factories import build_world, make_user
 from tests.reports.reminding import compose, confirm, confirm_fields
 
 
@@ -510,3 +512,49 @@ def test_an_unreachable_server_leaves_copies_queued_then_gives_up(
             .order_by(ReminderDelivery.id)
         ).all()
         assert states == ["failed", "queued"]  # the first gave up after its third try
+
+
+def test_a_double_submit_racing_itself_sends_one_batch(committed_app):
+    """The same confirm arriving twice at once (two workers): the tree's lock puts one behind
+    the other, which then finds the first one's batch by its token."""
+    app = committed_app
+    with app.app_context():
+        world = build_world()
+        org_id = find_org("一支部").id
+        audience = reminders.Audience(OverdueFilter())
+        expected = reminders.plan(
+            find_org("一支部"), audience, reminders.DEFAULT_TEMPLATE, "inapp"
+        ).count
+    token = secrets.token_hex(16)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            with app.app_context():
+                reminders.send(
+                    db.session.get(User, world.secretary),
+                    db.session.get(Organisation, org_id),
+                    audience,
+                    reminders.DEFAULT_TEMPLATE,
+                    "inapp",
+                    token,
+                    expected,
+                    "/",
+                )
+                db.session.commit()
+                outcomes.append("sent")
+        except reminders.AlreadySent:
+            outcomes.append("already")
+        except BaseException as exc:  # reported below
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["already", "sent"]
+    with app.app_context():
+        assert _count(ReminderBatch) == 1 and _count(Reminder) == expected == 3
