@@ -5,8 +5,8 @@ channel, counts); ``study_reminders.batch_id`` ties each member's reminder to it
 ``reason`` keeps the whole text sent (up to 300 characters, as a notification); and
 ``reminder_deliveries`` the email or SMS copy of a reminder, queued, sent or failed.
 
-Revision ID: c4e8a1f7d2b6
-Revises: a6b3d9e1f4c8
+Revision ID: d8f2b6a4c1e7
+Revises: c4e8a2f6d1b3
 Create Date: 2026-12-06 20:10:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from school.db import UTCDateTime
 
-revision = "c4e8a1f7d2b6"
-down_revision = "a6b3d9e1f4c8"
+revision = "d8f2b6a4c1e7"
+down_revision = "c4e8a2f6d1b3"
 branch_labels = None
 depends_on = None
 
