@@ -44,7 +44,8 @@ def _tiles(html: str) -> dict[str, tuple[int, str]]:
 def _done(html: str) -> list[str]:
     """Labels listed under 已经处理完的 (nothing waiting)."""
     part = html.split('id="clear-heading"', 1)
-    return re.findall(r'<li><a href="[^"]+">([^<]+)</a>：0</li>', part[1]) if len(part) > 1 else []
+    pattern = r'<a class="tally-done" href="[^"]+"><span>([^<]+)</span><span class="meta">0</span>'
+    return re.findall(pattern, part[1]) if len(part) > 1 else []
 
 
 BEHIND = "今年学时落后或未开始的党员"
