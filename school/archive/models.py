@@ -262,3 +262,38 @@ class RollupPace(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     due: Mapped[int] = mapped_column(Integer)
+
+
+class RollupMembersPast(Base):
+    """A closed year's correction to ``rollup_members``: members whose rollup key changed after
+    the year ended add here their key of that year and take away their current one."""
+
+    __tablename__ = "rollup_members_past"
+    __table_args__ = (CheckConstraint(_SIDE_CHECK, name="side"),)
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    side: Mapped[str] = mapped_column(String(4), primary_key=True)
+    stripe: Mapped[int] = mapped_column(Integer, primary_key=True)
+    is_floating: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    cadres: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberYear(Base):
+    """Where a member was counted at the end of a closed year, kept only when that differs from
+    where they are counted now (a transfer, a move between hosts, a new flag since): reports of
+    that year count them here. A member with no row for a year is counted where they are now."""
+
+    __tablename__ = "member_years"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    # Plain references, like the rollups': a closed branch still holds its past years.
+    home_org_id: Mapped[int | None] = mapped_column(Integer)
+    host_org_id: Mapped[int | None] = mapped_column(Integer)
+    is_floating: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_cadre: Mapped[bool] = mapped_column(Boolean, default=False)

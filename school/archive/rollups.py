@@ -64,14 +64,16 @@ from school.archive import services
 from school.archive.models import (
     MONTHS,
     CourseProgress,
+    MemberYear,
     RollupCourse,
     RollupMembers,
+    RollupMembersPast,
     RollupPace,
     RollupYear,
     YearProgress,
 )
 from school.auth.models import User
-from school.clock import local_today
+from school.clock import local_today, to_local
 from school.db import db
 from school.orgs.models import Organisation
 
@@ -135,6 +137,11 @@ class Key:
         return cls(
             get("home_org_id"), get("host_org_id"), bool(get("is_floating")), bool(get("is_cadre"))
         )
+
+    @classmethod
+    def kept(cls, row) -> Key:
+        """The key a ``member_years`` row (or its columns in a row) keeps for its year."""
+        return cls(row.home_org_id, row.host_org_id, bool(row.is_floating), bool(row.is_cadre))
 
 
 # A rollup row's key after the table's own leading column: org, level, side, stripe, floating.
@@ -210,12 +217,30 @@ class Deltas:
             lambda: [0] * len(YEAR_COLUMNS)
         )
         self.courses: dict[tuple[int, RowKey], int] = defaultdict(int)
+        self.past: dict[tuple[int, RowKey], list[int]] = defaultdict(lambda: [0, 0])
 
     def member(self, rows: list[RowKey], sign: int, cadre: bool) -> None:
         for row in rows:
             vector = self.members[row]
             vector[0] += sign
             vector[1] += sign * cadre
+
+    def kept(
+        self,
+        year: int,
+        was: list[RowKey],
+        was_cadre: bool,
+        now: list[RowKey],
+        cadre: bool,
+        sign: int,
+    ) -> None:
+        """A closed year's correction for a member counted then under ``was`` rows and now
+        under ``now`` rows: that year's members are the current ones plus these."""
+        for rows, n, c in ((was, sign, sign * was_cadre), (now, -sign, -sign * cadre)):
+            for row in rows:
+                vector = self.past[(year, row)]
+                vector[0] += n
+                vector[1] += c
 
     def year(self, rows: list[RowKey], year: int, values: Sequence[int], sign: int) -> None:
         """``values`` in YEAR_COLUMNS order."""
@@ -255,6 +280,14 @@ class Deltas:
                 {"course_id": course_id, **_key(row), "completed": n}
                 for (course_id, row), n in self.courses.items()
                 if n
+            ],
+        )
+        _upsert(
+            RollupMembersPast,
+            [
+                {"year": year, **_key(row), "members": members, "cadres": cadres}
+                for (year, row), (members, cadres) in self.past.items()
+                if members or cadres
             ],
         )
 
@@ -332,13 +365,26 @@ def _lock_paces() -> None:
         db.session.execute(text("LOCK TABLE rollup_years IN ROW EXCLUSIVE MODE"))
 
 
+# Where members were counted in closed years, when not where they are now: member -> year -> key.
+Kept = dict[int, dict[int, Key]]
+
+
 def _contributions(
-    deltas: Deltas, places: Places, members: dict[int, Key], sign: int, paces: dict[int, int]
+    deltas: Deltas,
+    places: Places,
+    members: dict[int, Key],
+    sign: int,
+    paces: dict[int, int],
+    kept: Kept,
 ) -> None:
-    """Add (``sign`` 1) or take away (-1) everything these members count for under their keys."""
+    """Add (``sign`` 1) or take away (-1) everything these members count for under their keys:
+    a closed year's 学时 and status under the key ``kept`` for it, if any."""
     ids = list(members)
-    for key in members.values():
-        deltas.member(places.rows(key), sign, key.cadre)
+    for member_id, key in members.items():
+        now = places.rows(key)
+        deltas.member(now, sign, key.cadre)
+        for year, was in kept.get(member_id, {}).items():
+            deltas.kept(year, places.rows(was), was.cadre, now, key.cadre, sign)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         stmt = select(
@@ -348,7 +394,7 @@ def _contributions(
             *[type_coerce(getattr(YearProgress, m), Integer) for m in MONTHS],
         ).where(YearProgress.member_id.in_(chunk))
         for member_id, year, hours, *months in db.session.execute(stmt):
-            key = members[member_id]
+            key = kept.get(member_id, {}).get(year) or members[member_id]
             status = status_of(hours, quota_tenths(key.cadre), paces.get(year, 0))
             deltas.year(places.rows(key), year, year_values(hours, months, status), sign)
         done = select(CourseProgress.member_id, CourseProgress.course_id).where(
@@ -358,8 +404,16 @@ def _contributions(
             deltas.course(places.rows(members[member_id]), course_id, sign)
 
 
-def move(before: dict[int, Key | None], after: dict[int, Key | None]) -> None:
-    """Move members' counts from their old keys to their new ones (``None``: not counted)."""
+def move(
+    before: dict[int, Key | None], after: dict[int, Key | None], today: date | None = None
+) -> None:
+    """Move members' counts from their old keys to their new ones (``None``: not counted).
+
+    Closed years stay as they stood: a member counted before and after keeps their old key for
+    every closed year since the school first knew them (``member_years``). A member who stops
+    being counted leaves every year, as they always did; one who starts is counted everywhere
+    under the new key.
+    """
     changed = [i for i in before.keys() | after.keys() if before.get(i) != after.get(i)]
     if not changed:
         return
@@ -368,12 +422,96 @@ def move(before: dict[int, Key | None], after: dict[int, Key | None]) -> None:
     places = Places()
     old = {i: before[i] for i in changed if before.get(i) is not None}
     new = {i: after[i] for i in changed if after.get(i) is not None}
-    places.load([k.home for k in (*old.values(), *new.values())])
-    places.load([k.host for k in (*old.values(), *new.values())])
+    staying = [i for i in old if i in new]
+    kept_before = kept_of(old)  # only counted members have closed years kept
+    kept_after = _kept_after(before, after, kept_before, staying, today or local_today())
+    years = [k for found in (*kept_before.values(), *kept_after.values()) for k in found.values()]
+    keys = (*old.values(), *new.values(), *years)
+    places.load([k.home for k in keys])
+    places.load([k.host for k in keys])
     deltas = Deltas()
-    _contributions(deltas, places, old, -1, paces)
-    _contributions(deltas, places, new, 1, paces)
+    _contributions(deltas, places, old, -1, paces, kept_before)
+    _contributions(deltas, places, new, 1, paces, kept_after)
     deltas.write()
+    _write_kept(changed, kept_before, kept_after)
+
+
+def kept_of(member_ids: Iterable[int]) -> Kept:
+    """The closed years in which these members were counted elsewhere than now, and where."""
+    ids = sorted(member_ids)
+    found: Kept = {}
+    for start in range(0, len(ids), BATCH):
+        stmt = select(MemberYear).where(MemberYear.member_id.in_(ids[start : start + BATCH]))
+        for row in db.session.scalars(stmt):
+            found.setdefault(row.member_id, {})[row.year] = Key.kept(row)
+    return found
+
+
+def _first_years(member_ids: list[int]) -> dict[int, int]:
+    """The first year the school knows of each member: their account's, or their first 学时's
+    when the archive goes back further."""
+    first: dict[int, int] = {}
+    for start in range(0, len(member_ids), BATCH):
+        chunk = member_ids[start : start + BATCH]
+        for member_id, created in db.session.execute(
+            select(User.id, User.created_at).where(User.id.in_(chunk))
+        ):
+            first[member_id] = to_local(created).year
+        studied = (
+            select(YearProgress.member_id, func.min(YearProgress.year))
+            .where(YearProgress.member_id.in_(chunk))
+            .group_by(YearProgress.member_id)
+        )
+        for member_id, year in db.session.execute(studied):
+            first[member_id] = min(year, first.get(member_id, year))
+    return first
+
+
+def _kept_after(
+    before: dict[int, Key | None],
+    after: dict[int, Key | None],
+    kept: Kept,
+    staying: list[int],
+    today: date,
+) -> Kept:
+    """Where the members moving from ``before`` to ``after`` count in closed years after it:
+    members still counted keep each closed year not kept yet under their old key; a year whose
+    key is the new one needs no row."""
+    first = _first_years(staying) if staying else {}
+    result: Kept = {}
+    for member_id in staying:
+        was, now = before[member_id], after[member_id]
+        years = dict(kept.get(member_id, {}))
+        for year in range(first.get(member_id, today.year), today.year):
+            years.setdefault(year, was)
+        years = {y: k for y, k in years.items() if k != now}
+        if years:
+            result[member_id] = years
+    return result
+
+
+def _write_kept(changed: list[int], before: Kept, after: Kept) -> None:
+    """Store the closed years' keys of the members that moved (rows only where they differ)."""
+    gone = [i for i in changed if before.get(i, {}) != after.get(i, {}) and i in before]
+    for start in range(0, len(gone), BATCH):
+        db.session.execute(
+            delete(MemberYear).where(MemberYear.member_id.in_(gone[start : start + BATCH]))
+        )
+    rows = [
+        {
+            "member_id": member_id,
+            "year": year,
+            "home_org_id": key.home,
+            "host_org_id": key.host,
+            "is_floating": key.floating,
+            "is_cadre": key.cadre,
+        }
+        for member_id in changed
+        if before.get(member_id, {}) != after.get(member_id, {})
+        for year, key in sorted(after.get(member_id, {}).items())
+    ]
+    if rows:
+        db.session.execute(insert(MemberYear), rows)
 
 
 def keys_of(member_ids: Iterable[int]) -> dict[int, Key | None]:
@@ -405,21 +543,22 @@ def record(
     if not tenths and course_id is None:  # a quiz entry: no 学时, no status change
         return
     columns = [getattr(User, name) for name in KEY_ATTRIBUTES]
-    stmt = select(*columns).where(User.id == member_id)
+    stmt = _with_kept(select(User.id, *columns).where(User.id == member_id), year)
     if db.session.get_bind().dialect.name == "postgresql":
         # A concurrent move of this member waits for this entry, and the other way round.
-        stmt = stmt.with_for_update(read=True)
+        stmt = stmt.with_for_update(read=True, of=User)
     row = db.session.execute(stmt).one_or_none()
-    key = Key.of(row._mapping) if row is not None else None
-    if key is None:
+    current = Key.of(row._mapping) if row is not None else None
+    if current is None:
         return
+    key = _year_key(row, current)  # a closed year's 学时 go where the member was then
     _lock_paces()
     due = db.session.scalar(select(RollupPace.due).where(RollupPace.year == year)) or 0
     quota = quota_tenths(key.cadre)
     before = status_of(new_hours - tenths, quota, due)
     after = status_of(new_hours, quota, due)
     places = Places()
-    places.load([key.home, key.host])
+    places.load([key.home, key.host, current.home, current.host])
     rows = places.rows(key)
     deltas = Deltas()
     if tenths or before != after:
@@ -427,8 +566,8 @@ def record(
         months[month - 1] = tenths
         deltas.year(rows, year, year_values(0, [0] * 12, before), -1)
         deltas.year(rows, year, year_values(tenths, months, after), 1)
-    if course_id is not None:
-        deltas.course(rows, course_id, 1)
+    if course_id is not None:  # completions are not per year: they count where the member is
+        deltas.course(places.rows(current), course_id, 1)
     deltas.write()
 
 
@@ -441,11 +580,14 @@ def record_many(year: int, month: int, tenths: int, new_hours: Mapping[int, int]
     columns = [getattr(User, name) for name in KEY_ATTRIBUTES]
     keys: dict[int, Key | None] = {}
     for start in range(0, len(ids), BATCH):
-        stmt = select(User.id, *columns).where(User.id.in_(ids[start : start + BATCH]))
+        stmt = _with_kept(
+            select(User.id, *columns).where(User.id.in_(ids[start : start + BATCH])), year
+        )
         if db.session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(read=True)  # as in ``record``: a move waits
+            stmt = stmt.with_for_update(read=True, of=User)  # as in ``record``: a move waits
         for row in db.session.execute(stmt):
-            keys[row.id] = Key.of(row._mapping)
+            current = Key.of(row._mapping)
+            keys[row.id] = _year_key(row, current) if current is not None else None
     counted = {i: k for i, k in keys.items() if k is not None}
     if not counted:
         return
@@ -465,6 +607,24 @@ def record_many(year: int, month: int, tenths: int, new_hours: Mapping[int, int]
         deltas.year(rows, year, year_values(0, [0] * 12, before), -1)
         deltas.year(rows, year, year_values(tenths, months, after), 1)
     deltas.write()
+
+
+def _with_kept(stmt, year: int):
+    """``stmt`` on User with the member's ``member_years`` row of ``year`` joined, if any."""
+    return stmt.add_columns(
+        MemberYear.year.label("kept_year"),
+        MemberYear.home_org_id.label("kept_home"),
+        MemberYear.host_org_id.label("kept_host"),
+        MemberYear.is_floating.label("kept_floating"),
+        MemberYear.is_cadre.label("kept_cadre"),
+    ).outerjoin(MemberYear, and_(MemberYear.member_id == User.id, MemberYear.year == year))
+
+
+def _year_key(row, current: Key) -> Key:
+    """The key a row of ``_with_kept`` counts under in its year."""
+    if row.kept_year is None:
+        return current
+    return Key(row.kept_home, row.kept_host, bool(row.kept_floating), bool(row.kept_cadre))
 
 
 # --- pace ----------------------------------------------------------------------------------------
@@ -493,18 +653,21 @@ def advance_pace(today: date | None = None) -> int:
         lo = quota_tenths(False) * low // 1000
         hi = -(-quota_tenths(True) * high // 1000)
         hours = type_coerce(YearProgress.hours, Integer)
-        stmt = (
+        stmt = _with_kept(
             select(
                 User.id,
                 *[getattr(User, name) for name in KEY_ATTRIBUTES],
-                hours,
+                hours.label("tenths"),
             )
             .select_from(YearProgress)
             .join(User, User.id == YearProgress.member_id)
-            .where(YearProgress.year == year, hours >= lo, hours <= hi)
+            .where(YearProgress.year == year, hours >= lo, hours <= hi),
+            year,
         )
-        found = db.session.execute(stmt).all()
-        keyed = [(Key.of(r._mapping), r[-1]) for r in found]
+        keyed = []
+        for r in db.session.execute(stmt):
+            current = Key.of(r._mapping)
+            keyed.append((_year_key(r, current) if current else None, r.tenths))
         places.load([k.home for k, _ in keyed if k] + [k.host for k, _ in keyed if k])
         for key, tenths in keyed:
             if key is None:
@@ -538,7 +701,7 @@ def rebuild(today: date | None = None) -> int:
     group, not per member; the pace of every year is set to ``today``.
     """
     today = today or local_today()
-    for model in (RollupMembers, RollupYear, RollupCourse, RollupPace):
+    for model in (RollupMembers, RollupMembersPast, RollupYear, RollupCourse, RollupPace):
         db.session.execute(delete(model))
     years = list(db.session.scalars(select(YearProgress.year).distinct()))
     paces = {year: due_permille(year, today) for year in years}
@@ -557,8 +720,40 @@ def rebuild(today: date | None = None) -> int:
         if key.home is not None or key.host is not None:
             deltas.member(places.rows(key), n, key.cadre)
 
+    # Closed years kept elsewhere: that year's members are the current ones plus these.
+    stmt = (
+        select(
+            MemberYear.year,
+            MemberYear.home_org_id,
+            MemberYear.host_org_id,
+            MemberYear.is_floating,
+            MemberYear.is_cadre,
+            *group,
+            User.is_cadre,
+            func.count(),
+        )
+        .join(User, User.id == MemberYear.member_id)
+        .where(counted)
+        .group_by(MemberYear.year, *_kept_columns(MemberYear), *group, User.is_cadre)
+    )
+    for year, *was, home, host, floating, cadre, n in db.session.execute(stmt):
+        then = Key(was[0], was[1], bool(was[2]), bool(was[3]))
+        now = Key(home, host, bool(floating), bool(cadre))
+        deltas.kept(year, places.rows(then), then.cadre, places.rows(now), now.cadre, n)
+
+    # A year's 学时 count where the member was in that year.
+    kept = and_(MemberYear.member_id == User.id, MemberYear.year == YearProgress.year)
+    found = MemberYear.member_id.is_not(None)
+    home, host, floating, cadre = (
+        case((found, then), else_=now).label(now.key)
+        for then, now in zip(
+            _kept_columns(MemberYear),
+            (User.home_org_id, User.host_org_id, User.is_floating, User.is_cadre),
+            strict=True,
+        )
+    )
     hours = type_coerce(YearProgress.hours, Integer)
-    quota = case((User.is_cadre.is_(True), quota_tenths(True)), else_=quota_tenths(False))
+    quota = case((cadre.is_(True), quota_tenths(True)), else_=quota_tenths(False))
     due = (
         case(*[(YearProgress.year == y, d) for y, d in paces.items()], else_=0)
         if paces
@@ -573,15 +768,18 @@ def rebuild(today: date | None = None) -> int:
     stmt = (
         select(
             YearProgress.year,
-            *group,
+            home,
+            host,
+            floating,
             status,
             func.count(),
             func.sum(hours),
             *[func.sum(type_coerce(getattr(YearProgress, m), Integer)) for m in MONTHS],
         )
         .join(User, User.id == YearProgress.member_id)
+        .outerjoin(MemberYear, kept)
         .where(counted, or_(User.home_org_id.is_not(None), User.host_org_id.is_not(None)))
-        .group_by(YearProgress.year, *group, status)
+        .group_by(YearProgress.year, home, host, floating, status)
     )
     for year, home, host, floating, status_, n, total, *months in db.session.execute(stmt):
         key = Key(home, host, bool(floating), False)
@@ -600,6 +798,10 @@ def rebuild(today: date | None = None) -> int:
         if key.home is not None or key.host is not None:
             deltas.course(places.rows(key), course_id, n)
     return _insert_all(deltas)
+
+
+def _kept_columns(model) -> tuple:
+    return (model.home_org_id, model.host_org_id, model.is_floating, model.is_cadre)
 
 
 def _insert_all(deltas: Deltas) -> int:
@@ -622,6 +824,11 @@ def _insert_all(deltas: Deltas) -> int:
             "rollup_courses",
             ("course_id", *key, "completed"),
             [(course, *row, n) for (course, row), n in deltas.courses.items() if n],
+        ),
+        (
+            "rollup_members_past",
+            ("year", *key, "members", "cadres"),
+            [(year, *row, m, c) for (year, row), (m, c) in deltas.past.items() if m or c],
         ),
     ]
     connection = db.session.connection()
@@ -717,23 +924,33 @@ def _moved_org(org_id: int, old_parent: int | None) -> None:
             )
         ).all()
     )
-    members = keys_of(
+    ids = set(
         db.session.scalars(
             select(User.id).where(or_(User.home_org_id.in_(subtree), User.host_org_id.in_(subtree)))
         )
     )
+    ids.update(  # counted there in a closed year
+        db.session.scalars(
+            select(MemberYear.member_id).where(
+                or_(MemberYear.home_org_id.in_(subtree), MemberYear.host_org_id.in_(subtree))
+            )
+        )
+    )
+    members = keys_of(ids)
     counted = {i: k for i, k in members.items() if k is not None}
     if not counted:
         return
     _lock_paces()
     paces = _paces()
+    kept = kept_of(counted)
+    keys = [*counted.values(), *(k for years in kept.values() for k in years.values())]
     old = Places({i: old_prefix + path[len(new_prefix) :] for i, path in subtree.items()})
     new = Places(subtree)
     for places in (old, new):
-        places.load([k.home for k in counted.values()] + [k.host for k in counted.values()])
+        places.load([k.home for k in keys] + [k.host for k in keys])
     deltas = Deltas()
-    _contributions(deltas, old, counted, -1, paces)
-    _contributions(deltas, new, counted, 1, paces)
+    _contributions(deltas, old, counted, -1, paces, kept)
+    _contributions(deltas, new, counted, 1, paces, kept)
     deltas.write()
 
 

@@ -36,12 +36,31 @@ def covers(org: Organisation, relation: str = "both", floating_only: bool = Fals
     subqueries: most members match, one pass over them is right, and SQLite runs a subquery
     faster than a list of thousands of ids.
     """
+    place = placed_in(
+        subtree_in(org),
+        relation,
+        floating_only,
+        User.home_org_id,
+        User.host_org_id,
+        User.is_floating,
+    )
+    return and_(place, User.active.is_(True), User.role != "admin")
+
+
+def subtree_in(org: Organisation) -> list[int] | Select[tuple[int]]:
+    """The subtree's ids as ``covers`` compares with them: a list when small, else a subquery."""
     ids = list(db.session.scalars(subtree_ids(org).limit(SMALL_SUBTREE + 1)))
-    subtree = subtree_ids(org) if len(ids) > SMALL_SUBTREE else ids
-    home, host = User.home_org_id.in_(subtree), User.host_org_id.in_(subtree)
-    side: ColumnElement[bool] = {"home": home, "host": host}.get(relation, or_(home, host))
-    clause = and_(side, User.active.is_(True), User.role != "admin")
-    return and_(clause, User.is_floating.is_(True)) if floating_only else clause
+    return subtree_ids(org) if len(ids) > SMALL_SUBTREE else ids
+
+
+def placed_in(subtree, relation: str, floating_only: bool, home, host, floating):
+    """SQL: a placement (home and host organisation, floating flag: any such columns) that a
+    report over ``subtree`` (from ``subtree_in``) includes, with the relation and floating."""
+    at_home, at_host = home.in_(subtree), host.in_(subtree)
+    side: ColumnElement[bool] = {"home": at_home, "host": at_host}.get(
+        relation, or_(at_home, at_host)
+    )
+    return and_(side, floating.is_(True)) if floating_only else side
 
 
 def report_roots(viewer: User) -> list[Organisation]:

@@ -9,6 +9,10 @@ between the two paces.
 
 The member list, the grid and the exports read ``year_progress`` and ``course_progress`` per
 member (never the ledger or the raw completions), one page or batch at a time.
+
+A closed year counts each member where they were at its end: ``member_years`` keeps that place
+for the members who have moved since (the rollups keep the same), everyone else is counted where
+they are now. Course completions are not per year: they count where the member is now.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import Integer, Row, and_, case, cast, func, literal, select, type_coerce
+from sqlalchemy import Integer, Row, and_, case, cast, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from school.archive.models import (
     CourseProgress,
+    MemberYear,
     RollupCourse,
     RollupMembers,
+    RollupMembersPast,
     RollupPace,
     RollupYear,
     YearProgress,
@@ -38,7 +44,7 @@ from school.courses.models import Course, Lesson
 from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
-from school.orgs.scope import RELATIONS, covers
+from school.orgs.scope import RELATIONS, covers, placed_in, subtree_in
 from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_at, status_expr
 
 PAGE_SIZE = 50
@@ -153,35 +159,82 @@ def percent(part: int, whole: int) -> int:
 # --- the shared member query -------------------------------------------------------------------
 
 
-def scope_clause(org: Organisation, filters: Filters):
-    """The members of the report (``scope.covers`` with the filters' relation and floating)."""
-    return covers(org, filters.relation, filters.floating_only)
+def _closed(filters: Filters, today: date) -> bool:
+    """A year that has ended: members count where they were at its end."""
+    return filters.year < today.year
+
+
+def scope_clause(org: Organisation, filters: Filters, today: date | None = None):
+    """The members of the report (``scope.covers`` with the filters' relation and floating),
+    placed where they were at the end of the report's year when it is closed."""
+    if not _closed(filters, today or local_today()):
+        return covers(org, filters.relation, filters.floating_only)
+    subtree = subtree_in(org)
+    kept = select(MemberYear.member_id).where(MemberYear.year == filters.year)
+    now = placed_in(
+        subtree,
+        filters.relation,
+        filters.floating_only,
+        User.home_org_id,
+        User.host_org_id,
+        User.is_floating,
+    )
+    then = kept.where(
+        placed_in(
+            subtree,
+            filters.relation,
+            filters.floating_only,
+            MemberYear.home_org_id,
+            MemberYear.host_org_id,
+            MemberYear.is_floating,
+        )
+    )
+    return and_(
+        or_(and_(now, User.id.not_in(kept)), User.id.in_(then)),
+        User.active.is_(True),
+        User.role != "admin",
+    )
+
+
+def _placed(stmt, filters: Filters, today: date):
+    """``stmt`` on User, with where each member was counted in the report's year: the home
+    and host organisation, floating and cadre columns, and the statement to select from."""
+    columns = (User.home_org_id, User.host_org_id, User.is_floating, User.is_cadre)
+    if not _closed(filters, today):
+        return stmt, columns
+    found = MemberYear.member_id.is_not(None)
+    kept = (MemberYear.home_org_id, MemberYear.host_org_id, MemberYear.is_floating)
+    kept += (MemberYear.is_cadre,)
+    placed = tuple(case((found, then), else_=now) for then, now in zip(kept, columns, strict=True))
+    return stmt.outerjoin(
+        MemberYear, and_(MemberYear.member_id == User.id, MemberYear.year == filters.year)
+    ), placed
 
 
 def _member_base(org: Organisation, filters: Filters, today: date):
     """One row per member in scope: organisations, 学时 and quota in tenths, status."""
+    stmt, (home, host, floating, cadre) = _placed(select().select_from(User), filters, today)
     return (
-        select(
+        stmt.add_columns(
             User.id.label("id"),
             User.name.label("name"),
             User.name_key.label("name_key"),
             User.membership_no.label("membership_no"),
             User.phone.label("phone"),
-            User.home_org_id.label("home_org_id"),
-            User.host_org_id.label("host_org_id"),
-            User.is_floating.label("is_floating"),
-            User.is_cadre.label("is_cadre"),
+            home.label("home_org_id"),
+            host.label("host_org_id"),
+            floating.label("is_floating"),
+            cadre.label("is_cadre"),
             hours_tenths().label("hours"),
-            quota_tenths().label("quota"),
-            status_expr(filters.year, today).label("status"),
+            quota_tenths(cadre).label("quota"),
+            status_expr(filters.year, today, cadre).label("status"),
             YearProgress.last_activity_at.label("last_activity_at"),
         )
-        .select_from(User)
         .outerjoin(
             YearProgress,
             and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
         )
-        .where(scope_clause(org, filters))
+        .where(scope_clause(org, filters, today))
         .subquery("m")
     )
 
@@ -381,6 +434,22 @@ def _tally_rows(
         *[func.sum(type_coerce(getattr(RollupYear, f"m{m}"), Integer)) for m in MONTHS],
     ).where(RollupYear.year == filters.year)
     counted = {(side, child): values for side, child, *values in db.session.execute(members)}
+    if _closed(filters, today):
+        # Members who have moved since the year ended count where they were then.
+        past = _rollup_query(
+            RollupMembersPast,
+            org,
+            ids,
+            filters,
+            func.sum(RollupMembersPast.members),
+            func.sum(RollupMembersPast.cadres),
+            func.sum(
+                case((RollupMembersPast.is_floating.is_(True), RollupMembersPast.members), else_=0)
+            ),
+        ).where(RollupMembersPast.year == filters.year)
+        for side, child, *values in db.session.execute(past):
+            base = counted.get((side, child), [0, 0, 0])
+            counted[(side, child)] = [a + b for a, b in zip(base, values, strict=True)]
     figures = {(side, child): values for side, child, *values in db.session.execute(year)}
     rows = []
     cadre_quota, member_quota = quota_of(True), quota_of(False)
@@ -433,7 +502,8 @@ def _pace_rows(org: Organisation, filters: Filters, today: date, children: list[
     tenths = type_coerce(YearProgress.hours, Integer)
     home, host = aliased(Organisation), aliased(Organisation)
     null = literal(None, Integer)
-    then, now = status_at(stored).label("then"), status_at(wanted).label("now")
+    stmt, (home_id, host_id, _, cadre) = _placed(select().select_from(User), filters, today)
+    then, now = status_at(stored, cadre).label("then"), status_at(wanted, cadre).label("now")
     home_child = (
         _child_expr(org, children, home.path) if filters.relation in ("both", "home") else null
     ).label("home_child")
@@ -441,16 +511,15 @@ def _pace_rows(org: Organisation, filters: Filters, today: date, children: list[
         _child_expr(org, children, host.path) if filters.relation in ("both", "host") else null
     ).label("host_child")
     stmt = (
-        select(home_child, host_child, then, now, func.count())
-        .select_from(User)
+        stmt.add_columns(home_child, host_child, then, now, func.count())
         .join(
             YearProgress,
             and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
         )
-        .outerjoin(home, home.id == User.home_org_id)
-        .outerjoin(host, host.id == User.host_org_id)
+        .outerjoin(home, home.id == home_id)
+        .outerjoin(host, host.id == host_id)
         .where(
-            scope_clause(org, filters),
+            scope_clause(org, filters, today),
             tenths >= quota_of(False) * low // 1000,
             tenths <= -(-quota_of(True) * high // 1000),
         )
@@ -667,7 +736,7 @@ def _ordered(org: Organisation, filters: Filters, today: date):
 
 def _count(org: Organisation, filters: Filters, today: date) -> int:
     if not filters.status:  # no need for the year's progress to count members
-        stmt = select(func.count(User.id)).where(scope_clause(org, filters))
+        stmt = select(func.count(User.id)).where(scope_clause(org, filters, today))
         return db.session.scalar(stmt) or 0
     m = _member_base(org, filters, today)
     return db.session.scalar(

@@ -23,10 +23,11 @@ STATUSES = {
 }
 
 
-def quota_tenths():
-    """The member's yearly quota in tenths of a 学时 (56 for cadres, 32 for other members)."""
+def quota_tenths(cadre=None):
+    """The member's yearly quota in tenths of a 学时 (56 for cadres, 32 for other members);
+    ``cadre``: the column saying whether they are a cadre, ``User.is_cadre`` unless given."""
     return case(
-        (User.is_cadre.is_(True), quota_hours(cadre=True) * 10),
+        ((User.is_cadre if cadre is None else cadre).is_(True), quota_hours(cadre=True) * 10),
         else_=quota_hours(cadre=False) * 10,
     )
 
@@ -36,16 +37,16 @@ def hours_tenths():
     return func.coalesce(type_coerce(YearProgress.hours, Integer), 0)
 
 
-def status_expr(year: int, today: date):
+def status_expr(year: int, today: date, cadre=None):
     """met / on_track / behind / not_started for each member row of a report query."""
-    return status_at(due_permille(year, today))
+    return status_at(due_permille(year, today), cadre)
 
 
-def status_at(due: int):
+def status_at(due: int, cadre=None):
     """The status against a share of the year gone by, ``due`` per mille (``rollups.status_of``
     in SQL)."""
     hours = hours_tenths()
-    quota = quota_tenths()
+    quota = quota_tenths(cadre)
     # Integer arithmetic in per-mille, identical on both databases.
     return case(
         (hours <= 0, "not_started"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -11,7 +12,16 @@ from sqlalchemy import func, select
 
 from school.archive import rollups
 from school.archive import services as archive
-from school.archive.models import ArchiveEntry, RollupCourse, RollupMembers, RollupPace, RollupYear
+from school.archive.models import (
+    ArchiveEntry,
+    MemberYear,
+    RollupCourse,
+    RollupMembers,
+    RollupMembersPast,
+    RollupPace,
+    RollupYear,
+    YearProgress,
+)
 from school.auth import services as accounts
 from school.auth.models import User
 from school.clock import local_today
@@ -55,7 +65,7 @@ def complete_course(username: str, slug: str = "rules") -> None:
 def snapshot() -> dict:
     """Every rollup row that counts something, by table and key."""
     rows = {}
-    for model in (RollupMembers, RollupYear, RollupCourse, RollupPace):
+    for model in (RollupMembers, RollupMembersPast, RollupYear, RollupCourse, RollupPace):
         columns = [c.key for c in model.__table__.columns]
         keys = [c.key for c in model.__table__.primary_key.columns]
         for obj in db.session.scalars(select(model)):
@@ -83,16 +93,27 @@ def summary(report) -> tuple:
     )
 
 
-def reports(today: date) -> dict:
+def reports(today: date, year: int | None = None) -> dict:
+    """Every report's summary for ``year`` (this year unless given); each member list counts
+    the members its summary counts, by status too."""
     found = {}
     for name in ("市委", "区委", "一支部", "二支部", "工委", "驻深圳支部", "驻广州支部"):
         if org(name) is None:
             continue
         for relation in ("both", "home", "host"):
             for floating in (False, True):
-                filters = Filters(year=today.year, relation=relation, floating_only=floating)
+                filters = Filters(
+                    year=year or today.year, relation=relation, floating_only=floating
+                )
                 report = queries.overview(org(name), filters, today=today)
                 found[(name, relation, floating)] = summary(report)
+                listed = queries.member_rows(org(name), filters, today=today)
+                assert listed.total == report.total.members, (name, relation, floating)
+                for status, n in report.total.statuses.items():
+                    page = queries.member_rows(
+                        org(name), replace(filters, status=status), today=today
+                    )
+                    assert page.total == n, (name, relation, floating, status)
     return found
 
 
@@ -110,6 +131,10 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         study("other", "40", this_year)
         study("floating", "10", this_year)
         study("secretary", "20", last_year)
+        # Last year's study of members who move this year: that year keeps them where they were.
+        study("member", "40", last_year)
+        study("floating", "12", last_year)
+        study("viewer", "8", last_year)
         study("secretary", "5", this_year)
         study("viewer", "0.5", this_year)
         # Moves: a transfer, a change of host, a member flowing out, one coming back.
@@ -127,10 +152,11 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         # A merge moves home and host members in one UPDATE.
         orgs.merge_orgs(admin, org("驻深圳支部"), guangzhou)
         rollups.advance_pace(today)
-        kept, shown = snapshot(), reports(today)
+        kept, shown, past = snapshot(), reports(today), reports(today, today.year - 1)
         rollups.rebuild(today)
         assert snapshot() == kept
         assert reports(today) == shown
+        assert reports(today, today.year - 1) == past
         # A branch moves under a township (the rollups are recomputed), and more study after.
         orgs.move_org(admin, org("一支部"), township)
         study("secretary", "2", this_year)
@@ -163,16 +189,22 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         )
         archive.append_correction(newcomer_entry, reason="学时记错", recorded_by=admin)
         rollups.advance_pace(today)
-        kept, shown = snapshot(), reports(today)
+        kept, shown, past = snapshot(), reports(today), reports(today, today.year - 1)
         rollups.rebuild(today)
         assert snapshot() == kept
         assert reports(today) == shown
+        assert reports(today, today.year - 1) == past
         # Sanity: the numbers are there at all.
         city = shown[("市委", "both", False)]
         assert city[0] == db.session.scalar(
             select(func.count(User.id)).where(User.active.is_(True), User.role != "admin")
         )
         assert city[7] == [("rules", 2)]
+        moved_since = db.session.scalars(
+            select(MemberYear.member_id).where(MemberYear.year == today.year - 1)
+        )
+        # The viewer came back where they were: no row needed.
+        assert {user(n).id for n in ("member", "floating", "secretary")} == set(moved_since)
         assert user("newcomer").id == newcomer.id
 
 
@@ -230,6 +262,72 @@ def test_roster_import_adds_and_moves_members_in_the_rollups(app, world):
         report = queries.overview(org("二支部"), Filters(year=today.year), today=today)
         assert report.total.members == 3 and report.total.statuses["met"] == 1
         rollups.advance_pace(today)
+        kept = snapshot()
+        rollups.rebuild(today)
+        assert snapshot() == kept
+
+
+def test_a_closed_year_counts_a_transferred_member_where_they_were(app, world):
+    with app.app_context():
+        today = local_today()
+        last, this = today.year - 1, today.year
+        study("member", "40", datetime(last, 6, 10, 4, tzinfo=UTC))
+        study("member", "2", datetime(this, 1, 5, 4, tzinfo=UTC))
+        rollups.advance_pace(today)
+        member = user("member")
+        archive_before = db.session.execute(
+            select(YearProgress.year, YearProgress.hours).where(YearProgress.member_id == member.id)
+        ).all()
+
+        def counted(name: str, year: int) -> tuple[int, int, list[str]]:
+            filters = Filters(year=year)
+            report = queries.overview(org(name), filters, today=today)
+            names = [r.name for r in queries.member_rows(org(name), filters, today=today).rows]
+            return report.total.members, report.total.statuses["met"], names
+
+        before = {(n, y): counted(n, y) for n in ("一支部", "二支部", "区委") for y in (last, this)}
+        assert "张党员" in before[("一支部", last)][2]
+        record_flow(user("admin"), member, "transfer", today, to_org=org("二支部"))
+
+        # Last year stands as it was: the sending branch still counts the member, 学时 and all.
+        assert counted("一支部", last) == before[("一支部", last)]
+        assert counted("二支部", last) == before[("二支部", last)]
+        assert counted("区委", last) == before[("区委", last)]
+        row = next(
+            r
+            for r in queries.member_rows(org("一支部"), Filters(year=last), today=today).rows
+            if r.id == member.id
+        )
+        assert (row.home_org.name, row.hours, row.status) == ("一支部", Decimal(40), "met")
+        # This year the member is the receiving branch's.
+        members, _, names = counted("一支部", this)
+        assert members == before[("一支部", this)][0] - 1 and "张党员" not in names
+        members, _, names = counted("二支部", this)
+        assert members == before[("二支部", this)][0] + 1 and "张党员" in names
+        # The archive follows the member, unchanged.
+        assert (
+            db.session.execute(
+                select(YearProgress.year, YearProgress.hours).where(
+                    YearProgress.member_id == member.id
+                )
+            ).all()
+            == archive_before
+        )
+
+        # Last year's 学时 recorded late still go to the branch the member was in then.
+        def hours(name: str) -> int:
+            return queries.overview(org(name), Filters(year=last), today=today).total.hours_tenths
+
+        sending, receiving = hours("一支部"), hours("二支部")
+        study("member", "1", datetime(last, 11, 10, 4, tzinfo=UTC))
+        assert (hours("一支部"), hours("二支部")) == (sending + 10, receiving)
+        kept = snapshot()
+        rollups.rebuild(today)
+        assert snapshot() == kept
+        # A member who leaves is no longer counted in any year, as before.
+        accounts.disable_account(user("admin"), member, "调离")
+        assert counted("一支部", last)[0] == before[("一支部", last)][0] - 1
+        assert db.session.scalar(select(func.count()).where(MemberYear.member_id == member.id)) == 0
         kept = snapshot()
         rollups.rebuild(today)
         assert snapshot() == kept
