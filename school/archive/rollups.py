@@ -23,6 +23,14 @@ on-track/behind split is made against the year's pace in ``rollup_pace``; ``adva
 it to today (a daily job), and a report made on another day corrects the split with the few
 members whose 学时 lie between the two paces.
 
+A closed year keeps members where they were at its end. When a member's key changes, every
+closed year since the school first knew them that has no ``member_years`` row yet gets one with
+the old key (rows equal to the new key are dropped: nothing to keep). A year's 学时 and statuses
+sit under that year's key; the member counts, not per year, sit under the current key and
+``rollup_members_past`` adds, per closed year, the kept key less the current one. A member who
+stops being counted leaves every year and their rows go; course completions follow the current
+key. The current year always follows the current key.
+
 Everything here runs in the transaction of the change it follows: ``record`` for a new archive
 entry (from ``progress.record_entry``), ``move`` for members whose organisations, flag or role
 changed (session hooks for edits through the ORM, the org-merge event, the roster's bulk

@@ -1,12 +1,14 @@
 """Membership transfers both sides agree to: request, accept, return, withdraw, and refusals."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from school.archive import rollups
+from school.archive import services as archive
 from school.auth import services as accounts
 from school.auth.models import User
 from school.clock import local_today
@@ -445,3 +447,40 @@ def test_history_is_not_shown_to_other_branches(app, world, sides):
     assert _client(app, "receiver").get(f"/manage/transfers/{transfer_id}").status_code == 404
     listing = _client(app, "receiver").get("/manage/transfers/").get_data(as_text=True)
     assert "张党员" not in listing
+
+
+def test_last_years_reports_keep_the_member_at_the_sending_branch(app, world, sides):
+    with app.app_context():
+        today = local_today()
+        last = today.year - 1
+        archive.append_offline(
+            _user(world.member),
+            title="集中学习",
+            hours=Decimal("40"),
+            completed_at=datetime(last, 6, 10, 4, tzinfo=UTC),
+            recorded_by=_user(world.admin),
+        )
+        db.session.commit()
+        branch_a, committee_id = find_org("一支部").id, find_org("工委").id
+    transfer_id = _request(app, world)
+    response = post(
+        _client(app, "committee"),
+        f"/manage/transfers/{transfer_id}/accept",
+        {"accept-placed": str(sides["second"]), "accept-note": ""},
+    )
+    assert response.status_code == 302
+    sender, receiver = _client(app, "secretary"), _client(app, "committee")
+
+    def listed(client, org_id: int, year: int) -> tuple[bool, str]:
+        page = client.get(f"/reports/{org_id}/members?year={year}").get_data(as_text=True)
+        return "张党员" in page, page
+
+    # Last year: the sending branch still lists the member, with that year's 学时 met.
+    shown, page = listed(sender, branch_a, last)
+    assert shown and "已达标" in page
+    export = sender.get(f"/reports/{branch_a}/members.csv?year={last}").data.decode("utf-8-sig")
+    assert "张党员" in export and "一支部" in export
+    assert not listed(receiver, committee_id, last)[0]
+    # This year: the receiving side's.
+    assert not listed(sender, branch_a, today.year)[0]
+    assert listed(receiver, committee_id, today.year)[0]
