@@ -5,7 +5,7 @@ Both tables start empty: until a member's organisation or flags change, every ye
 where they are now, which is what the reports did before.
 
 Revision ID: b8d4f2a6c9e1
-Revises: c4e8a2f6d1b3
+Revises: d8f2b6a4c1e7
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b8d4f2a6c9e1"
-down_revision = "c4e8a2f6d1b3"
+down_revision = "d8f2b6a4c1e7"
 branch_labels = None
 depends_on = None
 
