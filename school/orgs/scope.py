@@ -49,8 +49,14 @@ def covers(org: Organisation, relation: str = "both", floating_only: bool = Fals
 
 def subtree_in(org: Organisation) -> list[int] | Select[tuple[int]]:
     """The subtree's ids as ``covers`` compares with them: a list when small, else a subquery."""
-    ids = list(db.session.scalars(subtree_ids(org).limit(SMALL_SUBTREE + 1)))
-    return subtree_ids(org) if len(ids) > SMALL_SUBTREE else ids
+    return subtrees_in([org])
+
+
+def subtrees_in(roots: list[Organisation]) -> list[int] | Select[tuple[int]]:
+    """The ids of several subtrees together, as ``subtree_in`` gives them."""
+    query = select(Organisation.id).where(in_subtrees(Organisation.path, roots))
+    ids = list(db.session.scalars(query.limit(SMALL_SUBTREE + 1)))
+    return query if len(ids) > SMALL_SUBTREE else ids
 
 
 def placed_in(subtree, relation: str, floating_only: bool, home, host, floating):
