@@ -64,6 +64,20 @@ _compile_each_url_builder_once()
 
 
 BROWSER_TESTS = "tests/browser"
+# Files of few tests that take long (each test rebuilds, migrates, or starts and kills servers):
+# ordered by their number of tests they would come last, and one process would finish them alone.
+SLOW_FILES = (
+    "tests/archive/test_rollups.py",
+    "tests/test_reliability.py",
+    "tests/search/test_reindex.py",
+    "tests/notices/test_demo.py",
+    "tests/classes/test_demo.py",
+    "tests/backup/test_services.py",
+    "tests/test_demo_generate.py",
+    "tests/test_db_upgrade.py",
+)
+# A file renamed away would silently lose its place.
+assert all((Path(__file__).parents[1] / name).is_file() for name in SLOW_FILES), SLOW_FILES
 
 
 def _scope(nodeid: str) -> str:
@@ -76,12 +90,12 @@ def _scope(nodeid: str) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest units first, so that the last one to finish is short: the browser files
-    (each test half a minute or more), then the other files by their number of tests."""
+    (each test half a minute or more), the slow files, then the others by their number of tests."""
     sizes = Counter(_scope(item.nodeid) for item in items)
 
-    def order(item: pytest.Item) -> tuple[bool, int]:
+    def order(item: pytest.Item) -> tuple[bool, bool, int]:
         scope = _scope(item.nodeid)
-        return not scope.startswith(f"{BROWSER_TESTS}/"), -sizes[scope]
+        return not scope.startswith(f"{BROWSER_TESTS}/"), scope not in SLOW_FILES, -sizes[scope]
 
     items.sort(key=order)
 
