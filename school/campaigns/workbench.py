@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 
 from flask import url_for
@@ -62,7 +63,9 @@ def workbench_part(user: User, today: date) -> dict[str, Tally]:
     return tallies
 
 
-def unfinished(campaign: Campaign, org: Organisation, today: date, clock=time.monotonic) -> int:
+def unfinished(
+    campaign: Campaign, org: Organisation, today: date, clock: Callable[[], float] = time.monotonic
+) -> int:
     """``progress.unfinished``, reused for ``KEEP`` seconds when it was slow to count."""
     # The launch time too: an id alone may name another campaign in another database.
     key = (campaign.id, campaign.launched_at, org.id, today)
