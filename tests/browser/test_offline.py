@@ -127,6 +127,12 @@ def test_a_lesson_opened_online_reads_offline_and_logout_forgets_it(
         # The time is there now (here: no minimum); pressed offline again, it counts.
         _set_minimum(server, 0)
         page.reload()
+        # The service worker keeps the reloaded copy after the page has come: wait for it.
+        page.wait_for_function(
+            "async u => (await (await (await caches.open('lessons')).match(u)).text())"
+            ".includes('data-wait=\"0\"')",
+            arg=_url(OPENED),
+        )
         context.set_offline(True)
         page.goto(_url(OPENED))
         expect(page.locator("#offline-banner")).to_be_visible()
