@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from types import SimpleNamespace
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from school.auth.models import User
 from school.clock import local_today
@@ -23,10 +19,9 @@ from school.members.services import shown_phone
 from school.orgs.models import Organisation
 from school.orgs.scope import RELATIONS
 from school.reports import overdue
-from school.reports.models import Reminder
 from school.reports.overdue import OverdueFilter, OverdueRow
 from school.reports.queries import SORTS, Filters, MemberRow
-from school.reports.status import STATUSES, hours_tenths
+from school.reports.status import STATUSES
 
 # A print view lists at most this many members; the export has them all.
 PRINT_LIMIT = 1000
@@ -85,33 +80,10 @@ def iter_overdue(
     """
     today = local_today(now)
     campaigns = overdue.due_campaigns(today)
-    stmt = (
-        overdue._overdue_select(org, filt, today, campaigns, User, *overdue._row_columns(today))
-        .options(selectinload(User.home_org), selectinload(User.host_org))
-        .order_by(hours_tenths(), User.name_key, User.name, User.id)
-        .execution_options(yield_per=BATCH)
-    )
+    stmt = overdue.listed(org, filt, today, campaigns).execution_options(yield_per=BATCH)
 
     def rows() -> Iterator[OverdueRow]:
         for batch in db.session.execute(stmt).partitions():
-            ids = [r.User.id for r in batch]
-            done = overdue._completed_campaigns(ids, campaigns, today)
-            reminded = dict(
-                db.session.execute(
-                    select(Reminder.member_id, func.max(Reminder.sent_at))
-                    .where(Reminder.member_id.in_(ids))
-                    .group_by(Reminder.member_id)
-                ).all()
-            )
-            for r in batch:
-                yield OverdueRow(
-                    member=r.User,
-                    hours=Decimal(int(r.hours)) / 10,
-                    quota=int(r.quota) // 10,
-                    status=r.status,
-                    missing=overdue._missing(r.User.id, campaigns, done),
-                    last_reminded=reminded.get(r.User.id),
-                    phone=shown_phone(viewer, r.User),
-                )
+            yield from overdue.overdue_rows(viewer, batch, campaigns, today)
 
     return today.year, rows()
