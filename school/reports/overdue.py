@@ -125,7 +125,7 @@ def _launched(campaigns: list[Campaign]):
     return [c.source for c in campaigns if c.kind == "campaign"]
 
 
-def _overdue_select(
+def overdue_select(
     org: Organisation, filt: OverdueFilter, today: date, campaigns: list[Campaign], *columns
 ) -> Select:
     status = status_expr(today.year, today)
@@ -156,7 +156,7 @@ def _overdue_select(
     )
 
 
-def _row_columns(today: date) -> tuple:
+def row_columns(today: date) -> tuple:
     return (
         hours_tenths().label("hours"),
         quota_tenths().label("quota"),
@@ -164,7 +164,7 @@ def _row_columns(today: date) -> tuple:
     )
 
 
-def _completed_campaigns(
+def completed_campaigns(
     member_ids: list[int], campaigns: list[Campaign], today: date
 ) -> set[tuple]:
     """(member id, kind, id) of the campaigns each of these members has done (or is not in)."""
@@ -187,14 +187,14 @@ def _completed_campaigns(
     return done
 
 
-def _missing(member_id: int, campaigns: list[Campaign], done: set[tuple]):
+def missing_campaigns(member_id: int, campaigns: list[Campaign], done: set[tuple]):
     return [c for c in campaigns if (member_id, c.kind, c.id) not in done]
 
 
 def listed(org: Organisation, filt: OverdueFilter, today: date, campaigns: list[Campaign]):
     """The overdue list in its order, fewest 学时 first: the page and the export read it."""
     return (
-        _overdue_select(org, filt, today, campaigns, User, *_row_columns(today))
+        overdue_select(org, filt, today, campaigns, User, *row_columns(today))
         .options(selectinload(User.home_org), selectinload(User.host_org))
         .order_by(hours_tenths(), User.name_key, User.name, User.id)
     )
@@ -204,7 +204,7 @@ def overdue_rows(viewer: User, result, campaigns: list[Campaign], today: date) -
     """Rows of ``listed`` with the campaigns each member misses, their last reminder and the
     phone as the viewer may see it (two statements for the lot)."""
     ids = [r.User.id for r in result]
-    done = _completed_campaigns(ids, campaigns, today)
+    done = completed_campaigns(ids, campaigns, today)
     reminded = dict(
         db.session.execute(
             select(Reminder.member_id, func.max(Reminder.sent_at))
@@ -218,7 +218,7 @@ def overdue_rows(viewer: User, result, campaigns: list[Campaign], today: date) -
             hours=Decimal(int(r.hours)) / 10,
             quota=int(r.quota) // 10,
             status=r.status,
-            missing=_missing(r.User.id, campaigns, done),
+            missing=missing_campaigns(r.User.id, campaigns, done),
             last_reminded=reminded.get(r.User.id),
             phone=shown_phone(viewer, r.User),
         )
@@ -239,7 +239,7 @@ def overdue_page(
     total = (
         db.session.scalar(
             select(func.count()).select_from(
-                _overdue_select(org, filt, today, campaigns, User.id).subquery()
+                overdue_select(org, filt, today, campaigns, User.id).subquery()
             )
         )
         or 0
@@ -267,7 +267,7 @@ def reminder_text(row: OverdueRow) -> str:
     return "；".join(parts) + "。请抽时间登录网上党校学习。"
 
 
-def _lock_tree(org: Organisation) -> None:
+def lock_tree(org: Organisation) -> None:
     # Reminders from the home and the host side of one member must see each other: every send
     # in a tree takes the lock on the tree's root row (SQLite serialises writers anyway).
     root_id = org.line_ids[0]
@@ -278,7 +278,7 @@ def recently_reminded(org: Organisation, member_ids, now: datetime) -> set[int]:
     """The weekly rule: which of these members (ids or a SELECT of ids) were reminded within
     REMIND_EVERY, by anyone. Takes the tree's lock first, so two senders see each other.
     Campaign reminders (school.campaigns.reminders) go through this too."""
-    _lock_tree(org)
+    lock_tree(org)
     return set(
         db.session.scalars(
             select(Reminder.member_id).where(

@@ -45,13 +45,13 @@ from school.reports.overdue import (
     Campaign,
     OverdueFilter,
     OverdueRow,
-    _completed_campaigns,
-    _lock_tree,
-    _missing,
-    _overdue_select,
-    _row_columns,
+    completed_campaigns,
     due_campaigns,
+    lock_tree,
+    missing_campaigns,
+    overdue_select,
     reminder_text,
+    row_columns,
 )
 from school.reports.status import hours_tenths
 from school.urls import absolute_url
@@ -207,7 +207,7 @@ def _recent(now: datetime):
 
 
 def _audience_select(org, audience: Audience, today, campaigns: list[Campaign], *columns):
-    statement = _overdue_select(org, audience.filt, today, campaigns, *columns)
+    statement = overdue_select(org, audience.filt, today, campaigns, *columns)
     if audience.picked:
         statement = statement.where(User.id.in_(audience.member_ids))
     return statement
@@ -241,7 +241,7 @@ def _recipients(
             campaigns,
             User.id,
             User.name,
-            *_row_columns(today),
+            *row_columns(today),
         )
         .where(~_recent(now))
         .order_by(hours_tenths(), User.name, User.id)
@@ -249,7 +249,7 @@ def _recipients(
     if limit is not None:
         statement = statement.limit(limit)
     result = db.session.execute(statement).all()
-    done = _completed_campaigns([r.id for r in result], campaigns, today) if campaigns else set()
+    done = completed_campaigns([r.id for r in result], campaigns, today) if campaigns else set()
     return [
         Recipient(
             r.id,
@@ -259,7 +259,7 @@ def _recipients(
                 hours=Decimal(int(r.hours)) / 10,
                 quota=int(r.quota) // 10,
                 status=r.status,
-                missing=_missing(r.id, campaigns, done) if campaigns else [],
+                missing=missing_campaigns(r.id, campaigns, done) if campaigns else [],
             ),
         )
         for r in result
@@ -320,7 +320,7 @@ def send(
     if not token or len(token) > 32:
         raise ReminderError("页面已过期，请重新预览后再发送。")
     # Senders in one tree queue behind each other: the weekly rule and the token see all.
-    _lock_tree(org)
+    lock_tree(org)
     earlier = db.session.scalar(select(ReminderBatch).where(ReminderBatch.token == token))
     if earlier is not None:
         raise AlreadySent(earlier)

@@ -216,7 +216,7 @@ def test_reminder_reaches_each_member_once_a_week(app, client, world):
         db.session.commit()
         expected = db.session.scalar(
             select(func.count()).select_from(
-                overdue._overdue_select(
+                overdue.overdue_select(
                     _org("一支部"),
                     OverdueFilter(),
                     local_today(),
