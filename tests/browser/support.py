@@ -61,6 +61,8 @@ def flask(app: Flask, *args: str) -> None:
 
 
 def check_fits_phone(page: Page, what: str) -> None:
+    # Measured once the style sheets have arrived: before, a page is as wide as its raw content.
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_WIDTH, f"{what} scrolls sideways: {width} px wide at {PHONE_WIDTH} px"
 
