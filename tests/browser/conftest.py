@@ -100,6 +100,30 @@ def _logged_to(log: Path) -> Iterator[None]:
         handler.close()
 
 
+class _InFlight:
+    """The requests the server is still answering. The app's engine is disposed only once they
+    are done: a connection that a late request (a page's fetch still coming as its test ended)
+    returns after `dispose()` is left to the garbage collector, whose ResourceWarning the suite
+    turns into an error in whichever test then happens to run."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    def enter(self) -> None:
+        with self._changed:
+            self._count += 1
+
+    def leave(self) -> None:
+        with self._changed:
+            self._count -= 1
+            self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
 class _ClosedWhenDropped:
     """The app's response body, closed even when Werkzeug's server forgets to.
 
@@ -110,24 +134,37 @@ class _ClosedWhenDropped:
     into an error. Gunicorn closes the body on every path; this gives the test server the same.
     """
 
-    def __init__(self, body) -> None:
+    def __init__(self, body, in_flight: _InFlight) -> None:
         self._body = body
+        self._in_flight: _InFlight | None = in_flight
 
     def __iter__(self):
         return iter(self._body)
 
     def close(self) -> None:
-        close = getattr(self._body, "close", None)
-        if close is not None:
-            close()
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is None:  # closed already
+            return
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            in_flight.leave()
 
-    # Runs when Werkzeug drops the body without closing it; closing twice is harmless.
+    # Runs when Werkzeug drops the body without closing it.
     __del__ = close
 
 
-def _closing(app):
+def _closing(app, in_flight: _InFlight):
     def served(environ, start_response):
-        return _ClosedWhenDropped(app(environ, start_response))
+        in_flight.enter()
+        try:
+            body = app(environ, start_response)
+        except BaseException:
+            in_flight.leave()
+            raise
+        return _ClosedWhenDropped(body, in_flight)
 
     return served
 
@@ -149,10 +186,11 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
             shutil.copytree(template_files / folder, tmp / folder, symlinks=True)
     log = tmp / "server.log"
     app = None
+    in_flight = _InFlight()
     try:
         with _environment(_server_env(database_url, tmp)):
             app = create_app()
-        http = make_server("127.0.0.1", 0, _closing(app), threaded=True)
+        http = make_server("127.0.0.1", 0, _closing(app, in_flight), threaded=True)
         thread = threading.Thread(target=http.serve_forever, name="browser-test-server")
         with _logged_to(log):
             thread.start()
@@ -164,6 +202,7 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
                 http.shutdown()
                 thread.join()
                 http.server_close()
+                in_flight.wait_until_idle(timeout=30)
     finally:
         if app is not None:
             app.extensions["school.db"].engine.dispose()

@@ -79,6 +79,10 @@ def _completed(server: Server) -> bool:
 def _controlled(page: Page) -> None:
     """Wait until the service worker, registered by the page, controls it."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        # The worker's clients.claim() can miss a page whose load was under way as it
+        # activated; such a page stays uncontrolled, and the next load of it is controlled.
+        page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
