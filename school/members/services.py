@@ -54,6 +54,21 @@ def shown_phone(viewer: User, member: User) -> str:
     return mask_phone(member.phone)
 
 
+def mask_email(email: str | None) -> str:
+    """An email address with its name hidden but its first letter: z***@example.com."""
+    name, at, domain = (email or "").partition("@")
+    if not at:
+        return ""
+    return f"{name[:1]}***@{domain}"
+
+
+def shown_email(viewer: User, member: User) -> str:
+    """The member's email as this viewer may see it: by the same rule as the phone."""
+    if can_see_phone(viewer, member):
+        return member.email or ""
+    return mask_email(member.email)
+
+
 def _not_future(value: date | None, label: str) -> None:
     if value is not None and value > local_today():
         raise RegistryError(f"{label}不能晚于今天。")

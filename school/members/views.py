@@ -102,6 +102,7 @@ def _member_page(member: User, *, flow_form=None, note_form=None, error: str = "
         "members/member.html",
         member=member,
         phone=_phone(member),
+        email=services.shown_email(current_user, member),
         manage=manage,
         flows=services.flow_history(member),
         transfers=transfers.history(member),

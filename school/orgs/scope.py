@@ -93,6 +93,26 @@ def read_roots(user: User, *, managing: bool = False) -> list[Organisation]:
     return [o for o in orgs if not any(p is not o and p.contains(o) for p in orgs)]
 
 
+def read_now(viewer: User, member_ids: list[int]) -> set[int]:
+    """Which of these members the viewer reads today, in one statement: the SQL side of
+    ``permissions.reads_member`` for a page of rows (a closed year's report lists members
+    where they were then, some of whom have since moved out of the viewer's reach)."""
+    if viewer.is_admin:
+        return set(member_ids)
+    roots = read_roots(viewer)
+    if not roots or not member_ids:
+        return set()
+    reach = subtrees_in(roots)
+    return set(
+        db.session.scalars(
+            select(User.id).where(
+                User.id.in_(member_ids),
+                or_(User.home_org_id.in_(reach), User.host_org_id.in_(reach)),
+            )
+        )
+    )
+
+
 def in_subtrees(path: ColumnElement[str], roots: list[Organisation]) -> ColumnElement[bool]:
     """SQL: an organisation whose ``path`` column lies under one of ``roots`` (false if none)."""
     return or_(false(), *[path.startswith(root.path, autoescape=True) for root in roots])

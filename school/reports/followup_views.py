@@ -75,6 +75,7 @@ def overdue(org_id: int):
         statuses=STATUSES,
         today=local_today(),
         can_remind=can_follow_up(current_user, org),
+        pick_limit=reminder_service.PICK_LIMIT,
     )
 
 

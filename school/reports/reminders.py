@@ -104,6 +104,12 @@ class CountChanged(ReminderError):
         self.plan = plan
 
 
+# Ticks kept across the overdue list's pages (static/overdue-picks.js): their ids travel in
+# the compose page's address, which a proxy or gunicorn (4,094 bytes) refuses beyond a few
+# hundred; more than this are better reminded as the whole filtered list.
+PICK_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who a reminder is aimed at: ticked members of the filtered list, or all of it."""

@@ -20,7 +20,7 @@ from school.clock import current_year, local_today
 from school.courses.models import Course
 from school.db import db
 from school.orgs.models import Organisation
-from school.orgs.scope import RELATIONS, report_roots
+from school.orgs.scope import RELATIONS, read_now, report_roots
 from school.reports import anomalies, documents, exports, queries
 from school.reports import bulletins as bulletin_service
 from school.reports.overdue import OverdueFilter
@@ -84,6 +84,14 @@ def _context(org: Organisation, filters: queries.Filters, tab: str, courses: lis
     }
 
 
+def _readable(page: queries.Page, filters: queries.Filters) -> set[int] | None:
+    """The listed members whose archive the viewer may open, None for all of them: a closed
+    year lists members where they were then, and some have moved out of reach since."""
+    if filters.year >= current_year():
+        return None
+    return read_now(current_user, [row.id for row in page.rows])
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -116,6 +124,7 @@ def members(org_id: int):
         "reports/members.html",
         page=page,
         hints=anomalies.hints([row.id for row in page.rows], filters.year),
+        readable=_readable(page, filters),
         run=anomalies.RUN,
         night=anomalies.NIGHT_LESSONS,
         **_context(org, filters, "members", queries.published_courses()),
@@ -131,6 +140,7 @@ def grid(org_id: int):
     return render_template(
         "reports/grid.html",
         page=page,
+        readable=_readable(page, filters),
         **_context(org, filters, "grid", queries.published_courses()),
     )
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from school.reports import overdue
 from tests.browser.support import (
     Server,
     check_fits_phone,
@@ -55,6 +57,32 @@ def _shot(page: Page, backend: str, name: str) -> None:
 
 def _tile(page: Page, label: str):
     return page.locator("a.tally", has_text=label)
+
+
+def test_ticks_on_one_page_of_the_overdue_list_go_with_those_on_the_next(
+    page: Page, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages of two: the server runs in this process, so the demo's few members fill pages.
+    monkeypatch.setattr(overdue, "PER_PAGE", 2)
+    with server.log_on_failure():
+        log_in(page, server, "shuji")
+        _tile(page, "今年学时落后或未开始的党员").tap()
+        picked = []
+        for _ in range(2):
+            tick = page.locator("input[type=checkbox][name=member]").first
+            tick.check()
+            picked.append(tick.get_attribute("aria-label"))
+            page.get_by_role("link", name="下一页 ›").tap()
+            expect(page.locator("h1")).to_contain_text("逾期名单")
+        expect(page.locator("#picked-count")).to_have_text("已勾选 2 人（含其他页）")
+        # Back on the first page, its tick is still there.
+        page.go_back()
+        page.go_back()
+        expect(page.get_by_role("checkbox", name=picked[0])).to_be_checked()
+        page.get_by_role("button", name="提醒下面勾选的党员…").tap()
+        expect(page.get_by_role("button", name="确认发送：将提醒 2 人")).to_be_visible()
+        for label in picked:
+            expect(page.locator("main")).to_contain_text(label.removeprefix("勾选 "))
 
 
 def test_the_workbench_leads_to_the_overdue_and_new_members_get_slips(

@@ -106,6 +106,24 @@ def test_phone_is_shown_to_the_managing_secretary_and_masked_for_viewer_and_admi
             assert (MASKED in page) is not full, (username, url)
 
 
+def test_email_is_shown_by_the_phones_rule(app, world):
+    with app.app_context():
+        _user(world.member).email = "zhang.dangyuan@example.cn"
+        db.session.commit()
+    for username, full in (("secretary", True), ("viewer", False), ("admin", False)):
+        page = _client(app, username).get(f"/manage/members/{world.member}").get_data(True)
+        assert ("zhang.dangyuan@example.cn" in page) is full, username
+        assert ("z***@example.cn" in page) is not full, username
+
+
+@pytest.mark.parametrize(
+    ("email", "masked"),
+    [("zhang@example.cn", "z***@example.cn"), ("a@b.cn", "a***@b.cn"), (None, ""), ("", "")],
+)
+def test_mask_email_keeps_the_first_letter_and_the_domain(email, masked):
+    assert services.mask_email(email) == masked
+
+
 def test_member_sees_their_own_full_phone_on_the_profile(app, world):
     with app.app_context():
         _user(world.member).phone = PHONE

@@ -478,9 +478,17 @@ def test_last_years_reports_keep_the_member_at_the_sending_branch(app, world, si
     # Last year: the sending branch still lists the member, with that year's 学时 met.
     shown, page = listed(sender, branch_a, last)
     assert shown and "已达标" in page
+    # The archive is the receiving side's to open now: the name leads nowhere it would refuse.
+    archive_url = f"/archive/members/{world.member}"
+    assert f'href="{archive_url}?' not in page and "现不在您的管理范围内" in page
+    assert sender.get(archive_url).status_code == 404
+    grid = sender.get(f"/reports/{branch_a}/grid?year={last}").get_data(as_text=True)
+    assert "张党员" in grid and f'href="{archive_url}?' not in grid
     export = sender.get(f"/reports/{branch_a}/members.csv?year={last}").data.decode("utf-8-sig")
     assert "张党员" in export and "一支部" in export
     assert not listed(receiver, committee_id, last)[0]
     # This year: the receiving side's.
     assert not listed(sender, branch_a, today.year)[0]
-    assert listed(receiver, committee_id, today.year)[0]
+    shown, page = listed(receiver, committee_id, today.year)
+    assert shown and f'href="{archive_url}?' in page
+    assert receiver.get(archive_url).status_code == 200

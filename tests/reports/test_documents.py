@@ -296,6 +296,19 @@ def test_print_views_are_documents_without_navigation(app, people, client, route
     assert "report-print.css" in html and 'id="print-button"' in html
 
 
+def test_the_overview_prints_with_its_charts(app, people, client):
+    login(client, "secretary")
+    page = client.get(f"/reports/{_org_id(app)}").get_data(as_text=True)
+    printed = client.get(f"/reports/{_org_id(app)}/print").get_data(as_text=True)
+    for html in (page, printed):
+        assert "charts.css" in html
+        assert "逐月人均学时、累计人均学时与按月折算的要求学时" in html
+        assert html.count('class="bar-month"') >= 12  # a bar a month, and the legend's
+    # The same chart on paper as on the screen.
+    chart = re.compile(r'<svg class="chart".*?</svg>', re.S)
+    assert chart.findall(printed) == chart.findall(page)
+
+
 def test_print_css_numbers_pages_on_a4(app):
     with app.open_resource("static/report-print.css") as f:
         css = f.read().decode()
