@@ -6,13 +6,13 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from school import create_app
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, PROJECT, Server, flask, phone
@@ -100,73 +100,91 @@ def _logged_to(log: Path) -> Iterator[None]:
         handler.close()
 
 
-class _InFlight:
-    """The requests the server is still answering. The app's engine is disposed only once they
-    are done: a connection that a late request (a page's fetch still coming as its test ended)
-    returns after `dispose()` is left to the garbage collector, whose ResourceWarning the suite
-    turns into an error in whichever test then happens to run."""
+class _Body:
+    """A response body closed once, by Werkzeug or else at the end of its request."""
 
-    def __init__(self) -> None:
-        self._count = 0
-        self._changed = threading.Condition()
-
-    def enter(self) -> None:
-        with self._changed:
-            self._count += 1
-
-    def leave(self) -> None:
-        with self._changed:
-            self._count -= 1
-            self._changed.notify_all()
-
-    def wait_until_idle(self, timeout: float) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: self._count == 0, timeout)
-
-
-class _ClosedWhenDropped:
-    """The app's response body, closed even when Werkzeug's server forgets to.
-
-    When the browser drops a connection (a page closed while an image is still coming),
-    Werkzeug's `run_wsgi` reads what is left of the request in a `finally` before it calls the
-    body's `close()`; if that read raises the connection reset, `close()` is skipped and a file
-    opened by `send_file` is left to the garbage collector, whose ResourceWarning the suite turns
-    into an error. Gunicorn closes the body on every path; this gives the test server the same.
-    """
-
-    def __init__(self, body, in_flight: _InFlight) -> None:
+    def __init__(self, body, closed: Callable[[], None]) -> None:
         self._body = body
-        self._in_flight: _InFlight | None = in_flight
+        self._closed: Callable[[], None] | None = closed
 
     def __iter__(self):
         return iter(self._body)
 
     def close(self) -> None:
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is None:  # closed already
+        closed, self._closed = self._closed, None
+        if closed is None:
             return
         try:
             close = getattr(self._body, "close", None)
             if close is not None:
                 close()
         finally:
-            in_flight.leave()
-
-    # Runs when Werkzeug drops the body without closing it.
-    __del__ = close
+            closed()
 
 
-def _closing(app, in_flight: _InFlight):
-    def served(environ, start_response):
-        in_flight.enter()
-        try:
-            body = app(environ, start_response)
-        except BaseException:
-            in_flight.leave()
-            raise
-        return _ClosedWhenDropped(body, in_flight)
+class _Bodies:
+    """The app's response bodies, each closed by the end of its request on every path, and a
+    wait for the requests still being answered.
 
-    return served
+    When the browser drops a connection (a page closed while an image is still coming),
+    Werkzeug's `run_wsgi` reads what is left of the request in a `finally` before it calls the
+    body's `close()`; if that read raises the connection reset, `close()` is skipped and a file
+    opened by `send_file` is left to the garbage collector. Gunicorn closes the body on every
+    path; the handler below gives the test server the same. And the app's engine is disposed
+    only once no request is being answered: a connection that a late request returns after
+    `dispose()` is left to the garbage collector too. Either one's ResourceWarning, which the
+    suite turns into an error, would fail whichever test happened to run then.
+    """
+
+    def __init__(self) -> None:
+        self._open = threading.local()  # this request thread's bodies not closed yet
+        self._answering = 0
+        self._changed = threading.Condition()
+
+    def _leave(self) -> None:
+        with self._changed:
+            self._answering -= 1
+            self._changed.notify_all()
+
+    def app(self, app):
+        """The WSGI app that counts its requests and keeps their bodies to be closed."""
+
+        def served(environ, start_response):
+            with self._changed:
+                self._answering += 1
+            try:
+                body = app(environ, start_response)
+            except BaseException:
+                self._leave()
+                raise
+            closing = _Body(body, self._leave)
+            self._open.bodies = [*getattr(self._open, "bodies", ()), closing]
+            return closing
+
+        return served
+
+    def close_this_threads(self) -> None:
+        """Close the bodies of the requests this thread answered that Werkzeug did not."""
+        bodies, self._open.bodies = getattr(self._open, "bodies", ()), []
+        for body in bodies:
+            body.close()
+
+    def handler(self) -> type[WSGIRequestHandler]:
+        """Werkzeug's request handler, closing what the request left open when it ends."""
+        bodies = self
+
+        class Handler(WSGIRequestHandler):
+            def run_wsgi(self) -> None:
+                try:
+                    super().run_wsgi()
+                finally:
+                    bodies.close_this_threads()
+
+        return Handler
+
+    def wait_until_idle(self, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._answering == 0, timeout)
 
 
 @pytest.fixture(scope="module")
@@ -186,11 +204,13 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
             shutil.copytree(template_files / folder, tmp / folder, symlinks=True)
     log = tmp / "server.log"
     app = None
-    in_flight = _InFlight()
+    bodies = _Bodies()
     try:
         with _environment(_server_env(database_url, tmp)):
             app = create_app()
-        http = make_server("127.0.0.1", 0, _closing(app, in_flight), threaded=True)
+        http = make_server(
+            "127.0.0.1", 0, bodies.app(app), threaded=True, request_handler=bodies.handler()
+        )
         thread = threading.Thread(target=http.serve_forever, name="browser-test-server")
         with _logged_to(log):
             thread.start()
@@ -202,7 +222,7 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
                 http.shutdown()
                 thread.join()
                 http.server_close()
-                in_flight.wait_until_idle(timeout=30)
+                bodies.wait_until_idle(timeout=30)
     finally:
         if app is not None:
             app.extensions["school.db"].engine.dispose()
