@@ -3,13 +3,14 @@ running totals (course and year progress) kept with it in the same transaction."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -297,3 +298,19 @@ class MemberYear(Base):
     host_org_id: Mapped[int | None] = mapped_column(Integer)
     is_floating: Mapped[bool] = mapped_column(Boolean, default=False)
     is_cadre: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MemberMonth(Base):
+    """Where a member was at the end of a recent finished month, kept only when they have moved
+    since (``rollups.MONTHS_KEPT`` months back): a periodic report home (定期通报) of that month
+    counts them here. A member with no row for a month was where they are now."""
+
+    __tablename__ = "member_months"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True, index=True)  # its first day
+    # Plain references, like member_years': a closed branch still holds its past months.
+    home_org_id: Mapped[int | None] = mapped_column(Integer)
+    host_org_id: Mapped[int | None] = mapped_column(Integer)

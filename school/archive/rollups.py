@@ -31,6 +31,11 @@ sit under that year's key; the member counts, not per year, sit under the curren
 stops being counted leaves every year and their rows go; course completions follow the current
 key. The current year always follows the current key.
 
+Recent finished months keep members where they were too, for the periodic reports home
+(定期通报) of a month or quarter that are sent after a member moved: a member whose organisations
+change gets a ``member_months`` row, with the old organisations, for each of the last
+``MONTHS_KEPT`` finished months that has none yet. These rows are history and never change.
+
 Everything here runs in the transaction of the change it follows: ``record`` for a new archive
 entry (from ``progress.record_entry``), ``move`` for members whose organisations, flag or role
 changed (session hooks for edits through the ORM, the org-merge event, the roster's bulk
@@ -72,6 +77,7 @@ from school.archive import services
 from school.archive.models import (
     MONTHS,
     CourseProgress,
+    MemberMonth,
     MemberYear,
     RollupCourse,
     RollupMembers,
@@ -150,6 +156,11 @@ class Key:
     def kept(cls, row) -> Key:
         """The key a ``member_years`` row (or its columns in a row) keeps for its year."""
         return cls(row.home_org_id, row.host_org_id, bool(row.is_floating), bool(row.is_cadre))
+
+
+# Finished months a member's place is kept for when they move (``member_months``): a periodic
+# report home may be sent for any of the last four finished quarters (reports.periods).
+MONTHS_KEPT = 15
 
 
 # A rollup row's key after the table's own leading column: org, level, side, stripe, floating.
@@ -425,6 +436,8 @@ def move(
     changed = [i for i in before.keys() | after.keys() if before.get(i) != after.get(i)]
     if not changed:
         return
+    today = today or local_today()
+    _keep_months(before, after, changed, today)
     _lock_paces()
     paces = _paces()
     places = Places()
@@ -432,7 +445,7 @@ def move(
     new = {i: after[i] for i in changed if after.get(i) is not None}
     staying = [i for i in old if i in new]
     kept_before = kept_of(old)  # only counted members have closed years kept
-    kept_after = _kept_after(before, after, kept_before, staying, today or local_today())
+    kept_after = _kept_after(before, after, kept_before, staying, today)
     years = [k for found in (*kept_before.values(), *kept_after.values()) for k in found.values()]
     keys = (*old.values(), *new.values(), *years)
     places.load([k.home for k in keys])
@@ -442,6 +455,54 @@ def move(
     _contributions(deltas, places, new, 1, paces, kept_after)
     deltas.write()
     _write_kept(changed, kept_before, kept_after)
+
+
+def finished_months(today: date) -> list[date]:
+    """The first days of the last ``MONTHS_KEPT`` finished months, oldest first."""
+    year, month = today.year, today.month
+    months = []
+    for _ in range(MONTHS_KEPT):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        months.append(date(year, month, 1))
+    return months[::-1]
+
+
+def _place(key: Key | None) -> tuple[int | None, int | None] | None:
+    return None if key is None else (key.home, key.host)
+
+
+def _keep_months(
+    before: dict[int, Key | None], after: dict[int, Key | None], changed: list[int], today: date
+) -> None:
+    """Members whose organisations change now keep where they were at the end of each recent
+    finished month that has no ``member_months`` row yet (an earlier move wrote those as they
+    stood then). Before their account the school knows no other place for them than this."""
+    moved = sorted(
+        i
+        for i in changed
+        if before.get(i) is not None and _place(before[i]) != _place(after.get(i))
+    )
+    if not moved:
+        return
+    months = finished_months(today)
+    rows = []
+    for start in range(0, len(moved), BATCH):
+        chunk = moved[start : start + BATCH]
+        have = set(
+            db.session.execute(
+                select(MemberMonth.member_id, MemberMonth.month).where(
+                    MemberMonth.member_id.in_(chunk), MemberMonth.month >= months[0]
+                )
+            )
+        )
+        rows += [
+            {"member_id": i, "month": m, "home_org_id": k.home, "host_org_id": k.host}
+            for i, k in ((i, before[i]) for i in chunk)
+            for m in months
+            if (i, m) not in have
+        ]
+    if rows:
+        db.session.execute(insert(MemberMonth), rows)
 
 
 def kept_of(member_ids: Iterable[int]) -> Kept:

@@ -1,7 +1,9 @@
 """Periodic reports home (定期通报): a host organisation tells each home organisation how the
 floating members it hosts are studying, and the home side reads them.
 
-The bulletin is built from the precomputed progress (YearProgress), never the raw completions.
+The bulletin is built from the precomputed progress (YearProgress), never the raw completions,
+and lists each member where they were at the end of its period: one sent late still counts a
+member who has moved since at the organisations they had then (``member_months``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from school.archive.models import YearProgress
+from school.archive.models import MemberMonth, YearProgress
 from school.archive.services import quota_for
 from school.auth.models import User
 from school.db import db, utcnow
@@ -23,7 +25,7 @@ from school.formatting import format_hours, local_datetime
 from school.members.models import ManagementNote
 from school.notifications.services import notify
 from school.orgs.models import Organisation
-from school.orgs.scope import covers, staff_of, subtree_ids
+from school.orgs.scope import staff_of, subtree_ids, subtree_in
 from school.reports.models import Bulletin
 from school.reports.periods import Period
 from school.reports.permissions import is_home_reader
@@ -59,24 +61,48 @@ class HomeGroup:
     sent: Bulletin | None = None
 
 
+def hosted_then(org: Organisation, period: Period) -> Select:
+    """SELECT User, home_id, host_id: the members the organisation's subtree hosted at the end
+    of the period, with their home and host organisations then (``member_months`` keeps where
+    the members who have moved since were)."""
+    kept = aliased(MemberMonth)
+    was = kept.member_id.is_not(None)
+    home = case((was, kept.home_org_id), else_=User.home_org_id)
+    host = case((was, kept.host_org_id), else_=User.host_org_id)
+    return (
+        select(User, home.label("home_id"), host.label("host_id"))
+        .outerjoin(kept, and_(kept.member_id == User.id, kept.month == period.end.replace(day=1)))
+        .where(
+            host.in_(subtree_in(org)),
+            home.is_not(None),
+            User.role != "admin",
+            # Active now, or kept for then: a member disabled before the period ended has no
+            # row for it (rows are written for the months finished when they moved).
+            or_(was, User.active.is_(True)),
+        )
+    )
+
+
 def bulletin_preview(org: Organisation, period: Period) -> list[HomeGroup]:
-    """The snapshot a host organisation would send for the period, grouped by home organisation."""
-    hosted = covers(org, "host")
+    """The snapshot a host organisation would send for the period, grouped by home organisation,
+    with each member where they were at its end."""
+    hosted = hosted_then(org, period)
     rows = db.session.execute(
-        select(User, YearProgress)
+        hosted.add_columns(YearProgress)
         .outerjoin(
             YearProgress,
             and_(YearProgress.member_id == User.id, YearProgress.year == period.start.year),
         )
-        .where(hosted, User.home_org_id.is_not(None))
-        .options(selectinload(User.home_org), selectinload(User.host_org))
-        .order_by(User.home_org_id, User.name_key, User.name, User.id)
+        .order_by("home_id", User.name_key, User.name, User.id)
     ).all()
+    ids = {r.home_id for r in rows} | {r.host_id for r in rows}
+    found = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))
+    places = {o.id: o for o in found}
     notes: dict[int, list[dict]] = {}
     for note in db.session.scalars(
         select(ManagementNote)
         .where(
-            ManagementNote.member_id.in_(select(User.id).where(hosted)),
+            ManagementNote.member_id.in_(hosted.with_only_columns(User.id)),
             # The host side: this organisation, its branches, and the committees above it
             # (a work committee's staff file notes under the committee, not the branch).
             or_(
@@ -103,12 +129,10 @@ def bulletin_preview(org: Organisation, period: Period) -> list[HomeGroup]:
         )
     }
     groups: dict[int, HomeGroup] = {}
-    for member, progress in rows:
-        group = groups.get(member.home_org_id)
+    for member, home_id, host_id, progress in rows:
+        group = groups.get(home_id)
         if group is None:
-            group = groups[member.home_org_id] = HomeGroup(
-                member.home_org, sent=sent.get(member.home_org_id)
-            )
+            group = groups[home_id] = HomeGroup(places[home_id], sent=sent.get(home_id))
         in_period = (
             sum((getattr(progress, f"m{m}") for m in period.months), Decimal(0))
             if progress
@@ -119,7 +143,7 @@ def bulletin_preview(org: Organisation, period: Period) -> list[HomeGroup]:
                 "member_id": member.id,
                 "name": member.name,
                 "membership_no": member.membership_no or "",
-                "host_org": member.host_org.name if member.host_org else "",
+                "host_org": places[host_id].name,
                 "current_city": member.current_city or "",
                 "period_hours": format_hours(in_period),
                 "year_hours": format_hours(progress.hours if progress else 0),

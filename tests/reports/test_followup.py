@@ -10,16 +10,18 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, func, select
 
-from school.archive.models import CourseProgress, YearProgress
+from school.archive.models import CourseProgress, MemberMonth, YearProgress
+from school.archive.rollups import MONTHS_KEPT, finished_months
 from school.auth import services as accounts
 from school.auth.models import User
 from school.clock import local_today
 from school.courses.models import Course
 from school.db import db
+from school.members.flows import record_flow
 from school.members.models import ManagementNote
 from school.notifications.models import Notification
 from school.orgs.models import Organisation
-from school.orgs.services import find_org
+from school.orgs.services import create_org, find_org
 from school.reports import overdue, reminders
 from school.reports.bulletins import bulletin_preview
 from school.reports.models import Bulletin, Reminder
@@ -377,6 +379,39 @@ def test_preview_groups_by_home_org_with_period_hours_and_notes(app, world, host
         chen_nov = month[1].members[0]
         assert chen_nov["period_hours"] == "3"
         assert [n["body"] for n in chen_nov["notes"]] == ["十一月参加流入地支部主题党日"]
+
+
+def test_a_bulletin_sent_late_lists_members_where_they_were_then(app, world, hosted):
+    with app.app_context():
+        today = local_today()
+        last_month = last_complete_month(today)
+        oldest_kept = finished_months(today)[0]
+        oldest = parse_period(f"{oldest_kept:%Y-%m}", today)
+        committee, admin, chen = _org("工委"), _user(world.admin), _user(world.floating)
+
+        def listed(org: Organisation, period) -> dict[str, str]:
+            return {
+                m["name"]: m["host_org"] for g in bulletin_preview(org, period) for m in g.members
+            }
+
+        # 陈流动 moves to a host outside 工委 today: last month's and older bulletins, sent
+        # late, still count him at 驻深圳支部, and the new host's do not count him at all.
+        east = create_org("城东流动党员支部", "branch", _org("区委"))
+        record_flow(admin, chen, "change_host", today, to_org=east)
+        db.session.flush()
+        for period in (last_month, oldest):
+            assert listed(committee, period) == {"陈流动": "驻深圳支部", "周外出": "驻深圳支部"}
+            assert listed(east, period) == {}
+        # Moving again keeps those months as the first move left them.
+        west = create_org("城西流动党员支部", "branch", _org("区委"))
+        record_flow(admin, chen, "change_host", today, to_org=west)
+        db.session.flush()
+        assert listed(committee, last_month)["陈流动"] == "驻深圳支部"
+        assert listed(west, last_month) == {} and listed(east, last_month) == {}
+        kept = db.session.scalars(
+            select(MemberMonth.host_org_id).where(MemberMonth.member_id == chen.id)
+        ).all()
+        assert len(kept) == MONTHS_KEPT and set(kept) == {_org("驻深圳支部").id}
 
 
 def test_preview_page_shows_the_numbers(app, client, world, hosted):
