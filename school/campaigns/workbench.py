@@ -74,7 +74,7 @@ def unfinished(
         kept = _kept.get(key)
     if kept is not None and now - kept[0] < KEEP:
         return kept[1]
-    count = progress.unfinished(campaign, org, today)
+    count = progress.unfinished(campaign, org)
     took = clock() - now
     with _lock:
         if took > SLOW:

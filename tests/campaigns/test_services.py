@@ -340,6 +340,49 @@ def test_report_counts_equal_each_members_own_standing(app, engine, campaign_wit
             )
 
 
+def test_the_unfinished_count_is_the_members_own_standings(app, campaign_with_everything):
+    """The workbench's count reads the requirements set-based; it must agree with each member's
+    standing, through every requirement a member can miss."""
+    campaign_id, exam_id = campaign_with_everything
+    with app.app_context():
+        campaign = progress.load(campaign_id)
+        today, exam = local_today(), db.session.get(Quiz, exam_id)
+
+        def agree() -> int:
+            for name in ("区委", "一支部", "二支部", "市委"):
+                truth = _truth(campaign, name, today)
+                assert progress.unfinished(campaign, find_org(name)) == (
+                    truth.total() - truth["finished"]
+                ), name
+            truth = _truth(campaign, "区委", today)
+            return truth["finished"]
+
+        assert agree() == 1  # 张党员 only
+        secretary = _user("secretary")
+        _finish(secretary, _rules())
+        assert agree() == 1  # the course, not yet the exam
+        pass_quiz(secretary, exam)
+        assert agree() == 2
+        campaign.hours_target = Decimal(3)  # 2 学时 each so far: neither has enough now
+        assert agree() == 0
+        on_deadline = datetime.combine(campaign.deadline, time(23, 30), local_zone())
+        archive.append_offline(
+            secretary,
+            title="讲座",
+            hours=Decimal(1),
+            completed_at=on_deadline,
+            recorded_by=_user("admin"),
+        )
+        assert agree() == 1
+        # Without any requirement left, everyone targeted has finished.
+        campaign.hours_target = None
+        for item in list(campaign.items):
+            item.required = False
+        assert agree() == len(
+            db.session.scalars(select(User).where(progress.targeted(campaign))).all()
+        )
+
+
 def test_the_member_list_runs_a_fixed_number_of_statements(app, engine, campaign_with_everything):
     campaign_id, _ = campaign_with_everything
     with app.app_context():
