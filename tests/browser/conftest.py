@@ -42,6 +42,11 @@ def _server_env(database_url: str, tmp: Path) -> dict[str, str]:
     return env
 
 
+# Settings no environment variable reaches: passwords hashed with the suite's light argon2
+# profile (as everywhere else in the tests), so that a hundred logins and the demo's accounts do
+# not each spend a production hash's 0.1-0.3 s of CPU. What the pages do is the same.
+_TEST_ONLY = {"FAST_PASSWORD_HASHING": True}
+
 # What `make run` builds besides the database: copied with it for every server.
 _FOLDERS = ("media", "uploads", "search-index")
 
@@ -60,7 +65,7 @@ def demo_school(backend: str, built_once: BuiltOnce, tmp_path_factory) -> tuple[
         app = None
         try:
             with _environment(_server_env(database_url, tmp)):
-                app = create_app()
+                app = create_app(_TEST_ONLY)
                 for command in (["db", "upgrade"], ["content", "import"], ["demo", "load"]):
                     flask(app, *command)
         except BaseException:
@@ -207,7 +212,7 @@ def server(demo_school: tuple[str, Path], backend: str, tmp_path_factory) -> Ite
     bodies = _Bodies()
     try:
         with _environment(_server_env(database_url, tmp)):
-            app = create_app()
+            app = create_app(_TEST_ONLY)
         http = make_server(
             "127.0.0.1", 0, bodies.app(app), threaded=True, request_handler=bodies.handler()
         )
