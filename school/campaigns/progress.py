@@ -327,8 +327,7 @@ def finishers(campaign: Campaign) -> ColumnElement[bool]:
             .where(ArchiveEntry.completed_at >= start, ArchiveEntry.completed_at < end)
             .group_by(ArchiveEntry.member_id)
             .having(
-                func.sum(type_coerce(ArchiveEntry.hours, Integer))
-                >= _tenths(campaign.hours_target)
+                func.sum(type_coerce(ArchiveEntry.hours, Integer)) >= _tenths(campaign.hours_target)
             )
         )
     return and_(true(), *[User.id.in_(ids) for ids in met])

@@ -30,20 +30,16 @@ from school.forum.models import (
 )
 from school.forum.permissions import (
     can_accept,
-    can_forward,
     can_reply,
-    can_supervise,
     can_withdraw,
     faq_refusal,
     handles,
     manages,
-    reads_as_staff,
     sees_identity,
 )
 from school.notifications.services import notify
 from school.orgs.models import Organisation
 from school.orgs.scope import in_subtrees, read_roots, staff_of
-from school.orgs.services import OrgError, lookup_org
 
 TITLE_MAX, BODY_MAX = 120, 20_000
 # The two sides of a floating member's membership a ticket can go to.
@@ -108,7 +104,10 @@ def handlers(thread: Thread) -> list[User]:
     )
 
 
-def _event(thread: Thread, actor: User, action: str, detail: str = "", internal=False) -> None:
+def record_event(
+    thread: Thread, actor: User, action: str, detail: str = "", internal=False
+) -> None:
+    """Add a step to the item's history (internal: shown to staff only)."""
     db.session.add(
         ThreadEvent(
             thread_id=thread.id, actor_id=actor.id, action=action, detail=detail, internal=internal
@@ -116,7 +115,8 @@ def _event(thread: Thread, actor: User, action: str, detail: str = "", internal=
     )
 
 
-def _url(thread: Thread) -> str:
+def thread_url(thread: Thread) -> str:
+    """The item's page, for notifications."""
     return f"/forum/threads/{thread.id}"
 
 
@@ -195,7 +195,7 @@ def create_thread(author: User, new: NewThread, now: datetime | None = None) -> 
         handlers(thread),
         "new",
         f"新的{thread.board_label}：{thread.title}",
-        _url(thread),
+        thread_url(thread),
         exclude=author,
     )
     return thread
@@ -251,7 +251,7 @@ def reply(
                 [thread.forwards[-1].actor],
                 "forwarded",
                 f"您转办的“{thread.title}”已由{thread.org.name}答复",
-                _url(thread),
+                thread_url(thread),
                 exclude=user,
             )
         thread.first_reply_at = thread.first_reply_at or now
@@ -261,11 +261,17 @@ def reply(
             [thread.author],
             "reply",
             f"您的{thread.board_label}“{thread.title}”有了答复",
-            _url(thread),
+            thread_url(thread),
             exclude=user,
         )
     else:
-        notify(handlers(thread), "reply", f"“{thread.title}”有新的回复", _url(thread), exclude=user)
+        notify(
+            handlers(thread),
+            "reply",
+            f"“{thread.title}”有新的回复",
+            thread_url(thread),
+            exclude=user,
+        )
     db.session.flush()
     return post
 
@@ -277,9 +283,13 @@ def accept(user: User, thread: Thread, post: Post) -> None:
     for other in thread.posts:
         other.accepted = other.id == post.id
     thread.state, thread.closed_at = "resolved", utcnow()
-    _event(thread, user, "accept", "提问人采纳了答复")
+    record_event(thread, user, "accept", "提问人采纳了答复")
     notify(
-        [post.author], "answer", f"您在“{thread.title}”的答复被采纳了", _url(thread), exclude=user
+        [post.author],
+        "answer",
+        f"您在“{thread.title}”的答复被采纳了",
+        thread_url(thread),
+        exclude=user,
     )
     db.session.flush()
     domain_events.answer_accepted.send(post.author, thread=thread, post=post, by=user)
@@ -290,7 +300,7 @@ def withdraw(user: User, thread: Thread) -> None:
     if not can_withdraw(user, thread):
         raise ForumError("只能撤回自己尚未办结的事项。")
     thread.state, thread.closed_at = "withdrawn", utcnow()
-    _event(thread, user, "withdraw", "提交人撤回")
+    record_event(thread, user, "withdraw", "提交人撤回")
     db.session.flush()
 
 
@@ -311,12 +321,12 @@ def change_state(user: User, thread: Thread, to_state: str) -> None:
     before = thread.state_label
     thread.state = to_state
     thread.closed_at = utcnow() if to_state in ("closed", "resolved") else None
-    _event(thread, user, "state", f"{before} → {thread.state_label}")
+    record_event(thread, user, "state", f"{before} → {thread.state_label}")
     notify(
         [thread.author],
         "state",
         f"您的{thread.board_label}“{thread.title}”：{thread.state_label}",
-        _url(thread),
+        thread_url(thread),
         exclude=user,
     )
     db.session.flush()
@@ -329,270 +339,19 @@ def assign(user: User, thread: Thread, assignee: User) -> None:
     if not handles(assignee, thread):
         raise ForumError("只能分派给负责这个事项的党组织的工作人员。")
     thread.assignee_id = assignee.id
-    _event(thread, user, "assign", f"分派给 {assignee.name}", internal=True)
+    record_event(thread, user, "assign", f"分派给 {assignee.name}", internal=True)
     if thread.state == "submitted":
         thread.state = "accepted"
-        _event(thread, user, "state", "已提交 → 已受理")
+        record_event(thread, user, "state", "已提交 → 已受理")
         notify(
             [thread.author],
             "state",
             f"您的{thread.board_label}“{thread.title}”已受理",
-            _url(thread),
+            thread_url(thread),
             exclude=user,
         )
-    notify([assignee], "assigned", f"分派给您：{thread.title}", _url(thread), exclude=user)
+    notify([assignee], "assigned", f"分派给您：{thread.title}", thread_url(thread), exclude=user)
     db.session.flush()
-
-
-# --- handing an item on (转办) and supervised deadlines (督办) ----------------------------------
-
-FORWARD_REASON_MAX = 200
-# A supervised deadline is a date within the coming year.
-DEADLINE_MAX_DAYS = 366
-
-
-@dataclass(frozen=True)
-class ForwardTarget:
-    org: Organisation
-    label: str  # why it is offered: 流出地 / 流入地 / 上级
-
-
-def forward_targets(thread: Thread) -> list[ForwardTarget]:
-    """Where the item's handlers may hand it on: the member's home and host organisations and
-    every organisation above the one handling it, never that one itself nor a closed one
-    (admins may also name any other organisation)."""
-    current = thread.org
-    if current is None:
-        return []
-    author = thread.author
-    offered = [
-        (author.home_org, SIDES["home"]),
-        (author.host_org, SIDES["host"]),
-    ]
-    above = current.line_ids[:-1]
-    if above:
-        by_id = {
-            o.id: o
-            for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(above)))
-        }
-        offered += [(by_id[i], "上级") for i in reversed(above) if i in by_id]
-    targets: list[ForwardTarget] = []
-    for org, label in offered:
-        if org is None or org.id == current.id or not org.is_open:
-            continue
-        if any(t.org.id == org.id for t in targets):
-            continue
-        targets.append(ForwardTarget(org, label))
-    return targets
-
-
-def find_target(user: User, org_id: int | None, code: str = "") -> Organisation | None:
-    """The organisation a forward form names: by its id from the list, or (admins only) by a
-    code or full name typed in. None: nothing chosen, or no such organisation."""
-    code = (code or "").strip()
-    if code:
-        if not user.is_admin:
-            raise ForumError("只有管理员可以转交给列表以外的党组织。")
-        try:
-            return lookup_org(code, user)
-        except OrgError as exc:
-            raise ForumError(str(exc)) from None
-    return db.session.get(Organisation, org_id) if org_id else None
-
-
-def parse_due(text: str | None) -> date | None:
-    """A deadline as typed or picked (年-月-日); None when left empty."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ForumError("请按“年-月-日”填写督办期限，例如 2026-12-31。") from None
-
-
-def _check_due(due_on: date, today: date) -> None:
-    if due_on < today:
-        raise ForumError("督办期限不能早于今天。")
-    if due_on > today + timedelta(days=DEADLINE_MAX_DAYS):
-        raise ForumError("督办期限最长一年。")
-
-
-def _locked(thread: Thread) -> Thread:
-    """The thread's row locked and read again (with its hops and deadline): two staff acting at
-    once take turns, and the second sees what the first did."""
-    locked = db.session.scalar(
-        select(Thread)
-        .where(Thread.id == thread.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    db.session.expire(locked, ["forwards", "supervision", "org"])
-    return locked
-
-
-def _supervisor(thread: Thread) -> Organisation:
-    """Who watches a deadline set now: the organisation that last handed the item on, else the
-    parent of the one handling it (the top of the tree watches itself)."""
-    if thread.forwards:
-        return thread.forwards[-1].from_org
-    return thread.org.parent or thread.org
-
-
-def _supervise(
-    thread: Thread, user: User, org: Organisation, due_on: date, now: datetime
-) -> Supervision:
-    supervision = thread.supervision
-    if supervision is None:
-        supervision = Supervision(thread_id=thread.id)
-        db.session.add(supervision)
-    supervision.org_id, supervision.org = org.id, org
-    supervision.due_on, supervision.set_by_id, supervision.set_at = due_on, user.id, now
-    _event(thread, user, "deadline", f"督办：{org.name}，{due_on:%Y-%m-%d} 前答复", internal=True)
-    return supervision
-
-
-def forward(
-    user: User,
-    thread: Thread,
-    target: Organisation | None,
-    reason: str,
-    *,
-    from_org_id: int | None = None,
-    due_on: date | None = None,
-    now: datetime | None = None,
-) -> Forward:
-    """Hand an open item to another organisation (转办), with a reason and, if given, a
-    supervised deadline: its staff handle it from now (a new item to them: unassigned,
-    unanswered), the organisations that handed it on keep reading it, and the member is told
-    where it went. ``from_org_id`` is the handling organisation the form was shown with: a form
-    sent twice hands the item on once, and a second forward at the same moment is refused."""
-    now = now or utcnow()
-    thread = _locked(thread)
-    if not reads_as_staff(user, thread):
-        raise ForumError("您不能转办这个事项。")
-    if from_org_id is not None and thread.org_id != from_org_id:
-        last = thread.forwards[-1] if thread.forwards else None
-        if (
-            last is not None
-            and last.actor_id == user.id
-            and last.from_org_id == from_org_id
-            and target is not None
-            and last.to_org_id == target.id
-        ):
-            return last  # the same form again: it was handed on already
-        where = thread.org.name if thread.org is not None else "其他经办人"
-        raise ForumError(f"这个事项刚刚已转交{where}办理，请刷新页面后再看。")
-    if thread.org is None or thread.is_faq_copy:
-        raise ForumError("只有交给党组织办理的事项可以转办。")
-    if not thread.is_open:
-        raise ForumError("事项已办结或已撤回，不能转办。")
-    if not can_forward(user, thread):
-        raise ForumError("您不能转办这个事项。")
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ForumError("请填写转办理由。")
-    if len(reason) > FORWARD_REASON_MAX:
-        raise ForumError(f"转办理由最多 {FORWARD_REASON_MAX} 个字。")
-    if target is None:
-        raise ForumError("请选择要转交的党组织。")
-    source = thread.org
-    if target.id == source.id:
-        raise ForumError(f"这个事项已经由{source.name}办理，请选择其他党组织。")
-    if not target.is_open:
-        raise ForumError(f"{target.name}已撤销，不能转交。")
-    if not user.is_admin and target.id not in {t.org.id for t in forward_targets(thread)}:
-        raise ForumError("只能转交上级党组织，或提交人的流出地、流入地党组织。")
-    if due_on is not None:
-        _check_due(due_on, local_today(now))
-        if thread.supervision is not None and not can_supervise(user, thread):
-            held = thread.supervision
-            raise ForumError(
-                f"这个事项已由{held.org.name}督办（{held.due_on:%Y-%m-%d} 前答复），"
-                "转办时不能另设期限。"
-            )
-    hop = Forward(
-        thread_id=thread.id,
-        from_org_id=source.id,
-        to_org_id=target.id,
-        actor_id=user.id,
-        reason=reason,
-        due_on=due_on,
-        created_at=now,
-    )
-    db.session.add(hop)
-    # The receiving organisation starts from the beginning: the answer deadline counts from
-    # now, nobody of theirs is assigned yet, and it waits for them to accept it.
-    thread.org = target
-    thread.routed_at = thread.last_activity_at = now
-    thread.first_reply_at = None
-    thread.assignee_id = None
-    thread.state = "pending" if thread.board == "qa" else "submitted"
-    _event(thread, user, "forward", f"转交{target.name}办理")
-    db.session.flush()
-    db.session.expire(thread, ["forwards"])
-    if due_on is not None:
-        _supervise(thread, user, source, due_on, now)
-    # The member learns where the item is now, not why: the reason is written between
-    # organisations and may judge the case or name others.
-    notify(
-        [thread.author],
-        "state",
-        f"您的{thread.board_label}“{thread.title}”已转交{target.name}办理",
-        _url(thread),
-        exclude=user,
-    )
-    notify(
-        handlers(thread),
-        "forwarded",
-        f"{source.name}转来{thread.board_label}：{thread.title}",
-        _url(thread),
-        exclude=user,
-    )
-    db.session.flush()
-    return hop
-
-
-def set_deadline(
-    user: User, thread: Thread, due_on: date | None, now: datetime | None = None
-) -> None:
-    """Set, move or (with None) lift an open item's supervised deadline (督办)."""
-    now = now or utcnow()
-    thread = _locked(thread)
-    if thread.org is None or thread.is_faq_copy:
-        raise ForumError("只有交给党组织办理的事项可以督办。")
-    if not thread.is_open:
-        raise ForumError("事项已办结或已撤回，不能督办。")
-    if not can_supervise(user, thread):
-        held = thread.supervision
-        if held is not None and manages(user, thread):
-            raise ForumError(f"督办期限由{held.org.name}设定，只有其工作人员可以更改。")
-        raise ForumError("您不能为这个事项设定督办期限。")
-    held = thread.supervision
-    if due_on is None:
-        if held is None:
-            raise ForumError("请填写督办期限。")
-        db.session.delete(held)
-        _event(thread, user, "deadline", "取消督办", internal=True)
-    else:
-        _check_due(due_on, local_today(now))
-        if held is not None and held.due_on == due_on:
-            return  # the same date again
-        _supervise(thread, user, held.org if held else _supervisor(thread), due_on, now)
-    db.session.flush()
-    db.session.expire(thread, ["supervision"])
-
-
-def forwards(thread: Thread) -> list[Forward]:
-    """Every hop of the item, oldest first, with who handed it on."""
-    return list(
-        db.session.scalars(
-            select(Forward)
-            .where(Forward.thread_id == thread.id)
-            .options(selectinload(Forward.actor))
-            .order_by(Forward.id)
-        )
-    )
 
 
 MODERATION = {
@@ -612,7 +371,7 @@ def moderate(user: User, thread: Thread, action: str) -> None:
         raise ForumError("您不能管理这个主题。")
     field, value, label = MODERATION[action]
     setattr(thread, field, value)
-    _event(thread, user, action, label)
+    record_event(thread, user, action, label)
     db.session.flush()
 
 
@@ -623,12 +382,12 @@ def promote_faq(user: User, thread: Thread) -> None:
     if thread.visibility != "public":
         raise ForumError("不公开的问题只能整理为匿名常见问题。")
     thread.faq = True
-    _event(thread, user, "faq", "设为常见问题")
+    record_event(thread, user, "faq", "设为常见问题")
     notify(
         [thread.author],
         "faq",
         f"您的提问“{thread.title}”被选为常见问题",
-        _url(thread),
+        thread_url(thread),
         exclude=user,
     )
     db.session.flush()
@@ -727,7 +486,7 @@ def publish_faq_copy(
             created_at=now,
         )
     )
-    _event(copy, user, "faq_copy", "由不公开的提问匿名整理为常见问题", internal=True)
+    record_event(copy, user, "faq_copy", "由不公开的提问匿名整理为常见问题", internal=True)
     db.session.expire(question, ["faq_copy"])
     until = to_local(objection_until(copy))
     notify(
@@ -735,7 +494,7 @@ def publish_faq_copy(
         "faq",
         f"您的提问“{question.title}”已去掉个人信息，整理为常见问题公开。如不同意公开，"
         f"请在 {until.month} 月 {until.day} 日前在提问页点“不同意公开”，之后也可以随时提出。",
-        _url(question),
+        thread_url(question),
         exclude=user,
     )
     db.session.flush()
@@ -760,7 +519,7 @@ def object_to_faq(user: User, question: Thread, reason: str, now: datetime | Non
         return False
     copy.state, copy.closed_at = "withdrawn", now or utcnow()
     reason = " ".join(reason.split())[:OBJECTION_REASON_MAX]
-    _event(
+    record_event(
         copy,
         user,
         "faq_objection",
@@ -771,7 +530,7 @@ def object_to_faq(user: User, question: Thread, reason: str, now: datetime | Non
         [copy.author],
         "faq",
         f"提问人不同意公开，常见问题“{copy.title}”已撤下",
-        _url(copy),
+        thread_url(copy),
         exclude=user,
     )
     db.session.flush()
@@ -784,7 +543,7 @@ def publish_reply(user: User, post: Post) -> None:
     if thread.board != "suggestion" or not post.official or not manages(user, thread):
         raise ForumError("只有经办人员的正式答复可以公开。")
     post.public_reply = True
-    _event(thread, user, "publish", "公开答复")
+    record_event(thread, user, "publish", "公开答复")
     db.session.flush()
 
 
@@ -836,7 +595,7 @@ def hide_post(user: User, post: Post, hidden: bool) -> None:
     if not handles(user, post.thread):
         raise ForumError("您不能管理这个主题。")
     post.hidden = hidden
-    _event(
+    record_event(
         post.thread,
         user,
         "hide_post" if hidden else "unhide_post",
@@ -892,7 +651,7 @@ def report_abuse(user: User, thread: Thread, post: Post | None, reason: str) -> 
             handlers(thread),
             "report",
             f"有人举报了“{thread.title}”中的内容",
-            _url(thread),
+            thread_url(thread),
             exclude=user,
         )
     db.session.flush()

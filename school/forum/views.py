@@ -20,7 +20,7 @@ from school.auth.models import User
 from school.clock import local_today
 from school.courses.models import Lesson
 from school.db import db
-from school.forum import services
+from school.forum import forwarding, services
 from school.forum.forms import IMAGE_LIMIT, EditForm, FaqCopyForm, ReplyForm, ThreadForm
 from school.forum.models import (
     BOARDS,
@@ -187,7 +187,7 @@ def _thread_page(thread: Thread, form: ReplyForm):
     staff = handles(current_user, thread)
     # Staff of an organisation that handed the item on read it as staff do, but no longer act.
     reader = staff or reads_as_staff(current_user, thread)
-    forwarding = can_forward(current_user, thread)
+    may_forward = can_forward(current_user, thread)
     # Staff tools, and why FAQ is not offered, are for staff and instructors, never members; a
     # FAQ copy says what it is instead.
     faq_tools = (
@@ -206,9 +206,9 @@ def _thread_page(thread: Thread, form: ReplyForm):
         staff=staff,
         reader=reader,
         handed_on=reader and not staff,
-        hops=services.forwards(thread) if reader and thread.org else [],
-        can_forward=forwarding,
-        targets=services.forward_targets(thread) if forwarding else [],
+        hops=forwarding.forwards(thread) if reader and thread.org else [],
+        can_forward=may_forward,
+        targets=forwarding.forward_targets(thread) if may_forward else [],
         can_supervise=reader and can_supervise(current_user, thread),
         past_due=reader and services.is_past_due(thread),
         today=local_today(),
@@ -300,16 +300,16 @@ def forward(thread_id: int):
     form = request.form
 
     def hand_on():
-        target = services.find_target(
+        target = forwarding.find_target(
             current_user, form.get("to", type=int), form.get("to_code", "")
         )
-        services.forward(
+        forwarding.forward(
             current_user,
             thread,
             target,
             form.get("reason", ""),
             from_org_id=form.get("from", type=int),
-            due_on=services.parse_due(form.get("due_on")),
+            due_on=forwarding.parse_due(form.get("due_on")),
         )
 
     return _act(thread, hand_on, "已转办，接收的党组织会收到通知。")
@@ -321,10 +321,10 @@ def deadline(thread_id: int):
     lift = request.form.get("lift") == "1"
 
     def supervise():
-        due_on = None if lift else services.parse_due(request.form.get("due_on"))
+        due_on = None if lift else forwarding.parse_due(request.form.get("due_on"))
         if due_on is None and not lift:
             raise ForumError("请填写督办期限。")
-        services.set_deadline(current_user, thread, due_on)
+        forwarding.set_deadline(current_user, thread, due_on)
 
     return _act(thread, supervise, "已取消督办。" if lift else "督办期限已设定。")
 

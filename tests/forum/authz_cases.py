@@ -11,7 +11,7 @@ Handing an item on (转办) and its deadline (督办): tests/forum/test_forwardi
 
 from school.auth.models import User
 from school.db import db
-from school.forum import services
+from school.forum import forwarding, services
 from school.orgs.services import find_org
 
 _HANDLERS = {"secretary": 200, "viewer": 200, "admin": 200}
@@ -134,7 +134,7 @@ def objects(world, tmp_path) -> dict:
         member, services.NewThread("help", "工资拖欠", "在深圳被拖欠工资。", help_category="wages")
     )
     admin = db.session.get(User, world.admin)
-    services.forward(admin, forwarded, find_org("驻深圳支部"), "由流入地协调")
+    forwarding.forward(admin, forwarded, find_org("驻深圳支部"), "由流入地协调")
     return {
         "forwarded": forwarded.id,
         "faq_question": question.id,

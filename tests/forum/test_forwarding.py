@@ -18,7 +18,7 @@ from school.auth.models import User
 from school.clock import local_today
 from school.courses.models import Course
 from school.db import db
-from school.forum import services
+from school.forum import forwarding, services
 from school.forum.models import Forward, Post, Supervision, Thread, ThreadEvent
 from school.forum.workbench import workbench_part
 from school.notifications.models import Notification
@@ -362,7 +362,7 @@ def test_a_form_shown_before_someone_else_handed_it_on_is_refused(app, item):
 
 def _hand_on(thread_id: int, username: str, to: str, from_name: str):
     def action():
-        services.forward(
+        forwarding.forward(
             _user(username),
             db.session.get(Thread, thread_id),
             find_org(to),
