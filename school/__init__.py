@@ -80,6 +80,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.studio.file_views import bp as studio_files_bp
     from school.studio.review_views import bp as studio_review_bp
     from school.studio.views import bp as studio_bp
+    from school.targets import workbench as target_workbench
+    from school.targets.views import bp as targets_bp
     from school.workbench.page import workbench_page
     from school.workbench.views import bp as workbench_bp
 
@@ -122,6 +124,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         campaigns_bp,
         classes_bp,
         certificates_bp,
+        targets_bp,
         workbench_bp,
     ):
         app.register_blueprint(blueprint)
@@ -149,6 +152,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     workbench_page.register("essays", quiz_dashboard.dashboard_part)
     workbench_page.register("notices", notice_workbench.workbench_part)
     workbench_page.register("accounts", account_activation.workbench_part)
+    workbench_page.register("targets", target_workbench.workbench_part)
     member_page.register("card", card_services.member_page_part)
     member_list.register("classes", class_member_list.member_list_part)
     events.org_merged.connect(member_flows.record_merge)

@@ -35,6 +35,7 @@ from school.reports.models import Bulletin, Reminder, ReminderBatch, ReminderDel
 from school.search.models import SearchDocument, SearchOutbox
 from school.studio.files import CourseFile
 from school.studio.models import ContentRevision, Review, ReviewerGrant
+from school.targets.models import SelfReport, TargetIndicator, TargetScheme, TargetScore
 
 __all__ = [
     "AbuseReport",
@@ -85,8 +86,12 @@ __all__ = [
     "Revision",
     "SearchDocument",
     "SearchOutbox",
+    "SelfReport",
     "StaffGrant",
     "Tag",
+    "TargetIndicator",
+    "TargetScheme",
+    "TargetScore",
     "Theme",
     "Thread",
     "ThreadEvent",
