@@ -16,6 +16,7 @@ from school.courses.models import Course, Lesson, LessonStudy
 from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
 from school.demo import classes as demo_classes
+from school.demo import targets as demo_targets
 from school.demo.campaigns import demo_campaign
 from school.demo.credits import credit_branch_lecture
 from school.members.models import FlowEvent, ManagementNote
@@ -115,6 +116,7 @@ def load() -> None:
     demo_classes.load_past(committee_secretary, committee, floating)
     _demo_quizzes()
     demo_campaign(admin, city)
+    demo_targets.load(committee_secretary, committee, floating)
     # Last, so that every member above hears of them in 消息.
     _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
     db.session.commit()

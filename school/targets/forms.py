@@ -41,6 +41,7 @@ class IndicatorForm(FlaskForm):
     scorer_side = SelectField(
         "人工评分由",
         choices=options([("", "—"), *((k, f"{v}党组织") for k, v in SIDE_SHORT.items())]),
+        default="",
     )
 
 
