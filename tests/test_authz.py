@@ -43,6 +43,7 @@ from tests.search import authz_cases as search_cases
 from tests.studio import authz_cases as studio_cases
 from tests.studio import export_authz_cases as studio_export_cases
 from tests.studio import files_authz_cases as studio_files_cases
+from tests.targets import authz_cases as targets_cases
 
 ROLES = [
     "anonymous",
@@ -263,6 +264,7 @@ FEATURES = [
     campaigns_cases,
     classes_cases,
     certificates_cases,
+    targets_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 
