@@ -48,7 +48,7 @@ from school.clock import year_bounds
 from school.db import db, utcnow
 from school.forum.models import Post, Thread
 from school.orgs.models import Organisation
-from school.orgs.permissions import reads
+from school.orgs.permissions import manages, reads
 from school.orgs.scope import covers, read_roots, subtrees_in
 from school.targets.models import (
     DIMENSIONS,
@@ -123,8 +123,13 @@ def create_scheme(actor: User, org: Organisation, fields: SchemeFields) -> Targe
         raise TargetError("本组织这一年度已有同一范围的考核方案，请在原方案上修改或建立新版本。")
     scheme = TargetScheme(org=org, version=1, created_by_id=actor.id, status="draft")
     _assign(scheme, fields)
-    db.session.add(scheme)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(scheme)
+            db.session.flush()
+    except IntegrityError:
+        # Two staff creating the same scheme at once: the first one stands.
+        raise TargetError("本组织这一年度已有同一范围的考核方案。") from None
     return scheme
 
 
@@ -665,6 +670,13 @@ def schemes_for(member: User, year: int) -> list[TargetScheme]:
     return sorted(found, key=lambda s: (s.side != "host", -len(s.org.path), s.id))
 
 
+def current_schemes(member: User, today: date) -> list[TargetScheme]:
+    """The schemes a member's 目标管理 page offers: last year's whose appraisal period runs
+    now (a year-end appraisal held in January) first, then this year's."""
+    last = [s for s in schemes_for(member, today.year - 1) if s.in_period(today)]
+    return last + schemes_for(member, today.year)
+
+
 def result_for(member: User, year: int) -> TargetResult | None:
     """The member's target result of a year, for the appraisal and commendation to show.
 
@@ -894,30 +906,26 @@ def schemes_reaching(viewer: User, year: int) -> list[TargetScheme]:
 
 
 def pending_scores(viewer: User, year: int) -> int:
-    """Members of the year's published schemes with a manual indicator the viewer's side still
-    has to score (the workbench count): a statement per scheme of organisations they read."""
+    """Members of the year's published schemes the viewer manages who still wait for a score
+    of an indicator the scheme's own side gives (the workbench count): a statement per scheme.
+    Indicators the scheme leaves to the other side are counted on neither workbench."""
     pending = 0
-    for scheme in [
-        s for s in schemes_seen_by(viewer) if s.year == year and s.status == "published"
-    ]:
-        for side in SIDES:
-            manual = [i.id for i in scheme.indicators if i.is_manual and i.scorer_side == side]
-            if not manual or side != scheme.side:
-                continue
-            done = (
-                select(TargetScore.member_id)
-                .where(TargetScore.indicator_id.in_(manual))
-                .group_by(TargetScore.member_id)
-                .having(func.count(func.distinct(TargetScore.indicator_id)) >= len(manual))
-            )
-            pending += (
-                db.session.scalar(
-                    select(func.count(User.id)).where(
-                        covers(scheme.org, scheme.side), User.id.not_in(done)
-                    )
-                )
-                or 0
-            )
+    for scheme in schemes_seen_by(viewer):
+        if scheme.year != year or scheme.status != "published" or not manages(viewer, scheme.org):
+            continue
+        manual = [i.id for i in scheme.indicators if i.is_manual and i.scorer_side == scheme.side]
+        if not manual:
+            continue
+        done = (
+            select(TargetScore.member_id)
+            .where(TargetScore.indicator_id.in_(manual))
+            .group_by(TargetScore.member_id)
+            .having(func.count(func.distinct(TargetScore.indicator_id)) >= len(manual))
+        )
+        waiting = select(func.count(User.id)).where(
+            covers(scheme.org, scheme.side), User.id.not_in(done)
+        )
+        pending += db.session.scalar(waiting) or 0
     return pending
 
 

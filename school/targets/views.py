@@ -99,7 +99,7 @@ def _org_choices(scheme: TargetScheme | None = None) -> list[tuple[int, str]]:
 @bp.get("/targets/")
 @login_required
 def mine():
-    schemes = services.schemes_for(current_user, current_year())
+    schemes = services.current_schemes(current_user, local_today())
     if not schemes:
         return render_template("targets/mine.html", sheet=None, schemes=[])
     return _mine(schemes[0], SelfReportForm(), schemes)
@@ -127,7 +127,12 @@ def _mine(scheme: TargetScheme, form: SelfReportForm, schemes=None, status: int 
     ]
     return (
         render_template(
-            "targets/mine.html", sheet=sheet, form=form, schemes=others, limit=services.REPORT_MAX
+            "targets/mine.html",
+            sheet=sheet,
+            form=form,
+            schemes=others,
+            limit=services.REPORT_MAX,
+            sides=SIDE_SHORT,
         ),
         status,
     )
