@@ -322,6 +322,19 @@ def record_score(
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise TargetError(f"评语最多 {COMMENT_MAX} 个字。")
+    latest = db.session.scalar(
+        select(TargetScore)
+        .where(TargetScore.indicator_id == indicator.id, TargetScore.member_id == member.id)
+        .order_by(TargetScore.id.desc())
+        .limit(1)
+    )
+    if latest is not None and (latest.points, latest.comment, latest.scored_by_id) == (
+        points,
+        comment,
+        actor.id,
+    ):
+        # The same form sent twice: one score, not two lines of history.
+        return latest
     score = TargetScore(
         indicator_id=indicator.id,
         member_id=member.id,

@@ -237,8 +237,6 @@ def detail(scheme_id: int):
 
 
 def _detail(scheme: TargetScheme, form: IndicatorForm, status: int = 200):
-    if form.threshold.data is None and not form.errors:
-        form.threshold.data = None
     return (
         render_template(
             "targets/detail.html",
@@ -374,7 +372,12 @@ def members(scheme_id: int):
     state = request.args.get("state") if request.args.get("state") in FILTERS else None
     page = services.member_page(current_user, scheme, state, request.args.get("page", 1, type=int))
     return render_template(
-        "targets/members.html", scheme=scheme, page=page, state=state, filters=FILTERS
+        "targets/members.html",
+        scheme=scheme,
+        page=page,
+        state=state,
+        filters=FILTERS,
+        can_read=can_read_scheme(current_user, scheme),
     )
 
 

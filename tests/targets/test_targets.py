@@ -185,6 +185,9 @@ def test_staff_score_by_side_and_are_refused_elsewhere(app, world):
         ).status_code
         == 302
     )
+    # The same form sent twice: one score.
+    twice = post(committee, score_url, {"indicator": host_item, "points": 22, "comment": "好"})
+    assert twice.status_code == 302
     assert post(committee, score_url, {"indicator": home_item, "points": 10}).status_code == 403
     assert post(committee, score_url, {"indicator": host_item, "points": 26}).status_code == 400
     assert post(committee, score_url, {"indicator": host_item, "points": -1}).status_code == 400
