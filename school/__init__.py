@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.campaigns.page import detail_page_parts as campaign_page
     from school.campaigns.views import bp as campaigns_bp
     from school.cards import services as card_services
+    from school.cards.page import card_page
     from school.cards.views import bp as cards_bp
     from school.certificates import issuing as certificates
     from school.certificates import parts as certificate_parts
@@ -47,6 +48,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.forum import services as forum_services
     from school.forum import workbench as forum_workbench
     from school.forum.views import bp as forum_bp
+    from school.honours import evidence as honour_evidence
+    from school.honours import parts as honour_parts
+    from school.honours.views import bp as honours_bp
     from school.members import flows as member_flows
     from school.members import transfers as member_transfers
     from school.members.list_actions import member_list
@@ -125,6 +129,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         classes_bp,
         certificates_bp,
         targets_bp,
+        honours_bp,
         workbench_bp,
     ):
         app.register_blueprint(blueprint)
@@ -175,6 +180,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     archive_page.register("certificates", certificate_parts.archive_part)
     class_page.register("certificates", certificate_parts.class_part)
     campaign_page.register("certificates", certificate_parts.campaign_part)
+    # Commendation: honours on the archive and the card (not 学时), its counts on the workbench,
+    # and the evidence beside a nomination, which targets and appraisals may add to.
+    archive_page.register("honours", honour_parts.archive_part)
+    card_page.register("honours", honour_parts.card_part)
+    workbench_page.register("honours", honour_parts.workbench_part)
+    honour_evidence.nomination_evidence.register("archive", honour_evidence.archive_part)
     # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder

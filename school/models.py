@@ -17,6 +17,7 @@ from school.courses.models import (
 )
 from school.credits.models import CreditBatch, CreditBatchMember
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
+from school.honours.models import Cosign, Honour, HonourRound, Nomination, Objection, Step
 from school.members.models import FlowEvent, ManagementNote, Transfer
 from school.notices.models import Notice, NoticeRead
 from school.notifications.models import Notification
@@ -54,6 +55,7 @@ __all__ = [
     "Certificate",
     "ClassSession",
     "ContentRevision",
+    "Cosign",
     "Course",
     "CourseCompletion",
     "CourseFile",
@@ -62,6 +64,8 @@ __all__ = [
     "CreditBatchMember",
     "Enrolment",
     "FlowEvent",
+    "Honour",
+    "HonourRound",
     "Lesson",
     "LessonCompletion",
     "LessonStudy",
@@ -69,9 +73,11 @@ __all__ = [
     "ManagementNote",
     "MemberCard",
     "Module",
+    "Nomination",
     "Notice",
     "NoticeRead",
     "Notification",
+    "Objection",
     "Organisation",
     "Post",
     "Question",
@@ -88,6 +94,7 @@ __all__ = [
     "SearchOutbox",
     "SelfReport",
     "StaffGrant",
+    "Step",
     "Tag",
     "TargetIndicator",
     "TargetScheme",

@@ -40,7 +40,7 @@ LAYERS: list[set[str]] = [
     {"courses", "archive", "notifications", "workbench"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
     {"campaigns", "classes", "credits"},
-    {"reports", "search", "studio", "certificates", "targets"},
+    {"reports", "search", "studio", "certificates", "targets", "honours"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.
     {"__init__", "models", "cli", "demo", "backup"},
 ]

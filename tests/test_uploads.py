@@ -78,6 +78,8 @@ def test_every_view_that_takes_a_file_declares_its_kind(app):
         "quiz_manage.bank_import": "QUIZ_IMPORT_MAX_MB",
         "studio_files.upload": "LESSON_VIDEO_MAX_MB",
         "studio_files.docx_import": "DOCX_MAX_MB",
+        # An objection in a 公示 carries an image as a suggestion does.
+        "honours.object_to": "FORUM_IMAGE_MAX_MB",
     }
 
 

@@ -21,6 +21,7 @@ from school.archive.services import log_access
 from school.auth.models import User
 from school.cards import services
 from school.cards.forms import PHOTO_LIMIT, PhotoForm, RecordForm
+from school.cards.page import card_page
 from school.cards.permissions import (
     can_add_record,
     can_read_card,
@@ -74,6 +75,7 @@ def mine():
         expires_ms=_epoch_ms(card.expires_at),
         zone=current_app.config["TIMEZONE"],
         photo_form=PhotoForm(),
+        **card_page.context(current_user, current_user),
     )
 
 
@@ -164,6 +166,7 @@ def _verify_page(token: str, scan: services.Scan, form: RecordForm | None):
             can_add=can_add_record(current_user, member),
             form=form or RecordForm(occurred_on=to_local(utcnow()).date()),
             record_kinds=RECORD_KINDS,
+            **card_page.context(current_user, member),
         )
     elif member is not None and scan.shows_holder:
         # Two values, not the member: the template cannot show what it is not given.
