@@ -29,6 +29,7 @@ from tests.courses import authz_cases as courses_cases
 from tests.credits import authz_cases as credits_cases
 from tests.factories import build_world
 from tests.forum import authz_cases as forum_cases
+from tests.honours import authz_cases as honours_cases
 from tests.members import authz_cases as members_cases
 from tests.members import roster_authz_cases as roster_cases
 from tests.members import transfer_authz_cases as transfer_cases
@@ -265,6 +266,7 @@ FEATURES = [
     classes_cases,
     certificates_cases,
     targets_cases,
+    honours_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -1,5 +1,7 @@
 """Commendation (评先评优): the round's life and each nomination's, as plain typed services.
 
+Notification links are plain paths: services also run outside a request (the demo loader).
+
 Round: ``nominating`` (nominations until the deadline, reviews until the 公示 starts) →
 ``notice`` (the 公示: ``notice_days`` days from the day it starts, both ends included; members
 of the subtree may object) → ``published`` (after the period, with no open objection: each
@@ -18,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -203,7 +204,7 @@ def _notify_level(nomination: Nomination) -> None:
         staff,
         "honour",
         f"有一项“{nomination.round.title}”推荐等待您审核。",
-        url_for("honours.nomination", nomination_id=nomination.id),
+        f"/manage/honours/nominations/{nomination.id}",
     )
 
 
@@ -340,7 +341,7 @@ def review(actor: User, nomination: Nomination, *, approve: bool, comment: str) 
             [nomination.nominator],
             "honour",
             f"您提交的“{nomination.round.title}”推荐被退回，请查看理由后修改。",
-            url_for("honours.revise", nomination_id=nomination.id),
+            f"/honours/nominations/{nomination.id}/revise",
         )
         db.session.flush()
         return nomination
@@ -455,7 +456,7 @@ def object_to(
         db.session.scalars(staff_of([round_.org_id], managing=True)),
         "honour",
         f"“{round_.title}”公示收到一条异议，请处理。",
-        url_for("honours.round_page", round_id=round_.id, _anchor="objections"),
+        f"/manage/honours/{round_.id}#objections",
         exclude=actor,
     )
     return objection
@@ -481,7 +482,7 @@ def resolve(actor: User, objection: Objection, *, upheld: bool, text: str) -> Ob
         [objection.author],
         "honour",
         f"您对“{round_.title}”公示提出的异议已处理：{verdict}。",
-        url_for("honours.notice", round_id=round_.id, _anchor=f"objection-{objection.id}"),
+        f"/honours/rounds/{round_.id}/notice#objection-{objection.id}",
     )
     db.session.flush()
     return objection
@@ -534,7 +535,7 @@ def publish(actor: User, round_: HonourRound, today: date | None = None) -> list
             [member],
             "honour",
             f"您被{round_.org.name}评为{round_.year} 年度“{round_.title}”。",
-            url_for("honours.mine"),
+            "/honours/",
         )
     round_.state, round_.published_at = "published", utcnow()
     db.session.flush()
