@@ -13,10 +13,10 @@ from school.db import db
 from tests.conftest import login
 
 # The login, the years with entries, the year's entries with who recorded them, the member's
-# certificates (however many).
-ARCHIVE = 4
+# certificates and honours (however many).
+ARCHIVE = 5
 # The printed sheet has no site header (no menu, no unread count) but names the organisation.
-PRINT = 5
+PRINT = 6
 
 
 @pytest.mark.parametrize("entries", [1, 6])
