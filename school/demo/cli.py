@@ -19,6 +19,7 @@ from school.demo import classes as demo_classes
 from school.demo import targets as demo_targets
 from school.demo.campaigns import demo_campaign
 from school.demo.credits import credit_branch_lecture
+from school.demo.honours import demo_round
 from school.members.models import FlowEvent, ManagementNote
 from school.notices.services import create_notice
 from school.orgs.services import create_org, find_org
@@ -117,6 +118,7 @@ def load() -> None:
     _demo_quizzes()
     demo_campaign(admin, city)
     demo_targets.load(committee_secretary, committee, floating)
+    demo_round(admin, city, committee_secretary, floating)
     # Last, so that every member above hears of them in 消息.
     _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
     db.session.commit()

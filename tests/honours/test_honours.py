@@ -298,6 +298,7 @@ def test_a_round_from_nomination_to_honour(app, world):
     assert "优秀共产党员" in _page(member.get("/card"))
     assert "优秀共产党员" in _page(member.get("/honours/"))
     assert "优秀共产党员" not in _page(other.get("/archive/"))
+    assert "表彰名单" in _page(other.get(notice)) and "已公布" in _page(district.get(base))
 
 
 def test_committees_hosts_revocations_and_upheld_objections(app, world):
