@@ -17,7 +17,7 @@ from school.courses.models import (
 )
 from school.credits.models import CreditBatch, CreditBatchMember
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
-from school.honours.models import Cosign, Honour, HonourRound, Nomination, Objection, Step
+from school.honours.models import Cosign, Honour, HonourRound, Nomination, NominationStep, Objection
 from school.members.models import FlowEvent, ManagementNote, Transfer
 from school.notices.models import Notice, NoticeRead
 from school.notifications.models import Notification
@@ -74,6 +74,7 @@ __all__ = [
     "MemberCard",
     "Module",
     "Nomination",
+    "NominationStep",
     "Notice",
     "NoticeRead",
     "Notification",
@@ -94,7 +95,6 @@ __all__ = [
     "SearchOutbox",
     "SelfReport",
     "StaffGrant",
-    "Step",
     "Tag",
     "TargetIndicator",
     "TargetScheme",

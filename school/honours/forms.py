@@ -68,6 +68,10 @@ class ObjectionForm(FlaskForm):
     image = UploadField("附图（可选，JPG/PNG/GIF/WebP，{limit} 以内）", IMAGE_LIMIT)
 
 
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("撤销理由", validators=required_text("撤销理由", COMMENT_MAX))
+
+
 class ResolveForm(FlaskForm):
     decision = RadioField(
         "处理结果",

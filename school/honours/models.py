@@ -137,7 +137,7 @@ class Nomination(Base):
     nominator: Mapped[User] = relationship(foreign_keys=[nominator_id])
     origin_org: Mapped[Organisation] = relationship(foreign_keys=[origin_org_id])
     level_org: Mapped[Organisation | None] = relationship(foreign_keys=[level_org_id])
-    steps: Mapped[list[Step]] = relationship(order_by="Step.id", viewonly=True)
+    steps: Mapped[list[NominationStep]] = relationship(order_by="NominationStep.id", viewonly=True)
     cosigns: Mapped[list[Cosign]] = relationship(order_by="Cosign.id", viewonly=True)
 
     @property
@@ -149,7 +149,7 @@ class Nomination(Base):
         return NOMINATION_STATES[self.state]
 
 
-class Step(Base):
+class NominationStep(Base):
     """One thing done to a nomination, by whom, at which level, with what comment: appended."""
 
     __tablename__ = "honour_steps"

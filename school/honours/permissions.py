@@ -136,10 +136,10 @@ def can_revise(user: User, nomination: Nomination) -> bool:
 
 
 def can_read_notice(user: User, round_: HonourRound) -> bool:
-    """The 公示 (and the list it became): members of the subtree and the committee's staff."""
+    """The 公示 (and the list it became): members of the subtree and staff of the round."""
     if not _signed_in(user) or round_.state == "nominating":
         return False
-    return in_round(user, round_) or is_committee(user, round_)
+    return in_round(user, round_) or can_see_round_as_staff(user, round_)
 
 
 def can_object(user: User, round_: HonourRound) -> bool:

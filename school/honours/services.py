@@ -31,8 +31,8 @@ from school.honours.models import (
     Honour,
     HonourRound,
     Nomination,
+    NominationStep,
     Objection,
-    Step,
 )
 from school.honours.permissions import (
     can_cosign,
@@ -77,7 +77,7 @@ class RoundFields:
 
 def _step(nomination: Nomination, actor: User, action: str, org_id: int | None, comment: str = ""):
     db.session.add(
-        Step(
+        NominationStep(
             nomination_id=nomination.id,
             actor_id=actor.id,
             org_id=org_id,
@@ -560,6 +560,19 @@ def honours_of(member: User) -> list[HonourLine]:
     rows = list(
         db.session.scalars(
             select(Honour).where(Honour.member_id == member.id).order_by(Honour.id.desc())
+        )
+    )
+    revoked = {h.revokes_id: h for h in rows if h.kind == "revocation"}
+    return [HonourLine(h, revoked.get(h.id)) for h in rows if h.kind == "award"]
+
+
+def honours_of_round(round_: HonourRound) -> list[HonourLine]:
+    """The honours a round gave, by member name, each with its revocation if there is one."""
+    rows = list(
+        db.session.scalars(
+            select(Honour)
+            .where(Honour.round_id == round_.id)
+            .order_by(Honour.kind, Honour.member_name, Honour.id)
         )
     )
     revoked = {h.revokes_id: h for h in rows if h.kind == "revocation"}

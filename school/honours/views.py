@@ -19,9 +19,16 @@ from school.honours.forms import (
     ResolveForm,
     ReviewForm,
     ReviseForm,
+    RevokeForm,
     RoundForm,
 )
-from school.honours.models import NOMINATION_STATES, HonourRound, Nomination, Objection
+from school.honours.models import (
+    NOMINATION_STATES,
+    Honour,
+    HonourRound,
+    Nomination,
+    Objection,
+)
 from school.honours.permissions import (
     belongs_to,
     can_object,
@@ -148,6 +155,8 @@ def round_page(round_id: int):
         open_objections=services.open_objections(round_),
         approved=len(services.approved(round_)),
         resolve_form=ResolveForm(),
+        honours=services.honours_of_round(round_) if committee else [],
+        revoke_form=RevokeForm(),
     )
 
 
@@ -173,7 +182,9 @@ def staff_nominate(round_id: int):
             db.session.commit()
             flash(f"已推荐{member.name}。", "success")
             return redirect(url_for("honours.nomination", nomination_id=nomination.id))
-    return render_template("honours/nominate.html", round=round_, form=form, peer=False)
+    return render_template(
+        "honours/nominate.html", round=round_, form=form, peer=False, today=local_today()
+    )
 
 
 def _round_action(round_id: int, action, done: str):
@@ -298,6 +309,30 @@ def objection_image(objection_id: int):
     return response
 
 
+@bp.post("/manage/honours/records/<int:honour_id>/revoke")
+@login_required
+def revoke(honour_id: int):
+    honour = db.session.get(Honour, honour_id)
+    round_ = db.session.get(HonourRound, honour.round_id) if honour and honour.round_id else None
+    if round_ is None or honour.kind != "award" or not is_committee(current_user, round_):
+        abort(404)
+    if not runs_round(current_user, round_):
+        abort(403)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        _first_error(form)
+    else:
+        try:
+            services.revoke_honour(current_user, honour, form.reason.data)
+        except HonourError as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash("已撤销，撤销记录已记入党员档案。", "success")
+    return redirect(url_for("honours.round_page", round_id=round_.id, _anchor="honours"))
+
+
 # Members -----------------------------------------------------------------------------------
 
 
@@ -344,7 +379,9 @@ def peer_nominate(round_id: int):
                 "success",
             )
             return redirect(url_for("honours.mine"))
-    return render_template("honours/nominate.html", round=round_, form=form, peer=True)
+    return render_template(
+        "honours/nominate.html", round=round_, form=form, peer=True, today=local_today()
+    )
 
 
 @bp.post("/honours/nominations/<int:nomination_id>/cosign")

@@ -3,7 +3,8 @@
 Admins open a round over 区委 (一支部 and 二支部; the work committee is
 outside it). 赵书记 (一支部's secretary) nominated 张党员; the nomination
 waits for 区委's review, which only admins give here. A second round over
-区委 is in its 公示, listing 李党员 (二支部), with 张党员's objection.
+区委 is in its 公示, listing 李党员 (二支部), with 张党员's objection; a third
+was published and honoured 陈流动.
 """
 
 from school.auth.models import User
@@ -44,6 +45,9 @@ CASES: list = [
     ("POST", "/manage/honours/nominations/{honour_nomination}/review", _REVIEW),
     ("POST", "/manage/honours/objections/{honour_objection}/resolve", _COMMITTEE),
     ("GET", "/manage/honours/objections/{honour_objection}/image", {"anonymous": 302, "*": 404}),
+    # An empty form: told to give a reason, nothing changed.
+    ("POST", "/manage/honours/records/{honour_record}/revoke", _COMMITTEE),
+    ("POST", "/manage/honours/records/999999/revoke", {"anonymous": 302, "*": 404}),
     ("GET", "/honours/", {"anonymous": 302, "*": 200}),
     ("GET", "/honours/rounds/{honour_round}/nominate", _SUBTREE),
     ("POST", "/honours/rounds/{honour_round}/nominate", _SUBTREE),
@@ -75,9 +79,14 @@ def objects(world, tmp_path) -> dict:
     listed = services.nominate(admin, notice, other, "服务群众")
     in_notice(notice)
     objection = services.object_to(member, listed, "情况不实")
+    published = open_round(admin, title="优秀党务工作者", cosigners=0)
+    services.nominate(admin, published, db.session.get(User, world.floating), "组织学习")
+    in_notice(published, started_days_ago=5)
+    (honour,) = services.publish(admin, published)
     return {
         "honour_round": round_.id,
         "honour_nomination": nomination.id,
         "honour_notice": notice.id,
         "honour_objection": objection.id,
+        "honour_record": honour.id,
     }

@@ -16,7 +16,7 @@ from school.clock import local_today
 from school.db import db
 from school.honours import services
 from school.honours.evidence import Evidence, nomination_evidence
-from school.honours.models import Cosign, Honour, HonourRound, Nomination, Objection, Step
+from school.honours.models import Cosign, Honour, HonourRound, Nomination, NominationStep, Objection
 from school.honours.services import HonourError
 from school.notifications.models import Notification
 from school.orgs.services import find_org
@@ -320,7 +320,7 @@ def test_committees_hosts_revocations_and_upheld_objections(app, world):
             assert "不在您管理的范围内" in str(exc)
         else:
             raise AssertionError("nominated outside scope")
-        assert _count(Nomination) == 1 and _count(Step) == 1
+        assert _count(Nomination) == 1 and _count(NominationStep) == 1
         # The committee's own nomination needs nobody's review.
         own = services.nominate(admin, city, other, "服务发展")
         assert (own.kind, own.state) == ("committee", "approved")
