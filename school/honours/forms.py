@@ -9,16 +9,43 @@ from school.honours.services import COMMENT_MAX, IMAGE_LIMIT, TEXT_MAX, TITLE_MA
 from school.uploads import UploadField
 
 
+class WholeNumberField(IntegerField):
+    """A whole number whose parse error is in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请填写整数。") from error
+
+
+class LocalDateField(DateField):
+    """A date input whose parse error is in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("日期格式不正确，请按 2026-05-01 的格式填写。") from error
+
+
 class RoundForm(FlaskForm):
-    org = SelectField("评选范围（党组织及其下级）", coerce=int)
-    year = IntegerField("年度", validators=[NumberRange(2000, 2100, "请填写正确的年度。")])
+    org = SelectField(
+        "评选范围（党组织及其下级）",
+        coerce=int,
+        invalid_value_message="请选择您管理的党组织。",
+        invalid_choice_message="请选择您管理的党组织。",
+    )
+    year = WholeNumberField("年度", validators=[NumberRange(2000, 2100, "请填写正确的年度。")])
     title = StringField("荣誉名称", validators=required_text("荣誉名称", TITLE_MAX))
-    quota = IntegerField("表彰名额", validators=[NumberRange(1, 10000, "名额至少 1 人。")])
-    nomination_deadline = DateField("推荐截止日期", validators=[DataRequired("请填写截止日期。")])
-    notice_days = IntegerField(
+    quota = WholeNumberField("表彰名额", validators=[NumberRange(1, 10000, "名额至少 1 人。")])
+    nomination_deadline = LocalDateField(
+        "推荐截止日期", validators=[DataRequired("请填写截止日期。")]
+    )
+    notice_days = WholeNumberField(
         "公示天数", default=5, validators=[NumberRange(1, 30, "公示 1 到 30 天。")]
     )
-    cosigners = IntegerField(
+    cosigners = WholeNumberField(
         "党员联名推荐需要的联名人数",
         default=3,
         validators=[InputRequired("请填写联名人数。"), NumberRange(0, 50, "联名人数 0 到 50 人。")],
@@ -37,7 +64,12 @@ class NominationForm(FlaskForm):
 
 
 class PeerForm(FlaskForm):
-    member = SelectField("推荐本支部的党员", coerce=int)
+    member = SelectField(
+        "推荐本支部的党员",
+        coerce=int,
+        invalid_value_message="请选择本支部的党员。",
+        invalid_choice_message="请选择本支部的党员。",
+    )
     reasons = TextAreaField("推荐理由", validators=required_text("推荐理由", TEXT_MAX))
     evidence = TextAreaField(
         "主要事迹（可选）", validators=[Optional(), Length(max=TEXT_MAX, message="事迹材料过长。")]
@@ -63,7 +95,12 @@ class ReviewForm(FlaskForm):
 
 
 class ObjectionForm(FlaskForm):
-    nomination = SelectField("对哪位公示对象", coerce=int)
+    nomination = SelectField(
+        "对哪位公示对象",
+        coerce=int,
+        invalid_value_message="请选择公示名单中的党员。",
+        invalid_choice_message="请选择公示名单中的党员。",
+    )
     body = TextAreaField("异议内容", validators=required_text("异议内容", TEXT_MAX))
     image = UploadField("附图（可选，JPG/PNG/GIF/WebP，{limit} 以内）", IMAGE_LIMIT)
 

@@ -80,7 +80,8 @@ def test_a_round_from_nomination_to_honour(app, world):
             "cosigners": "2",
         },
     )
-    assert response.status_code == 200  # an organisation not offered: the form again
+    # An organisation not offered (a tampered form): the form again, in Chinese.
+    assert "请选择您管理的党组织" in _page(response)
     with app.app_context():
         org_id = find_org("区委").id
     fields = {
@@ -121,6 +122,13 @@ def test_a_round_from_nomination_to_honour(app, world):
         assert _count(Notification, Notification.user_id == _user("district").id) == 1
         assert services.review_queue(_user("secretary")) == []
 
+    # A member of another branch, by a tampered form: refused, nothing written.
+    tampered = post(
+        viewer,
+        f"/honours/rounds/{round_id}/nominate",
+        {"member": str(world.other_member), "reasons": "优秀"},
+    )
+    assert "请选择本支部的党员" in _page(tampered)
     # A peer nomination: 孙查看 proposes 赵书记 (both of 一支部); co-signers are checked.
     peer = post(
         viewer,
@@ -132,6 +140,7 @@ def test_a_round_from_nomination_to_honour(app, world):
         peer_n = db.session.scalar(select(Nomination).where(Nomination.kind == "peer"))
         peer_id = peer_n.id
         assert peer_n.state == "gathering" and peer_n.origin_org.name == "一支部"
+        assert _count(Nomination) == 2  # the tampered one left nothing
     cosign = f"/honours/nominations/{peer_id}/cosign"
     own = post(viewer, cosign, follow_redirects=True)
     assert "不能为自己提出的推荐联名" in _page(own)
@@ -217,6 +226,13 @@ def test_a_round_from_nomination_to_honour(app, world):
         {"image": (b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "big.png")},
     )
     assert refused.status_code == 200 and "图片不能超过 5 MB" in _page(refused)
+    # Not on the notice (the peer nomination still in review): refused.
+    unlisted = post(
+        other,
+        f"/honours/rounds/{round_id}/object",
+        {"nomination": str(peer_id), "body": "有不同意见"},
+    )
+    assert "请选择公示名单中的党员" in _page(unlisted)
     with app.app_context():
         assert _count(Objection) == 0
     sent = send(
