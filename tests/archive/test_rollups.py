@@ -93,9 +93,11 @@ def summary(report) -> tuple:
     )
 
 
-def reports(today: date, year: int | None = None) -> dict:
+def reports(today: date, year: int | None = None, lists: bool = True) -> dict:
     """Every report's summary for ``year`` (this year unless given); each member list counts
-    the members its summary counts, by status too."""
+    the members its summary counts, by status too (unless ``lists`` is false: the lists scan
+    the members, not the rollups, so after a rebuild of the rollups or a move of their pace
+    only the summaries can change)."""
     found = {}
     for name in ("市委", "区委", "一支部", "二支部", "工委", "驻深圳支部", "驻广州支部"):
         if org(name) is None:
@@ -107,6 +109,8 @@ def reports(today: date, year: int | None = None) -> dict:
                 )
                 report = queries.overview(org(name), filters, today=today)
                 found[(name, relation, floating)] = summary(report)
+                if not lists:
+                    continue
                 listed = queries.member_rows(org(name), filters, today=today)
                 assert listed.total == report.total.members, (name, relation, floating)
                 for status, n in report.total.statuses.items():
@@ -155,8 +159,8 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         kept, shown, past = snapshot(), reports(today), reports(today, today.year - 1)
         rollups.rebuild(today)
         assert snapshot() == kept
-        assert reports(today) == shown
-        assert reports(today, today.year - 1) == past
+        assert reports(today, lists=False) == shown
+        assert reports(today, today.year - 1, lists=False) == past
         # A branch moves under a township (the rollups are recomputed), and more study after.
         orgs.move_org(admin, org("一支部"), township)
         study("secretary", "2", this_year)
@@ -192,8 +196,8 @@ def test_increments_equal_a_rebuild_after_completions_moves_and_merges(app, worl
         kept, shown, past = snapshot(), reports(today), reports(today, today.year - 1)
         rollups.rebuild(today)
         assert snapshot() == kept
-        assert reports(today) == shown
-        assert reports(today, today.year - 1) == past
+        assert reports(today, lists=False) == shown
+        assert reports(today, today.year - 1, lists=False) == past
         # Sanity: the numbers are there at all.
         city = shown[("市委", "both", False)]
         assert city[0] == db.session.scalar(
@@ -218,7 +222,8 @@ def test_a_report_on_another_day_moves_members_between_on_track_and_behind(app, 
         before = {day: reports(day) for day in days}
         for day in days:
             rollups.advance_pace(day)
-            assert reports(day) == before[day]
+            # The lists read the members against the day itself, not the rollups' pace.
+            assert reports(day, lists=False) == before[day]
         # Against 1 December, 20 of 32 学时 is behind; against 1 February all three are on track.
         district = before[days[-1]][("区委", "both", False)][4]
         assert district["behind"] >= 3
