@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.archive.views import bp as archive_bp
     from school.auth.views import bp as auth_bp
     from school.auth.views import load_user, unauthorized
+    from school.ballots import home as ballot_home
+    from school.ballots import workbench as ballot_workbench
+    from school.ballots.views import bp as ballots_bp
     from school.campaigns import home as campaign_home
     from school.campaigns import reminders as campaign_reminders
     from school.campaigns import workbench as campaign_workbench
@@ -130,6 +133,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         certificates_bp,
         targets_bp,
         honours_bp,
+        ballots_bp,
         workbench_bp,
     ):
         app.register_blueprint(blueprint)
@@ -147,6 +151,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("notices", notice_reads.home_part)
     home_page.register("campaigns", campaign_home.home_part)
     home_page.register("classes", class_services.home_part)
+    home_page.register("ballots", ballot_home.home_part)
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     # The staff workbench: what waits for a secretary or committee, most pressing first.
@@ -154,6 +159,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     workbench_page.register("transfers", member_transfers.workbench_part)
     workbench_page.register("overdue", reports_workbench.workbench_part)
     workbench_page.register("campaigns", campaign_workbench.workbench_part)
+    workbench_page.register("ballots", ballot_workbench.workbench_part)
     workbench_page.register("essays", quiz_dashboard.dashboard_part)
     workbench_page.register("notices", notice_workbench.workbench_part)
     workbench_page.register("accounts", account_activation.workbench_part)

@@ -2,6 +2,15 @@
 
 from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import LoginSession, User
+from school.ballots.models import (
+    BallotBox,
+    BallotMark,
+    BallotVoter,
+    Candidate,
+    Recommendation,
+    RecommendationLog,
+    RecommendationTarget,
+)
 from school.campaigns.models import Campaign, CampaignItem, CampaignTarget
 from school.cards.models import MemberCard
 from school.certificates.models import Certificate
@@ -47,10 +56,14 @@ __all__ = [
     "AttemptQuestion",
     "Attendance",
     "AuditEntry",
+    "BallotBox",
+    "BallotMark",
+    "BallotVoter",
     "Bulletin",
     "Campaign",
     "CampaignItem",
     "CampaignTarget",
+    "Candidate",
     "Category",
     "Certificate",
     "ClassSession",
@@ -85,6 +98,9 @@ __all__ = [
     "QuestionVersion",
     "Quiz",
     "QuizSlot",
+    "Recommendation",
+    "RecommendationLog",
+    "RecommendationTarget",
     "Reminder",
     "ReminderBatch",
     "ReminderDelivery",

@@ -39,7 +39,7 @@ LAYERS: list[set[str]] = [
     {"orgs", "auth"},
     {"courses", "archive", "notifications", "workbench"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
-    {"campaigns", "classes", "credits"},
+    {"campaigns", "classes", "credits", "ballots"},
     {"reports", "search", "studio", "certificates", "targets", "honours"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.
     {"__init__", "models", "cli", "demo", "backup"},
