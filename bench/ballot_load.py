@@ -287,7 +287,8 @@ def check(url: str, work: Path, built: Built, tally: Counter) -> tuple[int, bool
     expected = len(built.cookies) + 1
     if not matches or eligible != expected:
         print(f"check: {results.reason or ''} eligible {eligible}", file=sys.stderr)
-        print(f"check: box {sorted(counts.items())}, voters {sorted(tally.items())}", file=sys.stderr)
+        box, sent = sorted(counts.items()), sorted(tally.items())
+        print(f"check: box {box}, voters {sent}", file=sys.stderr)
     return voters or 0, matches and eligible == expected
 
 
