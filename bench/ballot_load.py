@@ -16,8 +16,8 @@ What one run does:
    server's secret key (a login is argon2 on purpose and is not what is measured here);
 3. the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
    under the same settings; hello's median of ``--hello-runs`` sequential GETs is the yardstick;
-4. voters arrive at random at ``--rate`` a second (default 10, i.e. 36,000 an hour: the rush
-   before the close, not the hour's average), each on their own connection per request: GET the
+4. voters arrive at random at ``--rate`` a second (default 5, i.e. 18,000 an hour: the whole
+   electorate would vote in 17 minutes, a rush before the close, not the hour's average), each on their own connection per request: GET the
    ballot page (CSRF token), POST the confirm step with 0 to 3 candidates ticked, POST the vote
    (302 back to the page), GET the page again, which must say "您已于"; a secretary reads the
    audit page (turnout) every 5 seconds meanwhile;
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     harness.database_option(parser)
     parser.add_argument("--voters", type=int, default=VOTERS, help="eligible voters (5,000)")
-    parser.add_argument("--rate", type=float, default=10.0, help="voters arriving a second (10)")
+    parser.add_argument("--rate", type=float, default=5.0, help="voters arriving a second (5)")
     parser.add_argument("--seed", type=int, default=20261206)
     harness.server_options(parser)
     args = parser.parse_args(argv)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from school.auth.models import User
 from school.ballots import secret
@@ -262,17 +262,31 @@ def vote(member: User, recommendation: Recommendation, candidate_ids: list[int],
 
 
 def load(recommendation_id: int) -> Recommendation | None:
-    """A recommendation with its box, organisation, candidates and targets."""
+    """A recommendation with its box, organisation, candidates and targets (three statements:
+    the ballot page and the vote are the hot path, and each round trip counts)."""
     return db.session.scalar(
         select(Recommendation)
         .where(Recommendation.id == recommendation_id)
         .options(
-            selectinload(Recommendation.box),
-            selectinload(Recommendation.org),
+            joinedload(Recommendation.box),
+            joinedload(Recommendation.org),
             selectinload(Recommendation.candidates),
-            selectinload(Recommendation.targets).selectinload(RecommendationTarget.org),
+            selectinload(Recommendation.targets).joinedload(RecommendationTarget.org),
         )
     )
+
+
+def load_places(member: User) -> None:
+    """Load the member's home and host organisations in one statement (none when they are
+    loaded already), so that ``is_eligible`` reads them without a lazy load each."""
+    loaded = db.session.identity_map
+    wanted = [
+        org_id
+        for org_id in (member.home_org_id, member.host_org_id)
+        if org_id is not None and loaded.get(db.session.identity_key(Organisation, org_id)) is None
+    ]
+    if wanted:
+        db.session.scalars(select(Organisation).where(Organisation.id.in_(wanted))).all()
 
 
 def _with_parts():

@@ -52,6 +52,7 @@ def _managed(recommendation_id: int) -> Recommendation:
 
 def _voting(recommendation_id: int) -> Recommendation:
     recommendation = _load(recommendation_id)
+    services.load_places(current_user)
     if not can_vote_page(current_user, recommendation):
         abort(404)
     return recommendation
@@ -67,6 +68,7 @@ def mine():
 @bp.get("/<int:recommendation_id>")
 def show(recommendation_id: int):
     recommendation = _load(recommendation_id)
+    services.load_places(current_user)
     if not can_vote_page(current_user, recommendation):
         if can_audit(current_user, recommendation):
             return redirect(url_for("ballots.audit", recommendation_id=recommendation.id))
