@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from school.auth.models import User
 from school.ballots import secret
@@ -280,13 +281,19 @@ def load_places(member: User) -> None:
     """Load the member's home and host organisations in one statement (none when they are
     loaded already), so that ``is_eligible`` reads them without a lazy load each."""
     loaded = db.session.identity_map
-    wanted = [
-        org_id
-        for org_id in (member.home_org_id, member.host_org_id)
-        if org_id is not None and loaded.get(db.session.identity_key(Organisation, org_id)) is None
-    ]
+    wanted = {
+        attr: org_id
+        for attr, org_id in (("home_org", member.home_org_id), ("host_org", member.host_org_id))
+        if org_id is not None
+        and attr not in member.__dict__
+        and loaded.get(db.session.identity_key(Organisation, org_id)) is None
+    }
     if wanted:
-        db.session.scalars(select(Organisation).where(Organisation.id.in_(wanted))).all()
+        query = select(Organisation).where(Organisation.id.in_(set(wanted.values())))
+        orgs = {org.id: org for org in db.session.scalars(query)}
+        for attr, org_id in wanted.items():
+            if org_id in orgs:  # held by the member, so the identity map keeps it
+                set_committed_value(member, attr, orgs[org_id])
 
 
 def _with_parts():

@@ -6,6 +6,7 @@ or export ties a voter to a ballot."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 from openpyxl import load_workbook
@@ -242,3 +243,22 @@ def test_results_stay_hidden_for_a_small_group(app, world):
     sheet = load_workbook(io.BytesIO(staff.get(f"/ballots/manage/{rec_id}/results.xlsx").data))
     values = [v for row in sheet.active.iter_rows(values_only=True) for v in row]
     assert "推荐票数" in values and not any(isinstance(v, int) and v > 0 for v in values[3:6])
+
+
+def test_the_ballot_page_and_the_vote_run_a_few_statements(app, world, client, count_statements):
+    with app.app_context():
+        # Over the district: the member's own branch is not among the loaded organisations.
+        rec = make_recommendation(by="admin", org="区委", targets="区委")
+        rec_id, first = rec.id, rec.candidates[0].id
+        db.session.commit()
+    login(client, "member")
+    page, statements = count_statements(client, f"/ballots/{rec_id}")
+    assert page.status_code == 200
+    # The login, the ballot (itself, candidates, targets), the member's branch, voted or not.
+    assert len(statements) == 6, statements
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    data = {"csrf_token": token.group(1), "candidate": [first]}
+    voted, statements = count_statements(client, f"/ballots/{rec_id}/vote", data)
+    assert voted.status_code == 302
+    # The same five to load, the voter's row and the ballot's marks.
+    assert len(statements) == 7, statements
