@@ -17,10 +17,10 @@ What one run does:
 3. the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
    under the same settings; hello's median of ``--hello-runs`` sequential GETs is the yardstick;
 4. voters arrive at random at ``--rate`` a second (default 5, i.e. 18,000 an hour: the whole
-   electorate would vote in 17 minutes, a rush before the close, not the hour's average), each on their own connection per request: GET the
-   ballot page (CSRF token), POST the confirm step with 0 to 3 candidates ticked, POST the vote
-   (302 back to the page), GET the page again, which must say "您已于"; a secretary reads the
-   audit page (turnout) every 5 seconds meanwhile;
+   electorate would vote in 17 minutes, a rush before the close, not the hour's average), each
+   on their own connection per request: GET the ballot page (CSRF token), POST the confirm step
+   with 0 to 3 candidates ticked, POST the vote (302 back to the page), GET the page again,
+   which must say "您已于"; a secretary reads the audit page (turnout) every 5 seconds meanwhile;
 5. afterwards the box is closed in the database and the check compares it with what the voters
    sent: one voter row per voter, and the count per candidate equal to the voters' own tally;
 6. a Markdown report on stdout: per step p50/p95/p99/max as the voter saw it and inside the
@@ -298,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--voters", type=int, default=VOTERS, help="eligible voters (5,000)")
     parser.add_argument("--rate", type=float, default=5.0, help="voters arriving a second (5)")
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument(
+        "--wait-idle", type=float, default=0, help="seconds to wait for a quiet machine (0)"
+    )
     harness.server_options(parser)
     args = parser.parse_args(argv)
     postgres = harness.wants_postgres(parser, args)
@@ -312,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         built_seconds = time.perf_counter() - start
         facts = harness.machine_facts(args.database_url if postgres else None)
         root, code = harness.served_tree(args.commit, work)
+        busy = harness.wait_for_quiet(args.wait_idle) if args.wait_idle else None
         load_before = harness.load_average()
         with harness.hello_server(args.workers, work, root) as hello:
             hello_seconds = harness.hello_latency(hello, args.hello_runs)
@@ -332,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
         f"arriving at {args.rate:g}/s over {seconds:.0f} s; load average {load_before} before, "
         f"{load_after} after. Hello (bare Flask, same gunicorn settings, this run): "
         f"{harness.ms(hello_seconds)} ms median of {args.hello_runs} sequential GETs. "
-        f"Data built in {built_seconds:.1f} s.\n"
+        f"Data built in {built_seconds:.1f} s."
+        + (f" The machine was {busy:.0f}% busy just before." if busy is not None else "")
+        + "\n"
     )
     print("| step | requests | p50 | p95 | p99 | max |")
     print("|---|---:|---:|---:|---:|---:|")
