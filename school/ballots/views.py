@@ -86,7 +86,7 @@ def show(recommendation_id: int):
 def _chosen(recommendation: Recommendation) -> list[int]:
     """The ticked candidate ids; anything else is a tampered form."""
     values = request.form.getlist("candidate")
-    if not all(v.isdigit() and len(v) < 12 for v in values):
+    if not all(v.isascii() and v.isdigit() and len(v) < 12 for v in values):
         raise UnknownSubject("选票上没有您选的对象，请刷新页面后重新选择。")
     return list(dict.fromkeys(int(v) for v in values))
 

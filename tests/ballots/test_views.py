@@ -121,7 +121,7 @@ def test_members_vote_once_through_a_confirm_step_and_see_only_when(app, world, 
     page = client.get(f"/ballots/{rec_id}").get_data(as_text=True)
     assert 'method="post"' in page and f'value="{first}"' in page and "最多 1 人" in page
     # More than K, a candidate of another ballot, a made-up id: refused, nothing written.
-    for chosen in ([first, second], [other_candidate], ["abc"], [999999]):
+    for chosen in ([first, second], [other_candidate], ["abc"], ["²"], [999999]):
         answer = post(client, f"/ballots/{rec_id}/confirm", {"candidate": chosen})
         assert answer.status_code == 302
         answer = post(client, f"/ballots/{rec_id}/vote", {"candidate": chosen})
