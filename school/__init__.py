@@ -15,6 +15,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school import cli, errors, events, security, templating
     from school.accounts import activation as account_activation
     from school.accounts.views import bp as accounts_bp
+    from school.appraisal import parts as appraisal_parts
+    from school.appraisal.views import bp as appraisal_bp
     from school.archive import rollups
     from school.archive.links import entry_links as archive_links
     from school.archive.page import archive_page
@@ -134,6 +136,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         targets_bp,
         honours_bp,
         ballots_bp,
+        appraisal_bp,
         workbench_bp,
     ):
         app.register_blueprint(blueprint)
@@ -192,6 +195,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     card_page.register("honours", honour_parts.card_part)
     workbench_page.register("honours", honour_parts.workbench_part)
     honour_evidence.nomination_evidence.register("archive", honour_evidence.archive_part)
+    # Democratic appraisal: grades on the archive (not 学时) and beside a nomination, rounds
+    # waiting for grades on the workbench, an open round to vote in on the member's home.
+    archive_page.register("appraisals", appraisal_parts.archive_part)
+    honour_evidence.nomination_evidence.register("appraisal", appraisal_parts.evidence_part)
+    workbench_page.register("appraisals", appraisal_parts.workbench_part)
+    home_page.register("appraisals", appraisal_parts.home_part)
     # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder

@@ -1,5 +1,11 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
+from school.appraisal.models import (
+    AppraisalGrade,
+    AppraisalParticipant,
+    AppraisalRound,
+    SelfAppraisal,
+)
 from school.archive.models import ArchiveAccess, ArchiveEntry, CourseProgress, YearProgress
 from school.auth.models import LoginSession, User
 from school.ballots.models import (
@@ -49,6 +55,9 @@ from school.targets.models import SelfReport, TargetIndicator, TargetScheme, Tar
 
 __all__ = [
     "AbuseReport",
+    "AppraisalGrade",
+    "AppraisalParticipant",
+    "AppraisalRound",
     "ArchiveAccess",
     "ArchiveEntry",
     "Attachment",
@@ -109,6 +118,7 @@ __all__ = [
     "Revision",
     "SearchDocument",
     "SearchOutbox",
+    "SelfAppraisal",
     "SelfReport",
     "StaffGrant",
     "Tag",

@@ -41,6 +41,7 @@ LAYERS: list[set[str]] = [
     {"quizzes", "forum", "notices", "members", "cards", "accounts"},
     {"campaigns", "classes", "credits", "ballots"},
     {"reports", "search", "studio", "certificates", "targets", "honours"},
+    {"appraisal"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.
     {"__init__", "models", "cli", "demo", "backup"},
 ]
