@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -96,7 +95,7 @@ def create_round(user: User, data: RoundInput, now: datetime) -> AppraisalRound:
         db.session.scalars(
             select(User)
             .where(covers(org, data.side))
-            .order_by(User.name, User.id)
+            .order_by(User.name_key, User.id)
             .limit(MAX_PARTICIPANTS + 1)
         )
     )
@@ -283,7 +282,7 @@ def record_grade(
         [member],
         "appraisal",
         f"{appraisal.org.name}“{appraisal.title}”已评定您的等次，请查看。",
-        url_for("appraisal.show", round_id=appraisal.id),
+        f"/appraisal/{appraisal.id}#grade",
     )
     return row
 
