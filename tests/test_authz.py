@@ -20,6 +20,7 @@ from school.forum.models import Attachment
 from school.images import store_image
 from school.quizzes import attempts as svc
 from tests.accounts import authz_cases as accounts_cases
+from tests.appraisal import authz_cases as appraisal_cases
 from tests.ballots import authz_cases as ballots_cases
 from tests.campaigns import authz_cases as campaigns_cases
 from tests.cards import authz_cases as cards_cases
@@ -269,6 +270,7 @@ FEATURES = [
     targets_cases,
     honours_cases,
     ballots_cases,
+    appraisal_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 
