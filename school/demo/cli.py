@@ -17,6 +17,7 @@ from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
 from school.demo import classes as demo_classes
 from school.demo import targets as demo_targets
+from school.demo.appraisal import demo_appraisal
 from school.demo.ballots import demo_ballot
 from school.demo.campaigns import demo_campaign
 from school.demo.credits import credit_branch_lecture
@@ -121,6 +122,7 @@ def load() -> None:
     demo_targets.load(committee_secretary, committee, floating)
     demo_round(admin, city, committee_secretary, floating)
     demo_ballot(admin, city)
+    demo_appraisal(secretary, red_star)
     # Last, so that every member above hears of them in 消息.
     _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
     db.session.commit()
