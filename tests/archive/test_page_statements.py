@@ -13,10 +13,10 @@ from school.db import db
 from tests.conftest import login
 
 # The login, the years with entries, the year's entries with who recorded them, the member's
-# certificates and honours (however many).
-ARCHIVE = 5
+# certificates, honours and appraisal grades (however many).
+ARCHIVE = 6
 # The printed sheet has no site header (no menu, no unread count) but names the organisation.
-PRINT = 6
+PRINT = 7
 
 
 @pytest.mark.parametrize("entries", [1, 6])
