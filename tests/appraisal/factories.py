@@ -9,6 +9,7 @@ from sqlalchemy import select
 from school.appraisal import services
 from school.appraisal.models import AppraisalRound
 from school.auth.models import User
+from school.clock import current_year
 from school.db import db, utcnow
 from school.orgs.services import find_org
 from tests.factories import make_user
@@ -31,7 +32,7 @@ def make_round(
     opens_in: timedelta = timedelta(hours=-1),
     closes_in: timedelta = timedelta(hours=1),
     now: datetime | None = None,
-    title: str = "2026 年度民主评议党员",
+    title: str = "年度民主评议党员",
     min_turnout: int = 50,
 ) -> AppraisalRound:
     """A round set up by ``by`` with its window relative to now (a start in the past is set
@@ -40,7 +41,7 @@ def make_round(
     data = services.RoundInput(
         org_text=org,
         side=side,
-        year=2026,
+        year=current_year(),
         title=title,
         opens_at=now + max(opens_in, timedelta(0)),
         closes_at=now + closes_in,

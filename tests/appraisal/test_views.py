@@ -21,12 +21,15 @@ from school.appraisal.models import (
 )
 from school.auth.models import User
 from school.ballots.models import BallotBox, BallotMark, BallotVoter
-from school.clock import to_local
+from school.clock import current_year, local_today, to_local
 from school.db import db, utcnow
 from school.notifications.models import Notification
 from school.orgs.services import find_org
+from school.targets.services import save_self_report
 from tests.appraisal.factories import add_members, close, make_round, user
 from tests.conftest import login, post
+from tests.factories import make_user
+from tests.targets.factories import host_scheme
 
 
 def _count(model) -> int:
@@ -186,6 +189,7 @@ def test_a_participant_appraises_self_and_peers_once_in_the_window(app, world):
 
 def test_counts_after_close_grades_published_and_no_ballot_shown(app, world):
     with app.app_context():
+        year = current_year()
         extra = add_members(3)
         appraisal = make_round()
         round_id = appraisal.id
@@ -244,12 +248,14 @@ def test_counts_after_close_grades_published_and_no_ballot_shown(app, world):
             assert not any(name in note.text for name in names.values())
         member = user("member")
         evidence = parts.evidence_part(
-            user("secretary"), SimpleNamespace(member=member, round=SimpleNamespace(year=2026))
+            user("secretary"),
+            SimpleNamespace(member=member, round=SimpleNamespace(year=year)),
         )["appraisal"]
-        assert evidence.lines[0] == "2026 年度民主评议：优秀"
+        assert evidence.lines[0] == f"{year} 年度民主评议：优秀"
         assert (
             parts.evidence_part(
-                user("committee"), SimpleNamespace(member=member, round=SimpleNamespace(year=2026))
+                user("committee"),
+                SimpleNamespace(member=member, round=SimpleNamespace(year=year)),
             )
             == {}
         )
@@ -261,9 +267,9 @@ def test_counts_after_close_grades_published_and_no_ballot_shown(app, world):
         as_text=True
     )
     assert "评定等次：<strong>优秀</strong>" in member.get("/appraisal/").get_data(as_text=True)
-    archive = member.get("/archive/?year=2026").get_data(as_text=True)
-    assert "2026 年度民主评议" in archive and "优秀" in archive
-    assert "年度民主评议" not in _client(app, "other").get("/archive/?year=2026").get_data(
+    archive = member.get(f"/archive/?year={year}").get_data(as_text=True)
+    assert f"{year} 年度民主评议" in archive and "优秀" in archive
+    assert "年度民主评议" not in _client(app, "other").get(f"/archive/?year={year}").get_data(
         as_text=True
     )
 
@@ -280,3 +286,34 @@ def test_results_stay_hidden_for_a_small_group(app, world):
         close(round_id)
     page = _client(app, "secretary").get(f"/appraisal/manage/{round_id}").get_data(as_text=True)
     assert "投票人数不足 5 人" in page and "优秀 2 票" not in page
+
+
+def test_a_host_round_shows_the_target_result_and_waits_on_the_workbench(app, world):
+    with app.app_context():
+        make_user("hosted2", "吴流入", home_org=find_org("二支部"), host_org=find_org("驻深圳支部"))
+        scheme = host_scheme()
+        save_self_report(user("floating"), scheme, "今年在深圳坚持线上学习。", local_today())
+        round_id = make_round(by="committee", org="工委", side="host").id
+        year = current_year()
+        floating, hosted = user("floating").id, user("hosted2").id
+        db.session.commit()
+    member = _client(app, "floating")
+    page = member.get(f"/appraisal/{round_id}").get_data(as_text=True)
+    assert "今年在深圳坚持线上学习。" in page and "吴流入" in page
+    home = member.get("/").get_data(as_text=True)
+    assert f"/appraisal/{round_id}" in home
+    staff = _client(app, "committee")
+    assert "待评定的民主评议" not in staff.get("/workbench/").get_data(as_text=True)
+    with app.app_context():
+        close(round_id)
+    board = staff.get(f"/appraisal/manage/{round_id}").get_data(as_text=True)
+    assert "建议等次" in board and "自评：未填写" in board
+    assert "待评定的民主评议" in staff.get("/workbench/").get_data(as_text=True)
+    for member_id in (floating, hosted):
+        url = f"/appraisal/manage/{round_id}/grade/{member_id}"
+        assert post(staff, url, {"grade": "合格"}).status_code == 302
+    assert "待评定的民主评议" not in staff.get("/workbench/").get_data(as_text=True)
+    # The home branch's secretary does not manage 工委's round.
+    assert _client(app, "secretary").get(f"/appraisal/manage/{round_id}").status_code == 404
+    printed = member.get(f"/archive/print?year={year}").get_data(as_text=True)
+    assert "民主评议" in printed and "合格" in printed
