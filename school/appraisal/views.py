@@ -234,6 +234,8 @@ def grade(round_id: int, member_id: int):
         abort(403)
     form = GradeForm()
     if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
         for errors in form.errors.values():
             flash("；".join(errors), "warning")
         return redirect(url_for("appraisal.manage", round_id=appraisal.id))

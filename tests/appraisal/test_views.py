@@ -238,6 +238,7 @@ def test_counts_after_close_grades_published_and_no_ballot_shown(app, world):
         staff, outsider, {"grade": "合格"}, follow_redirects=True
     ).get_data(as_text=True)
     assert post(_client(app, "viewer"), grade_url, {"grade": "不合格"}).status_code == 403
+    assert staff.post(grade_url, data={"grade": "不合格"}).status_code == 400  # no CSRF token
     assert post(_client(app, "committee"), grade_url, {"grade": "不合格"}).status_code == 404
     with app.app_context():
         rows = db.session.scalars(select(AppraisalGrade).order_by(AppraisalGrade.id)).all()
