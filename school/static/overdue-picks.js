@@ -31,6 +31,11 @@
 
   var picked = load();
   boxes.forEach(function (box) {
+    // A box ticked before this script ran (a quick tap, or the browser restoring the page)
+    // counts as well as the ones kept.
+    if (box.checked && picked.indexOf(box.value) === -1 && picked.length < LIMIT) {
+      picked.push(box.value);
+    }
     if (picked.indexOf(box.value) !== -1) box.checked = true;
     box.addEventListener("change", function () {
       var ids = load();
@@ -45,6 +50,7 @@
       show(ids, refused);
     });
   });
+  save(picked);
   show(picked, false);
 
   form.addEventListener("submit", function (event) {
