@@ -323,7 +323,8 @@ class MemberBallot:
 
 def for_member(member: User, now: datetime, *, open_only: bool = False) -> list[MemberBallot]:
     """The member's recommendation ballots, open ones first: open now, or (unless
-    ``open_only``) closed in the last 30 days, with when they voted (three statements)."""
+    ``open_only``) closed in the last 30 days, with when they voted (one statement when none
+    is open; five at most)."""
     window = BallotBox.closes_at > now if open_only else BallotBox.closes_at > now - _RECENT
     query = (
         select(Recommendation)
