@@ -1,9 +1,11 @@
-"""Building blocks every feature's forms use: choice lists and the checks of a required text."""
+"""Building blocks every feature's forms use: choice lists, the checks of a required text, and
+date and number fields whose parse errors are in Chinese."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from wtforms import DateField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -21,3 +23,23 @@ def required_text(
         DataRequired(missing or f"请填写{noun}。"),
         Length(max=max_chars, message=too_long or f"{noun}最多 {max_chars} 个字。"),
     ]
+
+
+class LocalDateField(DateField):
+    """A date input whose parse error is in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("日期格式不正确，请按 2026-05-01 的格式填写。") from error
+
+
+class WholeNumberField(IntegerField):
+    """A whole number whose parse error is in Chinese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("请填写整数。") from error

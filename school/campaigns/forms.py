@@ -6,23 +6,13 @@ Items (courses and quizzes, each 必修 or 选修) come as one select per course
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from school.campaigns.services import DESCRIPTION_MAX, TITLE_MAX
-from school.forms import required_text
+from school.forms import LocalDateField, required_text
 
 ITEM_CHOICES = {"": "不选", "required": "必修", "optional": "选修"}
-
-
-class LocalDateField(DateField):
-    """A date input whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("日期格式不正确，请按 2026-05-01 的格式填写。") from error
 
 
 class CampaignForm(FlaskForm):

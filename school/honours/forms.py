@@ -1,32 +1,12 @@
 """Forms of commendation: a round, a nomination, a review, an objection and its handling."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from school.forms import options, required_text
+from school.forms import LocalDateField, WholeNumberField, options, required_text
 from school.honours.services import COMMENT_MAX, IMAGE_LIMIT, TEXT_MAX, TITLE_MAX
 from school.uploads import UploadField
-
-
-class WholeNumberField(IntegerField):
-    """A whole number whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("请填写整数。") from error
-
-
-class LocalDateField(DateField):
-    """A date input whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("日期格式不正确，请按 2026-05-01 的格式填写。") from error
 
 
 class RoundForm(FlaskForm):

@@ -1,24 +1,14 @@
 """Forms of the member registry. The services check the rules; these only read the input."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from school.auth.models import GENDERS
-from school.forms import options, required_text
+from school.forms import LocalDateField, options, required_text
 from school.members.models import FLOW_KINDS
 from school.members.services import NOTE_MAX
 from school.members.transfers import REASON_MAX
-
-
-class LocalDateField(DateField):
-    """A date input whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("日期格式不正确，请按 2024-05-01 的格式填写。") from error
 
 
 class ProfileForm(FlaskForm):

@@ -4,8 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from school.campaigns.forms import LocalDateField
-from school.forms import options, required_text
+from school.forms import LocalDateField, options, required_text
 from school.targets.models import DIMENSIONS, MEASURES, SIDE_SHORT, SIDES
 from school.targets.services import COMMENT_MAX, REPORT_MAX
 
