@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.studio.file_views import bp as studio_files_bp
     from school.studio.review_views import bp as studio_review_bp
     from school.studio.views import bp as studio_bp
+    from school.targets import evidence as target_evidence
     from school.targets import workbench as target_workbench
     from school.targets.views import bp as targets_bp
     from school.workbench.page import workbench_page
@@ -195,6 +196,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     card_page.register("honours", honour_parts.card_part)
     workbench_page.register("honours", honour_parts.workbench_part)
     honour_evidence.nomination_evidence.register("archive", honour_evidence.archive_part)
+    honour_evidence.nomination_evidence.register("targets", target_evidence.nomination_part)
     # Democratic appraisal: grades on the archive (not 学时) and beside a nomination, rounds
     # waiting for grades on the workbench, an open round to vote in on the member's home.
     archive_page.register("appraisals", appraisal_parts.archive_part)

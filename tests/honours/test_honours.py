@@ -402,14 +402,14 @@ def test_evidence_is_a_registry_other_features_add_to(app, world):
         db.session.commit()
     saved = dict(nomination_evidence._parts)
     nomination_evidence.register(
-        "targets", lambda viewer, n: {"targets": Evidence("目标管理", ("四项目标全部完成",))}
+        "example", lambda viewer, n: {"example": Evidence("述职材料", ("四项目标全部完成",))}
     )
     try:
         client = app.test_client()
         login(client, "district")
         page = _page(client.get(f"/manage/honours/nominations/{nomination_id}"))
-        assert "学习档案" in page and "目标管理" in page and "四项目标全部完成" in page
-        assert page.index("学习档案") < page.index("目标管理")
+        assert "学习档案" in page and "述职材料" in page and "四项目标全部完成" in page
+        assert page.index("学习档案") < page.index("述职材料")
         assert "待审核的评先评优推荐" in _page(client.get("/workbench/"))
     finally:
         nomination_evidence._parts.clear()

@@ -13,12 +13,14 @@ from school.auth.models import User
 from school.clock import current_year, local_today
 from school.db import db, utcnow
 from school.forum.models import Post, Thread
+from school.honours import services as honours
 from school.orgs.services import find_org
 from school.targets import services
 from school.targets.models import SelfReport, TargetIndicator, TargetScheme, TargetScore
 from school.targets.services import IndicatorFields, TargetError
 from tests.conftest import login, post
 from tests.factories import make_user
+from tests.honours.factories import open_round
 from tests.targets.factories import host_scheme
 
 
@@ -339,3 +341,18 @@ def test_editing_a_published_scheme_over_http_changes_nothing(app, world):
     with app.app_context():
         scheme = db.session.get(TargetScheme, sid)
         assert len(scheme.indicators) == 6 and scheme.indicators[0].title == "理论学习"
+
+
+def test_a_nomination_shows_the_nominees_target_result_to_staff_who_read_the_sheet(app, world):
+    with app.app_context():
+        scheme = host_scheme()
+        round_ = open_round(_user("committee"), "工委")
+        nomination = honours.nominate(_user("committee"), round_, _user("floating"), "带头学习")
+        result = services.result_for(_user("floating"), round_.year)
+        nomination_id, scheme_id, score = nomination.id, scheme.id, result.score
+        db.session.commit()
+    staff = app.test_client()
+    login(staff, "committee")
+    page = staff.get(f"/manage/honours/nominations/{nomination_id}").get_data(as_text=True)
+    assert "目标管理" in page and f"年度目标考核：{score} 分" in page and "尚有指标待评分" in page
+    assert f"/manage/targets/{scheme_id}/members/" in page and "查看考核表" in page
