@@ -39,7 +39,7 @@ from school.orgs.models import Organisation
 from school.orgs.permissions import manages
 from school.orgs.scope import covers
 from school.orgs.services import OrgError, lookup_org
-from school.targets.services import TargetResult, result_for
+from school.targets.services import TargetResult, results_for
 
 TITLE_MAX, SELF_MAX, COMMENT_MAX = 200, 500, 1000
 MIN_PARTICIPANTS, MAX_PARTICIPANTS = 2, 100
@@ -308,7 +308,9 @@ def board(appraisal: AppraisalRound, now: datetime, peer: secret.Results) -> lis
         )
     }
     history = grade_history(appraisal)
-    closed = appraisal.state(now) == "closed"
+    members = [p.member for p in appraisal.participants]
+    # The target results matter for grading, which begins at the close.
+    targets = results_for(members, appraisal.year) if appraisal.state(now) == "closed" else {}
     rows = []
     for p in appraisal.participants:
         counts = None
@@ -318,7 +320,7 @@ def board(appraisal: AppraisalRound, now: datetime, peer: secret.Results) -> lis
         rows.append(
             BoardRow(
                 member=p.member,
-                target=result_for(p.member, appraisal.year) if closed else None,
+                target=targets.get(p.member_id),
                 self_appraisal=selves.get(p.member_id),
                 counts=counts,
                 grade=(history.get(p.member_id) or [None])[0],

@@ -680,7 +680,12 @@ def schemes_for(member: User, year: int) -> list[TargetScheme]:
         .where(TargetScheme.year == year, TargetScheme.status == "published", or_(*sides))
         .options(selectinload(TargetScheme.indicators), selectinload(TargetScheme.org))
     ).all()
-    return sorted(found, key=lambda s: (s.side != "host", -len(s.org.path), s.id))
+    return sorted(found, key=_preference)
+
+
+def _preference(scheme: TargetScheme) -> tuple[bool, int, int]:
+    """The order ``schemes_for`` gives: the host side's first, then the lowest organisation's."""
+    return (scheme.side != "host", -len(scheme.org.path), scheme.id)
 
 
 def current_schemes(member: User, today: date) -> list[TargetScheme]:
@@ -701,6 +706,41 @@ def result_for(member: User, year: int) -> TargetResult | None:
     if not schemes:
         return None
     return results(schemes[0], [member])[member.id]
+
+
+def results_for(members: list[User], year: int) -> dict[int, TargetResult | None]:
+    """``result_for`` of many members at once (an appraisal round's participants): the year's
+    published schemes and the members' organisations read once, then each scheme's members
+    together, so the cost grows with the schemes involved, not with the members."""
+    published = db.session.scalars(
+        select(TargetScheme)
+        .where(TargetScheme.year == year, TargetScheme.status == "published")
+        .options(selectinload(TargetScheme.indicators), selectinload(TargetScheme.org))
+    ).all()
+    org_ids = {i for m in members for i in (m.home_org_id, m.host_org_id) if i is not None}
+    paths = (
+        dict(
+            db.session.execute(
+                select(Organisation.id, Organisation.path).where(Organisation.id.in_(org_ids))
+            ).all()
+        )
+        if published and org_ids
+        else {}
+    )
+    chosen: dict[int, TargetScheme] = {}
+    for member in members:
+        placed = {"home": paths.get(member.home_org_id), "host": paths.get(member.host_org_id)}
+        reaching = [
+            scheme
+            for scheme in published
+            if placed[scheme.side] is not None and placed[scheme.side].startswith(scheme.org.path)
+        ]
+        if reaching and not member.is_admin:
+            chosen[member.id] = min(reaching, key=_preference)
+    found: dict[int, TargetResult | None] = dict.fromkeys((m.id for m in members), None)
+    for scheme in {id(s): s for s in chosen.values()}.values():
+        found.update(results(scheme, [m for m in members if chosen.get(m.id) is scheme]))
+    return found
 
 
 # ---- one member's sheet --------------------------------------------------------------------

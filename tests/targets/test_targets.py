@@ -356,3 +356,32 @@ def test_a_nomination_shows_the_nominees_target_result_to_staff_who_read_the_she
     page = staff.get(f"/manage/honours/nominations/{nomination_id}").get_data(as_text=True)
     assert "目标管理" in page and f"年度目标考核：{score} 分" in page and "尚有指标待评分" in page
     assert f"/manage/targets/{scheme_id}/members/" in page and "查看考核表" in page
+
+
+def test_results_for_many_members_equal_each_members_own(app, world):
+    with app.app_context():
+        host = host_scheme()
+        home = services.create_scheme(
+            _user("secretary"),
+            find_org("一支部"),
+            services.SchemeFields(
+                title="一支部目标考核",
+                side="home",
+                year=current_year(),
+                period_start=local_today(),
+                period_end=local_today() + timedelta(days=5),
+            ),
+        )
+        for dimension in ("political", "discipline", "organisation", "role"):
+            services.add_indicator(home, IndicatorFields(dimension, "学习", 25, "hours"))
+        services.publish(home, _user("secretary"))
+        members = db.session.scalars(select(User).order_by(User.id)).all()
+        many = services.results_for(members, current_year())
+
+        def seen(result):
+            return None if result is None else (result.scheme.id, result.score, result.grade)
+
+        own = {m.id: seen(services.result_for(m, current_year())) for m in members}
+        assert {i: seen(r) for i, r in many.items()} == own
+        # Both schemes are somebody's: the floating member's host, the branch's home members.
+        assert {r[0] for r in own.values() if r} == {home.id, host.id}
