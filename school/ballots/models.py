@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
 from school.db import Base, UTCDateTime, utcnow
-from school.orgs.models import Organisation
+from school.orgs.models import Organisation, SubtreeTarget
 
 BOX_KINDS = {"recommendation": "推荐投票", "appraisal": "民主评议"}
 KINDS = {
@@ -39,7 +38,6 @@ KINDS = {
     "npc": "推荐人大代表候选人",
     "cppcc": "推荐政协委员候选人",
 }
-SIDES = {"both": "流出地或流入地", "home": "组织关系在该组织", "host": "流入该组织"}
 ACTIONS = {"created": "创建", "changed": "修改", "cancelled": "取消"}
 
 
@@ -185,7 +183,7 @@ class Candidate(Base):
     member: Mapped[User | None] = relationship()
 
 
-class RecommendationTarget(Base):
+class RecommendationTarget(SubtreeTarget, Base):
     """An organisation subtree whose members may vote, on which side, floating members only."""
 
     __tablename__ = "recommendation_targets"
@@ -198,18 +196,8 @@ class RecommendationTarget(Base):
     recommendation_id: Mapped[int] = mapped_column(
         ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
     )
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
-    )
-    side: Mapped[str] = mapped_column(String(10), default="both")
-    floating_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="targets")
-    org: Mapped[Organisation] = relationship()
-
-    @property
-    def side_label(self) -> str:
-        return SIDES[self.side]
 
 
 class RecommendationLog(Base):

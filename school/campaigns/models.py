@@ -26,11 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from school.auth.models import User
 from school.courses.models import Course
 from school.db import Base, Hours, UTCDateTime, utcnow
-from school.orgs.models import Organisation
+from school.orgs.models import Organisation, SubtreeTarget
 from school.quizzes.models import Quiz
 
 STATUSES = {"draft": "草稿", "launched": "进行中", "closed": "已结束"}
-SIDES = {"both": "流出地或流入地", "home": "组织关系在该组织", "host": "流入该组织"}
 # A member's standing in a campaign, in the order reports list them.
 STATES = {
     "finished": "已完成",
@@ -143,7 +142,7 @@ class CampaignItem(Base):
         return "课程" if self.course_id else "测验"
 
 
-class CampaignTarget(Base):
+class CampaignTarget(SubtreeTarget, Base):
     """An organisation subtree a campaign reaches, on which side and whether floating only."""
 
     __tablename__ = "campaign_targets"
@@ -156,15 +155,5 @@ class CampaignTarget(Base):
     campaign_id: Mapped[int] = mapped_column(
         ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
     )
-    org_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
-    )
-    side: Mapped[str] = mapped_column(String(10), default="both")
-    floating_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
     campaign: Mapped[Campaign] = relationship(back_populates="targets")
-    org: Mapped[Organisation] = relationship()
-
-    @property
-    def side_label(self) -> str:
-        return SIDES[self.side]

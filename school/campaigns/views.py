@@ -7,7 +7,7 @@ from sqlalchemy import select
 from school.campaigns import progress, reminders, services
 from school.campaigns.exports import members_xlsx
 from school.campaigns.forms import ITEM_CHOICES, CampaignForm, chosen_items
-from school.campaigns.models import SIDES, STATES, Campaign
+from school.campaigns.models import STATES, Campaign
 from school.campaigns.page import detail_page_parts
 from school.campaigns.permissions import (
     can_launch_campaigns,
@@ -21,7 +21,7 @@ from school.campaigns.services import CampaignError, CampaignInput
 from school.clock import local_today
 from school.courses.models import Course
 from school.db import db
-from school.orgs.models import Organisation
+from school.orgs.models import TARGET_SIDES, Organisation
 from school.orgs.scope import report_roots
 from school.quizzes.models import Quiz
 from school.spreadsheets import download
@@ -204,7 +204,7 @@ def detail(campaign_id: int):
     return render_template(
         "campaigns/detail.html",
         campaign=campaign,
-        sides=SIDES,
+        sides=TARGET_SIDES,
         manageable=can_manage(current_user, campaign),
         report_orgs=roots,
         today=local_today(),

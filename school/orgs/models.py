@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from school.db import Base, UTCDateTime, utcnow
 
@@ -157,3 +157,28 @@ class AuditEntry(Base):
     @property
     def action_label(self) -> str:
         return AUDIT_ACTIONS.get(self.action, self.action)
+
+
+# How a row naming a subtree reaches its members, in words (campaigns, recommendation ballots).
+TARGET_SIDES = {"both": "流出地或流入地", "home": "组织关系在该组织", "host": "流入该组织"}
+
+
+class SubtreeTarget:
+    """The columns of a row naming an organisation's subtree that a feature reaches: through
+    the members' home or host organisation or either, and floating members only or all
+    (``orgs.scope.covers`` reads them). The table adds its key to its owner, and the side's
+    check and its uniqueness in ``__table_args__``."""
+
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    side: Mapped[str] = mapped_column(String(10), default="both")
+    floating_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @declared_attr
+    def org(cls) -> Mapped[Organisation]:
+        return relationship(Organisation)
+
+    @property
+    def side_label(self) -> str:
+        return TARGET_SIDES[self.side]
