@@ -68,3 +68,22 @@ campaign_launched = _events.signal(
     "campaign-launched",
     doc="A campaign was launched to its targets. The sender is the campaign; no facts.",
 )
+notice_read = _events.signal(
+    "notice-read",
+    doc=(
+        "A member opened a published notice addressed to them for the first time. Facts: "
+        "notice, at, required (it is required reading), on_time (required and opened by its "
+        "deadline)."
+    ),
+)
+honour_published = _events.signal(
+    "honour-published",
+    doc="A commendation was published to a member's record. Facts: honour (the record), at.",
+)
+daily_practice_completed = _events.signal(
+    "daily-practice-completed",
+    doc=(
+        "A member finished the day's practice questions for the first time that day. Facts: "
+        "day (local date), correct, total."
+    ),
+)
