@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -302,8 +303,9 @@ class MemberYear(Base):
 
 class MemberMonth(Base):
     """Where a member was at the end of a recent finished month, kept only when they have moved
-    since (``rollups.MONTHS_KEPT`` months back): a periodic report home (定期通报) of that month
-    counts them here. A member with no row for a month was where they are now."""
+    (or their floating or cadre flag changed) since, ``rollups.MONTHS_KEPT`` months back: a
+    periodic report home (定期通报) of that month, and a report "as of the end of" it, count them
+    here. A member with no row for a month was where, and as, they are now."""
 
     __tablename__ = "member_months"
 
@@ -314,3 +316,5 @@ class MemberMonth(Base):
     # Plain references, like member_years': a closed branch still holds its past months.
     home_org_id: Mapped[int | None] = mapped_column(Integer)
     host_org_id: Mapped[int | None] = mapped_column(Integer)
+    is_floating: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    is_cadre: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

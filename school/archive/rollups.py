@@ -33,8 +33,10 @@ key. The current year always follows the current key.
 
 Recent finished months keep members where they were too, for the periodic reports home
 (定期通报) of a month or quarter that are sent after a member moved: a member whose organisations
-change gets a ``member_months`` row, with the old organisations, for each of the last
-``MONTHS_KEPT`` finished months that has none yet. These rows are history and never change.
+change (or whose floating or cadre flag changes) gets a ``member_months`` row, with the old
+organisations and flags, for each of the last ``MONTHS_KEPT`` finished months that has none yet.
+A report of the current year "as of the end of" a finished month reads them too. These rows are
+history and never change.
 
 Everything here runs in the transaction of the change it follows: ``record`` for a new archive
 entry (from ``progress.record_entry``), ``move`` for members whose organisations, flag or role
@@ -467,21 +469,14 @@ def finished_months(today: date) -> list[date]:
     return months[::-1]
 
 
-def _place(key: Key | None) -> tuple[int | None, int | None] | None:
-    return None if key is None else (key.home, key.host)
-
-
 def _keep_months(
     before: dict[int, Key | None], after: dict[int, Key | None], changed: list[int], today: date
 ) -> None:
-    """Members whose organisations change now keep where they were at the end of each recent
-    finished month that has no ``member_months`` row yet (an earlier move wrote those as they
-    stood then). Before their account the school knows no other place for them than this."""
-    moved = sorted(
-        i
-        for i in changed
-        if before.get(i) is not None and _place(before[i]) != _place(after.get(i))
-    )
+    """Members whose organisations or flags change now keep where and as what they were at
+    the end of each recent finished month that has no ``member_months`` row yet (an earlier
+    change wrote those as they stood then). Before their account the school knows no other
+    place for them than this."""
+    moved = sorted(i for i in changed if before.get(i) is not None)
     if not moved:
         return
     months = finished_months(today)
@@ -496,7 +491,14 @@ def _keep_months(
             )
         )
         rows += [
-            {"member_id": i, "month": m, "home_org_id": k.home, "host_org_id": k.host}
+            {
+                "member_id": i,
+                "month": m,
+                "home_org_id": k.home,
+                "host_org_id": k.host,
+                "is_floating": k.floating,
+                "is_cadre": k.cadre,
+            }
             for i, k in ((i, before[i]) for i in chunk)
             for m in months
             if (i, m) not in have

@@ -31,6 +31,8 @@ BATCH = 1000
 def filter_words(filters: Filters, courses: list[Course], with_rows: bool = True) -> list[str]:
     """The filters of a report, as a title row or a printed header says them."""
     words = [f"{filters.year} 年", f"党员范围：{RELATIONS[filters.relation]}"]
+    if filters.as_of is not None:
+        words.append(f"按 {filters.as_of.month} 月末所在组织统计")
     if filters.floating_only:
         words.append("只看流动党员")
     if filters.course_id is not None:

@@ -13,6 +13,11 @@ member (never the ledger or the raw completions), one page or batch at a time.
 A closed year counts each member where they were at its end: ``member_years`` keeps that place
 for the members who have moved since (the rollups keep the same), everyone else is counted where
 they are now. Course completions are not per year: they count where the member is now.
+
+The current year counts members where they are now, or, when asked, where they were at the end
+of one of its finished months (``Filters.as_of``): ``member_months`` keeps that place for the
+members who have moved since. The overview takes those few members off where the rollups count
+them now and adds them where they were; their 学时 are the year's so far either way.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.orm import aliased
 
 from school.archive.models import (
     CourseProgress,
+    MemberMonth,
     MemberYear,
     RollupCourse,
     RollupMembers,
@@ -39,7 +45,7 @@ from school.archive.models import (
 from school.archive.rollups import COARSE_DEPTH, due_permille
 from school.archive.rollups import quota_tenths as quota_of
 from school.auth.models import User
-from school.clock import current_year, local_today
+from school.clock import local_today
 from school.courses.models import Course, Lesson
 from school.db import db
 from school.orgs.models import Organisation
@@ -77,6 +83,9 @@ class Filters:
     status: str = ""
     sort: str = "name"
     desc: bool = False
+    # The current year only: count members where they were at the end of this month (its first
+    # day), not where they are now.
+    as_of: date | None = None
 
     def args(self, **changes) -> dict[str, str | int]:
         """Query-string arguments that reproduce these filters (with ``changes`` applied)."""
@@ -94,6 +103,8 @@ class Filters:
             args["sort"] = f.sort
         if f.desc:
             args["dir"] = "desc"
+        if f.as_of is not None:
+            args["asof"] = f"{f.as_of:%Y-%m}"
         return args
 
 
@@ -104,9 +115,27 @@ def _int(value, default: int | None = None) -> int | None:
         return default
 
 
+def as_of_months(year: int, today: date) -> list[date]:
+    """The months a report of ``year`` may count members at the end of: the finished months of
+    the current year, latest first (none for a closed year, which counts them at its end)."""
+    if year != today.year:
+        return []
+    return [date(year, m, 1) for m in range(today.month - 1, 0, -1)]
+
+
+def _as_of(value, year: int, today: date) -> date | None:
+    """``2026-10`` as the first day of that month, if a report of ``year`` may use it."""
+    try:
+        wanted = datetime.strptime(str(value).strip(), "%Y-%m").date()
+    except ValueError:
+        return None
+    return wanted if wanted in as_of_months(year, today) else None
+
+
 def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters:
     """Filters from request arguments; anything invalid falls back to its default."""
-    this_year = today.year if today else current_year()
+    today = today or local_today()
+    this_year = today.year
     year = _int(args.get("year"))
     # No future year: nothing has been studied in it yet.
     if year is None or not 2000 <= year <= this_year:
@@ -125,6 +154,7 @@ def parse_filters(args: Mapping[str, str], today: date | None = None) -> Filters
         status=status if status in STATUSES else "",
         sort=sort if sort in SORTS else "name",
         desc=args.get("dir", "") == "desc",
+        as_of=_as_of(args.get("asof", ""), year, today),
     )
 
 
@@ -164,13 +194,27 @@ def _closed(filters: Filters, today: date) -> bool:
     return filters.year < today.year
 
 
+def _kept(filters: Filters, today: date):
+    """Where the report keeps members who have moved since its end: the table (``member_years``
+    for a closed year, ``member_months`` for a month's end) and the condition picking its rows;
+    None when members count where they are now."""
+    if _closed(filters, today):
+        return MemberYear, MemberYear.year == filters.year
+    if filters.as_of is not None:
+        return MemberMonth, MemberMonth.month == filters.as_of
+    return None
+
+
 def scope_clause(org: Organisation, filters: Filters, today: date | None = None):
     """The members of the report (``scope.covers`` with the filters' relation and floating),
-    placed where they were at the end of the report's year when it is closed."""
-    if not _closed(filters, today or local_today()):
+    placed where they were at the end of the report's year when it is closed, or of the month
+    it is as of."""
+    found = _kept(filters, today or local_today())
+    if found is None:
         return covers(org, filters.relation, filters.floating_only)
+    table, which = found
     subtree = subtree_in(org)
-    kept = select(MemberYear.member_id).where(MemberYear.year == filters.year)
+    kept = select(table.member_id).where(which)
     now = placed_in(
         subtree,
         filters.relation,
@@ -184,9 +228,9 @@ def scope_clause(org: Organisation, filters: Filters, today: date | None = None)
             subtree,
             filters.relation,
             filters.floating_only,
-            MemberYear.home_org_id,
-            MemberYear.host_org_id,
-            MemberYear.is_floating,
+            table.home_org_id,
+            table.host_org_id,
+            table.is_floating,
         )
     )
     return and_(
@@ -197,18 +241,18 @@ def scope_clause(org: Organisation, filters: Filters, today: date | None = None)
 
 
 def _placed(stmt, filters: Filters, today: date):
-    """``stmt`` on User, with where each member was counted in the report's year: the home
-    and host organisation, floating and cadre columns, and the statement to select from."""
+    """``stmt`` on User, with where each member was counted in the report's year (or at the
+    end of its month): the home and host organisation, floating and cadre columns, and the
+    statement to select from."""
     columns = (User.home_org_id, User.host_org_id, User.is_floating, User.is_cadre)
-    if not _closed(filters, today):
+    found = _kept(filters, today)
+    if found is None:
         return stmt, columns
-    found = MemberYear.member_id.is_not(None)
-    kept = (MemberYear.home_org_id, MemberYear.host_org_id, MemberYear.is_floating)
-    kept += (MemberYear.is_cadre,)
-    placed = tuple(case((found, then), else_=now) for then, now in zip(kept, columns, strict=True))
-    return stmt.outerjoin(
-        MemberYear, and_(MemberYear.member_id == User.id, MemberYear.year == filters.year)
-    ), placed
+    table, which = found
+    kept = (table.home_org_id, table.host_org_id, table.is_floating, table.is_cadre)
+    was = table.member_id.is_not(None)
+    placed = tuple(case((was, then), else_=now) for then, now in zip(kept, columns, strict=True))
+    return stmt.outerjoin(table, and_(table.member_id == User.id, which)), placed
 
 
 def _member_base(org: Organisation, filters: Filters, today: date):
@@ -451,7 +495,8 @@ def _tally_rows(
             base = counted.get((side, child), [0, 0, 0])
             counted[(side, child)] = [a + b for a, b in zip(base, values, strict=True)]
     figures = {(side, child): values for side, child, *values in db.session.execute(year)}
-    rows = []
+    stored = db.session.scalar(select(RollupPace.due).where(RollupPace.year == filters.year)) or 0
+    rows = _moved_rows(org, filters, children, stored) if filters.as_of is not None else []
     cadre_quota, member_quota = quota_of(True), quota_of(False)
     for (side, where), (n, cadres, floating) in counted.items():
         sign = SIDE_SIGN[side]
@@ -472,7 +517,7 @@ def _tally_rows(
                 **{f"m{m}": sign * value for m, value in zip(MONTHS, months, strict=True)},
             )
         )
-    return rows + _pace_rows(org, filters, today, children)
+    return rows + _pace_rows(org, filters, today, children, stored)
 
 
 def _child_id(org: Organisation, path):
@@ -488,13 +533,109 @@ def _child_id(org: Organisation, path):
     return case((path == org.path, 0), else_=cast(segment, Integer))
 
 
-def _pace_rows(org: Organisation, filters: Filters, today: date, children: list[Organisation]):
+def _moved_placements(filters: Filters):
+    """A report as of a month's end, for the members who have moved since (those with a
+    ``member_months`` row for it): the statement to select from, and their placement now
+    (taken off, -1) and at the month's end (added, +1), as home, host, floating and cadre."""
+    stmt = (
+        select()
+        .select_from(User)
+        .join(
+            MemberMonth,
+            and_(MemberMonth.member_id == User.id, MemberMonth.month == filters.as_of),
+        )
+        # Counted now, as the rollups count them; a member no longer counted is left out of
+        # the month too, as closed years leave them out.
+        .where(User.active.is_(True), User.role != "admin")
+    )
+    now = (User.home_org_id, User.host_org_id, User.is_floating, User.is_cadre)
+    then = (
+        MemberMonth.home_org_id,
+        MemberMonth.host_org_id,
+        MemberMonth.is_floating,
+        MemberMonth.is_cadre,
+    )
+    return stmt, ((-1, now), (1, then))
+
+
+def _moved_rows(org: Organisation, filters: Filters, children: list[Organisation], stored: int):
+    """The rows that move members who have moved since the report's month back to where they
+    were then: each taken off where the rollups count them now and counted where they were,
+    with the year's 学时, at the rollups' pace (``_pace_rows`` brings them to today's)."""
+    subtree = subtree_in(org)
+    base, placements = _moved_placements(filters)
+    rows = []
+    for sign, (home_id, host_id, floating, cadre) in placements:
+        home, host = aliased(Organisation), aliased(Organisation)
+        null = literal(None, Integer)
+        home_child = (
+            _child_expr(org, children, home.path) if filters.relation in ("both", "home") else null
+        ).label("home_child")
+        host_child = (
+            _child_expr(org, children, host.path) if filters.relation in ("both", "host") else null
+        ).label("host_child")
+        status = status_at(stored, cadre).label("status")
+        months = [
+            func.sum(func.coalesce(type_coerce(getattr(YearProgress, f"m{m}"), Integer), 0))
+            for m in MONTHS
+        ]
+        stmt = (
+            base.add_columns(
+                home_child,
+                host_child,
+                status,
+                func.count(),
+                func.sum(case((floating.is_(True), 1), else_=0)),
+                func.sum(hours_tenths()),
+                func.sum(quota_tenths(cadre)),
+                *months,
+            )
+            .outerjoin(
+                YearProgress,
+                and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
+            )
+            .outerjoin(home, home.id == home_id)
+            .outerjoin(host, host.id == host_id)
+            .where(
+                placed_in(
+                    subtree, filters.relation, filters.floating_only, home_id, host_id, floating
+                )
+            )
+            .group_by(home_child, host_child, status)
+        )
+        for (
+            home_child_id,
+            host_child_id,
+            state,
+            n,
+            floats,
+            hours,
+            quota,
+            *by_month,
+        ) in db.session.execute(stmt):
+            rows.append(
+                _row(
+                    home_child_id,
+                    host_child_id,
+                    state,
+                    sign * n,
+                    floating=sign * floats,
+                    hours=sign * int(hours or 0),
+                    quota=sign * int(quota or 0),
+                    **{f"m{m}": sign * int(v or 0) for m, v in zip(MONTHS, by_month, strict=True)},
+                )
+            )
+    return rows
+
+
+def _pace_rows(
+    org: Organisation, filters: Filters, today: date, children: list[Organisation], stored: int
+):
     """Members that change between on track and behind from the rollups' pace to ``today``'s.
 
     The rollups split them against the pace of ``rollup_pace`` (moved to each new day by
     ``flask reports pace``); another day only moves the members whose 学时 lie between the two.
     """
-    stored = db.session.scalar(select(RollupPace.due).where(RollupPace.year == filters.year)) or 0
     wanted = due_permille(filters.year, today)
     if stored == wanted:
         return []
@@ -602,7 +743,41 @@ def _course_rates(
     done: dict[int, int] = {}
     for course_id, side, n in db.session.execute(stmt):
         done[course_id] = done.get(course_id, 0) + SIDE_SIGN[side] * n
+    if filters.as_of is not None:
+        for course_id, n in _moved_completions(org, filters).items():
+            done[course_id] = done.get(course_id, 0) + n
     return [CourseRate(c, done.get(c.id, 0), members) for c in courses]
+
+
+def _moved_completions(org: Organisation, filters: Filters) -> dict[int, int]:
+    """Course completions of the members who have moved since the report's month, taken off
+    where they are now and added where they were (one statement)."""
+    subtree = subtree_in(org)
+    base, placements = _moved_placements(filters)
+    signed = sum(
+        (
+            case(
+                (
+                    placed_in(
+                        subtree, filters.relation, filters.floating_only, home, host, floating
+                    ),
+                    sign,
+                ),
+                else_=0,
+            )
+            for sign, (home, host, floating, _) in placements
+        ),
+        start=literal(0),
+    )
+    stmt = (
+        base.add_columns(CourseProgress.course_id, func.sum(signed))
+        .join(CourseProgress, CourseProgress.member_id == User.id)
+        .where(CourseProgress.completed_at.is_not(None))
+        .group_by(CourseProgress.course_id)
+    )
+    if filters.course_id is not None:
+        stmt = stmt.where(CourseProgress.course_id == filters.course_id)
+    return {course_id: int(n or 0) for course_id, n in db.session.execute(stmt)}
 
 
 def _trend(total: Tally, year: int, today: date) -> list[TrendMonth]:

@@ -81,13 +81,15 @@ def _context(org: Organisation, filters: queries.Filters, tab: str, courses: lis
         "courses": courses,
         # This year and the five before it: a year still to come has nothing to report.
         "years": list(range(this_year, this_year - 6, -1)),
+        "as_of_months": queries.as_of_months(filters.year, local_today()),
     }
 
 
 def _readable(page: queries.Page, filters: queries.Filters) -> set[int] | None:
     """The listed members whose archive the viewer may open, None for all of them: a closed
-    year lists members where they were then, and some have moved out of reach since."""
-    if filters.year >= current_year():
+    year (or a month's end) lists members where they were then, and some have moved out of
+    reach since."""
+    if filters.year >= current_year() and filters.as_of is None:
         return None
     return read_now(current_user, [row.id for row in page.rows])
 

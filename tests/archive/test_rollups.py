@@ -336,3 +336,89 @@ def test_a_closed_year_counts_a_transferred_member_where_they_were(app, world):
         kept = snapshot()
         rollups.rebuild(today)
         assert snapshot() == kept
+
+
+def test_a_report_as_of_a_months_end_counts_members_where_and_as_they_were(app, world, monkeypatch):
+    # A fixed day, so that the year has finished months whatever the calendar says: moves write
+    # their kept months against it, and every report is made on it.
+    with app.app_context():
+        today = date(local_today().year - 1, 11, 20)
+    monkeypatch.setattr(rollups, "local_today", lambda now=None: today)
+    october = date(today.year, 10, 1)
+    with app.app_context():
+        rollups.rebuild(today)
+        study("member", "5", datetime(today.year, 3, 10, 4, tzinfo=UTC))
+        study("member", "3", datetime(today.year, 10, 8, 4, tzinfo=UTC))
+        study("floating", "2", datetime(today.year, 9, 1, 4, tzinfo=UTC))
+        complete_course("member")
+        rollups.advance_pace(today)
+        now = reports(today)
+
+        def summaries(day: date, as_of: date | None = None) -> dict:
+            return {
+                key: summary(
+                    queries.overview(
+                        org(key[0]),
+                        Filters(
+                            year=today.year, relation=key[1], floating_only=key[2], as_of=as_of
+                        ),
+                        today=day,
+                    )
+                )
+                for key in now
+            }
+
+        # Nobody has moved yet: a month's end is now.
+        assert summaries(today, as_of=october) == now
+        later = date(today.year, 12, 28)
+        before_later = summaries(later)
+
+        # In November 张党员 moves to 二支部 and becomes a floating member hosted in Shenzhen;
+        # 陈流动 comes home and stops floating.
+        admin, member, floating = user("admin"), user("member"), user("floating")
+        record_flow(admin, member, "transfer", today, to_org=org("二支部"))
+        member.is_floating, member.host_org = True, org("驻深圳支部")
+        floating.is_floating, floating.host_org = False, None
+        db.session.flush()
+        moved = reports(today)
+        assert moved[("一支部", "both", False)][0] == now[("一支部", "both", False)][0] - 1
+        assert moved[("驻深圳支部", "both", True)] != now[("驻深圳支部", "both", True)]
+
+        # As of October's end every report stands as it did then, 学时, statuses, sub-
+        # organisations, trend and course completions alike; and each member list of that
+        # month lists the members its overview counts, status by status.
+        def month_reports() -> dict:
+            found = {}
+            for name, relation, floating_only in now:
+                filters = Filters(
+                    year=today.year,
+                    relation=relation,
+                    floating_only=floating_only,
+                    as_of=october,
+                )
+                report = queries.overview(org(name), filters, today=today)
+                found[(name, relation, floating_only)] = summary(report)
+                listed = queries.member_rows(org(name), filters, today=today)
+                assert listed.total == report.total.members, (name, relation, floating_only)
+                for status, n in report.total.statuses.items():
+                    page = queries.member_rows(
+                        org(name), replace(filters, status=status), today=today
+                    )
+                    assert page.total == n, (name, relation, floating_only, status)
+            return found
+
+        assert month_reports() == now
+        row = next(
+            r
+            for r in queries.member_rows(
+                org("一支部"), Filters(year=today.year, as_of=october), today=today
+            ).rows
+            if r.id == member.id
+        )
+        assert (row.home_org.name, row.host_org, row.hours) == ("一支部", None, Decimal(8))
+
+        # Another day's pace moves members of the month between on track and behind as it
+        # moved them before they left.
+        assert summaries(later, as_of=october) == before_later
+        rollups.rebuild(today)
+        assert month_reports() == now

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from school.archive import services as archive
 from school.auth import services as accounts
 from school.auth.models import User
+from school.clock import current_year
 from school.courses import services as courses
 from school.courses.models import Course
 from school.db import db
+from school.members.flows import record_flow
 from school.orgs.models import Organisation
 from school.reports import queries
 from school.reports.queries import Filters
@@ -193,6 +198,8 @@ def test_members_list_shows_the_filtered_course_and_links_to_the_archive(app, wo
         "?year=99999&course=999999&page=abc&floating=maybe",
         "?year=1900&page=99999999999999999999",
         "?course=%00&status=%27",
+        "?asof=2026-13&year=2026",
+        "?asof=%27&year=abc",
     ],
 )
 def test_invalid_filters_fall_back_to_defaults(app, world, client, query):
@@ -206,6 +213,69 @@ def test_draft_course_filter_is_ignored(app, world):
     with app.app_context():
         draft = db.session.scalar(select(Course.id).where(Course.slug == "draft-course"))
         assert queries.parse_filters({"course": str(draft)}).course_id is None
+
+
+def test_a_report_may_be_as_of_a_finished_month_of_the_current_year_only(app):
+    today = date(2026, 12, 7)
+    with app.app_context():
+        parse = queries.parse_filters
+        assert parse({"asof": "2026-10"}, today).as_of == date(2026, 10, 1)
+        assert parse({"asof": " 2026-01 "}, today).as_of == date(2026, 1, 1)
+        # This month is not finished, nor is a month to come; a closed year counts members at
+        # its end; anything else is no month at all.
+        for value in ("2026-12", "2027-01", "2025-10", "2026-13", "2026-1x", "", "%", "10"):
+            assert parse({"asof": value}, today).as_of is None, value
+        assert parse({"year": "2025", "asof": "2025-10"}, today).as_of is None
+        assert parse({"asof": "2026-10"}, date(2027, 1, 5)).as_of is None
+        filters = parse({"asof": "2026-10", "relation": "home"}, today)
+        assert filters.args() == {"year": 2026, "relation": "home", "asof": "2026-10"}
+        assert parse({k: str(v) for k, v in filters.args().items()}, today) == filters
+        assert queries.as_of_months(2026, today)[0] == date(2026, 11, 1)
+        assert queries.as_of_months(2026, date(2026, 1, 31)) == []
+
+
+def test_a_transfer_leaves_the_sending_branch_as_of_the_month_before(
+    app, world, client, monkeypatch
+):
+    # The report's "today", fixed: the year must have finished months whatever the calendar.
+    with app.app_context():
+        today = date(current_year() - 1, 11, 20)
+    from school.archive import rollups
+    from school.reports import views
+
+    for module, name in ((rollups, "local_today"), (queries, "local_today")):
+        monkeypatch.setattr(module, name, lambda now=None: today)
+    monkeypatch.setattr(views, "local_today", lambda now=None: today)
+    monkeypatch.setattr(views, "current_year", lambda now=None: today.year)
+    with app.app_context():
+        study("member", 6, month=4, year=today.year)
+        db.session.commit()
+    branch = _id("一支部", app)
+    october = f"{today.year}-10"
+    login(client, "secretary")
+
+    def members(url: str) -> int:
+        found = re.search(r"<dt>党员</dt><dd><a [^>]*>(\d+)</a>", text(client, url))
+        return int(found.group(1))
+
+    before = members(f"/reports/{branch}")
+    with app.app_context():
+        record_flow(user("admin"), user("member"), "transfer", today, to_org=org("二支部"))
+        db.session.commit()
+    assert members(f"/reports/{branch}") == before - 1
+    assert "张党员" not in text(client, f"/reports/{branch}/members")
+    overview = text(client, f"/reports/{branch}")
+    assert f'<option value="{october}"' in overview
+    assert members(f"/reports/{branch}?asof={october}") == before
+    then = text(client, f"/reports/{branch}/members?asof={october}")
+    assert "张党员" in then and "10 月末所在组织统计" in then
+    # 张党员 is no longer the secretary's to open: listed, not linked.
+    assert "现不在您的管理范围内" in then
+    export = client.get(f"/reports/{branch}/members.xlsx?asof={october}")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    assert "按 10 月末所在组织统计" in sheet["A1"].value
+    assert any("张党员" in row for row in sheet.iter_rows(values_only=True))
 
 
 # --- who sees what -------------------------------------------------------------------------------
