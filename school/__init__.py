@@ -71,6 +71,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.offline import bp as offline_bp
     from school.orgs.picker_views import bp as org_picker_bp
     from school.orgs.views import bp as orgs_bp
+    from school.practice import services as practice
+    from school.practice.views import bp as practice_bp
     from school.quizzes import archive_links as quiz_archive_links
     from school.quizzes import course_hooks as quiz_hooks
     from school.quizzes import dashboard as quiz_dashboard
@@ -137,6 +139,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         targets_bp,
         honours_bp,
         ballots_bp,
+        practice_bp,
         appraisal_bp,
         workbench_bp,
     ):
@@ -156,6 +159,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("campaigns", campaign_home.home_part)
     home_page.register("classes", class_services.home_part)
     home_page.register("ballots", ballot_home.home_part)
+    # Daily practice: today's questions done or not, and the streak (not 学时).
+    home_page.register("practice", practice.home_part)
     dashboard_page.register("questions", forum_dashboard.dashboard_part)
     dashboard_page.register("quizzes", quiz_dashboard.dashboard_part)
     # The staff workbench: what waits for a secretary or committee, most pressing first.

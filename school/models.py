@@ -37,6 +37,13 @@ from school.members.models import FlowEvent, ManagementNote, Transfer
 from school.notices.models import Notice, NoticeRead
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry, Organisation, StaffGrant
+from school.practice.models import (
+    PracticeCategory,
+    PracticeCompletion,
+    PracticeDraw,
+    PracticeItem,
+    PracticeStreak,
+)
 from school.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -103,6 +110,11 @@ __all__ = [
     "Objection",
     "Organisation",
     "Post",
+    "PracticeCategory",
+    "PracticeCompletion",
+    "PracticeDraw",
+    "PracticeItem",
+    "PracticeStreak",
     "Question",
     "QuestionVersion",
     "Quiz",
