@@ -37,6 +37,7 @@ from tests.members import roster_authz_cases as roster_cases
 from tests.members import transfer_authz_cases as transfer_cases
 from tests.notices import authz_cases as notices_cases
 from tests.orgs import authz_cases as orgs_cases
+from tests.practice import authz_cases as practice_cases
 from tests.quizzes import authz_cases as quizzes_cases
 from tests.quizzes import factories as f
 from tests.reports import authz_cases as reports_cases
@@ -270,6 +271,7 @@ FEATURES = [
     targets_cases,
     honours_cases,
     ballots_cases,
+    practice_cases,
     appraisal_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]

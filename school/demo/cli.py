@@ -22,6 +22,7 @@ from school.demo.ballots import demo_ballot
 from school.demo.campaigns import demo_campaign
 from school.demo.credits import credit_branch_lecture
 from school.demo.honours import demo_round
+from school.demo.practice import demo_practice
 from school.members.models import FlowEvent, ManagementNote
 from school.notices.services import create_notice
 from school.orgs.services import create_org, find_org
@@ -118,6 +119,7 @@ def load() -> None:
     demo_classes.load(secretary, red_star, [floating])
     demo_classes.load_past(committee_secretary, committee, floating)
     _demo_quizzes()
+    demo_practice(admin, floating)
     demo_campaign(admin, city)
     demo_targets.load(committee_secretary, committee, floating)
     demo_round(admin, city, committee_secretary, floating)

@@ -215,6 +215,9 @@ def load_draw(member: User, day: date) -> PracticeDraw | None:
             joinedload(PracticeDraw.completion),
             selectinload(PracticeDraw.items).joinedload(PracticeItem.version),
         )
+        # The truth of the moment: a submit after the member's lock sees a completion that a
+        # draw loaded earlier in the session would not.
+        .execution_options(populate_existing=True)
     )
 
 

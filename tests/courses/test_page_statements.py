@@ -21,9 +21,9 @@ from tests.quizzes import factories as f
 # The home page: the login check, the courses, their progress, the year's 学时, the newest
 # notices, the outline of the course to continue, the quizzes due, the replies waiting, the
 # notices not yet read, the campaigns that reach the member, the training classes with a
-# session to come, the recommendation ballots open to the member and the appraisal rounds the
-# member takes part in.
-CATALOGUE = 13
+# session to come, the recommendation ballots open to the member, the appraisal rounds the
+# member takes part in and the daily practice streak.
+CATALOGUE = 14
 COURSE = 9
 # The lesson, the outline with what the member studied, and the member's study row (the active
 # time the countdown starts from and the position to restore), besides the login session.
