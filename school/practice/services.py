@@ -248,15 +248,25 @@ def _last_seen(member: User, day: date) -> dict[int, date]:
 def choose(member: User, day: date) -> list[tuple[QuestionVersion, dict]]:
     """The day's questions for the member with their option order: the same for the same pool,
     member and day; never-seen questions first, then those seen longest ago."""
-    versions = list(db.session.scalars(pool()))
-    if not versions:
+    # Ids first: only the five chosen versions are loaded whole, however large the bank.
+    candidates = db.session.execute(
+        pool().with_only_columns(QuestionVersion.id, QuestionVersion.question_id)
+    ).all()
+    if not candidates:
         raise BankEmpty()
     seen = _last_seen(member, day)
     rng = _rng(member, day)
-    rng.shuffle(versions)
-    versions.sort(key=lambda v: seen.get(v.question_id, date.min))
-    chosen = versions[:DAILY_QUESTIONS]
-    return [(v, QUESTION_TYPES[v.qtype].layout(v.data, True, rng)) for v in chosen]
+    rng.shuffle(candidates)
+    candidates.sort(key=lambda row: seen.get(row.question_id, date.min))
+    chosen = [row.id for row in candidates[:DAILY_QUESTIONS]]
+    versions = {
+        v.id: v
+        for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(chosen)))
+    }
+    return [
+        (versions[i], QUESTION_TYPES[versions[i].qtype].layout(versions[i].data, True, rng))
+        for i in chosen
+    ]
 
 
 def draw_for(member: User, day: date, now: datetime | None = None) -> PracticeDraw:
