@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -121,25 +121,30 @@ def _practice_quiz_question_ids() -> Select:
     return union(fixed, *drawn) if drawn else fixed
 
 
+def _gradable_now() -> list[ColumnElement[bool]]:
+    """Conditions on a QuestionVersion joined to its Question: the question is active, this is
+    its newest version, and the registry grades its type by itself."""
+    newer = aliased(QuestionVersion)
+    return [
+        Question.retired.is_(False),
+        QuestionVersion.qtype.in_(GRADED_TYPES),
+        ~exists().where(
+            newer.question_id == QuestionVersion.question_id,
+            newer.number > QuestionVersion.number,
+        ),
+    ]
+
+
 def pool(chosen: bool | None = None) -> Select[tuple[QuestionVersion]]:
     """The current version of every question daily practice may draw (``chosen``: whether
     categories are configured, when the caller knows)."""
     if chosen is None:
         chosen = configured()
     ids = _chosen_question_ids() if chosen else _practice_quiz_question_ids()
-    newer = aliased(QuestionVersion)
     return (
         select(QuestionVersion)
         .join(Question, QuestionVersion.question_id == Question.id)
-        .where(
-            Question.retired.is_(False),
-            Question.id.in_(ids),
-            QuestionVersion.qtype.in_(GRADED_TYPES),
-            ~exists().where(
-                newer.question_id == QuestionVersion.question_id,
-                newer.number > QuestionVersion.number,
-            ),
-        )
+        .where(Question.id.in_(ids), *_gradable_now())
         .order_by(QuestionVersion.question_id)
     )
 
@@ -159,19 +164,11 @@ class CategoryRow:
 def categories() -> list[CategoryRow]:
     """Every bank category, whether it feeds practice, and its gradable questions (two
     statements)."""
-    newer = aliased(QuestionVersion)
     counts = dict(
         db.session.execute(
             select(Question.category_id, func.count(Question.id))
             .join(QuestionVersion, QuestionVersion.question_id == Question.id)
-            .where(
-                Question.retired.is_(False),
-                QuestionVersion.qtype.in_(GRADED_TYPES),
-                ~exists().where(
-                    newer.question_id == QuestionVersion.question_id,
-                    newer.number > QuestionVersion.number,
-                ),
-            )
+            .where(*_gradable_now())
             .group_by(Question.category_id)
         ).all()
     )
