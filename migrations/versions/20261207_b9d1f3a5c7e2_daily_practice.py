@@ -6,7 +6,7 @@ answers and grades), practice_completions (one per draw) and practice_streaks (e
 running streak, kept on completion). All tables start empty.
 
 Revision ID: b9d1f3a5c7e2
-Revises: d4f6b8a1c3e5
+Revises: c7e9a1b3d5f8
 Create Date: 2026-12-07 01:20:42
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from school.db import UTCDateTime
 
 revision = "b9d1f3a5c7e2"
-down_revision = "d4f6b8a1c3e5"
+down_revision = "c7e9a1b3d5f8"
 branch_labels = None
 depends_on = None
 
