@@ -13,7 +13,9 @@ What one run does:
    holds no members generates the city with ``school.demo.generate`` (``--members``, ``--seed``),
    timing the generator; a database that already holds the generated city is reused as it is;
 2. adds an administrator ``bench-admin`` and a secretary ``bench-secretary`` of the largest branch
-   (one password hash), and a launched city-wide campaign of one course, if not there yet;
+   (one password hash), and a launched city-wide campaign of one course, if not there yet; and
+   transfers ``--moves`` members (5,000 by default) to another branch through the app's own
+   path, so that a report as of last month's end has members to place where they were;
 3. starts the school under gunicorn (``--workers``, default 2 sync workers) and ``bench/hello.py``
    under the same settings, and logs in over HTTP (GET and POST ``/login`` with the CSRF token);
 4. measures hello: wrk for ``--seconds`` (req/s) and ``--runs`` sequential requests (latency);
@@ -46,6 +48,7 @@ from school import create_app
 from school.archive.models import (
     ArchiveEntry,
     CourseProgress,
+    MemberMonth,
     RollupCourse,
     RollupMembers,
     RollupYear,
@@ -145,6 +148,35 @@ def ensure_accounts(app, branch_id: int) -> None:
         db.session.commit()
 
 
+def ensure_moves(app, moves: int) -> float | None:
+    """Transfer ``moves`` members, spread over the city, to the next branch, unless members have
+    moved already; returns the seconds it took. Through the ORM, so the rollups and the kept
+    months follow as they do for a transfer in the app."""
+    with app.app_context():
+        if moves <= 0 or db.session.scalar(select(MemberMonth.member_id).limit(1)) is not None:
+            return None
+        branches = db.session.scalars(
+            select(Organisation.id).where(Organisation.kind == "branch").order_by(Organisation.id)
+        ).all()
+        following = dict(zip(branches, branches[1:] + branches[:1], strict=True))
+        ids = db.session.scalars(
+            select(User.id)
+            .where(User.home_org_id.in_(branches), User.role == "member")
+            .order_by(User.id)
+        ).all()
+        step = max(1, len(ids) // moves)
+        chosen = ids[::step][:moves]
+        started = time.perf_counter()
+        for start in range(0, len(chosen), 1000):
+            for member in db.session.scalars(
+                select(User).where(User.id.in_(chosen[start : start + 1000]))
+            ):
+                member.home_org_id = following[member.home_org_id]
+            db.session.flush()
+        db.session.commit()
+        return time.perf_counter() - started
+
+
 def targets(app) -> dict[str, object]:
     """The organisations and members the pages are measured on."""
     with app.app_context():
@@ -187,6 +219,7 @@ def targets(app) -> dict[str, object]:
         counts.sort(key=lambda row: (row.n, row.member_id))
         typical, heaviest = counts[len(counts) // 2], counts[-1]
         return {
+            "today": local_today(),
             "city": city.id,
             "district": district.id,
             "district_members": sizes[district.id],
@@ -205,7 +238,32 @@ def targets(app) -> dict[str, object]:
 
 
 def pages(t: dict, runs: int, export_runs: int) -> list[Page]:
-    city, district, branch = t["city"], t["district"], t["branch"]
+    city, district, branch, today = t["city"], t["district"], t["branch"], t["today"]
+    # Last month's end, when it is a month of this year (in January there is none).
+    as_of = (
+        []
+        if today.month == 1
+        else [
+            Page(
+                "city-wide, as of last month's end",
+                f"/reports/{city}?asof={today.year}-{today.month - 1:02d}",
+                0.1,
+                runs,
+            ),
+            Page(
+                f"branch report as of last month's end ({t['branch_members']} members)",
+                f"/reports/{branch}?asof={today.year}-{today.month - 1:02d}",
+                0.01,
+                runs,
+            ),
+            Page(
+                "branch member list as of last month's end",
+                f"/reports/{branch}/members?asof={today.year}-{today.month - 1:02d}",
+                0.05,
+                runs,
+            ),
+        ]
+    )
     return [
         Page("city-wide report", f"/reports/{city}", 0.1, runs),
         Page("city-wide, floating members only", f"/reports/{city}?floating=1", 0.1, runs),
@@ -213,6 +271,7 @@ def pages(t: dict, runs: int, export_runs: int) -> list[Page]:
             "city-wide, hosted members (relation host)", f"/reports/{city}?relation=host", 0.1, runs
         ),
         Page("city-wide, one course", f"/reports/{city}?course={t['course']}", 0.1, runs),
+        *as_of,
         Page(
             f"district report ({t['district_members']} members, largest district)",
             f"/reports/{district}",
@@ -296,6 +355,7 @@ def row_counts(app) -> dict[str, int]:
                 RollupMembers,
                 RollupYear,
                 RollupCourse,
+                MemberMonth,
             )
         }
         # Not the benchmark's own accounts.
@@ -318,6 +378,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--members", type=int, default=112_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--moves", type=int, default=5000, help="members transferred before measuring"
+    )
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--export-runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
@@ -341,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     generator_seconds = prepare(app, args.members, args.seed)
+    moved_seconds = ensure_moves(app, args.moves)
     t = targets(app)
     ensure_accounts(app, t["branch"])
     counts = row_counts(app)
@@ -377,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if generator_seconds is not None:
         print(f"Generator: {generator_seconds:.0f} s for {counts['users']} members.")
+    if moved_seconds is not None:
+        print(f"Transfers: {args.moves} members moved in {moved_seconds:.1f} s.")
     print("Rows: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()) + ".\n")
     print("| page | URL | target | first | median | p95 | max | worker median | result |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")

@@ -28,7 +28,19 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import Integer, Row, and_, case, cast, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    Integer,
+    Row,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from school.archive.models import (
@@ -215,29 +227,29 @@ def scope_clause(org: Organisation, filters: Filters, today: date | None = None)
     table, which = found
     subtree = subtree_in(org)
     kept = select(table.member_id).where(which)
-    now = placed_in(
-        subtree,
-        filters.relation,
-        filters.floating_only,
-        User.home_org_id,
-        User.host_org_id,
-        User.is_floating,
-    )
-    then = kept.where(
-        placed_in(
-            subtree,
-            filters.relation,
-            filters.floating_only,
-            table.home_org_id,
-            table.host_org_id,
-            table.is_floating,
+
+    def placed(home, host, floating):
+        return placed_in(subtree, filters.relation, filters.floating_only, home, host, floating)
+
+    then = kept.where(placed(table.home_org_id, table.host_org_id, table.is_floating))
+    if isinstance(subtree, list):
+        # A small subtree: the two groups as one list of ids rather than "placed now OR kept
+        # then", each found through its own indexes, where the OR made PostgreSQL read every
+        # member. A large one holds most members: one pass over them is right (as ``covers``).
+        member = aliased(User)
+        now = select(member.id).where(
+            placed(member.home_org_id, member.host_org_id, member.is_floating),
+            member.id.not_in(kept),
         )
-    )
-    return and_(
-        or_(and_(now, User.id.not_in(kept)), User.id.in_(then)),
-        User.active.is_(True),
-        User.role != "admin",
-    )
+        counted = User.id.in_(union_all(now, then))
+    else:
+        counted = or_(
+            and_(
+                placed(User.home_org_id, User.host_org_id, User.is_floating), User.id.not_in(kept)
+            ),
+            User.id.in_(then),
+        )
+    return and_(counted, User.active.is_(True), User.role != "admin")
 
 
 def _placed(stmt, filters: Filters, today: date):
@@ -751,33 +763,25 @@ def _course_rates(
 
 def _moved_completions(org: Organisation, filters: Filters) -> dict[int, int]:
     """Course completions of the members who have moved since the report's month, taken off
-    where they are now and added where they were (one statement)."""
+    where they are now and added where they were (a statement for each)."""
     subtree = subtree_in(org)
     base, placements = _moved_placements(filters)
-    signed = sum(
-        (
-            case(
-                (
-                    placed_in(
-                        subtree, filters.relation, filters.floating_only, home, host, floating
-                    ),
-                    sign,
-                ),
-                else_=0,
+    done: dict[int, int] = {}
+    for sign, (home, host, floating, _) in placements:
+        stmt = (
+            base.add_columns(CourseProgress.course_id, func.count())
+            .join(CourseProgress, CourseProgress.member_id == User.id)
+            .where(
+                CourseProgress.completed_at.is_not(None),
+                placed_in(subtree, filters.relation, filters.floating_only, home, host, floating),
             )
-            for sign, (home, host, floating, _) in placements
-        ),
-        start=literal(0),
-    )
-    stmt = (
-        base.add_columns(CourseProgress.course_id, func.sum(signed))
-        .join(CourseProgress, CourseProgress.member_id == User.id)
-        .where(CourseProgress.completed_at.is_not(None))
-        .group_by(CourseProgress.course_id)
-    )
-    if filters.course_id is not None:
-        stmt = stmt.where(CourseProgress.course_id == filters.course_id)
-    return {course_id: int(n or 0) for course_id, n in db.session.execute(stmt)}
+            .group_by(CourseProgress.course_id)
+        )
+        if filters.course_id is not None:
+            stmt = stmt.where(CourseProgress.course_id == filters.course_id)
+        for course_id, n in db.session.execute(stmt):
+            done[course_id] = done.get(course_id, 0) + sign * n
+    return done
 
 
 def _trend(total: Tally, year: int, today: date) -> list[TrendMonth]:
