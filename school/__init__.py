@@ -73,6 +73,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.orgs.views import bp as orgs_bp
     from school.practice import services as practice
     from school.practice.views import bp as practice_bp
+    from school.projects import parts as project_parts
+    from school.projects.views import bp as projects_bp
     from school.quizzes import archive_links as quiz_archive_links
     from school.quizzes import course_hooks as quiz_hooks
     from school.quizzes import dashboard as quiz_dashboard
@@ -141,6 +143,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         ballots_bp,
         practice_bp,
         appraisal_bp,
+        projects_bp,
         workbench_bp,
     ):
         app.register_blueprint(blueprint)
@@ -208,6 +211,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     honour_evidence.nomination_evidence.register("appraisal", appraisal_parts.evidence_part)
     workbench_page.register("appraisals", appraisal_parts.workbench_part)
     home_page.register("appraisals", appraisal_parts.home_part)
+    # Hometown projects: interest nobody has followed up yet waits on the publishers' workbench.
+    workbench_page.register("projects", project_parts.workbench_part)
     # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder

@@ -43,6 +43,12 @@ from school.practice.models import (
     PracticeDraw,
     PracticeItem,
     PracticeStreak,
+from school.projects.models import (
+    Project,
+    ProjectFollowUp,
+    ProjectInterest,
+    ProjectReferral,
+    ProjectStatusChange,
 )
 from school.quizzes.models import (
     Attempt,
@@ -115,6 +121,11 @@ __all__ = [
     "PracticeDraw",
     "PracticeItem",
     "PracticeStreak",
+    "Project",
+    "ProjectFollowUp",
+    "ProjectInterest",
+    "ProjectReferral",
+    "ProjectStatusChange",
     "Question",
     "QuestionVersion",
     "Quiz",

@@ -38,7 +38,7 @@ LAYERS: list[set[str]] = [
     },
     {"orgs", "auth"},
     {"courses", "archive", "notifications", "workbench"},
-    {"quizzes", "forum", "notices", "members", "cards", "accounts"},
+    {"quizzes", "forum", "notices", "members", "cards", "accounts", "projects"},
     {"campaigns", "classes", "credits", "ballots", "practice"},
     {"reports", "search", "studio", "certificates", "targets", "honours"},
     {"appraisal"},

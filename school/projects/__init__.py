@@ -1,0 +1,1 @@
+"""Hometown projects (家乡项目): development projects and investment opportunities from home."""
