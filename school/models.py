@@ -43,6 +43,7 @@ from school.practice.models import (
     PracticeDraw,
     PracticeItem,
     PracticeStreak,
+)
 from school.projects.models import (
     Project,
     ProjectFollowUp,

@@ -38,6 +38,7 @@ from tests.members import transfer_authz_cases as transfer_cases
 from tests.notices import authz_cases as notices_cases
 from tests.orgs import authz_cases as orgs_cases
 from tests.practice import authz_cases as practice_cases
+from tests.projects import authz_cases as projects_cases
 from tests.quizzes import authz_cases as quizzes_cases
 from tests.quizzes import factories as f
 from tests.reports import authz_cases as reports_cases
@@ -273,6 +274,7 @@ FEATURES = [
     ballots_cases,
     practice_cases,
     appraisal_cases,
+    projects_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -16,6 +16,7 @@ from school.courses.models import Course, Lesson, LessonStudy
 from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
 from school.demo import classes as demo_classes
+from school.demo import projects as demo_projects
 from school.demo import targets as demo_targets
 from school.demo.appraisal import demo_appraisal
 from school.demo.ballots import demo_ballot
@@ -87,6 +88,9 @@ def load() -> None:
     accounts.grant_staff(committee_secretary, committee, "secretary")
     member = account("dangyuan", "张丽", home_org=east_branch)
     floating = account("liudong", "陈志强", home_org=red_star, host_org=shenzhen)
+    # The county committee publishes the hometown projects (家乡项目) and follows them up.
+    county_secretary = account("xianwei", "刘志远", home_org=south, is_cadre=True)
+    accounts.grant_staff(county_secretary, south, "secretary")
     _profile(secretary, "QC0000101", "male", "13907310101", date(1998, 7, 1))
     _profile(committee_secretary, "QC0000102", "male", "13907310102", date(2002, 6, 28))
     _profile(member, "QC0000103", "female", "13907310103", date(2015, 7, 1))
@@ -125,6 +129,7 @@ def load() -> None:
     demo_round(admin, city, committee_secretary, floating)
     demo_ballot(admin, city)
     demo_appraisal(secretary, red_star)
+    demo_projects.load(county_secretary, south, floating)
     # Last, so that every member above hears of them in 消息.
     _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
     db.session.commit()

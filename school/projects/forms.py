@@ -16,13 +16,18 @@ from school.projects.services import (
 from school.uploads import UploadField
 
 
+def _org_id(value) -> int:
+    """The chosen organisation's id; 0 (no such organisation) for anything else sent."""
+    return int(value) if str(value).isdigit() else 0
+
+
 def _most(noun: str, most: int) -> list:
     return [Optional(), Length(max=most, message=f"{noun}最多 {most} 个字。")]
 
 
 class ProjectForm(FlaskForm):
     title = StringField("项目名称", validators=required_text("项目名称", TITLE_MAX))
-    org = SelectField("发布党组织", coerce=int, validate_choice=False)
+    org = SelectField("发布党组织", coerce=_org_id, validate_choice=False)
     sector = SelectField(
         "所属行业",
         choices=options([("", "请选择"), *((s, s) for s in SECTORS)]),

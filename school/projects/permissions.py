@@ -50,7 +50,8 @@ def writes(user: User, project: Project) -> bool:
 
 def reads_project(user: User, project: Project) -> bool:
     """Staff who read the publishing organisation (on it or above), and admins."""
-    return _signed_in(user) and reads(user, project.org)
+    # is_staff first: for most members it is known without loading their grants.
+    return _signed_in(user) and (user.is_admin or (user.is_staff and reads(user, project.org)))
 
 
 def in_audience(user: User, project: Project) -> bool:
@@ -62,9 +63,9 @@ def in_audience(user: User, project: Project) -> bool:
 
 def can_view(user: User, project: Project) -> bool:
     """Drafts: the staff who read it; published projects: its audience too."""
-    if reads_project(user, project):
+    if project.is_published and in_audience(user, project):
         return True
-    return project.is_published and in_audience(user, project)
+    return reads_project(user, project)
 
 
 def can_take_part(user: User, project: Project) -> bool:
