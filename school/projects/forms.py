@@ -64,7 +64,8 @@ class ReferralForm(FlaskForm):
     name = StringField("联系人姓名", validators=required_text("联系人姓名", NAME_MAX))
     company = StringField("单位（可不填）", validators=_most("单位", COMPANY_MAX))
     phone = StringField("联系人电话", validators=required_text("联系人电话", 30))
-    note = TextAreaField("推荐说明（可不填）", validators=_most("推荐说明", NOTE_MAX))
+    # Not "note": the interest form beside it on the same page has one.
+    reason = TextAreaField("推荐说明（可不填）", validators=_most("推荐说明", NOTE_MAX))
 
 
 class FollowUpForm(FlaskForm):

@@ -184,7 +184,7 @@ def recommend(project_id: int):
             form.name.data,
             form.company.data,
             form.phone.data,
-            form.note.data,
+            form.reason.data,
         )
     except ProjectError as exc:
         db.session.rollback()

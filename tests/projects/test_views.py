@@ -128,7 +128,7 @@ def test_a_recommendation_on_a_closed_project_is_refused(app, world):
 def test_a_bad_phone_gets_a_clear_message_and_keeps_what_was_typed(app, world):
     project_id = _county_project(app)
     member = _logged_in(app, "member")
-    data = {"name": "刘老板", "company": "鹏城茶业", "phone": "1380013", "note": "做出口"}
+    data = {"name": "刘老板", "company": "鹏城茶业", "phone": "1380013", "reason": "做出口"}
     response = post(member, f"/projects/{project_id}/recommend", data)
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "联系人电话格式不正确" in text
