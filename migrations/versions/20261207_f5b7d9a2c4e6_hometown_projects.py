@@ -64,6 +64,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_projects")),
+        sa.UniqueConstraint("org_id", "title", name=op.f("uq_projects_org_id_title")),
     )
     with op.batch_alter_table("projects", schema=None) as batch_op:
         batch_op.create_index("ix_projects_org_status", ["org_id", "status"], unique=False)

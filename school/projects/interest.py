@@ -6,7 +6,8 @@
     withdraw_interest  dates the interest and logs it; nothing is deleted
     recommend          a contact who is not a user; several per member, the same phone once
     record_followup    staff of the publishing organisation: a dated entry appended to the log,
-                       the row's state moved, and the member told when the state changed
+                       the row's state moved, and the member told when the state changed; the
+                       same entry sent twice in a row is recorded once
 
 All refuse with ``ProjectError`` and change nothing; they add and flush, the caller commits.
 """
@@ -208,21 +209,24 @@ def referrals_of(project: Project) -> list[ProjectReferral]:
     )
 
 
-def log_of(subject: ProjectInterest | ProjectReferral) -> list[ProjectFollowUp]:
-    """The log of an interest or a referral, oldest first, with who wrote each entry."""
+def _entries(subject: ProjectInterest | ProjectReferral):
+    """A query of the log entries of an interest or a referral."""
     column = (
         ProjectFollowUp.interest_id
         if isinstance(subject, ProjectInterest)
         else ProjectFollowUp.referral_id
     )
-    return list(
-        db.session.scalars(
-            select(ProjectFollowUp)
-            .where(column == subject.id)
-            .options(selectinload(ProjectFollowUp.actor))
-            .order_by(ProjectFollowUp.id)
-        )
-    )
+    return select(ProjectFollowUp).where(column == subject.id)
+
+
+def log_of(subject: ProjectInterest | ProjectReferral) -> list[ProjectFollowUp]:
+    """The log of an interest or a referral, oldest first, with who wrote each entry."""
+    query = _entries(subject).options(selectinload(ProjectFollowUp.actor))
+    return list(db.session.scalars(query.order_by(ProjectFollowUp.id)))
+
+
+def _last_entry(subject: ProjectInterest | ProjectReferral) -> ProjectFollowUp | None:
+    return db.session.scalar(_entries(subject).order_by(ProjectFollowUp.id.desc()).limit(1))
 
 
 def record_followup(
@@ -260,6 +264,16 @@ def record_followup(
     ).one()
     if isinstance(subject, ProjectInterest) and subject.withdrawn_at is not None:
         raise ProjectError("党员已撤回这条意向，不能再记录跟进。")
+    last = _last_entry(subject)
+    if last is not None and (
+        last.action,
+        last.actor_id,
+        last.state,
+        last.contacted_on,
+        last.note,
+        last.next_step,
+    ) == ("follow", actor.id, state, contacted_on, note, next_step):
+        return last  # the same form sent twice (a double tap, a second tab): recorded once
     before = subject.state
     subject.state = state
     subject.followed_up_at = utcnow()

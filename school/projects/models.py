@@ -79,6 +79,8 @@ class Project(Base):
         ),
         # The members' list: published projects of a few organisations, newest first.
         Index("ix_projects_org_status", "org_id", "status"),
+        # One name per organisation: a form sent twice makes one project.
+        UniqueConstraint("org_id", "title"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from school.auth.models import User
@@ -130,6 +131,27 @@ def _store_cover(project: Project, cover: tuple[bytes, str], folder: Path) -> No
     project.cover_name, project.cover_mime = stored.name, stored.mime
 
 
+# A project of the same organisation and title this recent, by the same writer, is the same
+# form sent twice (a double tap, a second tab); older, it is a name already taken.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def _same_title(org: Organisation, title: str, but: Project | None = None) -> Project | None:
+    query = select(Project).where(Project.org_id == org.id, Project.title == title)
+    if but is not None:
+        query = query.where(Project.id != but.id)
+    return db.session.scalar(query)
+
+
+def _resubmitted(writer: User, org: Organisation, title: str, now: datetime) -> Project:
+    """The project this submission repeats, or ProjectError when the title is taken."""
+    existing = _same_title(org, title)
+    assert existing is not None
+    if existing.created_by_id == writer.id and now - existing.created_at < RESUBMIT_WINDOW:
+        return existing
+    raise ProjectError(f"{org.name}已有名为“{title}”的项目，请换一个名称。")
+
+
 def create_project(
     writer: User,
     org: Organisation,
@@ -139,18 +161,25 @@ def create_project(
     folder: Path | None = None,
     publish: bool = False,
 ) -> Project:
-    """A new project of ``org`` by one of its managers: a draft, or published at once."""
+    """A new project of ``org`` by one of its managers: a draft, or published at once. The
+    same form sent twice gives the first project back."""
     if org not in publishing_orgs(writer):
         raise ProjectError("您不能以这个党组织的名义发布项目。")
     values = _checked(fields)
     now = utcnow()
+    if _same_title(org, str(values["title"])) is not None:
+        return _resubmitted(writer, org, str(values["title"]), now)
     project = Project(
         org=org, org_id=org.id, created_by_id=writer.id, created_at=now, updated_at=now, **values
     )
+    try:
+        with db.session.begin_nested():
+            db.session.add(project)
+            db.session.flush()
+    except IntegrityError:  # sent from two tabs at the same moment: the other one won
+        return _resubmitted(writer, org, project.title, now)
     if cover is not None and folder is not None:
         _store_cover(project, cover, folder)
-    db.session.add(project)
-    db.session.flush()
     _record(project, writer, None, "draft", "", now)
     if publish:
         move_status(writer, project, "open", "", now=now)
@@ -169,7 +198,10 @@ def edit_project(
     """Change a project's fields (its status moves only through ``move_status``)."""
     if not writes(writer, project):
         raise ProjectError("只有发布项目的党组织可以修改项目。")
-    for name, value in _checked(fields).items():
+    values = _checked(fields)
+    if _same_title(project.org, str(values["title"]), but=project) is not None:
+        raise ProjectError(f"{project.org.name}已有名为“{values['title']}”的项目，请换一个名称。")
+    for name, value in values.items():
         setattr(project, name, value)
     if remove_cover:
         project.cover_name = project.cover_mime = None

@@ -1,5 +1,5 @@
-"""The same member sending the same form from two tabs at the same moment, on a database whose
-commits are real: one interest, one referral, and staff's follow-ups each told once."""
+"""The same form sent from two tabs at the same moment, on a database whose commits are real:
+one interest, one referral, one project, one follow-up told once."""
 
 from sqlalchemy import func, select
 
@@ -47,7 +47,20 @@ def test_two_tabs_register_one_interest_and_one_referral(committed_app):
         assert _count(ProjectInterest) == 1 and _count(ProjectReferral) == 1
 
 
-def test_two_staff_recording_the_same_state_tell_the_member_once(committed_app):
+def test_a_project_sent_from_two_tabs_is_created_once(committed_app):
+    with committed_app.app_context():
+        world = build_world()
+
+    def create():
+        return make_project(db.session.get(User, world.secretary), "一支部").id
+
+    results = race(committed_app, [create, create])
+    assert all(isinstance(r, int) for r in results) and results[0] == results[1], results
+    with committed_app.app_context():
+        assert _count(Project) == 1
+
+
+def test_a_follow_up_sent_from_two_tabs_is_recorded_and_told_once(committed_app):
     with committed_app.app_context():
         world = build_world()
         secretary = db.session.get(User, world.secretary)
@@ -63,6 +76,7 @@ def test_two_staff_recording_the_same_state_tell_the_member_once(committed_app):
 
     results = race(committed_app, [follow, follow])
     assert all(isinstance(r, int) for r in results), results
+    assert results[0] == results[1], results
     with committed_app.app_context():
-        assert _count(ProjectFollowUp) == 2
+        assert _count(ProjectFollowUp) == 1
         assert _count(Notification) == 1

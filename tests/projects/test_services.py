@@ -138,10 +138,13 @@ def test_status_moves_follow_the_rules(ctx):
     assert project.status == "closed"
     with pytest.raises(ProjectError, match="已关闭"):
         services.move_status(secretary, project, "open")
+    draft = make_project(secretary, "一支部", publish=False, title="草稿")
     with pytest.raises(ProjectError):
-        services.move_status(secretary, make_project(secretary, "一支部", publish=False), "landed")
+        services.move_status(secretary, draft, "landed")
+    fresh = make_project(secretary, "一支部", title="新项目")
     with pytest.raises(ProjectError, match="说明最多"):
-        services.move_status(secretary, make_project(secretary, "一支部"), "paused", "长" * 201)
+        services.move_status(secretary, fresh, "paused", "长" * 201)
+    assert (draft.status, fresh.status) == ("draft", "open")
 
 
 def test_a_second_identical_move_is_refused(ctx):
@@ -151,6 +154,21 @@ def test_a_second_identical_move_is_refused(ctx):
     with pytest.raises(ProjectError):
         services.move_status(secretary, project, "paused")
     assert [c.to_status for c in services.history(project)] == ["draft", "open", "paused"]
+
+
+def test_the_same_form_sent_twice_makes_one_project(ctx):
+    secretary = _user(ctx, "secretary")
+    first = make_project(secretary, "一支部")
+    assert make_project(secretary, "一支部").id == first.id
+    assert _count(Project) == 1 and _count(ProjectStatusChange) == 2
+    # Long after, or by someone else, the name is taken.
+    first.created_at -= timedelta(hours=1)
+    with pytest.raises(ProjectError, match="已有名为“红星村茶叶精深加工厂”的项目"):
+        make_project(secretary, "一支部")
+    other = make_project(secretary, "一支部", title="另一个项目")
+    with pytest.raises(ProjectError, match="已有名为"):
+        services.edit_project(secretary, other, fields())
+    assert other.title == "另一个项目" and _count(Project) == 2
 
 
 def test_edits_change_the_fields_not_the_status(ctx):
@@ -237,7 +255,7 @@ def test_a_project_that_is_not_taking_refuses_interest_and_referrals(ctx, status
 
 def test_a_draft_or_another_subtrees_project_takes_no_interest(ctx):
     secretary = _user(ctx, "secretary")
-    draft = make_project(secretary, "一支部", publish=False)
+    draft = make_project(secretary, "一支部", publish=False, title="草稿")
     published = make_project(secretary, "一支部")
     with pytest.raises(ProjectError):
         interest.register_interest(_user(ctx, "member"), draft, "invest", "")
@@ -318,6 +336,16 @@ def test_a_follow_up_moves_the_state_and_tells_the_member_once(ctx):
     assert _notifications(member) == [
         "家乡项目“红星村茶叶精深加工厂”：您登记的意向跟进状态为“已联系”。"
     ]
+
+
+def test_the_same_follow_up_sent_twice_is_recorded_once(ctx):
+    secretary, member = _user(ctx, "secretary"), _user(ctx, "member")
+    project = make_project(secretary, "一支部")
+    mine = interest.register_interest(member, project, "invest", "")
+    first = interest.record_followup(secretary, mine, "contacted", local_today(), "已联系", "看地")
+    again = interest.record_followup(secretary, mine, "contacted", local_today(), "已联系", "看地")
+    assert again.id == first.id and len(interest.log_of(mine)) == 1
+    assert len(_notifications(member)) == 1
 
 
 def test_a_referrals_follow_up_tells_the_member_who_recommended(ctx):

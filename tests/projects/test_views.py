@@ -93,7 +93,7 @@ def test_another_subtrees_project_and_a_draft_answer_404_and_take_nothing(app, w
     with app.app_context():
         secretary = _user(world, "secretary")
         theirs = make_project(secretary, "一支部").id
-        draft = make_project(secretary, "一支部", publish=False).id
+        draft = make_project(secretary, "一支部", publish=False, title="村级光伏电站").id
         db.session.commit()
     other = _logged_in(app, "other")  # 二支部
     member = _logged_in(app, "member")  # 一支部
