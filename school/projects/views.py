@@ -143,15 +143,18 @@ def register_interest(project_id: int):
     if not form.validate_on_submit():
         return _show(project, form, ReferralForm()), 400
     try:
-        had = interests.my_interest(current_user, project)
-        was = had is not None and not had.is_withdrawn
-        interests.register_interest(current_user, project, form.help_kind.data, form.note.data)
+        mine = interests.register_interest(
+            current_user, project, form.help_kind.data, form.note.data
+        )
     except ProjectError as exc:
         db.session.rollback()
         flash(str(exc), "warning")
     else:
         db.session.commit()
-        flash("已修改您的意向。" if was else "意向已登记，发布项目的党组织会与您联系。", "success")
+        edited = mine.updated_at > mine.created_at
+        flash(
+            "已更新您的意向。" if edited else "意向已登记，发布项目的党组织会与您联系。", "success"
+        )
     return redirect(url_for("projects.show", project_id=project.id, _anchor="interest"))
 
 
