@@ -25,8 +25,6 @@ from school.projects.forms import (
     StatusForm,
 )
 from school.projects.models import (
-    FOLLOWUP_STATES,
-    HELP_KINDS,
     MOVES,
     SECTORS,
     STATUSES,
@@ -385,8 +383,6 @@ def _followup_page(subject: ProjectInterest | ProjectReferral, form: FollowUpFor
         log=interests.log_of(subject),
         writer=writes(current_user, subject.project),
         form=form,
-        help_kinds=HELP_KINDS,
-        states=FOLLOWUP_STATES,
     )
 
 
