@@ -5,6 +5,7 @@ writes, follows up and exports; those above read; refusals change nothing."""
 from __future__ import annotations
 
 import io
+import re
 
 from openpyxl import load_workbook
 from PIL import Image
@@ -73,9 +74,11 @@ def test_a_floating_member_finds_the_home_project_and_registers_interest(app, wo
     assert "13907310101" in page and "<strong>800 亩</strong>" in page
     assert "登记意向" in page
     data = {"help_kind": "introduce", "note": "认识两位做茶叶出口的老乡"}
+    flashes = []
     for _ in range(2):  # a double tap
-        response = post(member, f"/projects/{project_id}/interest", data)
-        assert response.status_code == 302
+        response = post(member, f"/projects/{project_id}/interest", data, follow_redirects=True)
+        flashes.append(re.search(r'class="flash[^"]*"[^>]*>([^<]+)<', response.text).group(1))
+    assert flashes == ["意向已登记，发布项目的党组织会与您联系。", "已更新您的意向。"]
     with app.app_context():
         assert _count(ProjectInterest) == 1
     page = member.get(f"/projects/{project_id}").get_data(as_text=True)
