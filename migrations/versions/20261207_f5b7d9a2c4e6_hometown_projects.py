@@ -5,7 +5,7 @@ project_interests (one per member and project), project_referrals (contacts memb
 and project_followups (the appended log of both). All tables start empty.
 
 Revision ID: f5b7d9a2c4e6
-Revises: d4f6b8a1c3e5
+Revises: b9d1f3a5c7e2
 Create Date: 2026-12-07 01:22:42
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "f5b7d9a2c4e6"
-down_revision = "d4f6b8a1c3e5"
+down_revision = "b9d1f3a5c7e2"
 branch_labels = None
 depends_on = None
 
