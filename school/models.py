@@ -34,7 +34,7 @@ from school.credits.models import CreditBatch, CreditBatchMember
 from school.forum.models import AbuseReport, Attachment, Post, Revision, Thread, ThreadEvent
 from school.honours.models import Cosign, Honour, HonourRound, Nomination, NominationStep, Objection
 from school.members.models import FlowEvent, ManagementNote, Transfer
-from school.notices.models import Notice, NoticeRead
+from school.notices.models import Notice, NoticeFile, NoticeMute, NoticeRead, NoticeReminder
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry, Organisation, StaffGrant
 from school.practice.models import (
@@ -112,7 +112,10 @@ __all__ = [
     "Nomination",
     "NominationStep",
     "Notice",
+    "NoticeFile",
+    "NoticeMute",
     "NoticeRead",
+    "NoticeReminder",
     "Notification",
     "Objection",
     "Organisation",

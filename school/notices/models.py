@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import PurePath
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
 from school.db import Base, UTCDateTime, utcnow
+from school.formatting import size_text
 from school.orgs.models import Organisation
+
+# The school's news, one tab each on the member's notices page: key -> label. The key is stored.
+CATEGORIES = {
+    "requirement": "党组织要求",
+    "news": "党建动态",
+    "law": "法律法规",
+    "hometown": "家乡发展",
+    "video": "专题片",
+    "notice": "通知",
+}
+_CATEGORY_CHECK = "category IN ({})".format(", ".join(f"'{key}'" for key in CATEGORIES))
+FILE_KINDS = {"document": "文档", "video": "视频"}
 
 
 class Notice(Base):
     __tablename__ = "notices"
-    __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
+        CheckConstraint(_CATEGORY_CHECK, name="category"),
+        # Required reading without a deadline could never be overdue, nor read on time.
+        CheckConstraint("deadline IS NOT NULL OR NOT required", name="required_deadline"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -25,6 +53,20 @@ class Notice(Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     status: Mapped[str] = mapped_column(String(20), default="draft")
+    category: Mapped[str] = mapped_column(
+        String(20), default="notice", server_default="notice", index=True
+    )
+    # 法规库's sub-category (党内法规, 国家法律 ...), free text chosen by the writer.
+    topic: Mapped[str | None] = mapped_column(String(50))
+    # An image under MEDIA_DIR/notices, re-encoded without metadata (school/images.py).
+    cover_name: Mapped[str | None] = mapped_column(String(100))
+    # A 专题片 on the organisation's own video server, played by the member's browser.
+    video_url: Mapped[str | None] = mapped_column(String(300))
+    required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The last local day on which opening it still counts as on time.
+    deadline: Mapped[date | None] = mapped_column(Date)
+    # Members it reached when first published: the denominator of a required notice's read rate.
+    audience_count: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -32,10 +74,51 @@ class Notice(Base):
 
     org: Mapped[Organisation | None] = relationship()
     author: Mapped[User] = relationship()
+    files: Mapped[list[NoticeFile]] = relationship(
+        back_populates="notice", order_by="NoticeFile.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES[self.category]
+
+
+class NoticeFile(Base):
+    """An attachment of a notice (a PDF or Word document, or a 专题片's video) under MEDIA_DIR."""
+
+    __tablename__ = "notice_files"
+    __table_args__ = (
+        CheckConstraint("kind IN ('document', 'video')", name="kind"),
+        CheckConstraint("size >= 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(200))
+    uploaded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship(back_populates="files")
+
+    @property
+    def size_label(self) -> str:
+        return size_text(self.size)
+
+    @property
+    def download_name(self) -> str:
+        """The original name with the extension of what the file really is."""
+        stem = PurePath(self.original_name).stem or FILE_KINDS[self.kind]
+        return f"{stem}{PurePath(self.stored_name).suffix}"
 
 
 class NoticeRead(Base):
@@ -51,3 +134,31 @@ class NoticeRead(Base):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticeReminder(Base):
+    """Staff reminded a member to read a required notice: at most once a day (the key)."""
+
+    __tablename__ = "notice_reminders"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # local date
+    sent_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticeMute(Base):
+    """A member does not want to hear of new notices of one category (required ones excepted)."""
+
+    __tablename__ = "notice_mutes"
+    __table_args__ = (CheckConstraint(_CATEGORY_CHECK, name="category"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from school.orgs.permissions import manages, manages_any, reads
+from school.orgs.permissions import managed_orgs, manages, manages_any, reads
 
 if TYPE_CHECKING:
     from school.auth.models import User
@@ -54,3 +54,30 @@ def can_read(user: User, notice: Notice) -> bool:
     if can_edit(user, notice):
         return True
     return notice.is_published and reaches(user, notice.org)
+
+
+def is_addressed(user: User, notice: Notice) -> bool:
+    """A published notice is addressed to the members it is sent to: those whose home or host
+    organisation lies in its subtree (everyone but admins for a whole-school notice). Staff
+    above may read it; only the members addressed leave a reading receipt."""
+    if not notice.is_published or user.is_admin or not user.active:
+        return False
+    if notice.org is None:
+        return True
+    return any(
+        own is not None and notice.org.contains(own) for own in (user.home_org, user.host_org)
+    )
+
+
+def can_follow_reads(user: User, notice: Notice) -> bool:
+    """Who read a published notice, for admins and for the managers of an organisation that
+    shares members with its audience (above it, or inside it: a branch follows its own members
+    through the city's notice)."""
+    if not notice.is_published:
+        return False
+    if user.is_admin:
+        return True
+    return any(
+        notice.org is None or notice.org.contains(org) or org.contains(notice.org)
+        for org in managed_orgs(user)
+    )

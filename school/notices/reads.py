@@ -10,34 +10,53 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from school import events
 from school.auth.models import User
+from school.clock import local_today
 from school.db import db, utcnow
 from school.notices.models import Notice, NoticeRead
-from school.notices.services import visible_notices
+from school.notices.permissions import is_addressed
+from school.notices.services import NoticeError, visible_notices
 
 # A notice this recent and not yet opened is a to-do; older ones stay on the notices page.
 TO_READ_WITHIN = timedelta(days=30)
 HOME_NOTICES = 5
 
 
-def mark_read(reader: User, notice: Notice, now: datetime | None = None) -> None:
-    """Record that the reader opened a published notice (once; the first opening counts)."""
-    if not notice.is_published:
-        return
+def mark_read(reader: User, notice: Notice, now: datetime | None = None) -> bool:
+    """Record that the reader read a notice addressed to them; True the first time (the first
+    reading counts, and only it is announced as ``events.notice_read``).
+
+    NoticeError for a notice not addressed to the reader (a draft, another organisation's, a
+    staff member above its organisation): nothing is recorded.
+    """
+    if not is_addressed(reader, notice):
+        raise NoticeError("这条通知不是发给您的，不需要回执。")
     done = db.session.scalar(
         select(NoticeRead.notice_id).where(
             NoticeRead.notice_id == notice.id, NoticeRead.user_id == reader.id
         )
     )
     if done is not None:
-        return
+        return False
+    at = now or utcnow()
     try:
         with db.session.begin_nested():
-            db.session.add(
-                NoticeRead(notice_id=notice.id, user_id=reader.id, read_at=now or utcnow())
-            )
-    except IntegrityError:  # the same notice opened in two tabs at once
-        pass
+            db.session.add(NoticeRead(notice_id=notice.id, user_id=reader.id, read_at=at))
+    except IntegrityError:  # the same notice opened in two tabs at once: the other one counts
+        return False
+    on_time = notice.required and local_today(at) <= notice.deadline
+    events.notice_read.send(reader, notice=notice, at=at, required=notice.required, on_time=on_time)
+    return True
+
+
+def has_read(reader: User, notice: Notice) -> datetime | None:
+    """When the reader's receipt of the notice was recorded (None: not yet)."""
+    return db.session.scalar(
+        select(NoticeRead.read_at).where(
+            NoticeRead.notice_id == notice.id, NoticeRead.user_id == reader.id
+        )
+    )
 
 
 def home_part(user: User, today: date) -> dict[str, object]:

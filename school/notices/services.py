@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, false, func, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import selectinload
 
 from school.auth.models import User
+from school.clock import local_today
 from school.db import db, utcnow
-from school.notices.models import Notice
+from school.notices.models import CATEGORIES, Notice, NoticeMute
 from school.notices.permissions import can_edit, can_publish, can_write_for
 from school.notifications.services import notify_all
 from school.orgs.models import Organisation, line_ids
@@ -17,7 +31,7 @@ from school.orgs.permissions import managed_orgs
 from school.orgs.scope import covers, subtree_ids
 from school.orgs.services import OrgError, lookup_org
 
-TITLE_MAX, BODY_MAX = 200, 20_000
+TITLE_MAX, BODY_MAX, TOPIC_MAX, VIDEO_URL_MAX = 200, 20_000, 50, 300
 PER_PAGE = 20
 
 
@@ -31,6 +45,17 @@ class Page:
     total: int
     page: int
     pages: int
+
+
+@dataclass(frozen=True)
+class NewsFields:
+    """What makes a notice news: its category, 法规库 topic, 专题片 link and required reading."""
+
+    category: str = "notice"
+    topic: str | None = None
+    video_url: str | None = None
+    required: bool = False
+    deadline: date | None = None
 
 
 def _reaches(viewer: User) -> ColumnElement[bool]:
@@ -88,9 +113,13 @@ def visible_notices(viewer: User) -> Select[tuple[Notice]]:
     )
 
 
-def notices_page(viewer: User, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of the notices that reach the viewer."""
+def notices_page(
+    viewer: User, page: int = 1, per_page: int = PER_PAGE, category: str | None = None
+) -> Page:
+    """One page of the notices that reach the viewer (of one category, or all)."""
     query = visible_notices(viewer)
+    if category is not None:
+        query = query.where(Notice.category == category)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, -(-(total or 0) // per_page))
     page = min(max(1, page), pages)
@@ -166,13 +195,57 @@ def _check_text(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
+def _check_news(news: NewsFields, today: date, current: Notice | None = None) -> NewsFields:
+    """The news fields cleaned, or NoticeError: a known category, a deadline for required
+    reading that is not in the past (unless it is the one the notice already has), a link only
+    for a 专题片 and only to a web address."""
+    if news.category not in CATEGORIES:
+        raise NoticeError("请选择栏目。")
+    topic = (news.topic or "").strip() or None
+    if topic and len(topic) > TOPIC_MAX:
+        raise NoticeError(f"法规分类最多 {TOPIC_MAX} 个字。")
+    if news.category != "law":
+        topic = None
+    if news.required and news.deadline is None:
+        raise NoticeError("必读通知请填写阅读截止日期。")
+    deadline = news.deadline if news.required else None
+    unchanged = current is not None and deadline == current.deadline
+    if deadline is not None and deadline < today and not unchanged:
+        raise NoticeError("阅读截止日期不能早于今天。")
+    video_url = (news.video_url or "").strip() or None
+    if video_url is not None:
+        if news.category != "video":
+            raise NoticeError("只有“专题片”栏目可以填写视频地址。")
+        parts = urlsplit(video_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
+            raise NoticeError(
+                "视频地址应以 http:// 或 https:// 开头，例如单位内网的视频服务器地址。"
+            )
+        if len(video_url) > VIDEO_URL_MAX:
+            raise NoticeError(f"视频地址最多 {VIDEO_URL_MAX} 个字符。")
+    return NewsFields(news.category, topic, video_url, news.required, deadline)
+
+
+def _apply_news(notice: Notice, news: NewsFields) -> None:
+    notice.category, notice.topic, notice.video_url = news.category, news.topic, news.video_url
+    notice.required, notice.deadline = news.required, news.deadline
+
+
 def create_notice(
-    writer: User, title: str, body: str, org: Organisation | None, *, publish: bool = False
+    writer: User,
+    title: str,
+    body: str,
+    org: Organisation | None,
+    *,
+    publish: bool = False,
+    news: NewsFields | None = None,
+    today: date | None = None,
 ) -> Notice:
     """A new notice by ``writer`` for ``org`` (None: the whole school), a draft unless published."""
     if not can_write_for(writer, org):
         raise NoticeError("您不能为这个党组织发布通知。")
     title, body = _check_text(title, body)
+    news = _check_news(news or NewsFields(), today or local_today())
     now = utcnow()
     notice = Notice(
         title=title,
@@ -184,6 +257,7 @@ def create_notice(
         created_at=now,
         updated_at=now,
     )
+    _apply_news(notice, news)
     db.session.add(notice)
     if publish:
         publish_notice(writer, notice)
@@ -192,7 +266,13 @@ def create_notice(
 
 
 def edit_notice(
-    editor: User, notice: Notice, title: str, body: str, org: Organisation | None
+    editor: User,
+    notice: Notice,
+    title: str,
+    body: str,
+    org: Organisation | None,
+    news: NewsFields | None = None,
+    today: date | None = None,
 ) -> Notice:
     """Change the text (and the organisation, for those who may write for the new one)."""
     if not can_edit(editor, notice):
@@ -200,6 +280,13 @@ def edit_notice(
     title, body = _check_text(title, body)
     if org != notice.org and not can_write_for(editor, org):
         raise NoticeError("您不能把通知改为这个党组织发布。")
+    if news is not None:
+        news = _check_news(news, today or local_today(), current=notice)
+        if notice.published_at is not None and news.required and not notice.required:
+            # Its members were told of it as an ordinary notice: required reading is decided
+            # before publication, so that everyone it binds hears of it as such.
+            raise NoticeError("已发布过的通知不能再改为必读，请另发一条必读通知。")
+        _apply_news(notice, news)
     notice.title, notice.body_md = title, body
     notice.org, notice.org_id = org, org.id if org else None
     notice.updated_at = utcnow()
@@ -232,6 +319,7 @@ def publish_notice(publisher: User, notice: Notice) -> Notice:
     notice.updated_at = now
     db.session.flush()
     if first:
+        notice.audience_count = audience_size(notice)
         notify_audience(notice, publisher)
     return notice
 
@@ -243,15 +331,30 @@ def audience(org: Organisation | None) -> ColumnElement[bool]:
     return covers(org) if org is not None else User.role != "admin"
 
 
+def audience_size(notice: Notice) -> int:
+    """How many active members the notice is addressed to (one statement)."""
+    who = and_(audience(notice.org), User.active.is_(True))
+    return db.session.scalar(select(func.count(User.id)).where(who)) or 0
+
+
+def deadline_text(deadline: date) -> str:
+    """A deadline as members read it: 12月31日."""
+    return f"{deadline.month}月{deadline.day}日"
+
+
 def notify_audience(notice: Notice, publisher: User) -> int:
-    """Tell the notice's members it is out, in one statement however many they are."""
-    return notify_all(
-        audience(notice.org),
-        "notice",
-        f"新通知：{notice.title}",
-        f"/notices/{notice.id}",
-        exclude=publisher,
-    )
+    """Tell the notice's members it is out, in one statement however many they are: those who
+    muted its category are left out, unless it is required reading."""
+    who = audience(notice.org)
+    if notice.required:
+        text = f"必读：{notice.title}（请于{deadline_text(notice.deadline)}前阅读）"
+    else:
+        text = f"新{notice.category_label}：{notice.title}"
+        muted = exists().where(
+            NoticeMute.user_id == User.id, NoticeMute.category == notice.category
+        )
+        who = and_(who, ~muted)
+    return notify_all(who, "notice", text, f"/notices/{notice.id}", exclude=publisher)
 
 
 def unpublish_notice(publisher: User, notice: Notice) -> Notice:
@@ -264,3 +367,40 @@ def unpublish_notice(publisher: User, notice: Notice) -> Notice:
     notice.updated_at = utcnow()
     db.session.flush()
     return notice
+
+
+def laws_page(
+    viewer: User, topic: str | None, text: str | None, page: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """One page of 法规库: the published laws and regulations that reach the viewer, of one
+    topic and with the text in their title or body if given."""
+    query = visible_notices(viewer).where(Notice.category == "law")
+    if topic:
+        query = query.where(Notice.topic == topic)
+    text = (text or "").strip()
+    if text:
+        query = query.where(
+            or_(
+                Notice.title.contains(text, autoescape=True),
+                Notice.body_md.contains(text, autoescape=True),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-(total or 0) // per_page))
+    page = min(max(1, page), pages)
+    notices = db.session.scalars(
+        query.options(selectinload(Notice.org)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(list(notices), total or 0, page, pages)
+
+
+def law_topics(viewer: User) -> list[str]:
+    """The topics of the laws and regulations that reach the viewer, for 法规库's filter."""
+    query = (
+        select(Notice.topic)
+        .where(Notice.status == "published", Notice.category == "law", _reaches(viewer))
+        .where(Notice.topic.is_not(None))
+        .distinct()
+        .order_by(Notice.topic)
+    )
+    return list(db.session.scalars(query))

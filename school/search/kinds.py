@@ -210,21 +210,28 @@ THREAD = SearchKind(
 
 
 def notice_document(notice: Notice) -> Document | None:
-    """A published notice: for its organisation's subtree (and staff above), or everyone."""
+    """A published notice: for its organisation's subtree (and staff above), or everyone.
+
+    Laws and regulations are their own kind (法规库 links to a search of them alone); news of
+    the other categories but plain 通知 is named before the title, so a hit says its column.
+    """
     if notice.status != "published":
         return None
     body = plain_text(notice.body_md)
     url = f"/notices/{notice.id}"
     kw = {"changed_at": notice.published_at or notice.updated_at}
+    kind = "law" if notice.category == "law" else "notice"
+    plain = notice.category in ("law", "notice")
+    title = notice.title if plain else f"【{notice.category_label}】{notice.title}"
     if notice.org is None:
-        return _doc("notice", notice.id, notice.title, body, url, "public", **kw)
-    return _doc("notice", notice.id, notice.title, body, url, "org", org_path=notice.org.path, **kw)
+        return _doc(kind, notice.id, title, body, url, "public", **kw)
+    return _doc(kind, notice.id, title, body, url, "org", org_path=notice.org.path, **kw)
 
 
 NOTICE = SearchKind(
     key="notice",
     model=Notice,
-    writes=("notice",),
+    writes=("notice", "law"),
     document=notice_document,
     load=(selectinload(Notice.org),),
     org=Notice.org_id,

@@ -22,6 +22,7 @@ KINDS = {
     "faq": "常见问题",
     "suggestion": "建议答复",
     "notice": "通知公告",
+    "law": "法律法规",
     "ticket": "经办事项",
 }
 AUDIENCES = {
