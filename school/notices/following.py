@@ -67,6 +67,7 @@ class ReadersPage:
     page: int
     pages: int
     show: str
+    reminded_today: int
 
     @property
     def total(self) -> int:
@@ -108,7 +109,8 @@ def readers_page(
     viewer: User, notice: Notice, show: str = "all", page: int = 1, per_page: int = PER_PAGE
 ) -> ReadersPage:
     """One page of the notice's members in the viewer's subtrees (unread first, then by
-    membership number), with how many have read it and how many not (three statements)."""
+    membership number), with how many have read it, how many not, and for required reading
+    how many were reminded today (a few statements, whatever the number of members)."""
     show = show if show in SHOWS else "all"
     who = _followed(viewer, notice)
     read_at = _read_at(notice)
@@ -130,7 +132,8 @@ def readers_page(
         .offset((page - 1) * per_page)
     ).all()
     readers = [Reader(member, at) for member, at in rows]
-    return ReadersPage(readers, read, total - read, page, pages, show)
+    reminded = _reminded_today(notice, who) if notice.required else 0
+    return ReadersPage(readers, read, total - read, page, pages, show, reminded)
 
 
 def readers_xlsx(viewer: User, notice: Notice) -> bytes:
@@ -200,17 +203,13 @@ def remind_unread(sender: User, notice: Notice, now: datetime | None = None) -> 
     return count
 
 
-def reminded_today(sender: User, notice: Notice, today: date | None = None) -> int:
-    """How many of the sender's members were reminded of the notice today (by anyone)."""
+def _reminded_today(notice: Notice, who: ColumnElement[bool]) -> int:
+    """How many of ``who`` were reminded of the notice today (by anyone)."""
     return (
         db.session.scalar(
             select(func.count(NoticeReminder.user_id))
             .join(User, User.id == NoticeReminder.user_id)
-            .where(
-                NoticeReminder.notice_id == notice.id,
-                NoticeReminder.day == (today or local_today()),
-                _followed(sender, notice),
-            )
+            .where(NoticeReminder.notice_id == notice.id, NoticeReminder.day == local_today(), who)
         )
         or 0
     )

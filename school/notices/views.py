@@ -363,12 +363,7 @@ def readers(notice_id: int):
         request.args.get("show", "all"),
         request.args.get("page", 1, type=int),
     )
-    return render_template(
-        "notices/readers.html",
-        notice=notice,
-        result=page,
-        reminded=following.reminded_today(current_user, notice) if notice.required else 0,
-    )
+    return render_template("notices/readers.html", notice=notice, result=page)
 
 
 @bp.get("/<int:notice_id>/readers.xlsx")

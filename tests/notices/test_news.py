@@ -16,7 +16,7 @@ from school.notices.services import NewsFields, NoticeError
 from school.notifications.models import Notification
 from school.orgs.services import find_org
 from school.search.models import SearchDocument
-from tests.conftest import login, post
+from tests.conftest import post
 from tests.notices.news_helpers import BODY, client_as, in_a_week, news, user
 
 
