@@ -1,7 +1,7 @@
 """Domain events: each service sends its event once, after its write, in the same transaction."""
 
 from contextlib import contextmanager
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,6 +21,8 @@ from school.forum import services as forum
 from school.forum.models import Post
 from school.members import flows
 from school.members.models import FlowEvent
+from school.notices import reads as notice_reads
+from school.notices.services import NewsFields, create_notice
 from school.orgs.services import find_org, merge_orgs
 from school.quizzes import attempts
 from tests.campaigns.factories import make_campaign
@@ -196,3 +198,22 @@ def test_a_failing_subscriber_leaves_nothing_behind(app, world):
         db.session.rollback()
         for model in (LessonCompletion, ArchiveEntry, YearProgress):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_a_notice_read_is_announced_once_on_the_first_receipt(app, world):
+    with app.app_context():
+        member = _user(world.member)
+        deadline = local_today() + timedelta(days=3)
+        notice = create_notice(
+            _user(world.secretary),
+            "必读",
+            "请阅读。",
+            find_org("一支部"),
+            publish=True,
+            news=NewsFields(required=True, deadline=deadline),
+        )
+        when = utcnow()
+        with recording(events.notice_read) as sent:
+            notice_reads.mark_read(member, notice, now=when)
+            notice_reads.mark_read(member, notice, now=when)  # a second tab is not news
+        assert sent == [(member, {"notice": notice, "at": when, "required": True, "on_time": True})]
