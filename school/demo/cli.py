@@ -16,6 +16,7 @@ from school.courses.models import Course, Lesson, LessonStudy
 from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
 from school.demo import classes as demo_classes
+from school.demo import news as demo_news
 from school.demo import projects as demo_projects
 from school.demo import targets as demo_targets
 from school.demo.appraisal import demo_appraisal
@@ -132,6 +133,7 @@ def load() -> None:
     demo_projects.load(county_secretary, south, floating)
     # Last, so that every member above hears of them in 消息.
     _demo_notices((admin, city), (committee_secretary, committee), (secretary, red_star))
+    demo_news.load(admin, city, secretary, red_star)
     db.session.commit()
     click.echo("已加载演示党组织、账号和测验（密码见 README）。")
 

@@ -10,6 +10,7 @@ from school import create_app
 from school.auth.models import User
 from school.db import db
 from school.demo.cli import DEMO_PASSWORD
+from school.demo.news import READ_BY, REQUIRED_TITLE
 from school.notices.models import Notice
 from school.notifications.models import Notification
 from tests.conftest import app_config, login
@@ -47,14 +48,16 @@ def _told(username: str) -> list[str]:
         db.session.scalars(
             select(Notification.text)
             .join(User, User.id == Notification.user_id)
-            .where(User.username == username, Notification.kind == "notice")
+            .where(User.username == username, Notification.text.startswith("新通知："))
         )
     )
 
 
 def test_the_demo_publishes_notices_from_three_levels_and_members_are_told(app):
     with app.app_context():
-        notices = db.session.scalars(select(Notice).order_by(Notice.id)).all()
+        notices = db.session.scalars(
+            select(Notice).where(Notice.category == "notice").order_by(Notice.id)
+        ).all()
         assert [n.org.name for n in notices] == [
             "青川市委",
             "青川市驻外流动党员工作委员会",
@@ -87,3 +90,23 @@ def test_the_demo_has_a_course_in_review_for_the_instructor_only(app):
     member = _as(app, "dangyuan")
     assert title not in member.get("/").get_data(as_text=True)
     assert member.get(f"/courses/{slug}").status_code == 404
+
+
+def test_the_demo_news_has_its_categories_and_a_required_notice_half_read(app):
+    with app.app_context():
+        categories = set(db.session.scalars(select(Notice.category)))
+        assert categories >= {"requirement", "news", "law", "hometown", "notice"}
+        required = db.session.scalar(select(Notice).where(Notice.required.is_(True)))
+        assert required.title == REQUIRED_TITLE and required.deadline is not None
+        told = db.session.scalars(
+            select(User.username)
+            .join(Notification, Notification.user_id == User.id)
+            .where(Notification.url == f"/notices/{required.id}")
+        ).all()
+        assert {"liudong", "dangyuan", "shuji"} <= set(told)
+        required_id = required.id
+    secretary = _as(app, "shuji")
+    page = secretary.get(f"/notices/{required_id}/readers").get_data(as_text=True)
+    assert f"已读 {READ_BY}" in page and "陈志强" in page
+    laws = _as(app, "liudong").get("/notices/laws").get_data(as_text=True)
+    assert "党员权利保障条例" in laws and "党内法规" in laws
