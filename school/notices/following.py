@@ -226,7 +226,7 @@ def is_low(notice: Notice, read: int, total: int, today: date) -> bool:
 
 def required_notices(viewer: User, today: date | None = None) -> list[Behind]:
     """The published required notices the viewer may edit whose deadline is at most 30 days
-    past, with their read rates, lowest first (one statement)."""
+    past, with their read rates, lowest first (two statements: theirs and their organisations)."""
     today = today or local_today()
     reads = (
         select(func.count(NoticeRead.user_id))

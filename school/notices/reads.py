@@ -16,7 +16,7 @@ from school.clock import local_today
 from school.db import db, utcnow
 from school.notices.models import Notice, NoticeRead
 from school.notices.permissions import is_addressed
-from school.notices.services import NoticeError, visible_notices
+from school.notices.services import NoticeError, addressed, visible_notices
 
 # A notice this recent and not yet opened is a to-do; older ones stay on the notices page.
 TO_READ_WITHIN = timedelta(days=30)
@@ -60,12 +60,17 @@ def has_read(reader: User, notice: Notice) -> datetime | None:
 
 
 def home_part(user: User, today: date) -> dict[str, object]:
-    """Published notices that reach the member, from the last 30 days, not yet opened
-    (one statement)."""
+    """Published notices addressed to the member, from the last 30 days, not yet read
+    (one statement). Staff above a notice's organisation may read it but leave no receipt,
+    so it is never a to-do of theirs."""
     opened = select(NoticeRead.notice_id).where(NoticeRead.user_id == user.id)
     query = (
         visible_notices(user)
-        .where(Notice.published_at >= utcnow() - TO_READ_WITHIN, Notice.id.not_in(opened))
+        .where(
+            addressed(user),
+            Notice.published_at >= utcnow() - TO_READ_WITHIN,
+            Notice.id.not_in(opened),
+        )
         .limit(HOME_NOTICES)
     )
     return {"unread_notices": list(db.session.scalars(query))}

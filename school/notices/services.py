@@ -74,6 +74,15 @@ def _reaches(viewer: User) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+def addressed(viewer: User) -> ColumnElement[bool]:
+    """Notices addressed to the viewer (permissions.is_addressed as SQL): the whole school's,
+    and those of their home and host organisations and everything above them; none for admins."""
+    if viewer.is_admin:
+        return false()
+    ids = sorted({i for path in own_paths(viewer) for i in line_ids(path)})
+    return or_(Notice.org_id.is_(None), Notice.org_id.in_(ids))
+
+
 def editable(viewer: User) -> ColumnElement[bool]:
     """Notices the viewer may edit: their own, and those of the organisations they manage."""
     if viewer.is_admin:

@@ -12,6 +12,7 @@ from school.auth.models import User
 from school.db import db
 from school.notices.following import required_notices
 from school.notices.models import Notice
+from school.notices.permissions import can_write_notices
 from school.notices.services import editable
 from school.page_parts import Tally
 
@@ -26,7 +27,10 @@ def workbench_part(user: User, _today: date) -> dict[str, Tally]:
 
 def reading_part(user: User, today: date) -> dict[str, Tally]:
     """Required notices of the user's organisations read by fewer than 80% of their members
-    by half the time to the deadline, or overdue (two statements)."""
+    by half the time to the deadline, or overdue (two statements; none for those who write no
+    notices)."""
+    if not can_write_notices(user):
+        return {}
     behind = [item for item in required_notices(user, today) if item.low]
     overdue = sum(1 for item in behind if item.notice.deadline < today)
     return {

@@ -284,3 +284,12 @@ def test_a_notice_page_runs_few_statements(app, world, count_statements):
     response, statements = count_statements(member, f"/notices/{notice_id}")
     assert response.status_code == 200 and "我已阅读" in response.get_data(as_text=True)
     assert len(statements) <= 8, statements
+
+
+def test_search_restricted_to_laws_finds_only_laws(app, world):
+    with app.app_context():
+        news("secretary", "一支部", "信访工作条例", category="law")
+        news("secretary", "一支部", "信访接待日安排", category="news")
+    page = client_as(app, "member").get("/search/?q=信访&kind=law").get_data(as_text=True)
+    assert "信访工作条例" in page.replace("<mark>", "").replace("</mark>", "")
+    assert "接待日" not in page

@@ -274,3 +274,18 @@ def test_the_workbench_lists_required_notices_read_too_little(app, world):
     overview = secretary.get("/notices/required").get_data(as_text=True)
     assert overview.index("过半未读") < overview.index("刚发布")
     assert "100%" in overview
+
+
+def test_the_home_page_lists_what_is_addressed_and_not_yet_read(app, world):
+    with app.app_context():
+        notice = db.session.get(Notice, news("admin", "区委", "区委必读", required=True))
+        today = local_today()
+
+        def to_do(username: str) -> list[str]:
+            return [n.title for n in reads.home_part(user(username), today)["unread_notices"]]
+
+        assert to_do("member") == ["区委必读"]
+        # Admins may read it but are addressed nothing: never a to-do of theirs.
+        assert to_do("admin") == []
+        reads.mark_read(user("member"), notice)
+        assert to_do("member") == []
