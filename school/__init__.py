@@ -174,7 +174,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     workbench_page.register("ballots", ballot_workbench.workbench_part)
     workbench_page.register("essays", quiz_dashboard.dashboard_part)
     workbench_page.register("notices", notice_workbench.workbench_part)
-    workbench_page.register("notice_reading", notice_workbench.reading_part)
     workbench_page.register("accounts", account_activation.workbench_part)
     workbench_page.register("targets", target_workbench.workbench_part)
     member_page.register("card", card_services.member_page_part)

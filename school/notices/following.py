@@ -215,40 +215,49 @@ def _reminded_today(notice: Notice, who: ColumnElement[bool]) -> int:
     )
 
 
-def is_low(notice: Notice, read: int, total: int, today: date) -> bool:
+def is_low(
+    published_at: datetime | None, deadline: date | None, read: int, total: int, today: date
+) -> bool:
     """Behind: under 80% read once half the time to the deadline has passed, or overdue."""
-    if not total or notice.deadline is None or notice.published_at is None:
+    if not total or deadline is None or published_at is None:
         return False
-    published = local_today(notice.published_at)
-    halfway = published + (notice.deadline - published) / 2
+    published = local_today(published_at)
+    halfway = published + (deadline - published) / 2
     return read / total < LOW_RATE and today >= halfway
+
+
+def reads_of_notice():
+    """The number of receipts of ``Notice`` as a correlated subquery."""
+    return (
+        select(func.count(NoticeRead.user_id))
+        .where(NoticeRead.notice_id == Notice.id)
+        .correlate(Notice)
+        .scalar_subquery()
+    )
+
+
+def following_window(today: date) -> ColumnElement[bool]:
+    """Required notices still followed: published, and their deadline at most 30 days past."""
+    return and_(
+        Notice.status == "published",
+        Notice.required.is_(True),
+        Notice.deadline >= today - OVERDUE_SHOWN,
+    )
 
 
 def required_notices(viewer: User, today: date | None = None) -> list[Behind]:
     """The published required notices the viewer may edit whose deadline is at most 30 days
     past, with their read rates, lowest first (two statements: theirs and their organisations)."""
     today = today or local_today()
-    reads = (
-        select(func.count(NoticeRead.user_id))
-        .where(NoticeRead.notice_id == Notice.id)
-        .correlate(Notice)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        select(Notice, reads)
-        .where(
-            Notice.status == "published",
-            Notice.required.is_(True),
-            Notice.deadline >= today - OVERDUE_SHOWN,
-            editable(viewer),
-        )
+        select(Notice, reads_of_notice())
+        .where(following_window(today), editable(viewer))
         .options(selectinload(Notice.org))
         .order_by(Notice.deadline, Notice.id)
     ).all()
-    behind = [
-        Behind(
-            n, read or 0, n.audience_count or 0, is_low(n, read or 0, n.audience_count or 0, today)
-        )
-        for n, read in rows
-    ]
+    behind = []
+    for notice, read in rows:
+        total = notice.audience_count or 0
+        low = is_low(notice.published_at, notice.deadline, read or 0, total, today)
+        behind.append(Behind(notice, read or 0, total, low))
     return sorted(behind, key=lambda b: (not b.low, b.rate))
