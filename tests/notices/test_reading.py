@@ -289,3 +289,29 @@ def test_the_home_page_lists_what_is_addressed_and_not_yet_read(app, world):
         assert to_do("admin") == []
         reads.mark_read(user("member"), notice)
         assert to_do("member") == []
+
+
+def test_two_tabs_reminding_at_once_remind_each_member_once(committed_app):
+    with committed_app.app_context():
+        build_world()
+        notice_id = news("secretary", "一支部", "必读", required=True)
+    barrier = threading.Barrier(3)
+    counts: list[int] = []
+
+    def tab() -> None:
+        barrier.wait(timeout=10)
+        with committed_app.app_context():
+            notice = db.session.get(Notice, notice_id)
+            counts.append(following.remind_unread(user("secretary"), notice))
+            db.session.commit()
+
+    threads = [threading.Thread(target=tab) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(counts) == [0, 0, 2]  # 张党员 and 孙查看, once
+    with committed_app.app_context():
+        reminded = select(func.count(Notification.id)).where(Notification.text.like("提醒：%"))
+        assert db.session.scalar(reminded) == 2
+        assert db.session.scalar(select(func.count()).select_from(NoticeReminder)) == 2
