@@ -2,6 +2,7 @@
 receipt, writing, publishing and withdrawing, who has read a required notice, and 法规库."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -126,8 +127,8 @@ def show(notice_id: int):
     )
     if notice.video_url:
         # The staff gave a 专题片 on their own video server: that origin, and only it, may play.
-        origin = notice.video_url.split("/", 3)
-        allowed = f"{origin[0]}//{origin[2]}"
+        parts = urlsplit(notice.video_url)
+        allowed = f"{parts.scheme}://{parts.netloc}"
         response.headers["Content-Security-Policy"] = CSP.replace(
             "media-src 'self'", f"media-src 'self' {allowed}"
         )

@@ -74,6 +74,14 @@ def _form(**fields) -> dict:
         ),
         ({"category": "news", "video_url": "http://video.intra/a.mp4"}, "只有“专题片”栏目"),
         ({"category": "video", "video_url": "javascript:alert(1)"}, "视频地址应以 http://"),
+        (
+            {"category": "video", "video_url": "http://v.intra;script-src *@x/a.mp4"},
+            "视频地址应以 http://",
+        ),
+        (
+            {"category": "video", "video_url": "http://user:pw@v.intra/a.mp4"},
+            "视频地址应以 http://",
+        ),
         ({"category": "nonsense"}, "Not a valid choice"),
         ({"deadline": "明天"}, "日期格式不正确"),
     ],
