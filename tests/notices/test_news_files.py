@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from school.db import db
 from school.notices.models import Notice, NoticeFile
 from tests.notices.news_helpers import BODY, client_as, news
-from tests.studio import samples
+from tests.studio import docx_builder, samples
 from tests.uploading import send, stored_files
 
 
@@ -162,3 +162,20 @@ def test_an_attachment_is_added_and_deleted_on_the_edit_page(app, world):
     assert response.status_code == 302
     assert not (_folder(app) / stored).exists()
     assert member.get(f"/notices/{notice_id}/files/{file_id}").status_code == 404
+
+
+def test_a_word_document_is_an_attachment_downloaded_as_docx(app, world):
+    data = docx_builder.docx(docx_builder.paragraph("<w:r><w:t>学习提纲</w:t></w:r>"))
+    secretary = client_as(app, "secretary")
+    fields = _fields(category="requirement")
+    assert (
+        send(secretary, "/notices/new", fields, {"attachment": (data, "提纲")}).status_code == 302
+    )
+    with app.app_context():
+        notice = db.session.scalar(select(Notice))
+        notice_id, item = notice.id, notice.files[0]
+        assert (item.kind, item.download_name) == ("document", "提纲.docx")
+    response = client_as(app, "member").get(f"/notices/{notice_id}/files/{item.id}")
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert "attachment" in response.headers["Content-Disposition"]
+    response.close()
