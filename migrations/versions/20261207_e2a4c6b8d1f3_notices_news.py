@@ -5,7 +5,7 @@ deadline and audience_count; notice_files (attachments), notice_reminders (one a
 and notice_mutes (categories a member does not want to hear of) start empty.
 
 Revision ID: e2a4c6b8d1f3
-Revises: d4f6b8a1c3e5
+Revises: f5b7d9a2c4e6
 Create Date: 2026-12-07 01:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "e2a4c6b8d1f3"
-down_revision = "d4f6b8a1c3e5"
+down_revision = "f5b7d9a2c4e6"
 branch_labels = None
 depends_on = None
 
