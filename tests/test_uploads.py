@@ -81,6 +81,8 @@ def test_every_view_that_takes_a_file_declares_its_kind(app):
         # An objection in a 公示 carries an image as a suggestion does.
         "honours.object_to": "FORUM_IMAGE_MAX_MB",
         # A hometown project's cover is an image like a post's.
+        "notices.new": "LESSON_VIDEO_MAX_MB",
+        "notices.edit": "LESSON_VIDEO_MAX_MB",
         "projects.new": "FORUM_IMAGE_MAX_MB",
         "projects.edit": "FORUM_IMAGE_MAX_MB",
     }
