@@ -22,6 +22,7 @@ them now and adds them where they were; their 学时 are the year's so far eithe
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -38,6 +39,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -54,7 +56,7 @@ from school.archive.models import (
     RollupYear,
     YearProgress,
 )
-from school.archive.rollups import COARSE_DEPTH, due_permille
+from school.archive.rollups import COARSE_DEPTH, due_permille, status_of
 from school.archive.rollups import quota_tenths as quota_of
 from school.auth.models import User
 from school.clock import local_today
@@ -62,7 +64,7 @@ from school.courses.models import Course, Lesson
 from school.db import db
 from school.orgs.models import Organisation
 from school.orgs.permissions import can_view_org
-from school.orgs.scope import RELATIONS, covers, placed_in, subtree_in
+from school.orgs.scope import RELATIONS, SMALL_SUBTREE, covers, placed_in, subtree_in
 from school.reports.status import STATUSES, hours_tenths, quota_tenths, status_at, status_expr
 
 PAGE_SIZE = 50
@@ -463,9 +465,11 @@ def _tally_rows(
     filters: Filters,
     today: date,
     children: list[Organisation],
+    moved: dict[int, _Moved],
 ):
     """Members grouped by (child holding the home org, child holding the host org, status),
-    added up from the rollups; rows of the ``both`` and ``same`` sides count negatively.
+    added up from the rollups; rows of the ``both`` and ``same`` sides count negatively. For a
+    report as of a month's end, ``moved`` are the members to place where they were then.
 
     The database folds the organisations into the report's children with the paths.
     """
@@ -508,7 +512,7 @@ def _tally_rows(
             counted[(side, child)] = [a + b for a, b in zip(base, values, strict=True)]
     figures = {(side, child): values for side, child, *values in db.session.execute(year)}
     stored = db.session.scalar(select(RollupPace.due).where(RollupPace.year == filters.year)) or 0
-    rows = _moved_rows(org, filters, children, stored) if filters.as_of is not None else []
+    rows = _moved_rows(moved, stored)
     cadre_quota, member_quota = quota_of(True), quota_of(False)
     for (side, where), (n, cadres, floating) in counted.items():
         sign = SIDE_SIGN[side]
@@ -545,99 +549,144 @@ def _child_id(org: Organisation, path):
     return case((path == org.path, 0), else_=cast(segment, Integer))
 
 
-def _moved_placements(filters: Filters):
-    """A report as of a month's end, for the members who have moved since (those with a
-    ``member_months`` row for it): the statement to select from, and their placement now
-    (taken off, -1) and at the month's end (added, +1), as home, host, floating and cadre."""
-    stmt = (
-        select()
-        .select_from(User)
-        .join(
-            MemberMonth,
-            and_(MemberMonth.member_id == User.id, MemberMonth.month == filters.as_of),
-        )
-        # Counted now, as the rollups count them; a member no longer counted is left out of
-        # the month too, as closed years leave them out.
-        .where(User.active.is_(True), User.role != "admin")
-    )
-    now = (User.home_org_id, User.host_org_id, User.is_floating, User.is_cadre)
-    then = (
-        MemberMonth.home_org_id,
-        MemberMonth.host_org_id,
-        MemberMonth.is_floating,
-        MemberMonth.is_cadre,
-    )
-    return stmt, ((-1, now), (1, then))
+def _path_child(org: Organisation, path: str | None) -> int | None:
+    """The report's child holding ``path`` (0 for the report's own organisation), None for a
+    path outside the report (``_child_expr`` in Python)."""
+    if path is None or not path.startswith(org.path):
+        return None
+    rest = path[len(org.path) :]
+    return int(rest.split("/", 1)[0]) if rest else 0
 
 
-def _moved_rows(org: Organisation, filters: Filters, children: list[Organisation], stored: int):
-    """The rows that move members who have moved since the report's month back to where they
-    were then: each taken off where the rollups count them now and counted where they were,
-    with the year's 学时, at the rollups' pace (``_pace_rows`` brings them to today's)."""
+@dataclass(frozen=True)
+class _Counted:
+    """One place where the report counts a member who has moved since its month: -1 where the
+    rollups count them now, +1 where they were then; the home and host children as the grouped
+    rows name them, and the member's flags there."""
+
+    sign: int
+    home_child: int | None
+    host_child: int | None
+    floating: bool
+    cadre: bool
+
+
+@dataclass
+class _Moved:
+    """A member who has moved (or whose flags changed) since the report's month: the places the
+    report counts them (now, then or both) and the year's 学时 in tenths."""
+
+    places: list[_Counted]
+    hours: int
+    months: list[int]
+
+
+def _counted(org: Organisation, filters: Filters, sign: int, home, host, floating, cadre):
+    """The place as the report counts it (``placed_in`` in Python), or None."""
+    home_child = _path_child(org, home) if filters.relation in ("both", "home") else None
+    host_child = _path_child(org, host) if filters.relation in ("both", "host") else None
+    if (home_child is None and host_child is None) or (filters.floating_only and not floating):
+        return None
+    return _Counted(sign, home_child, host_child, bool(floating), bool(cadre))
+
+
+def _moved(org: Organisation, filters: Filters) -> dict[int, _Moved]:
+    """The members with a ``member_months`` row for the report's month whom the report counts
+    now or then, with where (one statement)."""
     subtree = subtree_in(org)
-    base, placements = _moved_placements(filters)
-    rows = []
-    for sign, (home_id, host_id, floating, cadre) in placements:
-        home, host = aliased(Organisation), aliased(Organisation)
-        null = literal(None, Integer)
-        home_child = (
-            _child_expr(org, children, home.path) if filters.relation in ("both", "home") else null
-        ).label("home_child")
-        host_child = (
-            _child_expr(org, children, host.path) if filters.relation in ("both", "host") else null
-        ).label("host_child")
-        status = status_at(stored, cadre).label("status")
-        months = [
-            func.sum(func.coalesce(type_coerce(getattr(YearProgress, f"m{m}"), Integer), 0))
-            for m in MONTHS
-        ]
-        stmt = (
-            base.add_columns(
-                home_child,
-                host_child,
-                status,
-                func.count(),
-                func.sum(case((floating.is_(True), 1), else_=0)),
-                func.sum(hours_tenths()),
-                func.sum(quota_tenths(cadre)),
-                *months,
+    orgs = [aliased(Organisation) for _ in range(4)]
+    ids = (User.home_org_id, User.host_org_id, MemberMonth.home_org_id, MemberMonth.host_org_id)
+    months = [
+        func.coalesce(type_coerce(getattr(YearProgress, f"m{m}"), Integer), 0) for m in MONTHS
+    ]
+    if isinstance(subtree, list):
+        # A small subtree: its members now (the users' indexes) and then (the month's rows).
+        member, kept = aliased(User), aliased(MemberMonth)
+        wanted = User.id.in_(
+            union_all(
+                select(member.id).where(
+                    placed_in(
+                        subtree, "both", False, member.home_org_id, member.host_org_id, true()
+                    )
+                ),
+                select(kept.member_id).where(
+                    kept.month == filters.as_of,
+                    placed_in(subtree, "both", False, kept.home_org_id, kept.host_org_id, true()),
+                ),
             )
-            .outerjoin(
-                YearProgress,
-                and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
-            )
-            .outerjoin(home, home.id == home_id)
-            .outerjoin(host, host.id == host_id)
-            .where(
-                placed_in(
-                    subtree, filters.relation, filters.floating_only, home_id, host_id, floating
-                )
-            )
-            .group_by(home_child, host_child, status)
         )
-        for (
-            home_child_id,
-            host_child_id,
-            state,
-            n,
-            floats,
-            hours,
-            quota,
-            *by_month,
-        ) in db.session.execute(stmt):
-            rows.append(
-                _row(
-                    home_child_id,
-                    host_child_id,
-                    state,
-                    sign * n,
-                    floating=sign * floats,
-                    hours=sign * int(hours or 0),
-                    quota=sign * int(quota or 0),
-                    **{f"m{m}": sign * int(v or 0) for m, v in zip(MONTHS, by_month, strict=True)},
-                )
+    else:  # most of the month's rows are in it: read them all
+        wanted = true()
+    stmt = (
+        select(
+            User.id,
+            *(o.path for o in orgs),
+            User.is_floating,
+            User.is_cadre,
+            MemberMonth.is_floating,
+            MemberMonth.is_cadre,
+            hours_tenths(),
+            *months,
+        )
+        .select_from(MemberMonth)
+        .join(User, User.id == MemberMonth.member_id)
+        .outerjoin(
+            YearProgress,
+            and_(YearProgress.member_id == User.id, YearProgress.year == filters.year),
+        )
+        # Counted now, as the rollups count them; a member no longer counted is left out of the
+        # month too, as closed years leave them out.
+        .where(MemberMonth.month == filters.as_of, User.active.is_(True), User.role != "admin")
+        .where(wanted)
+    )
+    for alias, column in zip(orgs, ids, strict=True):
+        stmt = stmt.outerjoin(alias, alias.id == column)
+    found = {}
+    for row in db.session.execute(stmt):
+        places = [
+            _counted(org, filters, -1, row[1], row[2], row[5], row[6]),
+            _counted(org, filters, 1, row[3], row[4], row[7], row[8]),
+        ]
+        if places[0] != places[1] and (places[0] or places[1]):
+            found[row[0]] = _Moved(
+                places=[p for p in places if p is not None],
+                hours=int(row[9] or 0),
+                months=[int(v or 0) for v in row[10:]],
             )
-    return rows
+    return found
+
+
+def _moved_rows(moved: dict[int, _Moved], stored: int) -> list[SimpleNamespace]:
+    """Rows that take the members who have moved since the report's month off where the rollups
+    count them now and count them where they were, with the year's 学时, at the rollups' pace
+    (``_pace_rows`` brings them to today's, as it does everyone); grouped as the rollups' rows
+    are, so a city's thousands of moves fold into a few rows."""
+    groups: dict[tuple, list[int]] = defaultdict(lambda: [0] * 16)
+    for member in moved.values():
+        for place in member.places:
+            quota = quota_of(place.cadre)
+            status = status_of(member.hours, quota, stored)
+            sums = groups[(place.home_child, place.host_child, status)]
+            sign = place.sign
+            sums[0] += sign
+            sums[1] += sign * place.floating
+            sums[2] += sign * member.hours
+            sums[3] += sign * quota
+            for m, value in enumerate(member.months):
+                sums[4 + m] += sign * value
+    return [
+        _row(
+            home,
+            host,
+            status,
+            n,
+            floating=floating,
+            hours=hours,
+            quota=quota,
+            **{f"m{m}": v for m, v in zip(MONTHS, by_month, strict=True)},
+        )
+        for (home, host, status), (n, floating, hours, quota, *by_month) in groups.items()
+    ]
 
 
 def _pace_rows(
@@ -726,6 +775,7 @@ def _course_rates(
     filters: Filters,
     members: int,
     courses: list[Course],
+    moved: dict[int, _Moved],
 ) -> list[CourseRate]:
     if filters.course_id is not None:
         courses = [c for c in courses if c.id == filters.course_id]
@@ -755,32 +805,30 @@ def _course_rates(
     done: dict[int, int] = {}
     for course_id, side, n in db.session.execute(stmt):
         done[course_id] = done.get(course_id, 0) + SIDE_SIGN[side] * n
-    if filters.as_of is not None:
-        for course_id, n in _moved_completions(org, filters).items():
-            done[course_id] = done.get(course_id, 0) + n
+    for course_id, n in _moved_completions(filters, moved).items():
+        done[course_id] = done.get(course_id, 0) + n
     return [CourseRate(c, done.get(c.id, 0), members) for c in courses]
 
 
-def _moved_completions(org: Organisation, filters: Filters) -> dict[int, int]:
+def _moved_completions(filters: Filters, moved: dict[int, _Moved]) -> dict[int, int]:
     """Course completions of the members who have moved since the report's month, taken off
-    where they are now and added where they were (a statement for each)."""
-    subtree = subtree_in(org)
-    base, placements = _moved_placements(filters)
+    where they are now and added where they were (one statement, by that month's rows)."""
+    if not moved:
+        return {}
+    stmt = (
+        select(CourseProgress.member_id, CourseProgress.course_id)
+        .join(MemberMonth, MemberMonth.member_id == CourseProgress.member_id)
+        .where(MemberMonth.month == filters.as_of, CourseProgress.completed_at.is_not(None))
+    )
+    if len(moved) <= SMALL_SUBTREE:  # a few members: by their ids, not the month's every row
+        stmt = stmt.where(CourseProgress.member_id.in_(list(moved)))
+    if filters.course_id is not None:
+        stmt = stmt.where(CourseProgress.course_id == filters.course_id)
     done: dict[int, int] = {}
-    for sign, (home, host, floating, _) in placements:
-        stmt = (
-            base.add_columns(CourseProgress.course_id, func.count())
-            .join(CourseProgress, CourseProgress.member_id == User.id)
-            .where(
-                CourseProgress.completed_at.is_not(None),
-                placed_in(subtree, filters.relation, filters.floating_only, home, host, floating),
-            )
-            .group_by(CourseProgress.course_id)
-        )
-        if filters.course_id is not None:
-            stmt = stmt.where(CourseProgress.course_id == filters.course_id)
-        for course_id, n in db.session.execute(stmt):
-            done[course_id] = done.get(course_id, 0) + sign * n
+    for member_id, course_id in db.session.execute(stmt):
+        member = moved.get(member_id)
+        if member is not None:
+            done[course_id] = done.get(course_id, 0) + sum(p.sign for p in member.places)
     return done
 
 
@@ -822,7 +870,8 @@ def breadcrumb(org: Organisation, viewer: User) -> list[Organisation]:
 def totals(org: Organisation, filters: Filters, today: date) -> Tally:
     """The overview's summary numbers alone, from the rollups (no course rates, no trend)."""
     children = _children(org, include_closed=True)
-    rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children)
+    moved = _moved(org, filters) if filters.as_of is not None else {}
+    rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children, moved)
     return _fold(rows, children)[0]
 
 
@@ -838,7 +887,8 @@ def overview(
     """
     today = today or local_today()
     children = _children(org, include_closed=True)
-    rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children)
+    moved = _moved(org, filters) if filters.as_of is not None else {}
+    rows = _tally_rows(org, _rollup_orgs(org, children), filters, today, children, moved)
     total, suborgs = _fold(rows, children)
     if courses is None:
         courses = published_courses()
@@ -847,7 +897,7 @@ def overview(
         filters=filters,
         total=total,
         suborgs=suborgs,
-        courses=_course_rates(org, children, filters, total.members, courses),
+        courses=_course_rates(org, children, filters, total.members, courses, moved),
         trend=_trend(total, filters.year, today),
         children=[c for c in children if c.is_open],
     )
