@@ -59,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.members import flows as member_flows
     from school.members import transfers as member_transfers
     from school.members.list_actions import member_list
-    from school.members.page import member_page
+    from school.members.page import member_page, profile_page
     from school.members.profile_views import bp as profile_bp
     from school.members.roster_views import bp as roster_bp
     from school.members.transfer_views import bp as transfers_bp
@@ -71,6 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from school.offline import bp as offline_bp
     from school.orgs.picker_views import bp as org_picker_bp
     from school.orgs.views import bp as orgs_bp
+    from school.points import parts as points_parts
+    from school.points import subscribers as points
+    from school.points.views import bp as points_bp
     from school.practice import services as practice
     from school.practice.views import bp as practice_bp
     from school.projects import parts as project_parts
@@ -144,6 +147,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         practice_bp,
         appraisal_bp,
         projects_bp,
+        points_bp,
         workbench_bp,
     ):
         app.register_blueprint(blueprint)
@@ -214,6 +218,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Hometown projects: interest nobody has followed up yet waits on the publishers' workbench.
     workbench_page.register("projects", project_parts.workbench_part)
     # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
+    # Points (积分, not 学时): each action that earns them is an event; the ranking setting sits
+    # on the member's own profile page.
+    events.lesson_completed.connect(points.on_lesson_completed)
+    events.course_completed.connect(points.on_course_completed)
+    events.attempt_graded.connect(points.on_attempt_graded)
+    events.daily_practice_completed.connect(points.on_daily_practice_completed)
+    events.session_attended.connect(points.on_session_attended)
+    events.answer_accepted.connect(points.on_answer_accepted)
+    events.notice_read.connect(points.on_notice_read)
+    events.honour_published.connect(points.on_honour_published)
+    profile_page.register("points", points_parts.profile_part)
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder
     )

@@ -37,6 +37,7 @@ from school.members.models import FlowEvent, ManagementNote, Transfer
 from school.notices.models import Notice, NoticeFile, NoticeMute, NoticeRead, NoticeReminder
 from school.notifications.models import Notification
 from school.orgs.models import AuditEntry, Organisation, StaffGrant
+from school.points.models import PointDay, PointEntry, PointRule, PointSetting, PointYear
 from school.practice.models import (
     PracticeCategory,
     PracticeCompletion,
@@ -119,6 +120,11 @@ __all__ = [
     "Notification",
     "Objection",
     "Organisation",
+    "PointDay",
+    "PointEntry",
+    "PointRule",
+    "PointSetting",
+    "PointYear",
     "Post",
     "PracticeCategory",
     "PracticeCompletion",

@@ -39,7 +39,7 @@ LAYERS: list[set[str]] = [
     {"orgs", "auth"},
     {"courses", "archive", "notifications", "workbench"},
     {"quizzes", "forum", "notices", "members", "cards", "accounts", "projects"},
-    {"campaigns", "classes", "credits", "ballots", "practice"},
+    {"campaigns", "classes", "credits", "ballots", "practice", "points"},
     {"reports", "search", "studio", "certificates", "targets", "honours"},
     {"appraisal"},
     # The application: the factory, every model for Alembic, the CLI, demo data, backups.

@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from school import events
 from school.auth.models import User
 from school.clock import local_today
 from school.db import db, utcnow
@@ -539,6 +540,11 @@ def publish(actor: User, round_: HonourRound, today: date | None = None) -> list
         )
     round_.state, round_.published_at = "published", utcnow()
     db.session.flush()
+    # After the flush, so each record has its id for whoever reacts (points, for one).
+    for honour in honours:
+        events.honour_published.send(
+            db.session.get(User, honour.member_id), honour=honour, at=round_.published_at
+        )
     return honours
 
 

@@ -7,6 +7,7 @@ from school.auth import services as accounts
 from school.auth.models import FONT_SIZES
 from school.db import db
 from school.members import contact, services, transfers
+from school.members.page import profile_page
 
 bp = Blueprint("profile", __name__, url_prefix="/profile", template_folder="templates")
 
@@ -28,6 +29,7 @@ def mine():
         page=page,
         pages=max(1, -(-total // LOOKS_PER_PAGE)),
         font_sizes=FONT_SIZES,
+        **profile_page.context(current_user, current_user),
     )
 
 

@@ -131,6 +131,8 @@ AUDIT_ACTIONS = {
     "class.enrol": "培训班批量报名",
     "class.attend": "培训班手工签到",
     "certificate.revoke": "撤销证书",
+    "points.rule": "修改积分规则",
+    "points.correct": "更正积分",
 }
 
 
