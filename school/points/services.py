@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -72,14 +72,15 @@ def _locked_tallies(member_id: int, day: date, action: str) -> tuple[int, int]:
         _insert_missing(model, {"member_id": member_id, "action": action, **when})
     return db.session.execute(
         select(PointDay.points, PointYear.points)
-        .where(
-            PointDay.member_id == member_id,
-            PointDay.day == day,
-            PointDay.action == action,
-            PointYear.member_id == member_id,
-            PointYear.year == day.year,
-            PointYear.action == action,
+        .join(
+            PointYear,
+            and_(
+                PointYear.member_id == PointDay.member_id,
+                PointYear.action == PointDay.action,
+                PointYear.year == day.year,
+            ),
         )
+        .where(PointDay.member_id == member_id, PointDay.day == day, PointDay.action == action)
         .with_for_update()
     ).one()
 
