@@ -19,6 +19,7 @@ from school.courses.models import LessonCompletion
 from school.db import db, utcnow
 from school.forum import services as forum
 from school.forum.models import Post
+from school.honours.models import HonourRound
 from school.members import flows
 from school.members.models import FlowEvent
 from school.notices import reads as notice_reads
@@ -26,6 +27,7 @@ from school.notices.services import NewsFields, create_notice
 from school.orgs.services import find_org, merge_orgs
 from school.quizzes import attempts
 from tests.campaigns.factories import make_campaign
+from tests.honours.publishing import publish_for
 from tests.quizzes import factories as f
 
 
@@ -152,6 +154,16 @@ def test_an_accepted_answer_is_announced_for_its_author(app, world):
             forum.accept(asker, thread, answer)
         assert accepted == [(secretary, {"thread": thread, "post": answer, "by": asker})]
         assert db.session.get(Post, answer.id).accepted
+
+
+def test_a_published_honour_is_announced_for_its_member(app, world):
+    with app.app_context():
+        admin, member = _user(world.admin), _user(world.member)
+        with recording(events.honour_published) as published:
+            (honour,) = publish_for(admin, member)
+        published_at = db.session.get(HonourRound, honour.round_id).published_at
+        assert published == [(member, {"honour": honour, "at": published_at})]
+        assert honour.id is not None and honour.kind == "award"
 
 
 def test_a_merge_is_announced_and_the_registry_records_each_members_flow(app, world):
