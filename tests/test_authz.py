@@ -37,6 +37,7 @@ from tests.members import roster_authz_cases as roster_cases
 from tests.members import transfer_authz_cases as transfer_cases
 from tests.notices import authz_cases as notices_cases
 from tests.orgs import authz_cases as orgs_cases
+from tests.points import authz_cases as points_cases
 from tests.practice import authz_cases as practice_cases
 from tests.projects import authz_cases as projects_cases
 from tests.quizzes import authz_cases as quizzes_cases
@@ -275,6 +276,7 @@ FEATURES = [
     practice_cases,
     appraisal_cases,
     projects_cases,
+    points_cases,
 ]
 MATRIX = CORE + [case for feature in FEATURES for case in feature.CASES]
 

@@ -54,7 +54,7 @@ def _org_names(ids: set[int]) -> dict[int, str]:
     rows = db.session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
     )
-    return dict(rows.tuples())
+    return {org_id: name for org_id, name in rows}
 
 
 def _totals(rows) -> list[MemberTotal]:
