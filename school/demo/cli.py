@@ -17,6 +17,7 @@ from school.courses.services import complete_lesson, min_seconds
 from school.db import db, utcnow
 from school.demo import classes as demo_classes
 from school.demo import news as demo_news
+from school.demo import points as demo_points
 from school.demo import projects as demo_projects
 from school.demo import targets as demo_targets
 from school.demo.appraisal import demo_appraisal
@@ -97,6 +98,8 @@ def load() -> None:
     _profile(member, "QC0000103", "female", "13907310103", date(2015, 7, 1))
     _profile(floating, "QC0000104", "male", "13907310104", date(2009, 12, 20))
     _floating(floating, shenzhen, "深圳", "在深圳经营建材生意", "LD2024-0188", committee_secretary)
+    # Points first: what the demo members study and attend below earns them as it would.
+    demo_points.load(admin, floating)
     db.session.add(
         ManagementNote(
             member_id=floating.id,
