@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -60,38 +60,71 @@ def rule_on(action: str, day: date) -> PointRule | None:
     )
 
 
-def _insert_missing(model: type, values: dict) -> None:
-    """Add a running row unless it is there (one statement, safe when two add it at once)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(model).values(**values, points=0).on_conflict_do_nothing())
+# An award's statements, built once with bound parameters: building them for every award cost
+# more than running them (SQLAlchemy's statement construction is Python work).
+_RULE_IN_FORCE = (
+    select(PointRule.id, PointRule.points, PointRule.daily_cap, PointRule.yearly_cap)
+    .where(PointRule.action == bindparam("act"), PointRule.effective_from <= bindparam("on_day"))
+    .order_by(PointRule.effective_from.desc())
+    .limit(1)
+)
+_TALLIES = (
+    select(PointDay.points, PointYear.points)
+    .join(
+        PointYear,
+        and_(
+            PointYear.member_id == PointDay.member_id,
+            PointYear.action == PointDay.action,
+            PointYear.year == bindparam("in_year"),
+        ),
+    )
+    .where(
+        PointDay.member_id == bindparam("member"),
+        PointDay.day == bindparam("on_day"),
+        PointDay.action == bindparam("act"),
+    )
+    .with_for_update()
+)
+_RAISE = {
+    model: update(model)
+    .where(
+        model.member_id == bindparam("member"),
+        model.action == bindparam("act"),
+        getattr(model, period) == bindparam(key),
+    )
+    .values(points=model.points + bindparam("amount"))
+    for model, period, key in ((PointDay, "day", "on_day"), (PointYear, "year", "in_year"))
+}
+_MISSING = {
+    name: [
+        dialect.insert(model)
+        .values(
+            member_id=bindparam("member"),
+            action=bindparam("act"),
+            points=0,
+            **{period: bindparam(key)},
+        )
+        .on_conflict_do_nothing()
+        for model, period, key in ((PointDay, "day", "on_day"), (PointYear, "year", "in_year"))
+    ]
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _locked_tallies(member_id: int, day: date, action: str) -> tuple[int, int]:
-    """The member's points for the action on the day and in its year, rows locked until commit."""
-    for model, when in ((PointDay, {"day": day}), (PointYear, {"year": day.year})):
-        _insert_missing(model, {"member_id": member_id, "action": action, **when})
-    return db.session.execute(
-        select(PointDay.points, PointYear.points)
-        .join(
-            PointYear,
-            and_(
-                PointYear.member_id == PointDay.member_id,
-                PointYear.action == PointDay.action,
-                PointYear.year == day.year,
-            ),
-        )
-        .where(PointDay.member_id == member_id, PointDay.day == day, PointDay.action == action)
-        .with_for_update()
-    ).one()
+    """The member's points for the action on the day and in its year, rows locked until commit.
+
+    The rows are added first if missing (one statement each, safe when two add them at once)."""
+    keys = {"member": member_id, "act": action, "on_day": day, "in_year": day.year}
+    for statement in _MISSING[db.session.get_bind().dialect.name]:
+        db.session.execute(statement, keys)
+    return db.session.execute(_TALLIES, keys).one()
 
 
 def _add_to_tallies(member_id: int, day: date, action: str, points: int) -> None:
-    for model, when in ((PointDay, PointDay.day == day), (PointYear, PointYear.year == day.year)):
-        db.session.execute(
-            update(model)
-            .where(model.member_id == member_id, model.action == action, when)
-            .values(points=model.points + points)
-        )
+    keys = {"member": member_id, "act": action, "on_day": day, "in_year": day.year}
+    for statement in _RAISE.values():
+        db.session.execute(statement, {**keys, "amount": points})
 
 
 def _append(entry: PointEntry) -> bool:
@@ -111,7 +144,7 @@ def award(
     """Award what the rule in force gives for an action, once per source, within its caps."""
     at = at or utcnow()
     day = local_today(at)
-    rule = rule_on(action, day)
+    rule = db.session.execute(_RULE_IN_FORCE, {"act": action, "on_day": day}).first()
     if rule is None or rule.points == 0:
         return None
     today_points, year_points = _locked_tallies(member_id, day, action)
