@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -60,8 +60,8 @@ def rule_on(action: str, day: date) -> PointRule | None:
     )
 
 
-# An award's statements, built once with bound parameters: building them for every award cost
-# more than running them (SQLAlchemy's statement construction is Python work).
+# An award's statements, built once with bound parameters and run on the session's connection:
+# building them for every award, and the ORM's handling of each, cost more than running them.
 _RULE_IN_FORCE = (
     select(PointRule.id, PointRule.points, PointRule.daily_cap, PointRule.yearly_cap)
     .where(PointRule.action == bindparam("act"), PointRule.effective_from <= bindparam("on_day"))
@@ -95,6 +95,7 @@ _RAISE = {
     .values(points=model.points + bindparam("amount"))
     for model, period, key in ((PointDay, "day", "on_day"), (PointYear, "year", "in_year"))
 }
+_APPEND = insert(PointEntry).returning(PointEntry.id)
 _MISSING = {
     name: [
         dialect.insert(model)
@@ -116,35 +117,43 @@ def _locked_tallies(member_id: int, day: date, action: str) -> tuple[int, int]:
 
     The rows are added first if missing (one statement each, safe when two add them at once)."""
     keys = {"member": member_id, "act": action, "on_day": day, "in_year": day.year}
-    for statement in _MISSING[db.session.get_bind().dialect.name]:
-        db.session.execute(statement, keys)
-    return db.session.execute(_TALLIES, keys).one()
+    connection = db.session.connection()
+    for statement in _MISSING[connection.dialect.name]:
+        connection.execute(statement, keys)
+    return connection.execute(_TALLIES, keys).one()
 
 
 def _add_to_tallies(member_id: int, day: date, action: str, points: int) -> None:
-    keys = {"member": member_id, "act": action, "on_day": day, "in_year": day.year}
+    keys = {
+        "member": member_id,
+        "act": action,
+        "on_day": day,
+        "in_year": day.year,
+        "amount": points,
+    }
+    connection = db.session.connection()
     for statement in _RAISE.values():
-        db.session.execute(statement, {**keys, "amount": points})
+        connection.execute(statement, keys)
 
 
-def _append(entry: PointEntry) -> bool:
-    """Add the entry unless its (member, action, source) is in the ledger already."""
+def _append(values: dict) -> int | None:
+    """Add an entry unless its (member, action, source) is in the ledger already; its id."""
     try:
         with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
+            return db.session.connection().execute(_APPEND, values).scalar_one()
     except IntegrityError:  # the same event delivered twice, or two tabs at once
-        return False
-    return True
+        return None
 
 
 def award(
     member_id: int, action: str, source: str, reason: str, at: datetime | None = None
-) -> PointEntry | None:
-    """Award what the rule in force gives for an action, once per source, within its caps."""
+) -> int | None:
+    """Award what the rule in force gives for an action, once per source, within its caps;
+    the new entry's id, or None when nothing was awarded."""
     at = at or utcnow()
     day = local_today(at)
-    rule = db.session.execute(_RULE_IN_FORCE, {"act": action, "on_day": day}).first()
+    # Core statements on the session's connection: the ORM's per-statement work is not needed.
+    rule = db.session.connection().execute(_RULE_IN_FORCE, {"act": action, "on_day": day}).first()
     if rule is None or rule.points == 0:
         return None
     today_points, year_points = _locked_tallies(member_id, day, action)
@@ -155,20 +164,22 @@ def award(
         points = min(points, rule.yearly_cap - year_points)
     if points <= 0:
         return None
-    entry = PointEntry(
-        member_id=member_id,
-        action=action,
-        rule_id=rule.id,
-        points=points,
-        reason=reason[:REASON_MAX],
-        source=source[:SOURCE_MAX],
-        day=day,
-        earned_at=at,
+    entry_id = _append(
+        {
+            "member_id": member_id,
+            "action": action,
+            "rule_id": rule.id,
+            "points": points,
+            "reason": reason[:REASON_MAX],
+            "source": source[:SOURCE_MAX],
+            "day": day,
+            "earned_at": at,
+            "recorded_by_id": None,
+        }
     )
-    if not _append(entry):
-        return None
-    _add_to_tallies(member_id, day, action, points)
-    return entry
+    if entry_id is not None:
+        _add_to_tallies(member_id, day, action, points)
+    return entry_id
 
 
 # Rules ------------------------------------------------------------------------------------------
@@ -292,20 +303,24 @@ def correct(
         raise PointsError("表单已过期，请刷新页面后重新提交。")
     day = today or local_today()
     _locked_tallies(member.id, day, CORRECTION)
-    entry = PointEntry(
-        member_id=member.id,
-        action=CORRECTION,
-        points=points,
-        reason=reason,
-        source=f"correction:{key}",
-        day=day,
-        recorded_by_id=actor.id,
+    entry_id = _append(
+        {
+            "member_id": member.id,
+            "action": CORRECTION,
+            "rule_id": None,
+            "points": points,
+            "reason": reason,
+            "source": f"correction:{key}",
+            "day": day,
+            "earned_at": utcnow(),
+            "recorded_by_id": actor.id,
+        }
     )
-    if not _append(entry):
+    if entry_id is None:
         raise PointsError("这条更正已经记录过了。")
     _add_to_tallies(member.id, day, CORRECTION, points)
     audit.account(actor, "points.correct", member, f"，{points:+d} 分，理由：{reason}")
-    return entry
+    return db.session.get(PointEntry, entry_id)
 
 
 # What a member sees -----------------------------------------------------------------------------

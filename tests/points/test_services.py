@@ -40,7 +40,8 @@ def _entries(member_id: int) -> list[tuple[str, int, str]]:
 def test_an_award_names_its_rule_and_raises_the_running_totals(app, world):
     with app.app_context():
         rules = set_rules()
-        entry = services.award(world.member, "course", "course:1", "课程：党章", NOON)
+        entry_id = services.award(world.member, "course", "course:1", "课程：党章", NOON)
+        entry = db.session.get(PointEntry, entry_id)
         assert (entry.points, entry.rule_id, entry.day, entry.reason) == (
             5,
             rules["course"].id,
@@ -99,8 +100,13 @@ def test_entries_keep_the_version_they_were_earned_under(app, world):
         old = set_rules()["lesson"]
         admin = _user(world.admin)
         new = services.set_rule(admin, "lesson", RuleFields(4, 8, None, DAY), today=DAY)
-        before = services.award(world.member, "lesson", "lesson:1", "课时", NOON - timedelta(1))
-        after = services.award(world.member, "lesson", "lesson:2", "课时", NOON)
+        before = db.session.get(
+            PointEntry,
+            services.award(world.member, "lesson", "lesson:1", "课时", NOON - timedelta(1)),
+        )
+        after = db.session.get(
+            PointEntry, services.award(world.member, "lesson", "lesson:2", "课时", NOON)
+        )
         assert (before.rule_id, before.points) == (old.id, 1)
         assert (after.rule_id, after.points) == (new.id, 4)
         assert services.rule_on("lesson", DAY - timedelta(1)) == old
