@@ -7,8 +7,8 @@ subscribers in ``school/points/subscribers.py``, never by a feature directly:
    and the caps, even if an admin adds a version meanwhile (versions are never edited);
 2. the member's running rows for the day and the year of that action are made if missing and
    locked, so two awards racing a daily cap take turns;
-3. the points are cut to what the caps leave, and the entry is added in a savepoint: its key
-   (member, action, source) makes a second delivery of the same event award nothing;
+3. the points are cut to what the caps leave, and the entry is inserted unless its key
+   (member, action, source) is there: a second delivery of the same event awards nothing;
 4. the running rows are raised by the same amount. Pages read them, never the ledger's sum.
 
 Services add and flush; the request (or the command) commits once.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -95,7 +95,10 @@ _RAISE = {
     .values(points=model.points + bindparam("amount"))
     for model, period, key in ((PointDay, "day", "on_day"), (PointYear, "year", "in_year"))
 }
-_APPEND = insert(PointEntry).returning(PointEntry.id)
+_APPEND = {
+    name: dialect.insert(PointEntry).on_conflict_do_nothing().returning(PointEntry.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _MISSING = {
     name: [
         dialect.insert(model)
@@ -137,12 +140,12 @@ def _add_to_tallies(member_id: int, day: date, action: str, points: int) -> None
 
 
 def _append(values: dict) -> int | None:
-    """Add an entry unless its (member, action, source) is in the ledger already; its id."""
-    try:
-        with db.session.begin_nested():
-            return db.session.connection().execute(_APPEND, values).scalar_one()
-    except IntegrityError:  # the same event delivered twice, or two tabs at once
-        return None
+    """Add an entry unless its (member, action, source) is in the ledger already; its id.
+
+    One statement that skips a duplicate (the same event delivered twice, two tabs at once):
+    no savepoint, no error to catch, whichever of two racing inserts comes second."""
+    connection = db.session.connection()
+    return connection.execute(_APPEND[connection.dialect.name], values).scalar_one_or_none()
 
 
 def award(
