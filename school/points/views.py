@@ -28,6 +28,8 @@ from school.points.permissions import (
 from school.spreadsheets import download
 
 bp = Blueprint("points", __name__, url_prefix="/points", template_folder="templates")
+# The 管理 bar shows 积分 to those the report lets in.
+bp.add_app_template_global(can_view_points_reports)
 
 LEDGER_PER_PAGE = 20
 MEMBERS_PER_PAGE = 50
