@@ -78,7 +78,7 @@ def mine():
         today_total=sum(earned.values()),
         year_total=services.year_total(current_user.id, today.year),
         year=today.year,
-        rules=[line for line in services.rules_on(today) if line.current],
+        rules=[line for line in services.rules_on(today) if line.current and line.current.points],
         earned=earned,
         entries=entries,
         page=page,

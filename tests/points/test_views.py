@@ -217,3 +217,12 @@ def test_a_correction_without_a_reason_or_by_the_wrong_person_changes_nothing(ap
             post(client, url, {"points": "5", "reason": "加分", "key": "k"}).status_code == status
         )
     assert _count(app, PointEntry) == before and _count(app, AuditEntry) == 0
+
+
+def test_a_rule_switched_off_is_not_listed_for_members(app, client, world):
+    with app.app_context():
+        set_rules(honour=(0, None, None))
+        db.session.commit()
+    login(client, "member")
+    page = _page(client.get("/points/"))
+    assert "学习一节课" in page and "获得表彰" not in page
