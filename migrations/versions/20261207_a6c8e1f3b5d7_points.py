@@ -6,7 +6,7 @@ point_years (running totals kept in each award's transaction) and point_settings
 choice to show their name in a ranking). All tables start empty: admins set the rules.
 
 Revision ID: a6c8e1f3b5d7
-Revises: d4f6b8a1c3e5
+Revises: e2a4c6b8d1f3
 Create Date: 2026-12-07 01:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from school.db import UTCDateTime
 
 revision = "a6c8e1f3b5d7"
-down_revision = "d4f6b8a1c3e5"
+down_revision = "e2a4c6b8d1f3"
 branch_labels = None
 depends_on = None
 
