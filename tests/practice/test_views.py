@@ -20,8 +20,8 @@ from tests.practice.factories import all_right, make_bank
 PAGE = 4
 # The login check, the lock on the member, the draw with its completion, its questions with
 # their versions, the completion's INSERT, the answers' UPDATE (one executemany), the streak
-# read and its INSERT.
-SUBMIT = 8
+# read and its INSERT, and the points' look-up of the day's practice rule (none in this test).
+SUBMIT = 9
 
 
 def _count(model) -> int:
