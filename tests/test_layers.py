@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
         "filetypes",
         "qr",
         "messaging",
+        "media",
     },
     {"orgs", "auth"},
     {"courses", "archive", "notifications", "workbench"},

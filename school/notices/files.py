@@ -10,33 +10,26 @@ the notice. A refused file leaves nothing behind: the caller gets the names writ
 
 from __future__ import annotations
 
-import os
-import secrets
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from school import filetypes, images, uploads
+from school import filetypes, images
 from school.auth.models import User
 from school.db import db
+from school.media import (
+    FileRefused,
+    FileTooLarge,
+    display_name,
+    remove_stored,
+    stream_size,
+    write_new,
+)
 from school.notices.models import Notice, NoticeFile
 
 # What a notice may carry, by the kind filetypes detects: kind stored, and the limit's kind.
 _ATTACHABLE = {"document": "document", "docx": "document", "video": "video"}
-
-
-class FileRefused(ValueError):
-    """A file that is not stored; str(exc) is the reason in Chinese, ready to show."""
-
-
-class FileTooLarge(ValueError):
-    """A file over the limit of its kind (``kind``: image, document or video)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 @dataclass
@@ -62,7 +55,7 @@ def store_cover(
 ) -> str | None:
     """Re-encode an uploaded image as the notice's cover; returns the replaced cover's name
     (to remove once committed)."""
-    if _size(stream) > max_bytes:
+    if stream_size(stream) > max_bytes:
         raise FileTooLarge("image")
     try:
         image = images.store_image(stream.read(), filename, folder, max_bytes=max_bytes)
@@ -93,18 +86,17 @@ def store_attachment(
     if kind is None or (kind == "video" and notice.category != "video"):
         allowed = "PDF、Word 文档" + ("或 MP4、WebM 视频" if notice.category == "video" else "")
         raise FileRefused(f"附件只能是 {allowed}；图片请作为封面上传。")
-    if _size(stream) > limits[kind]:
+    if stream_size(stream) > limits[kind]:
         raise FileTooLarge(kind)
-    stored_name = f"{secrets.token_urlsafe(16)}.{found.extension}"
-    uploads.write_atomically(Path(folder), stored_name, stream)
+    stored_name = write_new(Path(folder), stream, found.extension)
     written.names.append(stored_name)
     item = NoticeFile(
         notice=notice,
         kind=kind,
         stored_name=stored_name,
         content_type=found.content_type,
-        size=_size(stream),
-        original_name=display_name(filename),
+        size=stream_size(stream),
+        original_name=display_name(filename, "附件"),
         uploaded_by=uploader.id,
     )
     db.session.add(item)
@@ -124,25 +116,3 @@ def remove_cover(notice: Notice) -> str | None:
     old, notice.cover_name = notice.cover_name, None
     db.session.flush()
     return old
-
-
-def remove_stored(folder: Path, stored_name: str | None) -> None:
-    """Remove a stored file from disk (none, or gone already: nothing to do)."""
-    if stored_name:
-        (Path(folder) / stored_name).unlink(missing_ok=True)
-
-
-def display_name(filename: str) -> str:
-    """An uploaded name without folders or control characters (a right-to-left override would
-    make "fdp.exe" read as "exe.pdf"), at most 100 characters."""
-    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
-    name = " ".join(name.split()).strip(". ")
-    return name[-100:] or "附件"
-
-
-def _size(stream: BinaryIO) -> int:
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(0)
-    return size

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import PurePath
 
 from sqlalchemy import (
     Boolean,
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from school.auth.models import User
 from school.db import Base, UTCDateTime, utcnow
-from school.formatting import size_text
+from school.media import StoredFile
 from school.orgs.models import Organisation
 
 # The school's news, one tab each on the member's notices page: key -> label. The key is stored.
@@ -87,7 +86,7 @@ class Notice(Base):
         return CATEGORIES[self.category]
 
 
-class NoticeFile(Base):
+class NoticeFile(StoredFile, Base):
     """An attachment of a notice (a PDF or Word document, or a 专题片's video) under MEDIA_DIR."""
 
     __tablename__ = "notice_files"
@@ -95,30 +94,12 @@ class NoticeFile(Base):
         CheckConstraint("kind IN ('document', 'video')", name="kind"),
         CheckConstraint("size >= 0", name="size"),
     )
+    FALLBACK_NAMES = FILE_KINDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    original_name: Mapped[str] = mapped_column(String(200))
-    uploaded_by: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     notice: Mapped[Notice] = relationship(back_populates="files")
-
-    @property
-    def size_label(self) -> str:
-        return size_text(self.size)
-
-    @property
-    def download_name(self) -> str:
-        """The original name with the extension of what the file really is."""
-        stem = PurePath(self.original_name).stem or FILE_KINDS[self.kind]
-        return f"{stem}{PurePath(self.stored_name).suffix}"
 
 
 class NoticeRead(Base):

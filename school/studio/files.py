@@ -14,34 +14,36 @@ a file's bytes are removed from disk only after the deletion of its row was comm
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, or_, select
+from sqlalchemy import CheckConstraint, ForeignKey, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from school import filetypes, images, uploads
+from school import filetypes, images
 from school.auth.models import User
 from school.courses.models import Course, Lesson
-from school.db import Base, UTCDateTime, db, utcnow
-from school.formatting import size_text
+from school.db import Base, db
+from school.media import (
+    FileRefused,
+    FileTooLarge,
+    StoredFile,
+    remove_stored,
+    stream_size,
+    write_new,
+)
+from school.media import display_name as media_display_name
 from school.studio.models import ContentRevision
 
 FILE_KINDS = {"image": "图片", "document": "文档", "video": "视频"}
 
-_MAX_NAME = 100
-_FALLBACK_NAMES = {"image": "图片", "document": "文档", "video": "视频"}
 # Characters that would end a Markdown link text or image alt early.
 _MARKDOWN_TEXT = re.compile(r"([\\\[\]])")
 
 
-class CourseFile(Base):
+class CourseFile(StoredFile, Base):
     """A file uploaded for a course's lessons, stored under MEDIA_DIR as ``stored_name``."""
 
     __tablename__ = "course_files"
@@ -49,21 +51,10 @@ class CourseFile(Base):
         CheckConstraint("kind IN ('image', 'document', 'video')", name="kind"),
         CheckConstraint("size >= 0", name="size"),
     )
+    FALLBACK_NAMES = FILE_KINDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    # As uploaded, cleaned of folders and control characters: shown in the studio and used
-    # (with the real extension) as the name of a downloaded document.
-    original_name: Mapped[str] = mapped_column(String(200))
-    # The file stays with its course when the account that uploaded it goes.
-    uploaded_by: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()
     uploader: Mapped[User | None] = relationship()
@@ -71,28 +62,6 @@ class CourseFile(Base):
     @property
     def kind_label(self) -> str:
         return FILE_KINDS[self.kind]
-
-    @property
-    def size_label(self) -> str:
-        return size_text(self.size)
-
-    @property
-    def download_name(self) -> str:
-        """The original name with the extension of what the file really is."""
-        stem = PurePath(self.original_name).stem or _FALLBACK_NAMES[self.kind]
-        return f"{stem}{PurePath(self.stored_name).suffix}"
-
-
-class FileRefused(ValueError):
-    """A file that is not stored; str(exc) is the reason in Chinese."""
-
-
-class FileTooLarge(ValueError):
-    """A file over the limit of its kind (``kind``); the view names the limit."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 class FileInUse(ValueError):
@@ -122,7 +91,7 @@ def store_file(
         raise FileRefused(str(exc)) from None
     if found.kind not in FILE_KINDS:
         raise FileRefused("Word 文档请用“导入 Word 文档”转换成课时内容，不能作为附件上传")
-    size = _size(stream)
+    size = stream_size(stream)
     if size > limits[found.kind]:
         raise FileTooLarge(found.kind)
     if found.kind == "image":
@@ -134,8 +103,7 @@ def store_file(
             raise FileRefused(str(exc)) from None
         stored_name, content_type, size = image.name, image.mime, image.size
     else:
-        stored_name = f"{secrets.token_urlsafe(16)}.{found.extension}"
-        uploads.write_atomically(Path(folder), stored_name, stream)
+        stored_name = write_new(Path(folder), stream, found.extension)
         content_type = found.content_type
     item = CourseFile(
         course=course,
@@ -212,11 +180,6 @@ def delete_file(item: CourseFile) -> str:
     return item.stored_name
 
 
-def remove_stored(folder: Path, stored_name: str) -> None:
-    """Remove a stored file from disk (gone already: nothing to do)."""
-    (Path(folder) / stored_name).unlink(missing_ok=True)
-
-
 def markdown_for(item: CourseFile, url: str) -> str:
     """What an author pastes into a lesson: the image itself, or a link to the file."""
     text = _MARKDOWN_TEXT.sub(r"\\\1", PurePath(item.original_name).stem or item.kind_label)
@@ -226,26 +189,5 @@ def markdown_for(item: CourseFile, url: str) -> str:
 
 
 def display_name(filename: str, kind: str) -> str:
-    """An uploaded name without folders or control characters, at most 100 characters."""
-    name = unicodedata.normalize("NFC", filename or "")
-    # Some browsers send the whole Windows path; only its last part is the file's name.
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    # A right-to-left override makes "fdp.exe" read as "exe.pdf": no control or format
-    # characters in a name that is shown and offered as a download name.
-    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
-    name = " ".join(name.split()).strip(". ")
-    if not name:
-        return _FALLBACK_NAMES[kind]
-    if len(name) <= _MAX_NAME:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and stem and len(extension) <= 10:
-        return stem[: _MAX_NAME - len(extension) - 1].rstrip() + "." + extension
-    return name[:_MAX_NAME]
-
-
-def _size(stream: BinaryIO) -> int:
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell()
-    stream.seek(0)
-    return size
+    """An uploaded name as ``media.display_name`` cleans it, the kind's name if none is left."""
+    return media_display_name(filename, FILE_KINDS[kind])
