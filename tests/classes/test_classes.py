@@ -492,8 +492,8 @@ def test_the_home_page_names_the_next_session(app, client, world, klass):
 
 def test_a_check_in_runs_a_fixed_few_statements(app, client, world, klass, count_statements):
     """The login, the session with its class and organiser, the enrolment, the attendance; the
-    rest is the archive's (the entry and its running totals) and one look for a campaign
-    that gives a certificate, the same for every check-in."""
+    rest is the archive's (the entry and its running totals), one look for a campaign that
+    gives a certificate and one for the points rule, the same for every check-in."""
     class_id, (first, _) = klass
     _enrol(app, class_id, world.member)
     login(client, "member")
@@ -506,7 +506,10 @@ def test_a_check_in_runs_a_fixed_few_statements(app, client, world, klass, count
     ]
     certificates = [s for s in statements if "campaigns.certificate" in s]
     assert len(certificates) == 1, "\n".join(certificates)
-    rest = len(statements) - len(ours) - len(archive) - len(certificates)
+    # Points look for the rule of attending a session (none set here: nothing more).
+    points = [s for s in statements if re.search(r"\bpoint_\w+", s)]
+    assert len(points) == 1, "\n".join(points)
+    rest = len(statements) - len(ours) - len(archive) - len(certificates) - len(points)
     assert rest <= 3, "\n".join(statements)
 
 
