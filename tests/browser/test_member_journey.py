@@ -41,7 +41,7 @@ def test_member_studies_a_course_and_finds_it_in_the_archive(
 
         # The catalogue: nothing studied yet this year (the whole text, so "10 / 32" would fail);
         # then find the course by its visible title.
-        expect(page.locator(".quota-numbers")).to_have_text("0 / 32 学时")
+        expect(page.locator("section.quota .quota-numbers")).to_have_text("0 / 32 学时")
         check_fits_phone(page, "the catalogue")
         _screenshot(page, backend, "catalogue")
         page.locator("a.course-link", has_text=COURSE_TITLE).click()
