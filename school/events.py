@@ -71,9 +71,9 @@ campaign_launched = _events.signal(
 notice_read = _events.signal(
     "notice-read",
     doc=(
-        "A member opened a published notice addressed to them for the first time. Facts: "
-        "notice, at, required (it is required reading), on_time (required and opened by its "
-        "deadline)."
+        "A member read a published notice addressed to them, once: the first opening, or for "
+        "required reading the member's confirmation (我已阅读). Facts: notice, at, required, "
+        "on_time (required and confirmed by its deadline)."
     ),
 )
 honour_published = _events.signal(
