@@ -228,6 +228,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     events.answer_accepted.connect(points.on_answer_accepted)
     events.notice_read.connect(points.on_notice_read)
     events.honour_published.connect(points.on_honour_published)
+    events.honour_revoked.connect(points.on_honour_revoked)
     profile_page.register("points", points_parts.profile_part)
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder

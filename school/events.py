@@ -80,6 +80,13 @@ honour_published = _events.signal(
     "honour-published",
     doc="A commendation was published to a member's record. Facts: honour (the record), at.",
 )
+honour_revoked = _events.signal(
+    "honour-revoked",
+    doc=(
+        "A published commendation was revoked by a second record naming it. Facts: honour (the "
+        "revoked award), revocation (the new record), at."
+    ),
+)
 daily_practice_completed = _events.signal(
     "daily-practice-completed",
     doc=(

@@ -20,6 +20,7 @@ from school.db import db, utcnow
 from school.forum import services as forum
 from school.forum.models import Post
 from school.honours.models import HonourRound
+from school.honours.services import HonourError, revoke_honour
 from school.members import flows
 from school.members.models import FlowEvent
 from school.notices import reads as notice_reads
@@ -164,6 +165,13 @@ def test_a_published_honour_is_announced_for_its_member(app, world):
         published_at = db.session.get(HonourRound, honour.round_id).published_at
         assert published == [(member, {"honour": honour, "at": published_at})]
         assert honour.id is not None and honour.kind == "award"
+        with recording(events.honour_revoked) as revoked:
+            revocation = revoke_honour(admin, honour, "经核实不符合条件")
+            with pytest.raises(HonourError):  # revoked once: a second try is refused
+                revoke_honour(admin, honour, "再撤销一次")
+        assert revoked == [
+            (member, {"honour": honour, "revocation": revocation, "at": revocation.created_at})
+        ]
 
 
 def test_a_merge_is_announced_and_the_registry_records_each_members_flow(app, world):

@@ -612,6 +612,12 @@ def revoke_honour(actor: User, honour: Honour, reason: str, today: date | None =
             db.session.flush()
     except IntegrityError:
         raise HonourError("这项表彰已经撤销。") from None
+    events.honour_revoked.send(
+        db.session.get(User, honour.member_id),
+        honour=honour,
+        revocation=revocation,
+        at=revocation.created_at,
+    )
     return revocation
 
 

@@ -185,6 +185,42 @@ def award(
     return entry_id
 
 
+def take_back(
+    member_id: int, action: str, source: str, reason: str, at: datetime | None = None
+) -> int | None:
+    """Take back what ``source`` earned (an honour revoked): an entry of the opposite amount
+    under the same rule version, once; its id, or None when it had earned nothing."""
+    connection = db.session.connection()
+    earned = connection.execute(
+        select(PointEntry.rule_id, PointEntry.points).where(
+            PointEntry.member_id == member_id,
+            PointEntry.action == action,
+            PointEntry.source == source,
+        )
+    ).first()
+    if earned is None:
+        return None
+    at = at or utcnow()
+    day = local_today(at)
+    _locked_tallies(member_id, day, action)
+    entry_id = _append(
+        {
+            "member_id": member_id,
+            "action": action,
+            "rule_id": earned.rule_id,
+            "points": -earned.points,
+            "reason": reason[:REASON_MAX],
+            "source": f"{source}:back"[:SOURCE_MAX],
+            "day": day,
+            "earned_at": at,
+            "recorded_by_id": None,
+        }
+    )
+    if entry_id is not None:
+        _add_to_tallies(member_id, day, action, -earned.points)
+    return entry_id
+
+
 # Rules ------------------------------------------------------------------------------------------
 
 

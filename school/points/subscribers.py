@@ -12,7 +12,7 @@ from datetime import datetime
 from school.auth.models import User
 from school.clock import local_today
 from school.db import utcnow
-from school.points.services import award
+from school.points.services import award, take_back
 
 
 def on_lesson_completed(member: User, *, lesson, at: datetime) -> None:
@@ -66,3 +66,8 @@ def on_notice_read(member: User, *, notice, at: datetime, required: bool, on_tim
 def on_honour_published(member: User, *, honour, at: datetime) -> None:
     """A commendation published to the member's record."""
     award(member.id, "honour", f"honour:{honour.id}", f"表彰：{honour.title}", at)
+
+
+def on_honour_revoked(member: User, *, honour, revocation, at: datetime) -> None:
+    """A commendation revoked: what it earned is taken back by a new entry."""
+    take_back(member.id, "honour", f"honour:{honour.id}", f"撤销表彰：{honour.title}", at)

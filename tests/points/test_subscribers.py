@@ -14,8 +14,10 @@ from school.clock import local_today
 from school.courses import services as courses
 from school.db import db, utcnow
 from school.forum import services as forum
+from school.honours import services as honours
 from school.notices.models import Notice
 from school.orgs.services import find_org
+from school.points import services
 from school.points.models import PointEntry
 from school.quizzes import attempts
 from tests.honours.publishing import publish_for
@@ -145,3 +147,29 @@ def test_a_published_honour(app, world):
         assert _ledger(world.floating) == [("honour", 20)]
         entry = db.session.scalar(select(PointEntry))
         assert (entry.source, entry.reason) == (f"honour:{honour.id}", "表彰：优秀共产党员")
+
+
+def test_a_revoked_honour_takes_its_points_back_once(app, world):
+    with app.app_context():
+        set_rules()
+        admin, member = _user(world.admin), _user(world.floating)
+        (honour,) = publish_for(admin, member)
+        year = local_today().year
+        assert services.year_total(member.id, year) == 20
+        revocation = honours.revoke_honour(admin, honour, "经核实不符合条件")
+        assert _ledger(world.floating) == [("honour", 20), ("honour", -20)]
+        back = db.session.scalars(select(PointEntry).order_by(PointEntry.id.desc())).first()
+        assert (back.source, back.reason) == (f"honour:{honour.id}:back", "撤销表彰：优秀共产党员")
+        assert services.year_total(member.id, year) == 0
+        # The same news delivered again takes nothing more; the first entry is untouched.
+        events.honour_revoked.send(member, honour=honour, revocation=revocation, at=utcnow())
+        assert _ledger(world.floating) == [("honour", 20), ("honour", -20)]
+        assert services.year_total(member.id, year) == 0
+
+
+def test_revoking_an_honour_that_earned_nothing_takes_nothing(app, world):
+    with app.app_context():
+        admin, member = _user(world.admin), _user(world.floating)
+        (honour,) = publish_for(admin, member)  # no rules set: nothing earned
+        honours.revoke_honour(admin, honour, "经核实不符合条件")
+        assert _ledger(world.floating) == []
