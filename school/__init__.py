@@ -217,7 +217,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     home_page.register("appraisals", appraisal_parts.home_part)
     # Hometown projects: interest nobody has followed up yet waits on the publishers' workbench.
     workbench_page.register("projects", project_parts.workbench_part)
-    # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
     # Points (积分, not 学时): each action that earns them is an event; the ranking setting sits
     # on the member's own profile page.
     events.lesson_completed.connect(points.on_lesson_completed)
@@ -230,6 +229,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     events.honour_published.connect(points.on_honour_published)
     events.honour_revoked.connect(points.on_honour_revoked)
     profile_page.register("points", points_parts.profile_part)
+    # Campaign reminders keep the overdue list's one-a-week rule: the reports lend it.
     campaign_reminders.ledger.register(
         reports_overdue.recently_reminded, reports_overdue.record_reminder
     )
