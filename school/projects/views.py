@@ -14,6 +14,7 @@ from school import uploads
 from school.clock import local_today
 from school.db import db
 from school.images import open_path
+from school.media import remove_stored
 from school.projects import interest as interests
 from school.projects import services
 from school.projects.exports import interest_xlsx
@@ -300,6 +301,7 @@ def edit(project_id: int):
             }
         )
     elif form.validate_on_submit():
+        old_cover = project.cover_name
         try:
             services.edit_project(
                 current_user,
@@ -314,6 +316,9 @@ def edit(project_id: int):
             flash(str(exc), "warning")
         else:
             db.session.commit()
+            # A replaced or removed cover's bytes go once the change is committed.
+            if old_cover != project.cover_name:
+                remove_stored(_covers(), old_cover)
             flash("已保存修改。", "success")
             return redirect(url_for("projects.staff_show", project_id=project.id))
     return render_template("projects/edit.html", form=form, project=project, orgs=[project.org])

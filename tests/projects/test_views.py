@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from openpyxl import load_workbook
 from PIL import Image
@@ -168,6 +169,21 @@ def test_the_secretary_publishes_with_a_cover_and_bad_input_creates_nothing(app,
     with member.get(f"/projects/{project_id}/cover") as cover:
         assert cover.status_code == 200 and cover.mimetype == "image/png"
     assert _logged_in(app, "other").get(f"/projects/{project_id}/cover").status_code == 404
+    # A new cover replaces the old one on disk too; removing it leaves no file behind.
+    with app.app_context():
+        covers = Path(app.config["UPLOAD_DIR"]) / "projects"
+        first = db.session.get(Project, project_id).cover_name
+    edit = dict(good, cover=(io.BytesIO(_png()), "new.png"))
+    assert post(staff, f"/manage/projects/{project_id}/edit", edit, **multipart).status_code == 302
+    with app.app_context():
+        second = db.session.get(Project, project_id).cover_name
+    assert second != first and not (covers / first).exists() and (covers / second).exists()
+    removed = dict(edit, remove_cover="y")
+    removed.pop("cover")
+    assert (
+        post(staff, f"/manage/projects/{project_id}/edit", removed, **multipart).status_code == 302
+    )
+    assert sorted(p.name for p in covers.iterdir()) == []
 
 
 def test_staff_follow_up_the_member_is_told_and_sees_the_state(app, world):
